@@ -1,0 +1,272 @@
+//! Reading many returns: finding the files, reading them in parallel, and containing what goes wrong.
+//!
+//! One bad file must never stop a batch. Each file is read on its own thread: a panic inside a dependency
+//! becomes an error finding for that file, and a file on which a reader loops or stalls is abandoned after a
+//! deadline and reported, while the batch goes on and finishes normally.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Once};
+use std::time::{Duration, Instant};
+
+use crate::finding::{Code, Finding, Severity};
+use crate::period::Period;
+use crate::read::{self, Limits, ReadError};
+use crate::refdata::RefData;
+use crate::submission::Submission;
+
+/// A file to read.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub path: PathBuf,
+    /// The path as shown to people: as given, or relative to the folder given.
+    pub name: String,
+    /// Named on the command line (as opposed to found in a folder).
+    pub explicit: bool,
+}
+
+/// How to read a batch.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    pub limits: Limits,
+    /// How long one file may take before it is abandoned.
+    pub timeout: Duration,
+    /// Files read at the same time.
+    pub jobs: usize,
+    /// The period being collected; a return for another period is reported.
+    pub period: Option<Period>,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions {
+            limits: Limits::default(),
+            timeout: Duration::from_secs(10),
+            jobs: std::thread::available_parallelism().map_or(2, |n| n.get()).min(8),
+            period: None,
+        }
+    }
+}
+
+/// Names of files that are never returns: lock files and the droppings of file managers.
+fn skip_reason(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    if name.starts_with("~$") {
+        Some("Excel/WPS 打开文件时生成的临时锁文件")
+    } else if name.starts_with(".~lock.") {
+        Some("LibreOffice 打开文件时生成的临时锁文件")
+    } else if lower == "thumbs.db" || lower == "desktop.ini" || lower == ".ds_store" {
+        Some("操作系统生成的文件")
+    } else if name.starts_with('.') {
+        Some("隐藏文件")
+    } else {
+        None
+    }
+}
+
+/// The files to read under `paths` (folders are walked recursively, in name order), and findings for
+/// what was passed over or does not exist.
+pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<Finding>) {
+    let mut inputs = Vec::new();
+    let mut notes = Vec::new();
+    for p in paths {
+        let shown = p.display().to_string();
+        if p.is_dir() {
+            let walker = walkdir::WalkDir::new(p).follow_links(true).sort_by_file_name();
+            let mut it = walker.into_iter();
+            while let Some(entry) = it.next() {
+                let entry = match entry {
+                    Ok(e) => e,
+                    Err(e) => {
+                        let where_ = e.path().map(|x| x.display().to_string()).unwrap_or_else(|| shown.clone());
+                        notes.push(Finding::new(Code::Unreadable, where_, format!("无法读取目录项:{e}")));
+                        continue;
+                    }
+                };
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if entry.depth() > 0 && entry.file_type().is_dir() {
+                    if name.starts_with('.') {
+                        it.skip_current_dir();
+                    }
+                    continue;
+                }
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                let path = entry.path().to_path_buf();
+                let name_shown = path.display().to_string();
+                if let Some(why) = skip_reason(&name) {
+                    notes.push(Finding::new(Code::Skipped, name_shown, format!("已跳过:{why}。")));
+                    continue;
+                }
+                inputs.push(Input { path, name: name_shown, explicit: false });
+            }
+        } else if p.is_file() {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if let Some(why) = skip_reason(&name) {
+                notes.push(Finding::new(Code::Skipped, shown, format!("已跳过:{why}。")));
+                continue;
+            }
+            inputs.push(Input { path: p.clone(), name: shown, explicit: true });
+        } else {
+            notes.push(Finding::new(Code::Unreadable, shown, "文件或目录不存在。"));
+        }
+    }
+    (inputs, notes)
+}
+
+/// The finding for a file that could not be read.
+pub fn read_error_finding(input: &Input, e: &ReadError) -> Finding {
+    let code = match e {
+        ReadError::Encrypted => Code::Encrypted,
+        ReadError::NotSpreadsheet(_) => Code::NotSpreadsheet,
+        ReadError::TooLarge(_) => Code::TooLarge,
+        _ => Code::Unreadable,
+    };
+    let f = Finding::new(code, &input.name, e.to_string());
+    // A document that is not a spreadsheet, found in a folder next to the returns, is passed over.
+    if code == Code::NotSpreadsheet && !input.explicit { f.severity(Severity::Info) } else { f }
+}
+
+/// Reads, imports and validates one file, without isolation (see [`import_all`]).
+pub fn import_one(refdata: &RefData, input: &Input, opts: &BatchOptions) -> Submission {
+    let mut sub = match read::read_file(&input.path, &opts.limits) {
+        Ok(wb) => crate::import::import_workbook(refdata, &wb, &input.path, &input.name),
+        Err(e) => {
+            let mut s = Submission::new(input.path.clone(), input.name.clone());
+            s.push(read_error_finding(input, &e));
+            s.prefecture = file_prefecture(refdata, &input.path);
+            for f in &mut s.findings {
+                f.prefecture.clone_from(&s.prefecture);
+            }
+            s
+        }
+    };
+    sub.modified = std::fs::metadata(&input.path).and_then(|m| m.modified()).ok();
+    if sub.readable {
+        crate::validate::validate(refdata, &mut sub);
+        if let (Some(want), Some(got)) = (opts.period, sub.period)
+            && want != got
+        {
+            let f = Finding::new(
+                Code::PeriodMismatch,
+                &input.name,
+                format!("本文件是{}的台账,本次收集的是{},请确认是否报错了文件。", got.label(), want.label()),
+            );
+            sub.push(f);
+        }
+    }
+    sub
+}
+
+/// The prefecture named in a file's name, for files that could not be read.
+fn file_prefecture(refdata: &RefData, path: &Path) -> Option<String> {
+    let stem = path.file_stem()?.to_string_lossy();
+    refdata.prefectures.find_in(&stem).map(|p| p.name.clone())
+}
+
+fn failed(input: &Input, code: Code, message: String, refdata: &RefData) -> Submission {
+    let mut s = Submission::new(input.path.clone(), input.name.clone());
+    s.prefecture = file_prefecture(refdata, &input.path);
+    s.modified = std::fs::metadata(&input.path).and_then(|m| m.modified()).ok();
+    s.push(Finding::new(code, &input.name, message));
+    s
+}
+
+const READER_THREAD: &str = "taizhang-read";
+
+/// Keeps panics on reader threads off the terminal: they become findings instead.
+fn quiet_reader_panics() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if std::thread::current().name() != Some(READER_THREAD) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_default()
+}
+
+/// Reads every input, `opts.jobs` at a time, each on its own thread with a deadline. The result has one
+/// submission per input, in input order. `progress` is called after each file with (done, total, name).
+pub fn import_all(refdata: &RefData, inputs: &[Input], opts: &BatchOptions, progress: &mut dyn FnMut(usize, usize, &str)) -> Vec<Submission> {
+    quiet_reader_panics();
+    let shared = Arc::new(refdata.clone());
+    let (tx, rx) = mpsc::channel::<(usize, Result<Submission, String>)>();
+    let mut results: Vec<Option<Submission>> = vec![None; inputs.len()];
+    let mut queue: VecDeque<usize> = (0..inputs.len()).collect();
+    let mut running: Vec<(usize, Instant)> = Vec::new();
+    let jobs = opts.jobs.max(1);
+    let mut done = 0;
+    while !queue.is_empty() || !running.is_empty() {
+        while running.len() < jobs
+            && let Some(i) = queue.pop_front()
+        {
+            let tx = tx.clone();
+            let rd = Arc::clone(&shared);
+            let input = inputs[i].clone();
+            let o = opts.clone();
+            let spawned = std::thread::Builder::new().name(READER_THREAD.into()).stack_size(16 << 20).spawn(move || {
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| import_one(&rd, &input, &o)));
+                let _ = tx.send((i, r.map_err(|p| panic_text(p.as_ref()))));
+            });
+            match spawned {
+                Ok(_) => running.push((i, Instant::now())),
+                Err(e) => results[i] = Some(failed(&inputs[i], Code::ReaderFailure, format!("无法启动读取线程:{e}"), refdata)),
+            }
+        }
+        if running.is_empty() {
+            continue;
+        }
+        let next_deadline = running.iter().map(|(_, t)| *t + opts.timeout).min().unwrap_or_else(Instant::now);
+        let wait = next_deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(wait) {
+            Ok((i, r)) => {
+                if let Some(pos) = running.iter().position(|(j, _)| *j == i) {
+                    running.remove(pos);
+                    let sub = r.unwrap_or_else(|msg| {
+                        let detail = if msg.is_empty() { String::new() } else { format!("({msg})") };
+                        failed(
+                            &inputs[i],
+                            Code::ReaderFailure,
+                            format!("读取此文件时表格解析组件发生异常{detail},文件可能已损坏。请用 Excel 或 WPS 打开后另存为 xlsx 重新报送。"),
+                            refdata,
+                        )
+                    });
+                    results[i] = Some(sub);
+                    done += 1;
+                    progress(done, inputs.len(), &inputs[i].name);
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let now = Instant::now();
+                running.retain(|(i, t)| {
+                    if now.duration_since(*t) < opts.timeout {
+                        return true;
+                    }
+                    results[*i] = Some(failed(
+                        &inputs[*i],
+                        Code::Timeout,
+                        format!("读取超过 {} 秒仍未完成,已放弃。文件可能过大或已损坏,请另存为 xlsx 后重新报送。", opts.timeout.as_secs_f32()),
+                        refdata,
+                    ));
+                    done += 1;
+                    progress(done, inputs.len(), &inputs[*i].name);
+                    false
+                });
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    results
+        .into_iter()
+        .zip(inputs)
+        .map(|(r, input)| r.unwrap_or_else(|| failed(input, Code::ReaderFailure, "读取线程意外结束。".into(), refdata)))
+        .collect()
+}

@@ -1,0 +1,150 @@
+//! `taizhang check`: read returns and print what is wrong with them, file by file.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::batch::{self, BatchOptions};
+use crate::finding::{Counts, Finding, Severity};
+use crate::refdata::RefData;
+use crate::submission::Submission;
+use crate::{Error, ExitStatus};
+
+/// Arguments of `taizhang check`.
+#[derive(Debug, Clone)]
+pub struct CheckConfig {
+    pub paths: Vec<PathBuf>,
+    /// Also write every submission's summary and findings as JSON.
+    pub json: Option<PathBuf>,
+    pub batch: BatchOptions,
+}
+
+/// One file in the JSON report.
+#[derive(Debug, Serialize)]
+struct FileReport<'a> {
+    file: &'a str,
+    format: Option<&'static str>,
+    readable: bool,
+    prefecture: Option<&'a str>,
+    period: Option<String>,
+    filled_date: Option<&'a str>,
+    filler: Option<&'a str>,
+    phone: Option<&'a str>,
+    ledger_sheet: Option<&'a str>,
+    rows: usize,
+    tasks_reported: usize,
+    extra_columns: &'a [String],
+    counts: Counts,
+    findings: &'a [Finding],
+}
+
+#[derive(Debug, Serialize)]
+struct Report<'a> {
+    files: Vec<FileReport<'a>>,
+    skipped: &'a [Finding],
+    counts: Counts,
+}
+
+/// Shows reading progress on stderr, only when it is a terminal.
+pub fn progress_printer() -> impl FnMut(usize, usize, &str) {
+    let tty = std::io::stderr().is_terminal();
+    move |done, total, name| {
+        if tty {
+            let shown: String = name.chars().rev().take(50).collect::<Vec<_>>().into_iter().rev().collect();
+            eprint!("\r\x1b[K[{done}/{total}] {shown}");
+            if done == total {
+                eprint!("\r\x1b[K");
+            }
+        }
+    }
+}
+
+/// Reads every return under `paths` and returns the submissions with the findings about skipped files.
+pub fn read_all(refdata: &RefData, paths: &[PathBuf], opts: &BatchOptions) -> (Vec<Submission>, Vec<Finding>) {
+    let (inputs, skipped) = batch::discover(paths);
+    let mut progress = progress_printer();
+    let subs = batch::import_all(refdata, &inputs, opts, &mut progress);
+    (subs, skipped)
+}
+
+/// One line summarising a submission.
+pub fn summary_line(s: &Submission) -> String {
+    let c = s.counts();
+    let what = if s.readable {
+        format!(
+            "{} {},台账 {} 行,任务进展 {} 项",
+            s.prefecture.as_deref().unwrap_or("市州不明"),
+            s.period.map(|p| p.label()).unwrap_or_else(|| "期别不明".into()),
+            s.rows.len(),
+            s.progress.len()
+        )
+    } else {
+        "无法读取".to_string()
+    };
+    format!("{}  [{}] {what};错误 {} 条,警告 {} 条,提示 {} 条", s.name, s.format.map_or("?", |f| f.name()), c.errors, c.warnings, c.infos)
+}
+
+/// Runs `check`.
+///
+/// # Errors
+/// Only when the JSON report cannot be written or stdout fails.
+pub fn run(refdata: &RefData, cfg: &CheckConfig, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let (subs, skipped) = read_all(refdata, &cfg.paths, &cfg.batch);
+    for f in &skipped {
+        writeln!(out, "{f}")?;
+    }
+    for s in &subs {
+        writeln!(out, "== {}", summary_line(s))?;
+        let mut fs: Vec<&Finding> = s.findings.iter().collect();
+        fs.sort_by_key(|f| f.severity);
+        for f in fs {
+            writeln!(out, "  {f}")?;
+        }
+    }
+    let all = Counts::of(subs.iter().flat_map(|s| &s.findings).chain(skipped.iter()));
+    let unreadable = subs.iter().filter(|s| !s.readable).count();
+    writeln!(
+        out,
+        "共检查 {} 个文件(无法读取 {} 个,跳过 {} 个):错误 {} 条,警告 {} 条,提示 {} 条。",
+        subs.len(),
+        unreadable,
+        skipped.iter().filter(|f| f.severity == Severity::Info).count(),
+        all.errors,
+        all.warnings,
+        all.infos
+    )?;
+    if let Some(path) = &cfg.json {
+        let files = subs
+            .iter()
+            .map(|s| FileReport {
+                file: &s.name,
+                format: s.format.map(|f| f.name()),
+                readable: s.readable,
+                prefecture: s.prefecture.as_deref(),
+                period: s.period.map(|p| p.code()),
+                filled_date: s.filled_date.as_ref().map(|l| l.text.as_str()),
+                filler: s.filler.as_ref().map(|l| l.text.as_str()),
+                phone: s.phone.as_ref().map(|l| l.text.as_str()),
+                ledger_sheet: s.ledger_sheet.as_deref(),
+                rows: s.rows.len(),
+                tasks_reported: s.progress.len(),
+                extra_columns: &s.extra_columns,
+                counts: s.counts(),
+                findings: &s.findings,
+            })
+            .collect();
+        let report = Report { files, skipped: &skipped, counts: all };
+        let bytes = serde_json::to_vec_pretty(&report).map_err(|e| Error::Message(format!("JSON 生成失败: {e}")))?;
+        let inputs: Vec<PathBuf> = subs.iter().map(|s| s.file.clone()).collect();
+        crate::output::check_output(path, &inputs, true)?;
+        crate::output::write_atomic(path, &bytes)?;
+    }
+    Ok(if subs.is_empty() {
+        ExitStatus::Failure
+    } else if all.errors > 0 {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    })
+}

@@ -1,0 +1,179 @@
+//! `taizhang consolidate`: read every return, merge, write the provincial rollup (and exports).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::batch::BatchOptions;
+use crate::finding::Counts;
+use crate::merge::{self, MergeOptions, Merged, ReturnStatus};
+use crate::output::{check_output, write_atomic};
+use crate::refdata::RefData;
+use crate::{Error, ExitStatus};
+
+/// Arguments of `taizhang consolidate`.
+#[derive(Debug, Clone)]
+pub struct ConsolidateConfig {
+    pub paths: Vec<PathBuf>,
+    pub out: PathBuf,
+    pub csv: Option<PathBuf>,
+    pub parquet: Option<PathBuf>,
+    pub force: bool,
+    pub batch: BatchOptions,
+}
+
+/// Prefixes text that a spreadsheet program would run as a formula (= + - @ at the start), so a CSV
+/// export opened in Excel shows the text. Numbers such as "-5" are left alone.
+pub fn defuse_formula(s: &str) -> std::borrow::Cow<'_, str> {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.trim().parse::<f64>().is_err();
+    if risky { std::borrow::Cow::Owned(format!("'{s}")) } else { std::borrow::Cow::Borrowed(s) }
+}
+
+fn defused(df: &DataFrame) -> PolarsResult<DataFrame> {
+    let mut columns = Vec::with_capacity(df.width());
+    for c in df.columns() {
+        if c.dtype() == &DataType::String {
+            let ca = c.str()?;
+            let v: Vec<Option<String>> = ca.iter().map(|v| v.map(|s| defuse_formula(s).into_owned())).collect();
+            columns.push(Column::new(c.name().clone(), v));
+        } else {
+            columns.push(c.clone());
+        }
+    }
+    DataFrame::new(df.height(), columns)
+}
+
+fn csv_bytes(df: &DataFrame) -> PolarsResult<Vec<u8>> {
+    let mut df = defused(df)?;
+    // A UTF-8 BOM so that Excel on Chinese Windows opens the file as UTF-8.
+    let mut buf = b"\xEF\xBB\xBF".to_vec();
+    CsvWriter::new(&mut buf).include_header(true).finish(&mut df)?;
+    Ok(buf)
+}
+
+fn findings_frame(m: &Merged) -> PolarsResult<DataFrame> {
+    let f = &m.findings;
+    let s = |g: &dyn Fn(&crate::Finding) -> Option<String>| f.iter().map(g).collect::<Vec<Option<String>>>();
+    DataFrame::new(
+        f.len(),
+        vec![
+            Column::new("市州".into(), s(&|x| x.prefecture.clone())),
+            Column::new("严重程度".into(), s(&|x| Some(x.severity.label().to_string()))),
+            Column::new("代码".into(), s(&|x| Some(x.code.as_str().to_string()))),
+            Column::new("问题类型".into(), s(&|x| Some(x.code.title().to_string()))),
+            Column::new("文件".into(), s(&|x| Some(x.file.clone()))),
+            Column::new("工作表".into(), s(&|x| x.sheet.clone())),
+            Column::new("单元格".into(), s(&|x| x.cell.clone())),
+            Column::new("字段".into(), s(&|x| x.field.clone())),
+            Column::new("原值".into(), s(&|x| x.value.clone())),
+            Column::new("说明".into(), s(&|x| Some(x.message.clone()))),
+        ],
+    )
+}
+
+fn progress_export(m: &Merged) -> PolarsResult<DataFrame> {
+    let keep: Vec<String> = m.progress.get_column_names().iter().filter(|n| !n.starts_with('_')).map(|n| n.to_string()).collect();
+    m.progress.select(keep)
+}
+
+fn write_exports(refdata: &RefData, m: &Merged, cfg: &ConsolidateConfig, inputs: &[PathBuf], out: &mut dyn Write) -> Result<(), Error> {
+    let polars_err = |e: PolarsError| Error::Message(format!("导出失败: {e}"));
+    let ledger = merge::export_frame(refdata, m).map_err(polars_err)?;
+    if let Some(dir) = &cfg.csv {
+        let files = [
+            ("台账.csv", csv_bytes(&ledger).map_err(polars_err)?),
+            ("任务进展.csv", csv_bytes(&progress_export(m).map_err(polars_err)?).map_err(polars_err)?),
+            ("问题清单.csv", csv_bytes(&findings_frame(m).map_err(polars_err)?).map_err(polars_err)?),
+        ];
+        for (name, bytes) in files {
+            let p = dir.join(name);
+            check_output(&p, inputs, true)?;
+            write_atomic(&p, &bytes)?;
+            writeln!(out, "已导出 {}", p.display())?;
+        }
+    }
+    if let Some(p) = &cfg.parquet {
+        check_output(p, inputs, cfg.force)?;
+        let mut df = ledger;
+        let mut buf = Vec::new();
+        ParquetWriter::new(&mut buf).finish(&mut df).map_err(polars_err)?;
+        write_atomic(p, &buf)?;
+        writeln!(out, "已导出 {}", p.display())?;
+    }
+    Ok(())
+}
+
+/// Runs `consolidate`.
+///
+/// # Errors
+/// When the output would overwrite an input or an existing file (without `--force`), or cannot be written.
+pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let (inputs, skipped) = crate::batch::discover(&cfg.paths);
+    let input_paths: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
+    check_output(&cfg.out, &input_paths, cfg.force)?;
+    if inputs.is_empty() {
+        for f in &skipped {
+            writeln!(out, "{f}")?;
+        }
+        return Err(Error::Message("没有找到任何报送文件,未生成汇总表。".into()));
+    }
+    let mut progress = crate::commands::check::progress_printer();
+    let mut subs = crate::batch::import_all(refdata, &inputs, &cfg.batch, &mut progress);
+    let mut merged = merge::merge(refdata, &mut subs, &MergeOptions { period: cfg.batch.period })
+        .map_err(|e| Error::Message(e.to_string()))?;
+    merged.findings.extend(skipped);
+    merge::sort_findings(refdata, &mut merged.findings);
+    let bytes = crate::rollup::build(refdata, &merged).map_err(|e| Error::Message(e.to_string()))?;
+    write_atomic(&cfg.out, &bytes)?;
+    report(&merged, refdata.prefectures.all().len(), &cfg.out, out)?;
+    write_exports(refdata, &merged, cfg, &input_paths, out)?;
+    Ok(if merged.findings.iter().any(|f| f.severity == crate::Severity::Error) { ExitStatus::Findings } else { ExitStatus::Clean })
+}
+
+fn report(m: &Merged, total: usize, path: &Path, out: &mut dyn Write) -> Result<(), Error> {
+    for p in &m.prefectures {
+        let c = p.counts;
+        match p.status {
+            ReturnStatus::Returned => writeln!(
+                out,
+                "{:<10} {} 企业 {} 家,任务进展 {} 项,错误 {} 条,警告 {} 条  {}",
+                p.name,
+                p.status.label(),
+                p.enterprises,
+                p.tasks_reported,
+                c.errors,
+                c.warnings,
+                p.file.as_deref().unwrap_or("")
+            )?,
+            _ => writeln!(out, "{:<10} {}", p.name, p.status.label())?,
+        }
+    }
+    let t = Counts::of(&m.findings);
+    let returned = m.prefectures.iter().filter(|p| p.status == ReturnStatus::Returned && !p.zone.is_empty()).count();
+    writeln!(
+        out,
+        "{} 已报送 {returned}/{total} 个市州,共 {} 家企业;问题:错误 {} 条,警告 {} 条,提示 {} 条。汇总表已写入 {}",
+        m.period.map(|p| p.label()).unwrap_or_default(),
+        m.ledger.height(),
+        t.errors,
+        t.warnings,
+        t.infos,
+        path.display()
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_defused_numbers_are_not() {
+        assert_eq!(defuse_formula("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(defuse_formula("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(defuse_formula("+86 028"), "'+86 028");
+        assert_eq!(defuse_formula("-5"), "-5");
+        assert_eq!(defuse_formula("四川"), "四川");
+    }
+}

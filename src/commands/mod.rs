@@ -1,0 +1,6 @@
+//! One module per subcommand: a plain configuration struct (built by the binary from its arguments) and a
+//! `run` function that does the work and says how it ended.
+
+pub mod check;
+pub mod consolidate;
+pub mod template;

@@ -1,0 +1,69 @@
+//! taizhang (台账) runs the Sichuan provincial quality office's collection of the 质量提升台账 from the
+//! province's 21 prefectures: it writes the templates, reads back what the prefectures return however they
+//! have edited it, reports every problem in a form that can be forwarded, merges the returns with polars and
+//! writes the provincial rollup laid out like the plan's 附件1 and 附件2.
+//!
+//! The binary is a thin layer over [`commands`]; everything it does is available here.
+
+pub mod batch;
+mod biff;
+pub mod cell;
+pub mod commands;
+pub mod finding;
+pub mod import;
+pub mod merge;
+mod ods;
+pub mod output;
+pub mod period;
+pub mod read;
+pub mod refdata;
+pub mod rollup;
+pub mod submission;
+pub mod template;
+pub mod text;
+pub mod validate;
+
+pub use finding::{Code, Finding, Severity};
+pub use period::Period;
+pub use refdata::RefData;
+pub use submission::Submission;
+
+/// How a command ended, mapped to the process exit code by the binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Done, and nothing of error level was found (exit 0).
+    Clean,
+    /// Done, output written, but some inputs had error-level findings (exit 1).
+    Findings,
+    /// The command could not do its job (exit 2).
+    Failure,
+}
+
+impl ExitStatus {
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Clean => 0,
+            ExitStatus::Findings => 1,
+            ExitStatus::Failure => 2,
+        }
+    }
+}
+
+/// An error that stops a command (as opposed to a finding, which is reported and the command goes on).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    RefData(#[from] refdata::RefDataError),
+    #[error(transparent)]
+    Template(#[from] template::TemplateError),
+    #[error(transparent)]
+    Output(#[from] output::OutputError),
+    #[error(transparent)]
+    Period(#[from] period::PeriodError),
+    /// Writing to the terminal or a report failed.
+    #[error("输出失败: {0}")]
+    Io(#[from] std::io::Error),
+    /// Anything else that stops a command, already worded for the user.
+    #[error("{0}")]
+    Message(String),
+}

@@ -1,0 +1,529 @@
+//! Merging the submissions of a period into one provincial ledger, with polars.
+//!
+//! Each accepted submission becomes a frame with provenance columns; returns whose columns differ (extra
+//! columns, a 统一社会信用代码 column or not) are stacked with a diagonal concat, so no column is lost. The
+//! choice between resubmissions, the dropping of exact duplicate rows, the official ordering and the search
+//! for enterprises reported by two prefectures are steps of one lazy pipeline.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::UNIX_EPOCH;
+
+use polars::prelude::*;
+
+use crate::finding::{Code, Counts, Finding, Severity};
+use crate::period::Period;
+use crate::refdata::RefData;
+use crate::submission::Submission;
+use crate::text::enterprise_key;
+
+/// Names of the columns the merge adds around the ledger's own.
+pub mod cols {
+    pub const SEQ: &str = "序号";
+    pub const PREFECTURE: &str = "填报市州";
+    pub const ZONE: &str = "经济区";
+    pub const FILE: &str = "来源文件";
+    pub const CELL: &str = "来源单元格";
+    pub const ORIGINAL_SEQ: &str = "原序号";
+    pub const INDUSTRY_GROUP: &str = "行业(统计口径)";
+    pub const TASK: &str = "任务序号";
+    pub const STATUS: &str = "完成状态";
+    pub const NARRATIVE: &str = "推进情况";
+    pub const VALUE: &str = "量化完成值";
+    // Internal columns, dropped before export.
+    pub const P_ORDER: &str = "_pref_order";
+    pub const SUB: &str = "_sub";
+    pub const ROW: &str = "_row";
+    pub const DUP: &str = "_dup";
+    pub const KEY: &str = "_key";
+}
+
+/// What the rollup says of a prefecture's return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReturnStatus {
+    /// A return was read and is in the rollup.
+    Returned,
+    /// Nothing arrived.
+    Missing,
+    /// Something arrived but could not be read.
+    Unreadable,
+}
+
+impl ReturnStatus {
+    pub fn label(&self) -> &'static str {
+        match self {
+            ReturnStatus::Returned => "已报送",
+            ReturnStatus::Missing => "未报送",
+            ReturnStatus::Unreadable => "无法读取",
+        }
+    }
+}
+
+/// One line of the 汇总 sheet.
+#[derive(Debug, Clone)]
+pub struct PrefectureSummary {
+    pub name: String,
+    pub zone: String,
+    pub status: ReturnStatus,
+    /// The file whose rows are in the rollup.
+    pub file: Option<String>,
+    pub filled_date: Option<String>,
+    pub filler: Option<String>,
+    pub phone: Option<String>,
+    pub enterprises: usize,
+    pub tasks_reported: usize,
+    pub counts: Counts,
+    /// Files replaced by a later resubmission, and unreadable files.
+    pub superseded: Vec<String>,
+}
+
+/// Options of the merge.
+#[derive(Debug, Clone, Default)]
+pub struct MergeOptions {
+    /// The period being rolled up; by default the period most returns are for.
+    pub period: Option<Period>,
+}
+
+/// The merged province.
+#[derive(Debug, Clone)]
+pub struct Merged {
+    pub period: Option<Period>,
+    /// One row per enterprise: 序号, 填报市州, 经济区, the ledger's columns, the extra columns, 来源文件,
+    /// 来源单元格, 原序号, and 行业(统计口径).
+    pub ledger: DataFrame,
+    /// Names of the extra columns in `ledger`, in order.
+    pub extra_columns: Vec<String>,
+    /// One row per task reported: 任务序号, 填报市州, 完成状态, 推进情况, 量化完成值, extras, 来源文件, 来源单元格.
+    pub progress: DataFrame,
+    pub progress_extra_columns: Vec<String>,
+    /// All 21 prefectures in official order, then a line for returns whose prefecture is unknown if any.
+    pub prefectures: Vec<PrefectureSummary>,
+    /// Every finding of every file, plus those of the merge, sorted by prefecture and severity.
+    pub findings: Vec<Finding>,
+    /// Enterprises per industry (rows) and prefecture (columns, official order).
+    pub industry_counts: Vec<(String, Vec<u32>)>,
+}
+
+/// A merge that could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error("合并数据时出错: {0}")]
+    Polars(#[from] PolarsError),
+}
+
+/// The label used for rows whose prefecture could not be determined.
+pub const UNKNOWN_PREFECTURE: &str = "(市州不明)";
+
+fn str_col(name: &str, values: Vec<Option<String>>) -> Column {
+    Column::new(name.into(), values)
+}
+
+/// One submission's ledger as a frame with provenance columns.
+fn ledger_frame(refdata: &RefData, sub: &Submission, idx: u32, pref: &str, pref_order: u32) -> PolarsResult<DataFrame> {
+    let n = sub.rows.len();
+    let ledger = &refdata.ledger;
+    let mut columns = Vec::new();
+    columns.push(Column::new(cols::P_ORDER.into(), vec![pref_order; n]));
+    columns.push(Column::new(cols::SUB.into(), vec![idx; n]));
+    columns.push(Column::new(cols::ROW.into(), sub.rows.iter().map(|r| r.row).collect::<Vec<u32>>()));
+    columns.push(Column::new(cols::DUP.into(), sub.rows.iter().map(|r| r.duplicate_of.is_some()).collect::<Vec<bool>>()));
+    columns.push(str_col(cols::PREFECTURE, vec![Some(pref.to_string()); n]));
+    let seq = ledger.column_index("seq");
+    for (i, spec) in ledger.columns.iter().enumerate() {
+        let name = if Some(i) == seq { cols::ORIGINAL_SEQ } else { spec.name.as_str() };
+        columns.push(str_col(name, sub.rows.iter().map(|r| r.fields[i].as_ref().map(|l| l.text.clone())).collect()));
+    }
+    for (e, name) in sub.extra_columns.iter().enumerate() {
+        columns.push(str_col(&extra_name(refdata, name), sub.rows.iter().map(|r| r.extras.get(e).cloned().flatten().map(|l| l.text)).collect()));
+    }
+    let ent = ledger.column_index("enterprise").unwrap_or(0);
+    columns.push(str_col(cols::FILE, vec![Some(sub.name.clone()); n]));
+    columns.push(str_col(
+        cols::CELL,
+        sub.rows
+            .iter()
+            .map(|r| Some(r.fields[ent].as_ref().map(|l| l.location()).unwrap_or_else(|| format!("{}!第{}行", r.sheet, r.row_number()))))
+            .collect(),
+    ));
+    columns.push(str_col(cols::KEY, sub.rows.iter().map(|r| Some(enterprise_key(r.text(ent)))).collect()));
+    let ind = ledger.column_index("industry").unwrap_or(1);
+    columns.push(str_col(
+        cols::INDUSTRY_GROUP,
+        sub.rows
+            .iter()
+            .map(|r| {
+                let v = r.text(ind);
+                Some(if v.is_empty() { "(未填写)".to_string() } else { ledger.industry(v).unwrap_or(v).to_string() })
+            })
+            .collect(),
+    ));
+    DataFrame::new(n, columns)
+}
+
+/// The name of an extra column in the rollup; a header that collides with one of the rollup's own columns
+/// is prefixed so both survive.
+fn extra_name(refdata: &RefData, name: &str) -> String {
+    let reserved = [cols::SEQ, cols::PREFECTURE, cols::ZONE, cols::FILE, cols::CELL, cols::ORIGINAL_SEQ, cols::INDUSTRY_GROUP];
+    if reserved.contains(&name) || refdata.ledger.columns.iter().any(|c| c.name == name) || name.starts_with('_') {
+        format!("附加:{name}")
+    } else {
+        name.to_string()
+    }
+}
+
+fn progress_frame(refdata: &RefData, sub: &Submission, idx: u32, pref: &str, pref_order: u32) -> PolarsResult<DataFrame> {
+    let n = sub.progress.len();
+    let mut columns = vec![
+        Column::new(cols::P_ORDER.into(), vec![pref_order; n]),
+        Column::new(cols::SUB.into(), vec![idx; n]),
+        Column::new(cols::TASK.into(), sub.progress.iter().map(|p| p.task).collect::<Vec<u32>>()),
+        str_col(cols::PREFECTURE, vec![Some(pref.to_string()); n]),
+        str_col(
+            cols::STATUS,
+            sub.progress.iter().map(|p| p.status_canonical.clone().or_else(|| p.status.as_ref().map(|s| s.text.clone()))).collect(),
+        ),
+        str_col(cols::NARRATIVE, sub.progress.iter().map(|p| p.narrative.as_ref().map(|l| l.text.clone())).collect()),
+        str_col(cols::VALUE, sub.progress.iter().map(|p| p.value.as_ref().map(|l| l.text.clone())).collect()),
+    ];
+    for (e, name) in sub.progress_extra_columns.iter().enumerate() {
+        let name = if [cols::TASK, cols::PREFECTURE, cols::STATUS, cols::NARRATIVE, cols::VALUE, cols::FILE, cols::CELL].contains(&name.as_str()) {
+            format!("附加:{name}")
+        } else {
+            name.clone()
+        };
+        let _ = refdata;
+        columns.push(str_col(&name, sub.progress.iter().map(|p| p.extras.get(e).cloned().flatten().map(|l| l.text)).collect()));
+    }
+    columns.push(str_col(cols::FILE, vec![Some(sub.name.clone()); n]));
+    columns.push(str_col(cols::CELL, sub.progress.iter().map(|p| Some(format!("{}!第{}行", p.sheet, p.row + 1))).collect()));
+    DataFrame::new(n, columns)
+}
+
+/// The most common period among readable returns (the latest on a tie).
+fn majority_period(subs: &[Submission]) -> Option<Period> {
+    let mut counts: BTreeMap<Period, usize> = BTreeMap::new();
+    for s in subs.iter().filter(|s| s.readable) {
+        if let Some(p) = s.period {
+            *counts.entry(p).or_default() += 1;
+        }
+    }
+    counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0))).map(|(p, _)| p)
+}
+
+/// Which submission each prefecture's rows come from: the latest 填报日期, ties and missing dates broken by
+/// the file's modification time (the later wins), then by the order of the inputs.
+fn choose_winners(subs: &[Submission], usable: &[usize], order_of: &dyn Fn(&str) -> u32) -> PolarsResult<Vec<(usize, Vec<usize>)>> {
+    let idx: Vec<u32> = usable.iter().map(|&i| i as u32).collect();
+    let pref: Vec<String> = usable.iter().map(|&i| subs[i].prefecture.clone().unwrap_or_default()).collect();
+    let order: Vec<u32> = pref.iter().map(|p| order_of(p)).collect();
+    let date: Vec<Option<i32>> = usable
+        .iter()
+        .map(|&i| subs[i].filled_on.map(|d| (d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32))
+        .collect();
+    let mtime: Vec<Option<i64>> = usable
+        .iter()
+        .map(|&i| subs[i].modified.and_then(|m| m.duration_since(UNIX_EPOCH).ok()).map(|d| d.as_millis() as i64))
+        .collect();
+    let n = idx.len();
+    let df = DataFrame::new(
+        n,
+        vec![
+            Column::new("idx".into(), idx),
+            Column::new("pref".into(), pref),
+            Column::new("order".into(), order),
+            Column::new("date".into(), date),
+            Column::new("mtime".into(), mtime),
+        ],
+    )?;
+    let sorted = df
+        .lazy()
+        .sort(
+            ["order", "pref", "date", "mtime", "idx"],
+            SortMultipleOptions::default()
+                .with_order_descending_multi([false, false, true, true, false])
+                .with_nulls_last(true)
+                .with_maintain_order(true),
+        )
+        .collect()?;
+    let idx = sorted.column("idx")?.u32()?.clone();
+    let pref = sorted.column("pref")?.str()?.clone();
+    let mut out: Vec<(usize, Vec<usize>)> = Vec::new();
+    let mut last: Option<String> = None;
+    for (i, p) in idx.iter().zip(pref.iter()) {
+        let (Some(i), Some(p)) = (i, p) else { continue };
+        if last.as_deref() == Some(p) {
+            if let Some(w) = out.last_mut() {
+                w.1.push(i as usize);
+            }
+        } else {
+            out.push((i as usize, Vec::new()));
+            last = Some(p.to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// Merges the submissions of a period.
+///
+/// # Errors
+/// Only when polars fails, which would be a defect (all frames are built here).
+pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) -> Result<Merged, MergeError> {
+    let prefs = refdata.prefectures.all();
+    let unknown_order = prefs.len() as u32;
+    let order_of = |name: &str| refdata.prefectures.index_of(name).map_or(unknown_order, |i| i as u32);
+    let period = opts.period.or_else(|| majority_period(subs));
+
+    // Returns for another period are not rolled up.
+    let mut usable = Vec::new();
+    for i in 0..subs.len() {
+        if !subs[i].readable {
+            continue;
+        }
+        if let (Some(want), Some(got)) = (period, subs[i].period)
+            && want != got
+        {
+            if !subs[i].findings.iter().any(|f| f.code == Code::PeriodMismatch) {
+                let f = Finding::new(
+                    Code::PeriodMismatch,
+                    &subs[i].name,
+                    format!("本文件是{}的台账,本次汇总的是{},未纳入汇总。", got.label(), want.label()),
+                );
+                subs[i].push(f);
+            }
+            continue;
+        }
+        usable.push(i);
+    }
+    let (known, unknown): (Vec<usize>, Vec<usize>) = usable.iter().partition(|&&i| subs[i].prefecture.is_some());
+    let winners = choose_winners(subs, &known, &order_of)?;
+    for (w, losers) in &winners {
+        for &l in losers {
+            let date = subs[*w].filled_on.map(|d| format!("(填报日期 {d})")).unwrap_or_default();
+            let f = Finding::new(
+                Code::Superseded,
+                &subs[l].name,
+                format!("同一市州有更新的报送文件 {}{date},本文件的数据未纳入汇总。", subs[*w].name),
+            );
+            subs[l].push(f);
+        }
+    }
+
+    // Ledger and progress frames of the accepted returns, in official order.
+    let accepted: Vec<usize> = winners.iter().map(|(w, _)| *w).chain(unknown.iter().copied()).collect();
+    let mut ledgers = Vec::new();
+    let mut progresses = Vec::new();
+    let mut extra_columns: Vec<String> = Vec::new();
+    let mut progress_extra_columns: Vec<String> = Vec::new();
+    for &i in &accepted {
+        let s = &subs[i];
+        let pref = s.prefecture.clone().unwrap_or_else(|| UNKNOWN_PREFECTURE.to_string());
+        let order = order_of(&pref);
+        for e in &s.extra_columns {
+            let e = extra_name(refdata, e);
+            if !extra_columns.contains(&e) {
+                extra_columns.push(e);
+            }
+        }
+        for e in &s.progress_extra_columns {
+            if !progress_extra_columns.contains(e) {
+                progress_extra_columns.push(e.clone());
+            }
+        }
+        ledgers.push(ledger_frame(refdata, s, i as u32, &pref, order)?.lazy());
+        progresses.push(progress_frame(refdata, s, i as u32, &pref, order)?.lazy());
+    }
+    let ledger = if ledgers.is_empty() {
+        ledger_frame(refdata, &Submission::new(Default::default(), String::new()), 0, "", 0)?
+    } else {
+        concat_lf_diagonal(ledgers, UnionArgs::default())?
+            .filter(col(cols::DUP).not())
+            .sort([cols::P_ORDER, cols::SUB, cols::ROW], SortMultipleOptions::default().with_maintain_order(true))
+            .with_row_index(cols::SEQ, Some(1))
+            .collect()?
+    };
+    let progress = if progresses.is_empty() {
+        progress_frame(refdata, &Submission::new(Default::default(), String::new()), 0, "", 0)?
+    } else {
+        concat_lf_diagonal(progresses, UnionArgs::default())?
+            .sort([cols::P_ORDER, cols::TASK], SortMultipleOptions::default().with_maintain_order(true))
+            .collect()?
+    };
+
+    // The same enterprise in two prefectures: both rows stay; each is reported.
+    let prefectures_per_key = col(cols::PREFECTURE).n_unique().over([col(cols::KEY)])?;
+    let cross = ledger
+        .clone()
+        .lazy()
+        .filter(col(cols::KEY).neq(lit("")))
+        .filter(prefectures_per_key.gt(lit(1)))
+        .select([col(cols::KEY), col(cols::PREFECTURE), col(cols::SUB), col(cols::CELL)])
+        .collect()?;
+    let ent_name = refdata.ledger.column("enterprise").map(|c| c.name.clone()).unwrap_or_default();
+    {
+        let key = cross.column(cols::KEY)?.str()?;
+        let pref = cross.column(cols::PREFECTURE)?.str()?;
+        let sub = cross.column(cols::SUB)?.u32()?;
+        let cell = cross.column(cols::CELL)?.str()?;
+        let mut by_key: BTreeMap<&str, Vec<(&str, u32, &str)>> = BTreeMap::new();
+        for i in 0..cross.height() {
+            if let (Some(k), Some(p), Some(s), Some(c)) = (key.get(i), pref.get(i), sub.get(i), cell.get(i)) {
+                by_key.entry(k).or_default().push((p, s, c));
+            }
+        }
+        for occurrences in by_key.values() {
+            for (p, s, c) in occurrences {
+                let others: Vec<&str> = occurrences.iter().map(|o| o.0).filter(|o| o != p).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+                let sub = &subs[*s as usize];
+                let loc = c.split_once('!');
+                let name = sub
+                    .rows
+                    .iter()
+                    .find_map(|r| r.fields.iter().flatten().find(|l| l.location() == *c).map(|l| l.text.clone()))
+                    .unwrap_or_default();
+                let mut f = Finding::new(
+                    Code::CrossPrefecture,
+                    &sub.name,
+                    format!("企业「{name}」同时出现在{}的台账中,两条记录都已保留。请核实企业所在地,避免重复统计。", others.join("、")),
+                )
+                .field(&ent_name)
+                .value(&name);
+                if let Some((sheet, a1)) = loc {
+                    f.sheet = Some(sheet.to_string());
+                    f.cell = Some(a1.to_string());
+                }
+                subs[*s as usize].push(f);
+            }
+        }
+    }
+
+    // The summary line of each prefecture.
+    let mut prefectures = Vec::new();
+    for p in prefs {
+        let zone = refdata.prefectures.zone_of(p).name.clone();
+        let winner = winners.iter().find(|(w, _)| subs[*w].prefecture.as_deref() == Some(&p.name));
+        let unreadable: Vec<&Submission> = subs.iter().filter(|s| !s.readable && s.prefecture.as_deref() == Some(&p.name)).collect();
+        let mut line = PrefectureSummary {
+            name: p.name.clone(),
+            zone,
+            status: ReturnStatus::Missing,
+            file: None,
+            filled_date: None,
+            filler: None,
+            phone: None,
+            enterprises: 0,
+            tasks_reported: 0,
+            counts: Counts::default(),
+            superseded: unreadable.iter().map(|s| s.name.clone()).collect(),
+        };
+        if let Some((w, losers)) = winner {
+            let s = &subs[*w];
+            line.status = ReturnStatus::Returned;
+            line.file = Some(s.name.clone());
+            line.filled_date = s.filled_date.as_ref().map(|l| l.text.clone());
+            line.filler = s.filler.as_ref().map(|l| l.text.clone());
+            line.phone = s.phone.as_ref().map(|l| l.text.clone());
+            line.enterprises = s.distinct_rows().count();
+            line.tasks_reported = s.progress.len();
+            line.counts = s.counts();
+            line.superseded.extend(losers.iter().map(|&l| subs[l].name.clone()));
+        } else if !unreadable.is_empty() {
+            line.status = ReturnStatus::Unreadable;
+            line.counts = Counts::of(unreadable.iter().flat_map(|s| &s.findings));
+        }
+        prefectures.push(line);
+    }
+    for &i in &unknown {
+        let s = &subs[i];
+        prefectures.push(PrefectureSummary {
+            name: UNKNOWN_PREFECTURE.to_string(),
+            zone: String::new(),
+            status: ReturnStatus::Returned,
+            file: Some(s.name.clone()),
+            filled_date: s.filled_date.as_ref().map(|l| l.text.clone()),
+            filler: s.filler.as_ref().map(|l| l.text.clone()),
+            phone: s.phone.as_ref().map(|l| l.text.clone()),
+            enterprises: s.distinct_rows().count(),
+            tasks_reported: s.progress.len(),
+            counts: s.counts(),
+            superseded: Vec::new(),
+        });
+    }
+
+    // Industry × prefecture counts.
+    let counts = ledger
+        .clone()
+        .lazy()
+        .group_by([col(cols::INDUSTRY_GROUP), col(cols::PREFECTURE)])
+        .agg([len().alias("n")])
+        .collect()?;
+    let mut industry_counts: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    {
+        let ind = counts.column(cols::INDUSTRY_GROUP)?.str()?;
+        let pref = counts.column(cols::PREFECTURE)?.str()?;
+        let n = counts.column("n")?.cast(&DataType::UInt32)?;
+        let n = n.u32()?;
+        for i in 0..counts.height() {
+            if let (Some(ind), Some(p), Some(n)) = (ind.get(i), pref.get(i), n.get(i))
+                && let Some(pi) = refdata.prefectures.index_of(p)
+            {
+                industry_counts.entry(ind.to_string()).or_insert_with(|| vec![0; prefs.len()])[pi] += n;
+            }
+        }
+    }
+    // Industries in the order of the list, then others by name.
+    let mut industry_counts: Vec<(String, Vec<u32>)> = industry_counts.into_iter().collect();
+    let list_pos = |s: &str| refdata.ledger.industries.iter().position(|i| i == s).unwrap_or(usize::MAX);
+    industry_counts.sort_by(|a, b| list_pos(&a.0).cmp(&list_pos(&b.0)).then(a.0.cmp(&b.0)));
+
+    let mut findings: Vec<Finding> = subs.iter().flat_map(|s| s.findings.iter().cloned()).collect();
+    sort_findings(refdata, &mut findings);
+
+    Ok(Merged { period, ledger, extra_columns, progress, progress_extra_columns, prefectures, findings, industry_counts })
+}
+
+/// Sorts findings by prefecture (official order, unknown last), severity, file, sheet and cell.
+pub fn sort_findings(refdata: &RefData, findings: &mut [Finding]) {
+    let order = |f: &Finding| f.prefecture.as_deref().and_then(|p| refdata.prefectures.index_of(p)).unwrap_or(usize::MAX);
+    let cell_key = |f: &Finding| f.cell.as_deref().and_then(crate::cell::parse_a1).map(|c| (c.row, c.col));
+    findings.sort_by(|a, b| {
+        order(a)
+            .cmp(&order(b))
+            .then(a.severity.cmp(&b.severity))
+            .then(a.file.cmp(&b.file))
+            .then(a.sheet.cmp(&b.sheet))
+            .then(cell_key(a).cmp(&cell_key(b)))
+            .then(a.code.cmp(&b.code))
+    });
+}
+
+/// The ledger as it is exported and shown: the rollup's columns in order, internal columns dropped.
+pub fn export_frame(refdata: &RefData, m: &Merged) -> PolarsResult<DataFrame> {
+    let mut names: Vec<String> = vec![cols::SEQ.into(), cols::PREFECTURE.into(), cols::ZONE.into()];
+    let seq = refdata.ledger.column_index("seq");
+    for (i, c) in refdata.ledger.columns.iter().enumerate() {
+        if Some(i) != seq {
+            names.push(c.name.clone());
+        }
+    }
+    names.extend(m.extra_columns.iter().cloned());
+    names.extend([cols::FILE.to_string(), cols::CELL.to_string(), cols::ORIGINAL_SEQ.to_string()]);
+    let zones: HashMap<String, String> =
+        refdata.prefectures.all().iter().map(|p| (p.name.clone(), refdata.prefectures.zone_of(p).name.clone())).collect();
+    let mut df = m.ledger.clone();
+    let zone: Vec<Option<String>> = df.column(cols::PREFECTURE)?.str()?.iter().map(|p| p.and_then(|p| zones.get(p).cloned())).collect();
+    df.with_column(Column::new(cols::ZONE.into(), zone))?;
+    let present: Vec<String> = names.into_iter().filter(|n| df.column(n).is_ok()).collect();
+    df.select(present)
+}
+
+/// Whether a prefecture is below the plan's target of enterprises helped (每个市州精准帮扶至少50家).
+pub const TARGET_ENTERPRISES: usize = 50;
+
+/// Severity counts of the merge's findings.
+pub fn totals(m: &Merged) -> Counts {
+    Counts::of(&m.findings)
+}
+
+/// True when any finding is an error.
+pub fn has_errors(m: &Merged) -> bool {
+    m.findings.iter().any(|f| f.severity == Severity::Error)
+}

@@ -1,0 +1,132 @@
+//! A first pass over an OpenDocument spreadsheet's `content.xml`, for what calamine does not give us.
+//!
+//! calamine reads ODS values but not merged cells: LibreOffice writes a merged range as one cell with
+//! `table:number-rows-spanned` / `table:number-columns-spanned` followed by `table:covered-table-cell`s, and
+//! calamine reads the covered cells as empty. This pass records those spans per sheet so the grid can fill
+//! them like xlsx and xls merges. It also counts the cells the file would expand to (rows and columns can be
+//! "repeated" any number of times, and a hostile file declares billions), so an oversized file is refused
+//! before calamine allocates anything.
+
+use std::io::{BufReader, Read, Seek};
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+use crate::cell::CellRef;
+use crate::read::{Limits, ReadError, Rect};
+
+/// Merged ranges of each sheet, in sheet order.
+#[derive(Debug, Clone, Default)]
+pub struct Spans {
+    pub by_sheet: Vec<Vec<Rect>>,
+}
+
+fn attr_u64(e: &BytesStart<'_>, name: &str) -> Option<u64> {
+    e.attributes().flatten().find(|a| a.key.as_ref() == name).and_then(|a| a.value.trim().parse().ok())
+}
+
+fn has_attr(e: &BytesStart<'_>, name: &str) -> bool {
+    e.attributes().flatten().any(|a| a.key.as_ref() == name)
+}
+
+/// Scans `content.xml`: merged ranges per sheet, and a refusal when the sheet expands past the limits.
+///
+/// # Errors
+/// [`ReadError::TooLarge`] when a sheet would hold more non-empty cells than `limits.max_cells`;
+/// [`ReadError::Corrupt`] when `content.xml` is missing or not well-formed.
+pub fn scan<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limits: &Limits) -> Result<Spans, ReadError> {
+    let file = zip.by_name("content.xml").map_err(|_| ReadError::Corrupt("缺少 content.xml".into()))?;
+    let mut reader = Reader::from_reader(BufReader::new(file.take(limits.max_unzipped_bytes)));
+    let mut buf = Vec::new();
+    let mut spans = Spans::default();
+    let mut row: u64 = 0;
+    let mut col: u64 = 0;
+    let mut row_repeat: u64 = 1;
+    // Non-empty cells of the current row (before row repetition) and of the current sheet.
+    let mut row_cells: u64 = 0;
+    let mut sheet_cells: u64 = 0;
+    // The open cell: its column repetition and whether it holds anything.
+    let mut cell: Option<(u64, bool)> = None;
+    let max = limits.max_cells as u64;
+    let too_large = || ReadError::TooLarge(format!("工作表展开后超过 {max} 个非空单元格"));
+    loop {
+        let ev = reader.read_event_into(&mut buf).map_err(|e| ReadError::Corrupt(format!("content.xml: {e}")))?;
+        match ev {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let empty = matches!(ev, Event::Empty(_));
+                match e.name().as_ref() {
+                    "table:table" => {
+                        spans.by_sheet.push(Vec::new());
+                        row = 0;
+                        sheet_cells = 0;
+                    }
+                    "table:table-row" => {
+                        row_repeat = attr_u64(e, "table:number-rows-repeated").unwrap_or(1).max(1);
+                        col = 0;
+                        row_cells = 0;
+                        if empty {
+                            row = row.saturating_add(row_repeat);
+                        }
+                    }
+                    "table:table-cell" | "table:covered-table-cell" => {
+                        let repeat = attr_u64(e, "table:number-columns-repeated").unwrap_or(1).max(1);
+                        let rows = attr_u64(e, "table:number-rows-spanned").unwrap_or(1);
+                        let cols = attr_u64(e, "table:number-columns-spanned").unwrap_or(1);
+                        if (rows > 1 || cols > 1)
+                            && e.name().as_ref() == "table:table-cell"
+                            && let Some(sheet) = spans.by_sheet.last_mut()
+                            && row <= u64::from(u32::MAX)
+                            && col <= u64::from(u32::MAX)
+                        {
+                            let last_r = row.saturating_add(rows - 1).min(u64::from(u32::MAX));
+                            let last_c = col.saturating_add(cols - 1).min(u64::from(u32::MAX));
+                            sheet.push(Rect {
+                                first: CellRef::new(row as u32, col as u32),
+                                last: CellRef::new(last_r as u32, last_c as u32),
+                            });
+                        }
+                        let valued = has_attr(e, "office:value-type");
+                        if empty {
+                            if valued {
+                                row_cells = row_cells.saturating_add(repeat);
+                            }
+                            col = col.saturating_add(repeat);
+                        } else {
+                            cell = Some((repeat, valued));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Event::Text(ref t) => {
+                if let Some((_, has)) = cell.as_mut()
+                    && !t.chars().all(char::is_whitespace)
+                {
+                    *has = true;
+                }
+            }
+            Event::End(ref e) => match e.name().as_ref() {
+                "table:table-cell" | "table:covered-table-cell" => {
+                    if let Some((repeat, has)) = cell.take() {
+                        if has {
+                            row_cells = row_cells.saturating_add(repeat);
+                        }
+                        col = col.saturating_add(repeat);
+                    }
+                }
+                "table:table-row" => {
+                    sheet_cells = sheet_cells.saturating_add(row_cells.saturating_mul(row_repeat));
+                    if sheet_cells > max {
+                        return Err(too_large());
+                    }
+                    row = row.saturating_add(row_repeat);
+                }
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    Ok(spans)
+}

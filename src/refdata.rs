@@ -1,0 +1,549 @@
+//! Reference data: the prefectures, the 36 tasks of 附件1, the columns of 附件2 and the template's wording.
+//!
+//! All of it lives as TOML under `templates/` so that next year's edits (a renamed column, a new alias, a
+//! changed deadline text) are an edit of a data file, not a release. The files are embedded in the binary so
+//! taizhang runs anywhere; `--templates DIR` replaces any of them with the file of the same name in `DIR`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::text::fold_key;
+
+/// The embedded reference files, by file name.
+const EMBEDDED: &[(&str, &str)] = &[
+    ("prefectures.toml", include_str!("../templates/prefectures.toml")),
+    ("tasks.toml", include_str!("../templates/tasks.toml")),
+    ("ledger.toml", include_str!("../templates/ledger.toml")),
+    ("template.toml", include_str!("../templates/template.toml")),
+    ("mail.toml", include_str!("../templates/mail.toml")),
+];
+
+/// A reference file that could not be read or does not hold what taizhang needs.
+#[derive(Debug, thiserror::Error)]
+pub enum RefDataError {
+    /// The override directory or one of its files could not be read.
+    #[error("无法读取参考数据文件 {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file is not valid TOML or lacks a field.
+    #[error("参考数据文件 {file} 格式错误: {message}")]
+    Parse { file: String, message: String },
+    /// The data parses but breaks a rule the rest of taizhang relies on.
+    #[error("参考数据文件 {file} 内容有误: {message}")]
+    Invalid { file: String, message: String },
+}
+
+/// One economic zone of the plan's "五区协同".
+#[derive(Debug, Clone, Deserialize)]
+pub struct Zone {
+    pub key: String,
+    pub name: String,
+    pub short: String,
+}
+
+/// One of the 21 prefectures.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Prefecture {
+    /// Canonical name (成都市, 阿坝藏族羌族自治州).
+    pub name: String,
+    /// Short form (成都, 阿坝州).
+    pub short: String,
+    /// GB/T 2260 division code.
+    pub code: String,
+    /// Key of its economic zone.
+    pub zone: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PrefectureFile {
+    zones: Vec<Zone>,
+    prefectures: Vec<Prefecture>,
+}
+
+/// The prefectures in official order, with lookup by any accepted spelling.
+#[derive(Debug, Clone)]
+pub struct Prefectures {
+    list: Vec<Prefecture>,
+    zones: Vec<Zone>,
+    /// Folded spelling → index into `list`.
+    by_key: HashMap<String, usize>,
+    /// Spellings long enough to be searched for inside free text (file names, labels), longest first.
+    needles: Vec<(String, usize)>,
+}
+
+impl Prefectures {
+    /// All prefectures in official order.
+    pub fn all(&self) -> &[Prefecture] {
+        &self.list
+    }
+
+    /// The economic zones in the order of the reference file.
+    pub fn zones(&self) -> &[Zone] {
+        &self.zones
+    }
+
+    /// The zone a prefecture belongs to.
+    pub fn zone_of(&self, p: &Prefecture) -> &Zone {
+        // Validated at load: every prefecture's zone exists.
+        self.zones.iter().find(|z| z.key == p.zone).unwrap_or(&self.zones[0])
+    }
+
+    /// Position of a prefecture in official order.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.list.iter().position(|p| p.name == name)
+    }
+
+    /// The prefecture written as `text` (any accepted spelling, width and white space ignored).
+    pub fn lookup(&self, text: &str) -> Option<&Prefecture> {
+        self.by_key.get(&fold_key(text)).map(|&i| &self.list[i])
+    }
+
+    /// The prefecture named somewhere inside `text` (a file name, a label), preferring the longest
+    /// spelling found; `None` when two different prefectures are named.
+    pub fn find_in(&self, text: &str) -> Option<&Prefecture> {
+        let key = fold_key(text);
+        let mut found: Option<usize> = None;
+        let mut rest = key.clone();
+        for (needle, i) in &self.needles {
+            if rest.contains(needle.as_str()) {
+                match found {
+                    Some(j) if j != *i => return None,
+                    _ => found = Some(*i),
+                }
+                // Remove the match so a shorter spelling of the same name inside it is not counted twice.
+                rest = rest.replace(needle.as_str(), "\u{0}");
+            }
+        }
+        found.map(|i| &self.list[i])
+    }
+
+    /// Every accepted spelling, for messages that list them.
+    pub fn names(&self) -> Vec<&str> {
+        self.list.iter().map(|p| p.name.as_str()).collect()
+    }
+
+    fn new(file: PrefectureFile) -> Result<Self, String> {
+        let mut by_key: HashMap<String, usize> = HashMap::new();
+        for (i, p) in file.prefectures.iter().enumerate() {
+            if !file.zones.iter().any(|z| z.key == p.zone) {
+                return Err(format!("{} 的经济区 {} 未定义", p.name, p.zone));
+            }
+            let stem = p.name.trim_end_matches('市').to_string();
+            let spellings = [p.name.clone(), p.short.clone(), p.code.clone(), stem]
+                .into_iter()
+                .chain(p.aliases.iter().cloned());
+            for s in spellings {
+                let k = fold_key(&s);
+                if k.is_empty() {
+                    continue;
+                }
+                if let Some(&j) = by_key.get(&k)
+                    && j != i
+                {
+                    return Err(format!("写法 {s} 同时指向 {} 和 {}", file.prefectures[j].name, p.name));
+                }
+                by_key.insert(k, i);
+            }
+        }
+        if file.zones.is_empty() {
+            return Err("没有定义经济区".into());
+        }
+        // Codes are not searched inside text: six digits occur in phone numbers and dates.
+        let mut needles: Vec<(String, usize)> = by_key
+            .iter()
+            .filter(|(k, _)| k.chars().count() >= 2 && !k.chars().all(|c| c.is_ascii_digit()))
+            .map(|(k, &i)| (k.clone(), i))
+            .collect();
+        needles.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()).then(a.0.cmp(&b.0)));
+        Ok(Prefectures { list: file.prefectures, zones: file.zones, by_key, needles })
+    }
+}
+
+/// A section of 附件1.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TaskGroup {
+    pub name: String,
+    pub first: u32,
+    pub last: u32,
+}
+
+/// One of the 36 tasks of 附件1, as printed in the plan.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Task {
+    pub no: u32,
+    pub group: String,
+    pub content: String,
+    pub guiding: String,
+    pub responsible: String,
+    pub cooperating: String,
+    /// The 责任单位 and 配合单位 cells continue the merged cells of the task above.
+    #[serde(default)]
+    pub continues_above: bool,
+}
+
+/// A column of a table people fill in, with the headers accepted for it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ColumnSpec {
+    pub key: String,
+    pub name: String,
+    #[serde(default = "yes")]
+    pub official: bool,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub mandatory: bool,
+    pub width: f64,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+struct TaskFile {
+    title: String,
+    statuses: Vec<String>,
+    status_aliases: BTreeMap<String, Vec<String>>,
+    progress_columns: Vec<ColumnSpec>,
+    groups: Vec<TaskGroup>,
+    tasks: Vec<Task>,
+}
+
+/// 附件1: the tasks, their groups, the statuses a prefecture reports and the progress sheet's columns.
+#[derive(Debug, Clone)]
+pub struct Tasks {
+    pub title: String,
+    pub statuses: Vec<String>,
+    pub groups: Vec<TaskGroup>,
+    pub tasks: Vec<Task>,
+    pub columns: Vec<ColumnSpec>,
+    status_by_key: HashMap<String, String>,
+}
+
+impl Tasks {
+    /// The task numbered `no`.
+    pub fn get(&self, no: u32) -> Option<&Task> {
+        self.tasks.iter().find(|t| t.no == no)
+    }
+
+    /// The canonical status written as `text`, if it is one of the statuses or their aliases.
+    pub fn status(&self, text: &str) -> Option<&str> {
+        self.status_by_key.get(&fold_key(text)).map(String::as_str)
+    }
+
+    /// The 责任单位 and 配合单位 that apply to a task, following merged cells upwards.
+    pub fn effective_units(&self, no: u32) -> (&str, &str) {
+        let mut i = self.tasks.iter().position(|t| t.no == no).unwrap_or(0);
+        while i > 0 && self.tasks[i].continues_above {
+            i -= 1;
+        }
+        let t = &self.tasks[i];
+        (&t.responsible, &t.cooperating)
+    }
+
+    /// The column spec with `key`.
+    pub fn column(&self, key: &str) -> Option<&ColumnSpec> {
+        self.columns.iter().find(|c| c.key == key)
+    }
+
+    fn new(file: TaskFile) -> Result<Self, String> {
+        for (i, t) in file.tasks.iter().enumerate() {
+            if t.no as usize != i + 1 {
+                return Err(format!("任务应按 1、2、3… 连续编号,第 {} 项编号为 {}", i + 1, t.no));
+            }
+            if !file.groups.iter().any(|g| g.name == t.group && (g.first..=g.last).contains(&t.no)) {
+                return Err(format!("任务 {} 的类别 {} 与 groups 不符", t.no, t.group));
+            }
+        }
+        if file.tasks.first().is_some_and(|t| t.continues_above) {
+            return Err("第一项任务不能 continues_above".into());
+        }
+        let mut status_by_key = HashMap::new();
+        for s in &file.statuses {
+            status_by_key.insert(fold_key(s), s.clone());
+        }
+        for (s, aliases) in &file.status_aliases {
+            if !file.statuses.contains(s) {
+                return Err(format!("status_aliases 中的 {s} 不在 statuses 中"));
+            }
+            for a in aliases {
+                status_by_key.insert(fold_key(a), s.clone());
+            }
+        }
+        for key in ["no", "content", "status", "narrative", "value"] {
+            if !file.progress_columns.iter().any(|c| c.key == key) {
+                return Err(format!("progress_columns 缺少 {key}"));
+            }
+        }
+        Ok(Tasks {
+            title: file.title,
+            statuses: file.statuses,
+            groups: file.groups,
+            tasks: file.tasks,
+            columns: file.progress_columns,
+            status_by_key,
+        })
+    }
+}
+
+/// Labels of the note lines around a table, by the kind of value they carry.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NoteLabels {
+    pub filler: Vec<String>,
+    pub phone: Vec<String>,
+    pub reviewer: Vec<String>,
+    pub date: Vec<String>,
+    pub remark: Vec<String>,
+    pub prefecture: Vec<String>,
+}
+
+/// 附件2: the ledger's columns, industries and the labels found around the table.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Ledger {
+    pub title: String,
+    pub columns: Vec<ColumnSpec>,
+    pub group_headers: Vec<String>,
+    pub prefecture_headers: Vec<String>,
+    pub industries: Vec<String>,
+    pub industry_hints: BTreeMap<String, String>,
+    pub notes: NoteLabels,
+}
+
+impl Ledger {
+    /// The column spec with `key`.
+    pub fn column(&self, key: &str) -> Option<&ColumnSpec> {
+        self.columns.iter().find(|c| c.key == key)
+    }
+
+    /// Index of the column with `key`.
+    pub fn column_index(&self, key: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.key == key)
+    }
+
+    /// The list entry an industry value stands for, when it is one (width and spaces ignored).
+    pub fn industry(&self, text: &str) -> Option<&str> {
+        let k = fold_key(text);
+        self.industries.iter().find(|i| fold_key(i) == k).map(String::as_str)
+    }
+
+    /// The list entry closest to an industry value that is not in the list, for a finding's suggestion.
+    pub fn suggest_industry(&self, text: &str) -> Option<&str> {
+        let k = fold_key(text);
+        if k.is_empty() {
+            return None;
+        }
+        // A list entry written inside the value ("白酒酿造"), the longest first.
+        let longest = |pred: &dyn Fn(&str) -> bool| {
+            self.industries.iter().filter(|i| pred(&fold_key(i))).max_by_key(|i| i.chars().count()).map(String::as_str)
+        };
+        if let Some(i) = longest(&|ik| k.contains(ik)) {
+            return Some(i);
+        }
+        // A hint word inside the value ("家电" → 家用电器); the longest hint wins.
+        let hint = self
+            .industry_hints
+            .iter()
+            .filter(|(w, _)| k.contains(&fold_key(w)))
+            .max_by_key(|(w, _)| w.chars().count());
+        if let Some((_, target)) = hint {
+            return self.industries.iter().find(|i| *i == target).map(String::as_str);
+        }
+        // The value inside an entry ("电线" → 电线电缆).
+        if let Some(i) = longest(&|ik| ik.contains(k.as_str())) {
+            return Some(i);
+        }
+        // Otherwise the most similar entry, if it is similar at all.
+        self.industries
+            .iter()
+            .map(|i| (strsim::normalized_levenshtein(&fold_key(i), &k), i))
+            .filter(|(s, _)| *s >= 0.5)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, i)| i.as_str())
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        for key in ["seq", "industry", "enterprise", "product", "problems", "goal", "measures", "progress"] {
+            if self.column(key).is_none() {
+                return Err(format!("columns 缺少 {key}"));
+            }
+        }
+        for (w, t) in &self.industry_hints {
+            if !self.industries.contains(t) {
+                return Err(format!("industry_hints 中 {w} 指向的 {t} 不在 industries 中"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Sheet names of the template.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SheetNames {
+    pub instructions: String,
+    pub ledger: String,
+    pub progress: String,
+    pub lists: String,
+    pub meta: String,
+}
+
+/// Wording of the template's ledger sheet.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LedgerLayout {
+    pub rows: u32,
+    pub title: String,
+    pub prefecture_label: String,
+    pub date_label: String,
+    pub filler_label: String,
+    pub phone_label: String,
+}
+
+/// Wording of the template's progress sheet.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProgressLayout {
+    pub title: String,
+    pub subtitle: String,
+}
+
+/// Wording of the template's instructions sheet.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Instructions {
+    pub title: String,
+    pub lines: Vec<String>,
+}
+
+/// Layout and wording of the workbook sent to each prefecture.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TemplateLayout {
+    pub version: u32,
+    pub file_name: String,
+    pub sheets: SheetNames,
+    pub ledger: LedgerLayout,
+    pub progress: ProgressLayout,
+    pub instructions: Instructions,
+}
+
+/// Wording of the messages `taizhang mail` sends.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MailText {
+    pub subject: String,
+    pub body: String,
+    pub feedback_subject: String,
+    pub feedback_body: String,
+}
+
+/// Everything taizhang knows about the collection, loaded once and passed by reference.
+#[derive(Debug, Clone)]
+pub struct RefData {
+    pub prefectures: Prefectures,
+    pub tasks: Tasks,
+    pub ledger: Ledger,
+    pub template: TemplateLayout,
+    pub mail: MailText,
+}
+
+impl RefData {
+    /// The reference data built into the binary.
+    ///
+    /// # Errors
+    /// Only if the embedded files are inconsistent, which the test suite rules out.
+    pub fn embedded() -> Result<Self, RefDataError> {
+        Self::load(None)
+    }
+
+    /// The embedded reference data, with any file present in `dir` used instead of the embedded one.
+    ///
+    /// # Errors
+    /// When a file in `dir` cannot be read, is not valid TOML, or breaks a rule (see [`RefDataError`]).
+    pub fn load(dir: Option<&Path>) -> Result<Self, RefDataError> {
+        if let Some(d) = dir
+            && !d.is_dir()
+        {
+            return Err(RefDataError::Io {
+                path: d.to_path_buf(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "目录不存在"),
+            });
+        }
+        let text = |name: &str| -> Result<String, RefDataError> {
+            if let Some(d) = dir {
+                let p = d.join(name);
+                if p.is_file() {
+                    return fs::read_to_string(&p).map_err(|source| RefDataError::Io { path: p, source });
+                }
+            }
+            Ok(EMBEDDED.iter().find(|(n, _)| *n == name).map(|(_, t)| t.to_string()).unwrap_or_default())
+        };
+        fn parse<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> Result<T, RefDataError> {
+            toml::from_str(text).map_err(|e| RefDataError::Parse { file: name.into(), message: e.to_string() })
+        }
+        fn invalid(file: &'static str) -> impl Fn(String) -> RefDataError {
+            move |message| RefDataError::Invalid { file: file.into(), message }
+        }
+
+        let prefectures = Prefectures::new(parse("prefectures.toml", &text("prefectures.toml")?)?)
+            .map_err(invalid("prefectures.toml"))?;
+        let tasks = Tasks::new(parse("tasks.toml", &text("tasks.toml")?)?).map_err(invalid("tasks.toml"))?;
+        let ledger: Ledger = parse("ledger.toml", &text("ledger.toml")?)?;
+        ledger.validate().map_err(invalid("ledger.toml"))?;
+        let template: TemplateLayout = parse("template.toml", &text("template.toml")?)?;
+        let mail: MailText = parse("mail.toml", &text("mail.toml")?)?;
+        Ok(RefData { prefectures, tasks, ledger, template, mail })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_data_loads() {
+        let r = RefData::embedded().unwrap();
+        assert_eq!(r.prefectures.all().len(), 21);
+        assert_eq!(r.tasks.tasks.len(), 36);
+        assert_eq!(r.ledger.columns.len(), 9);
+    }
+
+    #[test]
+    fn prefecture_spellings() {
+        let r = RefData::embedded().unwrap();
+        let p = &r.prefectures;
+        assert_eq!(p.lookup("阿坝州").unwrap().name, "阿坝藏族羌族自治州");
+        assert_eq!(p.lookup(" 凉山 ").unwrap().name, "凉山彝族自治州");
+        assert_eq!(p.lookup("510100").unwrap().name, "成都市");
+        assert_eq!(p.lookup("成 都").unwrap().name, "成都市");
+        assert!(p.lookup("重庆市").is_none());
+        assert_eq!(p.find_in("2018Q3-阿坝州质量提升台账(修改)").unwrap().name, "阿坝藏族羌族自治州");
+        assert_eq!(p.find_in("绵阳市台账").unwrap().name, "绵阳市");
+        assert!(p.find_in("成都市和绵阳市").is_none());
+        assert!(p.find_in("台账").is_none());
+    }
+
+    #[test]
+    fn industry_suggestions() {
+        let r = RefData::embedded().unwrap();
+        let l = &r.ledger;
+        assert_eq!(l.industry("白 酒"), Some("白酒"));
+        assert_eq!(l.suggest_industry("白酒酿造"), Some("白酒"));
+        assert_eq!(l.suggest_industry("家电"), Some("家用电器"));
+        assert_eq!(l.suggest_industry("化肥生产"), Some("农资"));
+        assert_eq!(l.suggest_industry("航天航空"), None);
+    }
+
+    #[test]
+    fn merged_units_follow_the_task_above() {
+        let r = RefData::embedded().unwrap();
+        assert_eq!(r.tasks.effective_units(19), ("市州质量监督部门", "省质检院"));
+        assert_eq!(r.tasks.effective_units(1).0, "市州质量监督部门");
+        assert_eq!(r.tasks.status("进行中"), Some("推进中"));
+        assert_eq!(r.tasks.status("已完成"), Some("已完成"));
+    }
+}

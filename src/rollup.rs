@@ -1,0 +1,595 @@
+//! The provincial rollup workbook: what the office hands up, laid out like the plan's 附件1 and 附件2,
+//! printable as it is, saying who returned what, what is wrong where, and how far each prefecture is.
+//!
+//! Every sheet is print-ready (A4 landscape, one page wide, header rows repeated, page numbers, borders,
+//! wrapped text), has a frozen header and an autofilter. Text is always written as text, never as a
+//! formula, so a value such as "=1+1" typed by a prefecture stays what it is.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+use rust_xlsxwriter::{
+    Chart, ChartType, Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+};
+
+use crate::finding::Severity;
+use crate::merge::{Merged, ReturnStatus, TARGET_ENTERPRISES, cols};
+use crate::refdata::RefData;
+use crate::template::print_setup;
+
+/// Sheet names of the rollup.
+pub mod sheets {
+    pub const SUMMARY: &str = "汇总";
+    pub const LEDGER: &str = "附件2 质量提升台账 (全省汇总)";
+    pub const TASKS: &str = "附件1 任务分解及进展";
+    pub const PROGRESS: &str = "附件1 进展明细";
+    pub const INDUSTRY: &str = "按行业统计";
+    pub const FINDINGS: &str = "问题清单";
+}
+
+/// Excel's limits on a sheet and a cell.
+const MAX_ROWS: u32 = 1_048_576;
+const MAX_CELL_CHARS: usize = 32_767;
+
+/// A problem writing the rollup.
+#[derive(Debug, thiserror::Error)]
+pub enum RollupError {
+    #[error("生成汇总表失败: {0}")]
+    Xlsx(#[from] XlsxError),
+    #[error("读取合并结果失败: {0}")]
+    Polars(#[from] PolarsError),
+}
+
+struct Styles {
+    title: Format,
+    subtitle: Format,
+    header: Format,
+    text: Format,
+    center: Format,
+    number: Format,
+    missing: Format,
+    missing_center: Format,
+    below_target: Format,
+    total: Format,
+    total_number: Format,
+    error: Format,
+    warning: Format,
+    done: Format,
+    ongoing: Format,
+    not_started: Format,
+}
+
+impl Styles {
+    fn new() -> Self {
+        let base = Format::new().set_font_name("宋体").set_font_size(10).set_align(FormatAlign::VerticalCenter);
+        let cell = base.clone().set_border(FormatBorder::Thin).set_text_wrap();
+        Styles {
+            title: base.clone().set_font_name("黑体").set_font_size(16).set_bold().set_align(FormatAlign::Center),
+            subtitle: base.clone().set_font_size(11).set_align(FormatAlign::Center),
+            header: cell.clone().set_font_name("黑体").set_bold().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xD9E1F2)),
+            text: cell.clone().set_align(FormatAlign::Top),
+            center: cell.clone().set_align(FormatAlign::Center),
+            number: cell.clone().set_align(FormatAlign::Center).set_num_format("0"),
+            missing: cell.clone().set_background_color(Color::RGB(0xF8CBAD)),
+            missing_center: cell.clone().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xF8CBAD)),
+            below_target: cell.clone().set_align(FormatAlign::Center).set_num_format("0").set_background_color(Color::RGB(0xFFE699)),
+            total: cell.clone().set_bold().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xEDEDED)),
+            total_number: cell.clone().set_bold().set_align(FormatAlign::Center).set_num_format("0").set_background_color(Color::RGB(0xEDEDED)),
+            error: cell.clone().set_align(FormatAlign::Center).set_font_color(Color::RGB(0xC00000)).set_bold(),
+            warning: cell.clone().set_align(FormatAlign::Center).set_font_color(Color::RGB(0x9C5700)),
+            done: cell.clone().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xC6EFCE)),
+            ongoing: cell.clone().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xFFEB9C)),
+            not_started: cell.set_align(FormatAlign::Center).set_background_color(Color::RGB(0xEDEDED)),
+        }
+    }
+}
+
+/// Text for a cell, cut to Excel's limit (the full text stays in the CSV and Parquet exports).
+fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.len() <= MAX_CELL_CHARS || s.chars().count() <= MAX_CELL_CHARS {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        let cut: String = s.chars().take(MAX_CELL_CHARS - 20).collect();
+        std::borrow::Cow::Owned(format!("{cut}…(超出单元格上限,全文见CSV导出)"))
+    }
+}
+
+/// Writes a table header row and sets up the sheet around it.
+fn header_row(ws: &mut Worksheet, row: u32, headers: &[(String, f64)], st: &Styles) -> Result<(), XlsxError> {
+    for (i, (h, w)) in headers.iter().enumerate() {
+        ws.write_string_with_format(row, i as u16, h, &st.header)?;
+        ws.set_column_width(i as u16, *w)?;
+    }
+    ws.set_row_height(row, 30)?;
+    Ok(())
+}
+
+/// Title and subtitle merged across `width` columns.
+fn titles(ws: &mut Worksheet, title: &str, subtitle: &str, width: u16, st: &Styles) -> Result<(), XlsxError> {
+    let last = width.saturating_sub(1);
+    if last == 0 {
+        ws.write_string_with_format(0, 0, title, &st.title)?;
+        ws.write_string_with_format(1, 0, subtitle, &st.subtitle)?;
+    } else {
+        ws.merge_range(0, 0, 0, last, title, &st.title)?;
+        ws.merge_range(1, 0, 1, last, subtitle, &st.subtitle)?;
+    }
+    ws.set_row_height(0, 30)?;
+    ws.set_row_height(1, 20)?;
+    Ok(())
+}
+
+/// Freeze, filter and print setup of a table whose header is on `header` and last row on `last`.
+fn finish_table(ws: &mut Worksheet, header: u32, last: u32, width: u16) -> Result<(), XlsxError> {
+    ws.set_freeze_panes(header + 1, 0)?;
+    ws.autofilter(header, 0, last.max(header), width.saturating_sub(1))?;
+    print_setup(ws, header, header)?;
+    Ok(())
+}
+
+fn str_values(df: &DataFrame, name: &str) -> Vec<Option<String>> {
+    match df.column(name).and_then(|c| c.cast(&DataType::String)) {
+        Ok(c) => match c.str() {
+            Ok(ca) => ca.iter().map(|v| v.map(str::to_string)).collect(),
+            Err(_) => vec![None; df.height()],
+        },
+        Err(_) => vec![None; df.height()],
+    }
+}
+
+/// Builds the rollup workbook in memory.
+///
+/// # Errors
+/// When rust_xlsxwriter or polars fails.
+pub fn build(refdata: &RefData, m: &Merged) -> Result<Vec<u8>, RollupError> {
+    let st = Styles::new();
+    let mut wb = Workbook::new();
+    let period_label = m.period.map(|p| p.label()).unwrap_or_default();
+    // A fixed creation time keeps the output byte-identical for the same inputs.
+    let created = match m.period {
+        Some(p) => {
+            use chrono::Datelike;
+            let d = p.last_day();
+            ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?
+        }
+        None => ExcelDateTime::from_ymd(2018, 7, 4)?,
+    };
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(format!("四川省重点消费品质量提升台账全省汇总{period_label}"))
+            .set_author("四川省质量提升办")
+            .set_creation_datetime(&created),
+    );
+    let returned = m.prefectures.iter().filter(|p| p.status == ReturnStatus::Returned && p.zone != "").count();
+    let total = refdata.prefectures.all().len();
+    let scope = format!("{period_label}  已报送 {returned}/{total} 个市州,共 {} 家企业", m.ledger.height());
+
+    write_summary(&mut wb, refdata, m, &st, &period_label, &scope)?;
+    write_ledger(&mut wb, refdata, m, &st, &period_label, &scope)?;
+    write_tasks(&mut wb, refdata, m, &st, &period_label, &scope)?;
+    write_progress(&mut wb, refdata, m, &st, &period_label)?;
+    write_industry(&mut wb, refdata, m, &st, &period_label)?;
+    write_findings(&mut wb, refdata, m, &st, &period_label)?;
+    Ok(wb.save_to_buffer()?)
+}
+
+fn write_summary(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, period: &str, scope: &str) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet();
+    ws.set_name(sheets::SUMMARY)?;
+    let headers: Vec<(String, f64)> = [
+        ("经济区", 14.0),
+        ("市州", 16.0),
+        ("报送状态", 9.0),
+        ("采用文件", 30.0),
+        ("填报日期", 11.0),
+        ("填报人", 8.0),
+        ("联系电话", 13.0),
+        ("企业数", 7.0),
+        ("任务进展项数", 8.0),
+        ("错误数", 7.0),
+        ("警告数", 7.0),
+        ("被替代或无法读取的文件", 30.0),
+        (&format!("达到{TARGET_ENTERPRISES}家目标"), 9.0),
+    ]
+    .iter()
+    .map(|(h, w)| (h.to_string(), *w))
+    .collect();
+    let width = headers.len() as u16;
+    titles(ws, &format!("四川省重点消费品质量提升台账报送情况汇总({period})"), scope, width, st)?;
+    let h = 2;
+    header_row(ws, h, &headers, st)?;
+    // Prefectures grouped by zone, official order within each.
+    let mut order: Vec<&crate::merge::PrefectureSummary> = Vec::new();
+    for z in refdata.prefectures.zones() {
+        order.extend(m.prefectures.iter().filter(|p| p.zone == z.name));
+    }
+    order.extend(m.prefectures.iter().filter(|p| p.zone.is_empty()));
+    let mut r = h + 1;
+    let mut zone_start: Option<(u32, &str)> = None;
+    let mut totals = (0usize, 0usize, 0usize, 0usize, 0usize);
+    for p in &order {
+        let missing = p.status != ReturnStatus::Returned;
+        let (tf, cf) = if missing { (&st.missing, &st.missing_center) } else { (&st.text, &st.center) };
+        ws.write_string_with_format(r, 1, &p.name, tf)?;
+        ws.write_string_with_format(r, 2, p.status.label(), cf)?;
+        ws.write_string_with_format(r, 3, p.file.as_deref().unwrap_or(""), tf)?;
+        ws.write_string_with_format(r, 4, p.filled_date.as_deref().unwrap_or(""), cf)?;
+        ws.write_string_with_format(r, 5, p.filler.as_deref().unwrap_or(""), cf)?;
+        ws.write_string_with_format(r, 6, p.phone.as_deref().unwrap_or(""), cf)?;
+        let below = p.enterprises < TARGET_ENTERPRISES;
+        let ef = if missing { &st.missing_center } else if below { &st.below_target } else { &st.number };
+        ws.write_number_with_format(r, 7, p.enterprises as f64, ef)?;
+        ws.write_number_with_format(r, 8, p.tasks_reported as f64, if missing { &st.missing_center } else { &st.number })?;
+        ws.write_number_with_format(r, 9, p.counts.errors as f64, if p.counts.errors > 0 { &st.error } else { cf })?;
+        ws.write_number_with_format(r, 10, p.counts.warnings as f64, if p.counts.warnings > 0 { &st.warning } else { cf })?;
+        ws.write_string_with_format(r, 11, &p.superseded.join("\n"), tf)?;
+        ws.write_string_with_format(r, 12, if p.zone.is_empty() { "" } else if below { "否" } else { "是" }, if below { &st.below_target } else { cf })?;
+        totals.0 += usize::from(p.status == ReturnStatus::Returned && !p.zone.is_empty());
+        totals.1 += p.enterprises;
+        totals.2 += p.counts.errors;
+        totals.3 += p.counts.warnings;
+        totals.4 += usize::from(!p.zone.is_empty() && !below);
+        // The zone cell is merged over its prefectures.
+        match zone_start {
+            Some((_, z)) if z == p.zone => {}
+            _ => {
+                if let Some((start, z)) = zone_start {
+                    write_zone(ws, start, r - 1, z, st)?;
+                }
+                zone_start = Some((r, p.zone.as_str()));
+            }
+        }
+        r += 1;
+    }
+    if let Some((start, z)) = zone_start {
+        write_zone(ws, start, r - 1, z, st)?;
+    }
+    let prefs = refdata.prefectures.all().len();
+    ws.merge_range(r, 0, r, 1, "合计", &st.total)?;
+    ws.write_string_with_format(r, 2, &format!("{}/{prefs}", totals.0), &st.total)?;
+    for c in [3u16, 4, 5, 6, 8, 11] {
+        ws.write_blank(r, c, &st.total)?;
+    }
+    ws.write_number_with_format(r, 7, totals.1 as f64, &st.total_number)?;
+    ws.write_number_with_format(r, 9, totals.2 as f64, &st.total_number)?;
+    ws.write_number_with_format(r, 10, totals.3 as f64, &st.total_number)?;
+    ws.write_string_with_format(r, 12, &format!("{}/{prefs}", totals.4), &st.total)?;
+    finish_table(ws, h, r - 1, width)?;
+    ws.set_active(true);
+    Ok(())
+}
+
+fn write_zone(ws: &mut Worksheet, first: u32, last: u32, zone: &str, st: &Styles) -> Result<(), XlsxError> {
+    if first == last {
+        ws.write_string_with_format(first, 0, zone, &st.center)?;
+    } else {
+        ws.merge_range(first, 0, last, 0, zone, &st.center)?;
+    }
+    Ok(())
+}
+
+fn write_ledger(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, period: &str, scope: &str) -> Result<(), RollupError> {
+    let seq = refdata.ledger.column_index("seq");
+    let mut headers: Vec<(String, f64)> = vec![(cols::SEQ.into(), 6.0), (cols::PREFECTURE.into(), 10.0)];
+    for (i, c) in refdata.ledger.columns.iter().enumerate() {
+        if Some(i) != seq {
+            headers.push((c.name.clone(), c.width));
+        }
+    }
+    for e in &m.extra_columns {
+        headers.push((e.clone(), 14.0));
+    }
+    headers.push((cols::FILE.into(), 22.0));
+    headers.push((cols::CELL.into(), 18.0));
+    headers.push((cols::ORIGINAL_SEQ.into(), 6.0));
+    let values: Vec<Vec<Option<String>>> = headers.iter().map(|(h, _)| str_values(&m.ledger, h)).collect();
+    let centered: Vec<bool> = headers.iter().map(|(h, _)| [cols::SEQ, cols::PREFECTURE, cols::ORIGINAL_SEQ].contains(&h.as_str())).collect();
+    let width = headers.len() as u16;
+    let h = 2u32;
+    let per_sheet = (MAX_ROWS - h - 1) as usize;
+    let n = m.ledger.height();
+    let parts = n.div_ceil(per_sheet).max(1);
+    for part in 0..parts {
+        let ws = wb.add_worksheet_with_constant_memory()?;
+        let name = if part == 0 { sheets::LEDGER.to_string() } else { format!("附件2 全省汇总(续{part})") };
+        ws.set_name(&name)?;
+        titles(ws, &format!("{}({period}全省汇总)", refdata.ledger.title), scope, width, st)?;
+        header_row(ws, h, &headers, st)?;
+        let rows = (part * per_sheet)..((part + 1) * per_sheet).min(n);
+        let mut r = h + 1;
+        for i in rows.clone() {
+            for (c, col) in values.iter().enumerate() {
+                let f = if centered[c] { &st.center } else { &st.text };
+                match &col[i] {
+                    Some(v) => ws.write_string_with_format(r, c as u16, cell_text(v).as_ref(), f)?,
+                    None => ws.write_blank(r, c as u16, f)?,
+                };
+            }
+            r += 1;
+        }
+        finish_table(ws, h, h + rows.len() as u32, width)?;
+    }
+    Ok(())
+}
+
+fn status_style<'a>(st: &'a Styles, refdata: &RefData, status: &str) -> &'a Format {
+    let s = &refdata.tasks.statuses;
+    if s.get(2).is_some_and(|x| x == status) {
+        &st.done
+    } else if s.get(1).is_some_and(|x| x == status) {
+        &st.ongoing
+    } else if s.first().is_some_and(|x| x == status) {
+        &st.not_started
+    } else {
+        &st.center
+    }
+}
+
+fn write_tasks(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, period: &str, scope: &str) -> Result<(), RollupError> {
+    let tasks = &refdata.tasks;
+    let prefs = refdata.prefectures.all();
+    let ws = wb.add_worksheet();
+    ws.set_name(sheets::TASKS)?;
+    let mut headers: Vec<(String, f64)> =
+        vec![("序号".into(), 5.0), ("类别".into(), 6.0), ("内容".into(), 46.0), ("指导单位".into(), 10.0), ("责任单位".into(), 10.0), ("配合单位".into(), 16.0)];
+    for p in prefs {
+        headers.push((p.short.clone(), 6.5));
+    }
+    for s in tasks.statuses.iter().rev() {
+        headers.push((s.clone(), 6.5));
+    }
+    let width = headers.len() as u16;
+    titles(ws, &format!("{}({period}进展)", tasks.title), scope, width, st)?;
+    let h = 2;
+    header_row(ws, h, &headers, st)?;
+    // status by (task, prefecture)
+    let task_col = m.progress.column(cols::TASK)?.u32()?.clone();
+    let pref_col = str_values(&m.progress, cols::PREFECTURE);
+    let status_col = str_values(&m.progress, cols::STATUS);
+    let mut status: HashMap<(u32, &str), &str> = HashMap::new();
+    for i in 0..m.progress.height() {
+        if let (Some(t), Some(p), Some(s)) = (task_col.get(i), pref_col[i].as_deref(), status_col[i].as_deref()) {
+            status.insert((t, p), s);
+        }
+    }
+    let first = h + 1;
+    for (k, t) in tasks.tasks.iter().enumerate() {
+        let r = first + k as u32;
+        ws.set_row_height(r, ((t.content.chars().count() / 24 + 1) as f64 * 13.0).clamp(27.0, 160.0))?;
+        ws.write_number_with_format(r, 0, f64::from(t.no), &st.center)?;
+        ws.write_string_with_format(r, 2, &t.content, &st.text)?;
+        ws.write_string_with_format(r, 3, &t.guiding, &st.center)?;
+        if !t.continues_above {
+            ws.write_string_with_format(r, 4, &t.responsible, &st.center)?;
+            ws.write_string_with_format(r, 5, &t.cooperating, &st.center)?;
+        }
+        let mut counts = vec![0u32; tasks.statuses.len()];
+        for (j, p) in prefs.iter().enumerate() {
+            let c = 6 + j as u16;
+            match status.get(&(t.no, p.name.as_str())) {
+                Some(s) => {
+                    if let Some(si) = tasks.statuses.iter().position(|x| x == s) {
+                        counts[si] += 1;
+                    }
+                    ws.write_string_with_format(r, c, *s, status_style(st, refdata, s))?
+                }
+                None => ws.write_blank(r, c, &st.center)?,
+            };
+        }
+        for (j, _) in tasks.statuses.iter().enumerate().rev() {
+            let c = 6 + prefs.len() as u16 + (tasks.statuses.len() - 1 - j) as u16;
+            ws.write_number_with_format(r, c, f64::from(counts[j]), &st.number)?;
+        }
+    }
+    // Merged cells as in 附件1.
+    for g in &tasks.groups {
+        let rows: Vec<u32> = tasks.tasks.iter().enumerate().filter(|(_, t)| t.group == g.name).map(|(k, _)| first + k as u32).collect();
+        if let (Some(&a), Some(&b)) = (rows.first(), rows.last()) {
+            if a == b {
+                ws.write_string_with_format(a, 1, &g.name, &st.center)?;
+            } else {
+                ws.merge_range(a, 1, b, 1, &g.name, &st.center)?;
+            }
+        }
+    }
+    for (k, t) in tasks.tasks.iter().enumerate() {
+        if t.continues_above || !tasks.tasks.get(k + 1).is_some_and(|n| n.continues_above) {
+            continue;
+        }
+        let span = tasks.tasks[k + 1..].iter().take_while(|n| n.continues_above).count() as u32;
+        let r = first + k as u32;
+        ws.merge_range(r, 4, r + span, 4, &t.responsible, &st.center)?;
+        ws.merge_range(r, 5, r + span, 5, &t.cooperating, &st.center)?;
+    }
+    let last = first + tasks.tasks.len() as u32 - 1;
+    finish_table(ws, h, last, width)?;
+    Ok(())
+}
+
+fn write_progress(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, period: &str) -> Result<(), RollupError> {
+    let ws = wb.add_worksheet();
+    ws.set_name(sheets::PROGRESS)?;
+    let mut headers: Vec<(String, f64)> = vec![
+        (cols::TASK.into(), 6.0),
+        ("内容".into(), 40.0),
+        (cols::PREFECTURE.into(), 10.0),
+        (cols::STATUS.into(), 9.0),
+        (cols::NARRATIVE.into(), 50.0),
+        (cols::VALUE.into(), 10.0),
+    ];
+    for e in &m.progress_extra_columns {
+        headers.push((e.clone(), 14.0));
+    }
+    headers.push((cols::FILE.into(), 22.0));
+    headers.push((cols::CELL.into(), 16.0));
+    let width = headers.len() as u16;
+    let returned: Vec<&str> = m.prefectures.iter().filter(|p| p.status == ReturnStatus::Returned).map(|p| p.name.as_str()).collect();
+    titles(ws, &format!("重点工作任务进展明细({period})"), &format!("已报送市州 {} 个,每个市州36项", returned.len()), width, st)?;
+    let h = 2;
+    header_row(ws, h, &headers, st)?;
+    let task_col = m.progress.column(cols::TASK)?.u32()?.clone();
+    let pref_col = str_values(&m.progress, cols::PREFECTURE);
+    let mut at: HashMap<(u32, &str), usize> = HashMap::new();
+    for i in 0..m.progress.height() {
+        if let (Some(t), Some(p)) = (task_col.get(i), pref_col[i].as_deref()) {
+            at.insert((t, p), i);
+        }
+    }
+    let values: Vec<Vec<Option<String>>> = headers.iter().map(|(h, _)| str_values(&m.progress, h)).collect();
+    let mut r = h + 1;
+    for t in &refdata.tasks.tasks {
+        for p in &returned {
+            ws.write_number_with_format(r, 0, f64::from(t.no), &st.center)?;
+            ws.write_string_with_format(r, 1, &t.content, &st.text)?;
+            ws.write_string_with_format(r, 2, *p, &st.center)?;
+            match at.get(&(t.no, *p)) {
+                Some(&i) => {
+                    for c in 3..headers.len() {
+                        let fmt = if c == 3 { status_style(st, refdata, values[c][i].as_deref().unwrap_or("")) } else if c == 5 { &st.center } else { &st.text };
+                        match &values[c][i] {
+                            Some(v) => ws.write_string_with_format(r, c as u16, cell_text(v).as_ref(), fmt)?,
+                            None => ws.write_blank(r, c as u16, fmt)?,
+                        };
+                    }
+                }
+                None => {
+                    ws.write_string_with_format(r, 3, "(未填报)", &st.not_started)?;
+                    for c in 4..headers.len() {
+                        ws.write_blank(r, c as u16, &st.text)?;
+                    }
+                }
+            }
+            r += 1;
+        }
+    }
+    finish_table(ws, h, r - 1, width)?;
+    Ok(())
+}
+
+fn write_industry(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, period: &str) -> Result<(), XlsxError> {
+    let prefs = refdata.prefectures.all();
+    let zones = refdata.prefectures.zones();
+    let ws = wb.add_worksheet();
+    ws.set_name(sheets::INDUSTRY)?;
+    let mut headers: Vec<(String, f64)> = vec![("行业".into(), 14.0)];
+    for p in prefs {
+        headers.push((p.short.clone(), 6.0));
+    }
+    headers.push(("合计".into(), 7.0));
+    let width = headers.len() as u16;
+    titles(ws, &format!("提升企业按行业、市州统计({period})"), "单位:家", width, st)?;
+    let h = 2;
+    header_row(ws, h, &headers, st)?;
+    let mut r = h + 1;
+    let mut col_totals = vec![0u32; prefs.len()];
+    for (ind, counts) in &m.industry_counts {
+        ws.write_string_with_format(r, 0, ind, &st.text)?;
+        for (j, n) in counts.iter().enumerate() {
+            col_totals[j] += n;
+            if *n > 0 {
+                ws.write_number_with_format(r, 1 + j as u16, f64::from(*n), &st.number)?;
+            } else {
+                ws.write_blank(r, 1 + j as u16, &st.number)?;
+            }
+        }
+        ws.write_number_with_format(r, width - 1, f64::from(counts.iter().sum::<u32>()), &st.total_number)?;
+        r += 1;
+    }
+    ws.write_string_with_format(r, 0, "合计", &st.total)?;
+    for (j, n) in col_totals.iter().enumerate() {
+        ws.write_number_with_format(r, 1 + j as u16, f64::from(*n), &st.total_number)?;
+    }
+    ws.write_number_with_format(r, width - 1, f64::from(col_totals.iter().sum::<u32>()), &st.total_number)?;
+    let pref_last = r;
+    finish_table(ws, h, r - 1, width)?;
+
+    // By economic zone, with a chart.
+    let zh = pref_last + 3;
+    ws.write_string_with_format(zh - 1, 0, "按经济区统计(单位:家)", &st.subtitle)?;
+    ws.write_string_with_format(zh, 0, "行业", &st.header)?;
+    for (k, z) in zones.iter().enumerate() {
+        ws.write_string_with_format(zh, 1 + k as u16, &z.short, &st.header)?;
+    }
+    ws.write_string_with_format(zh, 1 + zones.len() as u16, "合计", &st.header)?;
+    let zone_of: Vec<usize> = prefs.iter().map(|p| zones.iter().position(|z| z.key == p.zone).unwrap_or(0)).collect();
+    let mut zr = zh + 1;
+    for (ind, counts) in &m.industry_counts {
+        ws.write_string_with_format(zr, 0, ind, &st.text)?;
+        let mut by_zone = vec![0u32; zones.len()];
+        for (j, n) in counts.iter().enumerate() {
+            by_zone[zone_of[j]] += n;
+        }
+        for (k, n) in by_zone.iter().enumerate() {
+            ws.write_number_with_format(zr, 1 + k as u16, f64::from(*n), &st.number)?;
+        }
+        ws.write_number_with_format(zr, 1 + zones.len() as u16, f64::from(by_zone.iter().sum::<u32>()), &st.total_number)?;
+        zr += 1;
+    }
+    if !m.industry_counts.is_empty() {
+        let mut chart = Chart::new(ChartType::ColumnStacked);
+        let sheet = sheets::INDUSTRY;
+        for k in 0..zones.len() {
+            let c = 1 + k as u16;
+            chart
+                .add_series()
+                .set_name((sheet, zh, c))
+                .set_categories((sheet, zh + 1, 0, zr - 1, 0))
+                .set_values((sheet, zh + 1, c, zr - 1, c));
+        }
+        chart.title().set_name("提升企业数:行业 × 经济区");
+        chart.y_axis().set_name("企业数(家)");
+        chart.x_axis().set_name("行业");
+        chart.set_width(900).set_height(420);
+        ws.insert_chart(zr + 1, 0, &chart)?;
+    }
+    Ok(())
+}
+
+fn write_findings(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, period: &str) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet();
+    ws.set_name(sheets::FINDINGS)?;
+    let headers: Vec<(String, f64)> = [
+        ("序号", 5.0),
+        ("市州", 10.0),
+        ("严重程度", 7.0),
+        ("代码", 6.0),
+        ("问题类型", 14.0),
+        ("文件", 24.0),
+        ("工作表", 14.0),
+        ("单元格", 7.0),
+        ("字段", 12.0),
+        ("原值", 22.0),
+        ("说明", 60.0),
+    ]
+    .iter()
+    .map(|(h, w)| (h.to_string(), *w))
+    .collect();
+    let width = headers.len() as u16;
+    let c = crate::finding::Counts::of(&m.findings);
+    titles(ws, &format!("问题清单({period})"), &format!("错误 {} 条,警告 {} 条,提示 {} 条", c.errors, c.warnings, c.infos), width, st)?;
+    let h = 2;
+    header_row(ws, h, &headers, st)?;
+    let _ = refdata;
+    let mut r = h + 1;
+    for (i, f) in m.findings.iter().enumerate() {
+        let sev = match f.severity {
+            Severity::Error => &st.error,
+            Severity::Warning => &st.warning,
+            Severity::Info => &st.center,
+        };
+        ws.write_number_with_format(r, 0, (i + 1) as f64, &st.center)?;
+        ws.write_string_with_format(r, 1, f.prefecture.as_deref().unwrap_or(""), &st.center)?;
+        ws.write_string_with_format(r, 2, f.severity.label(), sev)?;
+        ws.write_string_with_format(r, 3, f.code.as_str(), &st.center)?;
+        ws.write_string_with_format(r, 4, f.code.title(), &st.text)?;
+        ws.write_string_with_format(r, 5, &f.file, &st.text)?;
+        ws.write_string_with_format(r, 6, f.sheet.as_deref().unwrap_or(""), &st.text)?;
+        ws.write_string_with_format(r, 7, f.cell.as_deref().unwrap_or(""), &st.center)?;
+        ws.write_string_with_format(r, 8, f.field.as_deref().unwrap_or(""), &st.text)?;
+        ws.write_string_with_format(r, 9, cell_text(f.value.as_deref().unwrap_or("")).as_ref(), &st.text)?;
+        ws.write_string_with_format(r, 10, &f.message, &st.text)?;
+        r += 1;
+    }
+    finish_table(ws, h, r.saturating_sub(1), width)?;
+    Ok(())
+}

@@ -1,0 +1,193 @@
+//! What one returned file says, once read: the prefecture and period it is for, who filled it in, the
+//! ledger rows and task progress with the cell every value came from, the columns taizhang did not
+//! recognise, and the findings.
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use crate::cell::CellRef;
+use crate::finding::{Counts, Finding};
+use crate::period::Period;
+use crate::read::Format;
+
+/// A value with the cell it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Located {
+    pub text: String,
+    pub sheet: String,
+    /// The cell holding the value (for a merged range, its top-left cell).
+    pub cell: CellRef,
+}
+
+impl Located {
+    /// `附件2!C7`
+    pub fn location(&self) -> String {
+        format!("{}!{}", self.sheet, self.cell.a1())
+    }
+}
+
+/// One enterprise of the ledger (附件2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LedgerRow {
+    pub sheet: String,
+    /// Zero-based row of the sheet.
+    pub row: u32,
+    /// One entry per ledger column (in the order of `ledger.toml`).
+    pub fields: Vec<Option<Located>>,
+    /// One entry per [`Submission::extra_columns`].
+    pub extras: Vec<Option<Located>>,
+    /// The value of a 填报市州 column, when the return has one.
+    pub prefecture: Option<Located>,
+    /// Set when this row repeats an earlier row of the same return exactly (index into `rows`).
+    pub duplicate_of: Option<usize>,
+}
+
+impl LedgerRow {
+    /// The text of field `i`, empty when absent.
+    pub fn text(&self, i: usize) -> &str {
+        self.fields.get(i).and_then(|f| f.as_ref()).map_or("", |l| l.text.as_str())
+    }
+
+    /// The text of extra column `i`, empty when absent.
+    pub fn extra(&self, i: usize) -> &str {
+        self.extras.get(i).and_then(|f| f.as_ref()).map_or("", |l| l.text.as_str())
+    }
+
+    /// Row number as people read it (1-based).
+    pub fn row_number(&self) -> u32 {
+        self.row + 1
+    }
+}
+
+/// A prefecture's report on one task of 附件1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProgressRow {
+    pub task: u32,
+    pub sheet: String,
+    pub row: u32,
+    /// 完成状态 as written.
+    pub status: Option<Located>,
+    /// 完成状态 as one of the statuses of `tasks.toml`, when recognised.
+    pub status_canonical: Option<String>,
+    /// 推进情况.
+    pub narrative: Option<Located>,
+    /// 量化完成值.
+    pub value: Option<Located>,
+    /// One entry per [`Submission::progress_extra_columns`].
+    pub extras: Vec<Option<Located>>,
+}
+
+/// What the very hidden sheet of one of taizhang's templates records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TemplateMeta {
+    pub version: u32,
+    pub prefecture_code: String,
+    pub period: Option<Period>,
+}
+
+/// Why a cell that is neither data nor in a finding was accounted for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Role {
+    /// A title above the table.
+    Title,
+    /// A label or a labelled value (填报市州:, 填报日期 …) whose value went to the submission.
+    Label,
+    /// A header cell.
+    Header,
+    /// A note line around the table whose value went to the submission.
+    Note,
+    /// Reference text printed by the template (the tasks of 附件1, the dropdown lists, the instructions).
+    Reference,
+}
+
+/// A cell accounted for by its role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LayoutCell {
+    pub sheet: String,
+    pub cell: CellRef,
+    pub role: Role,
+}
+
+/// One returned file, read.
+#[derive(Debug, Clone, Serialize)]
+pub struct Submission {
+    pub file: PathBuf,
+    /// The file as shown to people (the path as given on the command line).
+    pub name: String,
+    pub format: Option<Format>,
+    #[serde(skip)]
+    pub modified: Option<SystemTime>,
+    /// Whether the file could be read at all.
+    pub readable: bool,
+    pub template: Option<TemplateMeta>,
+    /// Canonical name of the prefecture.
+    pub prefecture: Option<String>,
+    pub period: Option<Period>,
+    pub filled_date: Option<Located>,
+    pub filled_on: Option<chrono::NaiveDate>,
+    pub filler: Option<Located>,
+    pub phone: Option<Located>,
+    pub reviewer: Option<Located>,
+    pub remarks: Vec<Located>,
+    pub ledger_sheet: Option<String>,
+    pub progress_sheet: Option<String>,
+    /// Headers of the columns taizhang did not recognise, in the order met.
+    pub extra_columns: Vec<String>,
+    pub rows: Vec<LedgerRow>,
+    pub progress_extra_columns: Vec<String>,
+    pub progress: Vec<ProgressRow>,
+    pub findings: Vec<Finding>,
+    /// Cells that were recognised as titles, labels, headers, notes or reference text.
+    #[serde(skip)]
+    pub layout: Vec<LayoutCell>,
+}
+
+impl Submission {
+    /// An empty submission for `file`.
+    pub fn new(file: PathBuf, name: String) -> Self {
+        Submission {
+            file,
+            name,
+            format: None,
+            modified: None,
+            readable: false,
+            template: None,
+            prefecture: None,
+            period: None,
+            filled_date: None,
+            filled_on: None,
+            filler: None,
+            phone: None,
+            reviewer: None,
+            remarks: Vec::new(),
+            ledger_sheet: None,
+            progress_sheet: None,
+            extra_columns: Vec::new(),
+            rows: Vec::new(),
+            progress_extra_columns: Vec::new(),
+            progress: Vec::new(),
+            findings: Vec::new(),
+            layout: Vec::new(),
+        }
+    }
+
+    /// Adds a finding, stamped with this submission's prefecture when known.
+    pub fn push(&mut self, mut f: Finding) {
+        if f.prefecture.is_none() {
+            f.prefecture.clone_from(&self.prefecture);
+        }
+        self.findings.push(f);
+    }
+
+    /// Counts of findings by severity.
+    pub fn counts(&self) -> Counts {
+        Counts::of(&self.findings)
+    }
+
+    /// Ledger rows that are not exact repeats of an earlier row.
+    pub fn distinct_rows(&self) -> impl Iterator<Item = &LedgerRow> {
+        self.rows.iter().filter(|r| r.duplicate_of.is_none())
+    }
+}

@@ -1,0 +1,541 @@
+//! The workbook sent to each prefecture: instructions, the 附件2 ledger, the 附件1 task progress, a hidden
+//! list sheet for the dropdowns and a very hidden sheet that lets the importer recognise its own files.
+//!
+//! A good template prevents most problems before they happen: the header is locked (so it cannot be
+//! renamed), the data cells are unlocked, rows can still be inserted, deleted, sorted and filtered, and the
+//! 行业 dropdown warns rather than forbids so that an industry missing from the list can still be written.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rust_xlsxwriter::{
+    Color, DataValidation, DataValidationErrorStyle, DataValidationRule, DocProperties, ExcelDateTime, Format,
+    FormatAlign, FormatBorder, Formula, ProtectionOptions, Workbook, Worksheet, XlsxError,
+};
+
+use crate::output::{self, OutputError};
+use crate::period::Period;
+use crate::refdata::{Prefecture, RefData};
+use crate::text::chinese_date;
+
+/// Identifies a workbook written by `taizhang template` (stored in the very hidden sheet).
+pub const TEMPLATE_ID: &str = "taizhang-质量提升台账";
+
+/// Row (zero-based) of the ledger sheet's header; data starts on the next row.
+pub const LEDGER_HEADER_ROW: u32 = 2;
+/// Row (zero-based) of the progress sheet's header; the 36 tasks follow.
+pub const PROGRESS_HEADER_ROW: u32 = 2;
+
+/// A problem writing templates.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    /// rust_xlsxwriter refused something (a sheet name too long after an edit of template.toml, …).
+    #[error("生成 {prefecture} 的模板失败: {source}")]
+    Xlsx {
+        prefecture: String,
+        #[source]
+        source: XlsxError,
+    },
+    /// The file could not be written.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// A prefecture name that is not one of the 21.
+    #[error("未知的市州「{name}」。可用的名称:{valid}")]
+    UnknownPrefecture { name: String, valid: String },
+}
+
+/// Rows a prefecture reported last quarter, put into its next template so it updates them instead of
+/// retyping (`template --from ROLLUP`).
+#[derive(Debug, Clone, Default)]
+pub struct Prefill {
+    /// Ledger rows: one value per ledger column, in the order of `ledger.toml`.
+    pub ledger: Vec<Vec<String>>,
+    /// Task progress by task number: status, 推进情况, 量化完成值.
+    pub progress: Vec<(u32, [String; 3])>,
+}
+
+/// What to write.
+#[derive(Debug, Clone)]
+pub struct TemplateOptions {
+    pub period: Period,
+    pub deadline: Option<chrono::NaiveDate>,
+    /// Canonical prefecture names; empty means all 21.
+    pub prefectures: Vec<String>,
+    pub out_dir: PathBuf,
+    pub force: bool,
+}
+
+/// What was written.
+#[derive(Debug, Default)]
+pub struct TemplateReport {
+    pub written: Vec<PathBuf>,
+    /// Files that existed and were kept (no `--force`).
+    pub kept: Vec<PathBuf>,
+    /// Files that could not be written, with the reason.
+    pub failed: Vec<(PathBuf, String)>,
+}
+
+/// Canonical names for the prefectures named on the command line, in official order.
+///
+/// # Errors
+/// [`TemplateError::UnknownPrefecture`] for a name that is none of the 21, listing the valid ones.
+pub fn resolve_prefectures(refdata: &RefData, names: &[String]) -> Result<Vec<String>, TemplateError> {
+    let mut out: Vec<String> = Vec::new();
+    for n in names {
+        let p = refdata.prefectures.lookup(n).ok_or_else(|| TemplateError::UnknownPrefecture {
+            name: n.clone(),
+            valid: refdata.prefectures.names().join("、"),
+        })?;
+        if !out.contains(&p.name) {
+            out.push(p.name.clone());
+        }
+    }
+    out.sort_by_key(|n| refdata.prefectures.index_of(n));
+    Ok(out)
+}
+
+/// The file name of a prefecture's template.
+pub fn file_name(refdata: &RefData, prefecture: &Prefecture, period: Period) -> String {
+    refdata
+        .template
+        .file_name
+        .replace("{period_code}", &period.code())
+        .replace("{period}", &period.label())
+        .replace("{prefecture}", &prefecture.name)
+}
+
+/// Fills the placeholders of a template text.
+pub fn fill(text: &str, prefecture: &Prefecture, period: Period, deadline: Option<chrono::NaiveDate>) -> String {
+    text.replace("{period_code}", &period.code())
+        .replace("{period}", &period.label())
+        .replace("{prefecture}", &prefecture.name)
+        .replace("{deadline}", &deadline.map(chrono_date).unwrap_or_else(|| "按通知要求的时间".into()))
+}
+
+fn chrono_date(d: chrono::NaiveDate) -> String {
+    chinese_date(d)
+}
+
+/// Writes one template per prefecture into `opts.out_dir` (created when missing). Existing files are kept
+/// unless `opts.force`; a file that cannot be written is reported and the others are still written.
+///
+/// # Errors
+/// Only when the output directory cannot be created.
+pub fn write_templates(refdata: &RefData, opts: &TemplateOptions) -> Result<TemplateReport, TemplateError> {
+    fs::create_dir_all(&opts.out_dir)
+        .map_err(|source| OutputError::Io { path: opts.out_dir.clone(), source })?;
+    let mut report = TemplateReport::default();
+    for p in refdata.prefectures.all() {
+        if !opts.prefectures.is_empty() && !opts.prefectures.contains(&p.name) {
+            continue;
+        }
+        let path = opts.out_dir.join(file_name(refdata, p, opts.period));
+        if path.exists() && !opts.force {
+            report.kept.push(path);
+            continue;
+        }
+        match build(refdata, p, opts.period, opts.deadline, None)
+            .and_then(|bytes| output::write_atomic(&path, &bytes).map_err(TemplateError::from))
+        {
+            Ok(()) => report.written.push(path),
+            Err(e) => report.failed.push((path, e.to_string())),
+        }
+    }
+    Ok(report)
+}
+
+/// Cell formats shared by the template's sheets.
+struct Formats {
+    title: Format,
+    subtitle: Format,
+    label: Format,
+    label_right: Format,
+    input: Format,
+    input_date: Format,
+    header: Format,
+    locked_text: Format,
+    locked_center: Format,
+    data: Format,
+    data_center: Format,
+    data_number: Format,
+    instructions: Format,
+}
+
+impl Formats {
+    fn new() -> Self {
+        let base = Format::new().set_font_name("宋体").set_font_size(11).set_align(FormatAlign::VerticalCenter);
+        let bordered = base.clone().set_border(FormatBorder::Thin).set_text_wrap();
+        let input_fill = Color::RGB(0xFFF8DC);
+        Formats {
+            title: base.clone().set_font_name("黑体").set_font_size(18).set_bold().set_align(FormatAlign::Center),
+            subtitle: base.clone().set_font_size(12).set_align(FormatAlign::Center),
+            label: base.clone().set_bold(),
+            label_right: base.clone().set_bold().set_align(FormatAlign::Right),
+            input: base
+                .clone()
+                .set_unlocked()
+                .set_background_color(input_fill)
+                .set_border_bottom(FormatBorder::Thin),
+            input_date: base
+                .clone()
+                .set_unlocked()
+                .set_background_color(input_fill)
+                .set_border_bottom(FormatBorder::Thin)
+                .set_num_format("yyyy-mm-dd")
+                .set_align(FormatAlign::Left),
+            header: bordered
+                .clone()
+                .set_font_name("黑体")
+                .set_bold()
+                .set_align(FormatAlign::Center)
+                .set_background_color(Color::RGB(0xD9E1F2)),
+            locked_text: bordered.clone().set_align(FormatAlign::Top),
+            locked_center: bordered.clone().set_align(FormatAlign::Center),
+            data: bordered.clone().set_unlocked().set_align(FormatAlign::Top),
+            data_center: bordered.clone().set_unlocked().set_align(FormatAlign::Center),
+            data_number: bordered.clone().set_unlocked().set_align(FormatAlign::Center).set_num_format("General"),
+            instructions: base.set_text_wrap().set_align(FormatAlign::Top),
+        }
+    }
+}
+
+/// Print setup shared by every printable sheet: A4 landscape, one page wide, header row repeated, page
+/// numbers in the footer.
+pub fn print_setup(ws: &mut Worksheet, repeat_first: u32, repeat_last: u32) -> Result<(), XlsxError> {
+    ws.set_paper_size(9);
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3);
+    ws.set_print_center_horizontally(true);
+    ws.set_repeat_rows(repeat_first, repeat_last)?;
+    ws.set_footer("&C第 &P 页,共 &N 页");
+    Ok(())
+}
+
+/// Protection that keeps the header and reference cells fixed but lets people work with rows.
+fn protect(ws: &mut Worksheet) {
+    ws.protect_with_options(&ProtectionOptions {
+        insert_rows: true,
+        delete_rows: true,
+        sort: true,
+        use_autofilter: true,
+        format_columns: true,
+        format_rows: true,
+        ..ProtectionOptions::new()
+    });
+}
+
+/// Builds one prefecture's template in memory.
+///
+/// # Errors
+/// [`TemplateError::Xlsx`] when rust_xlsxwriter rejects the layout (e.g. an edited sheet name too long).
+pub fn build(
+    refdata: &RefData,
+    prefecture: &Prefecture,
+    period: Period,
+    deadline: Option<chrono::NaiveDate>,
+    prefill: Option<&Prefill>,
+) -> Result<Vec<u8>, TemplateError> {
+    build_workbook(refdata, prefecture, period, deadline, prefill)
+        .and_then(|mut wb| wb.save_to_buffer())
+        .map_err(|source| TemplateError::Xlsx { prefecture: prefecture.name.clone(), source })
+}
+
+fn build_workbook(
+    refdata: &RefData,
+    prefecture: &Prefecture,
+    period: Period,
+    deadline: Option<chrono::NaiveDate>,
+    prefill: Option<&Prefill>,
+) -> Result<Workbook, XlsxError> {
+    let layout = &refdata.template;
+    let f = Formats::new();
+    let mut wb = Workbook::new();
+    // A fixed creation time makes the same inputs give byte-identical files.
+    let d = period.last_day();
+    use chrono::Datelike;
+    let created = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(format!("{}{}质量提升台账", prefecture.name, period.label()))
+            .set_author("四川省质量提升办")
+            .set_comment(format!("{TEMPLATE_ID} v{}", layout.version))
+            .set_creation_datetime(&created),
+    );
+
+    let lists = quote_sheet(&layout.sheets.lists);
+    let n_industries = refdata.ledger.industries.len() as u32;
+    let n_status = refdata.tasks.statuses.len() as u32;
+
+    // 填报说明
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(&layout.sheets.instructions)?;
+        ws.set_column_width(0, 110)?;
+        ws.set_screen_gridlines(false);
+        ws.write_string_with_format(0, 0, fill(&layout.instructions.title, prefecture, period, deadline), &f.title)?;
+        ws.set_row_height(0, 36)?;
+        for (i, line) in layout.instructions.lines.iter().enumerate() {
+            let r = 2 + i as u32;
+            ws.write_string_with_format(r, 0, fill(line, prefecture, period, deadline), &f.instructions)?;
+            ws.set_row_height(r, 48)?;
+        }
+        ws.set_paper_size(9);
+        ws.set_print_fit_to_pages(1, 1);
+        ws.protect();
+    }
+
+    // 附件2 质量提升台账
+    {
+        let cols = &refdata.ledger.columns;
+        let last_col = cols.len() as u16 - 1;
+        let first_data = LEDGER_HEADER_ROW + 1;
+        let last_data = first_data + layout.ledger.rows.max(1) - 1;
+        let ws = wb.add_worksheet();
+        ws.set_name(&layout.sheets.ledger)?;
+        for (i, c) in cols.iter().enumerate() {
+            ws.set_column_width(i as u16, c.width)?;
+        }
+        ws.merge_range(0, 0, 0, last_col, &fill(&layout.ledger.title, prefecture, period, deadline), &f.title)?;
+        ws.set_row_height(0, 36)?;
+        // The info line: 填报市州 printed; 填报日期, 填报人 and 联系电话 to fill in.
+        ws.merge_range(1, 0, 1, 2, &format!("{}{}", layout.ledger.prefecture_label, prefecture.name), &f.label)?;
+        let pairs = [
+            (&layout.ledger.date_label, &f.input_date),
+            (&layout.ledger.filler_label, &f.input),
+            (&layout.ledger.phone_label, &f.input),
+        ];
+        for (i, (label, input)) in pairs.into_iter().enumerate() {
+            let c = 3 + 2 * i as u16;
+            if c + 1 > last_col {
+                break;
+            }
+            ws.write_string_with_format(1, c, label.as_str(), &f.label_right)?;
+            ws.write_blank(1, c + 1, input)?;
+        }
+        ws.set_row_height(1, 24)?;
+        for (i, c) in cols.iter().enumerate() {
+            ws.write_string_with_format(LEDGER_HEADER_ROW, i as u16, &c.name, &f.header)?;
+        }
+        ws.set_row_height(LEDGER_HEADER_ROW, 36)?;
+        let seq = refdata.ledger.column_index("seq");
+        let industry = refdata.ledger.column_index("industry");
+        let enterprise = refdata.ledger.column_index("enterprise").unwrap_or(2);
+        let prefilled = prefill.map(|p| p.ledger.as_slice()).unwrap_or_default();
+        let last_data = last_data.max(first_data + prefilled.len() as u32 + 49);
+        for r in first_data..=last_data {
+            for (i, _) in cols.iter().enumerate() {
+                let c = i as u16;
+                let fmt = if Some(i) == seq { &f.data_center } else { &f.data };
+                ws.write_blank(r, c, fmt)?;
+            }
+            if let Some(s) = seq {
+                // 序号 numbers itself once the enterprise is filled in; people may overwrite it.
+                let ent = crate::cell::column_name(enterprise as u32);
+                let formula = Formula::new(format!("=IF({ent}{}=\"\",\"\",ROW()-{})", r + 1, first_data)).set_result("");
+                ws.write_formula_with_format(r, s as u16, formula, &f.data_center)?;
+            }
+        }
+        for (k, row) in prefilled.iter().enumerate() {
+            let r = first_data + k as u32;
+            for (i, v) in row.iter().enumerate().take(cols.len()) {
+                if Some(i) == seq || v.is_empty() {
+                    continue;
+                }
+                ws.write_string_with_format(r, i as u16, v, &f.data)?;
+            }
+        }
+        if let Some(ind) = industry {
+            let dv = DataValidation::new()
+                .allow_list_formula(Formula::new(format!("={lists}!$A$2:$A${}", n_industries + 1)))
+                .set_error_style(DataValidationErrorStyle::Warning)
+                .set_error_title("行业不在列表中")?
+                .set_error_message("该行业不在下拉列表中。如确属列表以外的行业,请点击「是」保留;否则请点击「否」重新选择。")?
+                .set_input_title("所属(产业)行业")?
+                .set_input_message("请从下拉列表中选择;列表中没有的可直接填写。")?;
+            ws.add_data_validation(first_data, ind as u16, last_data, ind as u16, &dv)?;
+        }
+        if let Some(uscc) = refdata.ledger.column_index("uscc") {
+            let dv = DataValidation::new()
+                .allow_text_length(DataValidationRule::EqualTo(18))
+                .set_error_style(DataValidationErrorStyle::Warning)
+                .set_error_title("统一社会信用代码应为18位")?
+                .set_error_message("统一社会信用代码应为18位字母和数字,请核对。")?;
+            ws.add_data_validation(first_data, uscc as u16, last_data, uscc as u16, &dv)?;
+        }
+        ws.set_freeze_panes(first_data, 0)?;
+        ws.autofilter(LEDGER_HEADER_ROW, 0, last_data, last_col)?;
+        print_setup(ws, LEDGER_HEADER_ROW, LEDGER_HEADER_ROW)?;
+        ws.set_header(format!("&L{}&R{}", prefecture.name, period.label()));
+        protect(ws);
+        ws.set_active(true);
+    }
+
+    // 附件1 任务进展
+    {
+        let tasks = &refdata.tasks;
+        let cols = &tasks.columns;
+        let last_col = cols.len() as u16 - 1;
+        let first = PROGRESS_HEADER_ROW + 1;
+        let ws = wb.add_worksheet();
+        ws.set_name(&layout.sheets.progress)?;
+        for (i, c) in cols.iter().enumerate() {
+            ws.set_column_width(i as u16, c.width)?;
+        }
+        ws.merge_range(0, 0, 0, last_col, &fill(&layout.progress.title, prefecture, period, deadline), &f.title)?;
+        ws.set_row_height(0, 36)?;
+        ws.merge_range(1, 0, 1, last_col, &fill(&layout.progress.subtitle, prefecture, period, deadline), &f.subtitle)?;
+        for (i, c) in cols.iter().enumerate() {
+            ws.write_string_with_format(PROGRESS_HEADER_ROW, i as u16, &c.name, &f.header)?;
+        }
+        ws.set_row_height(PROGRESS_HEADER_ROW, 30)?;
+        let col = |key: &str| cols.iter().position(|c| c.key == key).map(|i| i as u16);
+        let prefilled = |no: u32| prefill.and_then(|p| p.progress.iter().find(|(n, _)| *n == no)).map(|(_, v)| v);
+        for (k, t) in tasks.tasks.iter().enumerate() {
+            let r = first + k as u32;
+            let lines = (t.content.chars().count() / 26 + 1).max(2) as f64;
+            ws.set_row_height(r, (lines * 15.0).min(150.0))?;
+            for (i, c) in cols.iter().enumerate() {
+                let ci = i as u16;
+                match c.key.as_str() {
+                    "no" => ws.write_number_with_format(r, ci, f64::from(t.no), &f.locked_center).map(|_| ())?,
+                    "group" => {}
+                    "content" => ws.write_string_with_format(r, ci, &t.content, &f.locked_text).map(|_| ())?,
+                    "guiding" => ws.write_string_with_format(r, ci, &t.guiding, &f.locked_center).map(|_| ())?,
+                    "responsible" | "cooperating" => {
+                        if !t.continues_above {
+                            let v = if c.key == "responsible" { &t.responsible } else { &t.cooperating };
+                            ws.write_string_with_format(r, ci, v, &f.locked_center)?;
+                        }
+                    }
+                    "status" | "narrative" | "value" => {
+                        let (j, fmt) = match c.key.as_str() {
+                            "status" => (0, &f.data_center),
+                            "narrative" => (1, &f.data),
+                            _ => (2, &f.data_number),
+                        };
+                        match prefilled(t.no).map(|v| &v[j]).filter(|v| !v.is_empty()) {
+                            Some(v) if j == 2 && v.parse::<f64>().is_ok() => {
+                                ws.write_number_with_format(r, ci, v.parse::<f64>().unwrap_or_default(), fmt)?;
+                            }
+                            Some(v) => {
+                                ws.write_string_with_format(r, ci, v, fmt)?;
+                            }
+                            None => {
+                                ws.write_blank(r, ci, fmt)?;
+                            }
+                        }
+                    }
+                    _ => {
+                        ws.write_blank(r, ci, &f.data)?;
+                    }
+                }
+            }
+        }
+        // Merged cells as in 附件1: the group down its tasks, and units shared by consecutive tasks.
+        if let Some(gc) = col("group") {
+            for g in &tasks.groups {
+                let rows: Vec<u32> = tasks
+                    .tasks
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| t.group == g.name)
+                    .map(|(k, _)| first + k as u32)
+                    .collect();
+                if let (Some(&a), Some(&b)) = (rows.first(), rows.last()) {
+                    if a == b {
+                        ws.write_string_with_format(a, gc, &g.name, &f.locked_center)?;
+                    } else {
+                        ws.merge_range(a, gc, b, gc, &g.name, &f.locked_center)?;
+                    }
+                }
+            }
+        }
+        for key in ["responsible", "cooperating"] {
+            let Some(ci) = col(key) else { continue };
+            for (k, t) in tasks.tasks.iter().enumerate() {
+                if t.continues_above || !tasks.tasks.get(k + 1).is_some_and(|n| n.continues_above) {
+                    continue;
+                }
+                let span = tasks.tasks[k + 1..].iter().take_while(|n| n.continues_above).count() as u32;
+                let v = if key == "responsible" { &t.responsible } else { &t.cooperating };
+                let r = first + k as u32;
+                ws.merge_range(r, ci, r + span, ci, v, &f.locked_center)?;
+            }
+        }
+        let last = first + tasks.tasks.len() as u32 - 1;
+        if let Some(sc) = col("status") {
+            let dv = DataValidation::new()
+                .allow_list_formula(Formula::new(format!("={lists}!$B$2:$B${}", n_status + 1)))
+                .set_error_style(DataValidationErrorStyle::Warning)
+                .set_error_title("完成状态")?
+                .set_error_message("请选择 未启动、推进中 或 已完成。")?;
+            ws.add_data_validation(first, sc, last, sc, &dv)?;
+        }
+        if let Some(vc) = col("value") {
+            let dv = DataValidation::new()
+                .allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0))
+                .set_error_style(DataValidationErrorStyle::Warning)
+                .set_error_title("量化完成值应为数字")?
+                .set_error_message("请填写数字(如 50),文字说明请写在「推进情况」中。")?;
+            ws.add_data_validation(first, vc, last, vc, &dv)?;
+        }
+        ws.set_freeze_panes(first, 0)?;
+        print_setup(ws, PROGRESS_HEADER_ROW, PROGRESS_HEADER_ROW)?;
+        ws.set_header(format!("&L{}&R{}", prefecture.name, period.label()));
+        protect(ws);
+    }
+
+    // Hidden list sheet feeding the dropdowns (a range, so the 255-character limit of inline lists does not apply).
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(&layout.sheets.lists)?;
+        ws.write_string_with_format(0, 0, "行业", &f.label)?;
+        ws.write_string_with_format(0, 1, "完成状态", &f.label)?;
+        for (i, s) in refdata.ledger.industries.iter().enumerate() {
+            ws.write_string(1 + i as u32, 0, s)?;
+        }
+        for (i, s) in refdata.tasks.statuses.iter().enumerate() {
+            ws.write_string(1 + i as u32, 1, s)?;
+        }
+        ws.set_column_width(0, 16)?;
+        ws.set_column_width(1, 12)?;
+        ws.protect();
+        ws.set_hidden(true);
+    }
+
+    // Very hidden sheet for the importer.
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(&layout.sheets.meta)?;
+        let rows = [
+            ("template", TEMPLATE_ID.to_string()),
+            ("version", layout.version.to_string()),
+            ("prefecture_code", prefecture.code.clone()),
+            ("prefecture", prefecture.name.clone()),
+            ("period", period.code()),
+            ("deadline", deadline.map(|d| d.to_string()).unwrap_or_default()),
+            ("ledger_sheet", layout.sheets.ledger.clone()),
+            ("ledger_header_row", (LEDGER_HEADER_ROW + 1).to_string()),
+            ("progress_sheet", layout.sheets.progress.clone()),
+            ("progress_header_row", (PROGRESS_HEADER_ROW + 1).to_string()),
+        ];
+        for (i, (k, v)) in rows.iter().enumerate() {
+            ws.write_string(i as u32, 0, *k)?;
+            ws.write_string(i as u32, 1, v)?;
+        }
+        ws.protect();
+        ws.set_very_hidden(true);
+    }
+    Ok(wb)
+}
+
+/// Quotes a sheet name for use in a formula.
+pub fn quote_sheet(name: &str) -> String {
+    format!("'{}'", name.replace('\'', "''"))
+}
+
+/// The prefecture's template path inside `dir`.
+pub fn path_in(dir: &Path, refdata: &RefData, prefecture: &Prefecture, period: Period) -> PathBuf {
+    dir.join(file_name(refdata, prefecture, period))
+}
