@@ -212,6 +212,24 @@ pub fn print_setup(ws: &mut Worksheet, repeat_first: u32, repeat_last: u32) -> R
     Ok(())
 }
 
+/// Display width of text in Excel character units: CJK and full-width characters take two.
+pub fn display_width(s: &str) -> f64 {
+    s.chars().map(|c| if (c as u32) < 0x1100 { 1.0 } else { 2.0 }).sum()
+}
+
+/// A row height (points) that shows every cell's wrapped text: the most lines any cell needs, each
+/// `line` points high. Cells are (text, column width in character units).
+pub fn fit_height(cells: &[(&str, f64)], line: f64) -> f64 {
+    let lines = cells
+        .iter()
+        .map(|(text, width)| {
+            let usable = (width - 1.0).max(1.0);
+            text.split('\n').map(|l| (display_width(l) / usable).ceil().max(1.0)).sum::<f64>()
+        })
+        .fold(1.0, f64::max);
+    (lines * line + 4.0).min(409.0)
+}
+
 /// Protection that keeps the header and reference cells fixed but lets people work with rows.
 fn protect(ws: &mut Worksheet) {
     ws.protect_with_options(&ProtectionOptions {
@@ -271,17 +289,18 @@ fn build_workbook(
     {
         let ws = wb.add_worksheet();
         ws.set_name(&layout.sheets.instructions)?;
-        ws.set_column_width(0, 110)?;
+        ws.set_column_width(0, 72)?;
         ws.set_screen_gridlines(false);
         ws.write_string_with_format(0, 0, fill(&layout.instructions.title, prefecture, period, deadline), &f.title)?;
         ws.set_row_height(0, 36)?;
         for (i, line) in layout.instructions.lines.iter().enumerate() {
             let r = 2 + i as u32;
-            ws.write_string_with_format(r, 0, fill(line, prefecture, period, deadline), &f.instructions)?;
-            ws.set_row_height(r, 48)?;
+            let text = fill(line, prefecture, period, deadline);
+            ws.set_row_height(r, fit_height(&[(&text, 72.0)], 16.0) + 8.0)?;
+            ws.write_string_with_format(r, 0, text, &f.instructions)?;
         }
         ws.set_paper_size(9);
-        ws.set_print_fit_to_pages(1, 1);
+        ws.set_print_fit_to_pages(1, 0);
         ws.protect();
     }
 
@@ -320,7 +339,6 @@ fn build_workbook(
         ws.set_row_height(LEDGER_HEADER_ROW, 36)?;
         let seq = refdata.ledger.column_index("seq");
         let industry = refdata.ledger.column_index("industry");
-        let enterprise = refdata.ledger.column_index("enterprise").unwrap_or(2);
         let prefilled = prefill.map(|p| p.ledger.as_slice()).unwrap_or_default();
         let last_data = last_data.max(first_data + prefilled.len() as u32 + 49);
         for r in first_data..=last_data {
@@ -330,10 +348,8 @@ fn build_workbook(
                 ws.write_blank(r, c, fmt)?;
             }
             if let Some(s) = seq {
-                // 序号 numbers itself once the enterprise is filled in; people may overwrite it.
-                let ent = crate::cell::column_name(enterprise as u32);
-                let formula = Formula::new(format!("=IF({ent}{}=\"\",\"\",ROW()-{})", r + 1, first_data)).set_result("");
-                ws.write_formula_with_format(r, s as u16, formula, &f.data_center)?;
+                // Numbered rows, as in the printed 附件2; a row with only its number is read as empty.
+                ws.write_number_with_format(r, s as u16, f64::from(r - first_data + 1), &f.data_center)?;
             }
         }
         for (k, row) in prefilled.iter().enumerate() {
@@ -393,8 +409,18 @@ fn build_workbook(
         let prefilled = |no: u32| prefill.and_then(|p| p.progress.iter().find(|(n, _)| *n == no)).map(|(_, v)| v);
         for (k, t) in tasks.tasks.iter().enumerate() {
             let r = first + k as u32;
-            let lines = (t.content.chars().count() / 26 + 1).max(2) as f64;
-            ws.set_row_height(r, (lines * 15.0).min(150.0))?;
+            let width = |key: &str| cols.iter().find(|c| c.key == key).map_or(10.0, |c| c.width);
+            let (resp, coop) = tasks.effective_units(t.no);
+            let h = fit_height(
+                &[
+                    (&t.content, width("content")),
+                    (&t.guiding, width("guiding")),
+                    (if t.continues_above { "" } else { resp }, width("responsible")),
+                    (if t.continues_above { "" } else { coop }, width("cooperating")),
+                ],
+                15.0,
+            );
+            ws.set_row_height(r, h.max(30.0))?;
             for (i, c) in cols.iter().enumerate() {
                 let ci = i as u16;
                 match c.key.as_str() {
