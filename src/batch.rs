@@ -129,9 +129,24 @@ pub fn read_error_finding(input: &Input, e: &ReadError) -> Finding {
     if code == Code::NotSpreadsheet && !input.explicit { f.severity(Severity::Info) } else { f }
 }
 
+/// Extensions under which a plain-text file found in a folder may be a return (CSV saved by Excel or WPS).
+const TEXT_RETURN_EXTENSIONS: &[&str] = &["csv", "tsv", "txt", "xls", "xlsx", "et", ""];
+
 /// Reads, imports and validates one file, without isolation (see [`import_all`]).
 pub fn import_one(refdata: &RefData, input: &Input, opts: &BatchOptions) -> Submission {
-    let mut sub = match read::read_file(&input.path, &opts.limits) {
+    let read = read::read_file(&input.path, &opts.limits);
+    if !input.explicit && matches!(read, Ok(ref wb) if wb.format == read::Format::Csv) {
+        // Notes, scripts and READMEs that travel with the returns are plain text too; only a text file
+        // named like a table is read as one when it was found in a folder.
+        let ext = input.path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+        if !TEXT_RETURN_EXTENSIONS.contains(&ext.as_str()) {
+            let mut s = Submission::new(input.path.clone(), input.name.clone());
+            s.push(Finding::new(Code::Skipped, &input.name, "已跳过:文本文件,不是表格(如为 CSV 格式的台账,请将扩展名改为 .csv)。"));
+            s.skipped = true;
+            return s;
+        }
+    }
+    let mut sub = match read {
         Ok(wb) => crate::import::import_workbook(refdata, &wb, &input.path, &input.name),
         Err(e) => {
             let mut s = Submission::new(input.path.clone(), input.name.clone());

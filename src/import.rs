@@ -99,8 +99,11 @@ fn detect_header(grid: &Grid, m: &Matcher) -> Option<Header> {
     for (i, &r) in rows.iter().enumerate() {
         let single = matches_of(r);
         let mut h = Header { first_row: r, last_row: r, score: distinct(&single), fields: single.clone() };
+        // A second header row counts only under a row that is itself part of the header (fields merged down
+        // over both rows, a group header over some): not under a title or a 填报市州 line.
         if let Some(&next) = rows.get(i + 1)
             && next == r + 1
+            && h.score > 0
         {
             let mut double = single.clone();
             for (c, f) in matches_of(next) {
@@ -621,6 +624,9 @@ impl Importer<'_> {
                 self.sub.push(f);
             }
         }
+        self.sub.ledger_columns = (0..specs.len())
+            .map(|i| roles.iter().find(|(_, r)| **r == ColRole::Field(i)).map(|(c, _)| *c))
+            .collect();
         let seq = self.refdata.ledger.column_index("seq");
         let enterprise = self.refdata.ledger.column_index("enterprise");
         let industry = self.refdata.ledger.column_index("industry");
@@ -694,7 +700,10 @@ impl Importer<'_> {
                 let s = seq.and_then(|s| row.fields[s].clone());
                 match s {
                     // A numbered empty row of the template.
-                    Some(l) if l.text.parse::<f64>().is_ok() => continue,
+                    Some(l) if l.text.parse::<f64>().is_ok() => {
+                        self.layout(&sheet.name, l.cell, Role::Reference);
+                        continue;
+                    }
                     Some(l) => {
                         // Text in the 序号 column alone: a note such as "合计" or a line of remarks.
                         self.layout(&sheet.name, CellRef::new(r, l.cell.col), Role::Note);

@@ -121,6 +121,8 @@ pub struct Submission {
     pub modified: Option<SystemTime>,
     /// Whether the file could be read at all.
     pub readable: bool,
+    /// Passed over: not a return (a note or script travelling with the returns).
+    pub skipped: bool,
     pub template: Option<TemplateMeta>,
     /// Canonical name of the prefecture.
     pub prefecture: Option<String>,
@@ -133,6 +135,8 @@ pub struct Submission {
     pub remarks: Vec<Located>,
     pub ledger_sheet: Option<String>,
     pub progress_sheet: Option<String>,
+    /// Column (zero-based) of each ledger field in the ledger sheet, in the order of `ledger.toml`.
+    pub ledger_columns: Vec<Option<u32>>,
     /// Headers of the columns taizhang did not recognise, in the order met.
     pub extra_columns: Vec<String>,
     pub rows: Vec<LedgerRow>,
@@ -153,6 +157,7 @@ impl Submission {
             format: None,
             modified: None,
             readable: false,
+            skipped: false,
             template: None,
             prefecture: None,
             period: None,
@@ -164,6 +169,7 @@ impl Submission {
             remarks: Vec::new(),
             ledger_sheet: None,
             progress_sheet: None,
+            ledger_columns: Vec::new(),
             extra_columns: Vec::new(),
             rows: Vec::new(),
             progress_extra_columns: Vec::new(),

@@ -44,7 +44,8 @@ pub fn validate(refdata: &RefData, sub: &mut Submission) {
     for row in &sub.rows {
         for (i, spec) in ledger.columns.iter().enumerate() {
             if spec.mandatory && row.text(i).is_empty() {
-                let cell = crate::cell::CellRef::new(row.row, 0);
+                let col = sub.ledger_columns.get(i).copied().flatten().unwrap_or(0);
+                let cell = crate::cell::CellRef::new(row.row, col);
                 let f = crate::Finding::new(
                     Code::RequiredEmpty,
                     &sub.name,

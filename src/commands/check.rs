@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::batch::{self, BatchOptions};
-use crate::finding::{Counts, Finding, Severity};
+use crate::finding::{Counts, Finding};
 use crate::refdata::RefData;
 use crate::submission::Submission;
 use crate::{Error, ExitStatus};
@@ -71,7 +71,9 @@ pub fn read_all(refdata: &RefData, paths: &[PathBuf], opts: &BatchOptions) -> (V
 /// One line summarising a submission.
 pub fn summary_line(s: &Submission) -> String {
     let c = s.counts();
-    let what = if s.readable {
+    let what = if s.skipped {
+        "已跳过".to_string()
+    } else if s.readable {
         format!(
             "{} {},台账 {} 行,任务进展 {} 项",
             s.prefecture.as_deref().unwrap_or("市州不明"),
@@ -103,13 +105,13 @@ pub fn run(refdata: &RefData, cfg: &CheckConfig, out: &mut dyn Write) -> Result<
         }
     }
     let all = Counts::of(subs.iter().flat_map(|s| &s.findings).chain(skipped.iter()));
-    let unreadable = subs.iter().filter(|s| !s.readable).count();
+    let unreadable = subs.iter().filter(|s| !s.readable && !s.skipped).count();
     writeln!(
         out,
         "共检查 {} 个文件(无法读取 {} 个,跳过 {} 个):错误 {} 条,警告 {} 条,提示 {} 条。",
         subs.len(),
         unreadable,
-        skipped.iter().filter(|f| f.severity == Severity::Info).count(),
+        skipped.len() + subs.iter().filter(|s| s.skipped).count(),
         all.errors,
         all.warnings,
         all.infos

@@ -2,4 +2,6 @@
 
 mod common;
 mod refdata;
+mod roundtrip;
+mod samples;
 mod template;
