@@ -136,7 +136,7 @@ fn ledger_frame(refdata: &RefData, sub: &Submission, idx: u32, pref: &str, pref_
         columns.push(str_col(&extra_name(refdata, name), sub.rows.iter().map(|r| r.extras.get(e).cloned().flatten().map(|l| l.text)).collect()));
     }
     let ent = ledger.column_index("enterprise").unwrap_or(0);
-    columns.push(str_col(cols::FILE, vec![Some(sub.name.clone()); n]));
+    columns.push(str_col(cols::FILE, vec![Some(sub.file_name()); n]));
     columns.push(str_col(
         cols::CELL,
         sub.rows
@@ -193,7 +193,7 @@ fn progress_frame(refdata: &RefData, sub: &Submission, idx: u32, pref: &str, pre
         let _ = refdata;
         columns.push(str_col(&name, sub.progress.iter().map(|p| p.extras.get(e).cloned().flatten().map(|l| l.text)).collect()));
     }
-    columns.push(str_col(cols::FILE, vec![Some(sub.name.clone()); n]));
+    columns.push(str_col(cols::FILE, vec![Some(sub.file_name()); n]));
     columns.push(str_col(cols::CELL, sub.progress.iter().map(|p| Some(format!("{}!第{}行", p.sheet, p.row + 1))).collect()));
     DataFrame::new(n, columns)
 }
@@ -301,7 +301,7 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
             let f = Finding::new(
                 Code::Superseded,
                 &subs[l].name,
-                format!("同一市州有更新的报送文件 {}{date},本文件的数据未纳入汇总。", subs[*w].name),
+                format!("同一市州有更新的报送文件「{}」{date},本文件的数据未纳入汇总。", subs[*w].file_name()),
             );
             subs[l].push(f);
         }
@@ -412,19 +412,24 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
             enterprises: 0,
             tasks_reported: 0,
             counts: Counts::default(),
-            superseded: unreadable.iter().map(|s| s.name.clone()).collect(),
+            superseded: subs
+                .iter()
+                .filter(|s| s.prefecture.as_deref() == Some(&p.name) && !s.skipped)
+                .filter(|s| !s.readable || s.findings.iter().any(|f| f.code == Code::PeriodMismatch))
+                .map(|s| s.file_name())
+                .collect(),
         };
         if let Some((w, losers)) = winner {
             let s = &subs[*w];
             line.status = ReturnStatus::Returned;
-            line.file = Some(s.name.clone());
-            line.filled_date = s.filled_date.as_ref().map(|l| l.text.clone());
+            line.file = Some(s.file_name());
+            line.filled_date = s.filled_date_text();
             line.filler = s.filler.as_ref().map(|l| l.text.clone());
             line.phone = s.phone.as_ref().map(|l| l.text.clone());
             line.enterprises = s.distinct_rows().count();
             line.tasks_reported = s.progress.len();
             line.counts = s.counts();
-            line.superseded.extend(losers.iter().map(|&l| subs[l].name.clone()));
+            line.superseded.extend(losers.iter().map(|&l| subs[l].file_name()));
         } else if !unreadable.is_empty() {
             line.status = ReturnStatus::Unreadable;
             line.counts = Counts::of(unreadable.iter().flat_map(|s| &s.findings));
@@ -437,8 +442,8 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
             name: UNKNOWN_PREFECTURE.to_string(),
             zone: String::new(),
             status: ReturnStatus::Returned,
-            file: Some(s.name.clone()),
-            filled_date: s.filled_date.as_ref().map(|l| l.text.clone()),
+            file: Some(s.file_name()),
+            filled_date: s.filled_date_text(),
             filler: s.filler.as_ref().map(|l| l.text.clone()),
             phone: s.phone.as_ref().map(|l| l.text.clone()),
             enterprises: s.distinct_rows().count(),

@@ -15,7 +15,7 @@ use rust_xlsxwriter::{
 use crate::finding::Severity;
 use crate::merge::{Merged, ReturnStatus, TARGET_ENTERPRISES, cols};
 use crate::refdata::RefData;
-use crate::template::print_setup;
+use crate::template::{fit_height, print_setup};
 
 /// Sheet names of the rollup.
 pub mod sheets {
@@ -43,6 +43,7 @@ pub enum RollupError {
 struct Styles {
     title: Format,
     subtitle: Format,
+    label: Format,
     header: Format,
     text: Format,
     center: Format,
@@ -66,6 +67,7 @@ impl Styles {
         Styles {
             title: base.clone().set_font_name("黑体").set_font_size(16).set_bold().set_align(FormatAlign::Center),
             subtitle: base.clone().set_font_size(11).set_align(FormatAlign::Center),
+            label: base.clone().set_font_size(11).set_bold(),
             header: cell.clone().set_font_name("黑体").set_bold().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xD9E1F2)),
             text: cell.clone().set_align(FormatAlign::Top),
             center: cell.clone().set_align(FormatAlign::Center),
@@ -92,6 +94,42 @@ fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
         let cut: String = s.chars().take(MAX_CELL_CHARS - 20).collect();
         std::borrow::Cow::Owned(format!("{cut}…(超出单元格上限,全文见CSV导出)"))
     }
+}
+
+/// A cell of a table row.
+enum Cell<'a> {
+    S(&'a str, &'a Format),
+    N(f64, &'a Format),
+    B(&'a Format),
+}
+
+/// Points per line of wrapped 10-point text.
+const LINE: f64 = 13.0;
+
+/// Writes a row of cells from `first` on, tall enough for the wrapped text of every cell: LibreOffice and
+/// WPS do not grow rows by themselves when they open a file, so a row without a height prints clipped.
+fn put_row(ws: &mut Worksheet, r: u32, cells: &[Cell<'_>], widths: &[f64]) -> Result<(), XlsxError> {
+    let texts: Vec<(&str, f64)> = cells
+        .iter()
+        .zip(widths)
+        .filter_map(|(c, w)| match c {
+            Cell::S(s, _) => Some((*s, *w)),
+            _ => None,
+        })
+        .collect();
+    let h = fit_height(&texts, LINE);
+    if h > LINE + 4.0 {
+        ws.set_row_height(r, h)?;
+    }
+    for (i, c) in cells.iter().enumerate() {
+        let col = i as u16;
+        match c {
+            Cell::S(s, f) => ws.write_string_with_format(r, col, cell_text(s).as_ref(), f)?,
+            Cell::N(n, f) => ws.write_number_with_format(r, col, *n, f)?,
+            Cell::B(f) => ws.write_blank(r, col, f)?,
+        };
+    }
+    Ok(())
 }
 
 /// Writes a table header row and sets up the sheet around it.
@@ -207,23 +245,34 @@ fn write_summary(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, 
     let mut r = h + 1;
     let mut zone_start: Option<(u32, &str)> = None;
     let mut totals = (0usize, 0usize, 0usize, 0usize, 0usize);
+    let widths: Vec<f64> = headers.iter().map(|(_, w)| *w).collect();
     for p in &order {
         let missing = p.status != ReturnStatus::Returned;
         let (tf, cf) = if missing { (&st.missing, &st.missing_center) } else { (&st.text, &st.center) };
-        ws.write_string_with_format(r, 1, &p.name, tf)?;
-        ws.write_string_with_format(r, 2, p.status.label(), cf)?;
-        ws.write_string_with_format(r, 3, p.file.as_deref().unwrap_or(""), tf)?;
-        ws.write_string_with_format(r, 4, p.filled_date.as_deref().unwrap_or(""), cf)?;
-        ws.write_string_with_format(r, 5, p.filler.as_deref().unwrap_or(""), cf)?;
-        ws.write_string_with_format(r, 6, p.phone.as_deref().unwrap_or(""), cf)?;
         let below = p.enterprises < TARGET_ENTERPRISES;
         let ef = if missing { &st.missing_center } else if below { &st.below_target } else { &st.number };
-        ws.write_number_with_format(r, 7, p.enterprises as f64, ef)?;
-        ws.write_number_with_format(r, 8, p.tasks_reported as f64, if missing { &st.missing_center } else { &st.number })?;
-        ws.write_number_with_format(r, 9, p.counts.errors as f64, if p.counts.errors > 0 { &st.error } else { cf })?;
-        ws.write_number_with_format(r, 10, p.counts.warnings as f64, if p.counts.warnings > 0 { &st.warning } else { cf })?;
-        ws.write_string_with_format(r, 11, &p.superseded.join("\n"), tf)?;
-        ws.write_string_with_format(r, 12, if p.zone.is_empty() { "" } else if below { "否" } else { "是" }, if below { &st.below_target } else { cf })?;
+        let superseded = p.superseded.join("\n");
+        let target = if p.zone.is_empty() { "" } else if below { "否" } else { "是" };
+        put_row(
+            ws,
+            r,
+            &[
+                Cell::B(&st.center),
+                Cell::S(&p.name, tf),
+                Cell::S(p.status.label(), cf),
+                Cell::S(p.file.as_deref().unwrap_or(""), tf),
+                Cell::S(p.filled_date.as_deref().unwrap_or(""), cf),
+                Cell::S(p.filler.as_deref().unwrap_or(""), cf),
+                Cell::S(p.phone.as_deref().unwrap_or(""), cf),
+                Cell::N(p.enterprises as f64, ef),
+                Cell::N(p.tasks_reported as f64, if missing { &st.missing_center } else { &st.number }),
+                Cell::N(p.counts.errors as f64, if p.counts.errors > 0 { &st.error } else { cf }),
+                Cell::N(p.counts.warnings as f64, if p.counts.warnings > 0 { &st.warning } else { cf }),
+                Cell::S(&superseded, tf),
+                Cell::S(target, if below { &st.below_target } else { cf }),
+            ],
+            &widths,
+        )?;
         totals.0 += usize::from(p.status == ReturnStatus::Returned && !p.zone.is_empty());
         totals.1 += p.enterprises;
         totals.2 += p.counts.errors;
@@ -270,20 +319,25 @@ fn write_zone(ws: &mut Worksheet, first: u32, last: u32, zone: &str, st: &Styles
 
 fn write_ledger(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, period: &str, scope: &str) -> Result<(), RollupError> {
     let seq = refdata.ledger.column_index("seq");
-    let mut headers: Vec<(String, f64)> = vec![(cols::SEQ.into(), 6.0), (cols::PREFECTURE.into(), 10.0)];
+    let mut headers: Vec<(String, f64)> = vec![(cols::SEQ.into(), 5.0), (cols::PREFECTURE.into(), 10.0)];
     for (i, c) in refdata.ledger.columns.iter().enumerate() {
         if Some(i) != seq {
-            headers.push((c.name.clone(), c.width));
+            // The rollup prints all columns on one page width: long texts get a little less room.
+            headers.push((c.name.clone(), c.width.min(26.0)));
         }
     }
     for e in &m.extra_columns {
         headers.push((e.clone(), 14.0));
     }
-    headers.push((cols::FILE.into(), 22.0));
+    headers.push((cols::FILE.into(), 24.0));
     headers.push((cols::CELL.into(), 18.0));
     headers.push((cols::ORIGINAL_SEQ.into(), 6.0));
     let values: Vec<Vec<Option<String>>> = headers.iter().map(|(h, _)| str_values(&m.ledger, h)).collect();
     let centered: Vec<bool> = headers.iter().map(|(h, _)| [cols::SEQ, cols::PREFECTURE, cols::ORIGINAL_SEQ].contains(&h.as_str())).collect();
+    let widths: Vec<f64> = headers.iter().map(|(_, w)| *w).collect();
+    // The print area is 附件2 itself (序号, 填报市州 and the ledger's columns); extra columns and the
+    // provenance columns are in the sheet, to the right of it.
+    let printed = 2 + refdata.ledger.columns.len() as u16 - u16::from(seq.is_some());
     let width = headers.len() as u16;
     let h = 2u32;
     let per_sheet = (MAX_ROWS - h - 1) as usize;
@@ -293,21 +347,26 @@ fn write_ledger(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, p
         let ws = wb.add_worksheet_with_constant_memory()?;
         let name = if part == 0 { sheets::LEDGER.to_string() } else { format!("附件2 全省汇总(续{part})") };
         ws.set_name(&name)?;
-        titles(ws, &format!("{}({period}全省汇总)", refdata.ledger.title), scope, width, st)?;
+        titles(ws, &format!("{}({period}全省汇总)", refdata.ledger.title), scope, printed, st)?;
         header_row(ws, h, &headers, st)?;
         let rows = (part * per_sheet)..((part + 1) * per_sheet).min(n);
         let mut r = h + 1;
+        let mut cells: Vec<Cell<'_>> = Vec::with_capacity(headers.len());
         for i in rows.clone() {
+            cells.clear();
             for (c, col) in values.iter().enumerate() {
                 let f = if centered[c] { &st.center } else { &st.text };
-                match &col[i] {
-                    Some(v) => ws.write_string_with_format(r, c as u16, cell_text(v).as_ref(), f)?,
-                    None => ws.write_blank(r, c as u16, f)?,
-                };
+                cells.push(match &col[i] {
+                    Some(v) => Cell::S(v, f),
+                    None => Cell::B(f),
+                });
             }
+            put_row(ws, r, &cells, &widths)?;
             r += 1;
         }
-        finish_table(ws, h, h + rows.len() as u32, width)?;
+        let last = h + rows.len() as u32;
+        finish_table(ws, h, last, width)?;
+        ws.set_print_area(0, 0, last.max(h), printed - 1)?;
     }
     Ok(())
 }
@@ -355,7 +414,9 @@ fn write_tasks(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, pe
     let first = h + 1;
     for (k, t) in tasks.tasks.iter().enumerate() {
         let r = first + k as u32;
-        ws.set_row_height(r, ((t.content.chars().count() / 24 + 1) as f64 * 13.0).clamp(27.0, 160.0))?;
+        let (resp, coop) = if t.continues_above { ("", "") } else { (t.responsible.as_str(), t.cooperating.as_str()) };
+        let h = fit_height(&[(&t.content, headers[2].1), (&t.guiding, headers[3].1), (resp, headers[4].1), (coop, headers[5].1)], LINE);
+        ws.set_row_height(r, h.max(27.0))?;
         ws.write_number_with_format(r, 0, f64::from(t.no), &st.center)?;
         ws.write_string_with_format(r, 2, &t.content, &st.text)?;
         ws.write_string_with_format(r, 3, &t.guiding, &st.center)?;
@@ -412,7 +473,7 @@ fn write_progress(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
     let mut headers: Vec<(String, f64)> = vec![
         (cols::TASK.into(), 6.0),
         ("内容".into(), 40.0),
-        (cols::PREFECTURE.into(), 10.0),
+        (cols::PREFECTURE.into(), 12.0),
         (cols::STATUS.into(), 9.0),
         (cols::NARRATIVE.into(), 50.0),
         (cols::VALUE.into(), 10.0),
@@ -436,29 +497,31 @@ fn write_progress(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
         }
     }
     let values: Vec<Vec<Option<String>>> = headers.iter().map(|(h, _)| str_values(&m.progress, h)).collect();
+    let widths: Vec<f64> = headers.iter().map(|(_, w)| *w).collect();
     let mut r = h + 1;
     for t in &refdata.tasks.tasks {
+        let no = t.no.to_string();
         for p in &returned {
-            ws.write_number_with_format(r, 0, f64::from(t.no), &st.center)?;
-            ws.write_string_with_format(r, 1, &t.content, &st.text)?;
-            ws.write_string_with_format(r, 2, *p, &st.center)?;
+            let mut cells: Vec<Cell<'_>> = Vec::with_capacity(headers.len());
+            cells.push(Cell::S(&no, &st.center));
+            cells.push(Cell::S(&t.content, &st.text));
+            cells.push(Cell::S(p, &st.center));
             match at.get(&(t.no, *p)) {
                 Some(&i) => {
-                    for c in 3..headers.len() {
-                        let fmt = if c == 3 { status_style(st, refdata, values[c][i].as_deref().unwrap_or("")) } else if c == 5 { &st.center } else { &st.text };
-                        match &values[c][i] {
-                            Some(v) => ws.write_string_with_format(r, c as u16, cell_text(v).as_ref(), fmt)?,
-                            None => ws.write_blank(r, c as u16, fmt)?,
-                        };
+                    for (c, col) in values.iter().enumerate().skip(3) {
+                        let fmt = if c == 3 { status_style(st, refdata, col[i].as_deref().unwrap_or("")) } else if c == 5 { &st.center } else { &st.text };
+                        cells.push(match &col[i] {
+                            Some(v) => Cell::S(v, fmt),
+                            None => Cell::B(fmt),
+                        });
                     }
                 }
                 None => {
-                    ws.write_string_with_format(r, 3, "(未填报)", &st.not_started)?;
-                    for c in 4..headers.len() {
-                        ws.write_blank(r, c as u16, &st.text)?;
-                    }
+                    cells.push(Cell::S("(未填报)", &st.not_started));
+                    cells.extend((4..headers.len()).map(|_| Cell::B(&st.text)));
                 }
             }
+            put_row(ws, r, &cells, &widths)?;
             r += 1;
         }
     }
@@ -505,7 +568,7 @@ fn write_industry(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
 
     // By economic zone, with a chart.
     let zh = pref_last + 3;
-    ws.write_string_with_format(zh - 1, 0, "按经济区统计(单位:家)", &st.subtitle)?;
+    ws.write_string_with_format(zh - 1, 0, "按经济区统计(单位:家)", &st.label)?;
     ws.write_string_with_format(zh, 0, "行业", &st.header)?;
     for (k, z) in zones.iter().enumerate() {
         ws.write_string_with_format(zh, 1 + k as u16, &z.short, &st.header)?;
@@ -539,8 +602,8 @@ fn write_industry(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
         chart.title().set_name("提升企业数:行业 × 经济区");
         chart.y_axis().set_name("企业数(家)");
         chart.x_axis().set_name("行业");
-        chart.set_width(900).set_height(420);
-        ws.insert_chart(zr + 1, 0, &chart)?;
+        chart.set_width(760).set_height(380);
+        ws.insert_chart(zh, 2 + zones.len() as u16, &chart)?;
     }
     Ok(())
 }
@@ -553,7 +616,7 @@ fn write_findings(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
         ("市州", 10.0),
         ("严重程度", 7.0),
         ("代码", 6.0),
-        ("问题类型", 14.0),
+        ("问题类型", 16.0),
         ("文件", 24.0),
         ("工作表", 14.0),
         ("单元格", 7.0),
@@ -570,6 +633,7 @@ fn write_findings(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
     let h = 2;
     header_row(ws, h, &headers, st)?;
     let _ = refdata;
+    let widths: Vec<f64> = headers.iter().map(|(_, w)| *w).collect();
     let mut r = h + 1;
     for (i, f) in m.findings.iter().enumerate() {
         let sev = match f.severity {
@@ -577,17 +641,25 @@ fn write_findings(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
             Severity::Warning => &st.warning,
             Severity::Info => &st.center,
         };
-        ws.write_number_with_format(r, 0, (i + 1) as f64, &st.center)?;
-        ws.write_string_with_format(r, 1, f.prefecture.as_deref().unwrap_or(""), &st.center)?;
-        ws.write_string_with_format(r, 2, f.severity.label(), sev)?;
-        ws.write_string_with_format(r, 3, f.code.as_str(), &st.center)?;
-        ws.write_string_with_format(r, 4, f.code.title(), &st.text)?;
-        ws.write_string_with_format(r, 5, &f.file, &st.text)?;
-        ws.write_string_with_format(r, 6, f.sheet.as_deref().unwrap_or(""), &st.text)?;
-        ws.write_string_with_format(r, 7, f.cell.as_deref().unwrap_or(""), &st.center)?;
-        ws.write_string_with_format(r, 8, f.field.as_deref().unwrap_or(""), &st.text)?;
-        ws.write_string_with_format(r, 9, cell_text(f.value.as_deref().unwrap_or("")).as_ref(), &st.text)?;
-        ws.write_string_with_format(r, 10, &f.message, &st.text)?;
+        let file = crate::submission::base_name(&f.file);
+        put_row(
+            ws,
+            r,
+            &[
+                Cell::N((i + 1) as f64, &st.center),
+                Cell::S(f.prefecture.as_deref().unwrap_or(""), &st.center),
+                Cell::S(f.severity.label(), sev),
+                Cell::S(f.code.as_str(), &st.center),
+                Cell::S(f.code.title(), &st.text),
+                Cell::S(&file, &st.text),
+                Cell::S(f.sheet.as_deref().unwrap_or(""), &st.text),
+                Cell::S(f.cell.as_deref().unwrap_or(""), &st.center),
+                Cell::S(f.field.as_deref().unwrap_or(""), &st.text),
+                Cell::S(f.value.as_deref().unwrap_or(""), &st.text),
+                Cell::S(&f.message, &st.text),
+            ],
+            &widths,
+        )?;
         r += 1;
     }
     finish_table(ws, h, r.saturating_sub(1), width)?;

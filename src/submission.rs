@@ -12,6 +12,11 @@ use crate::finding::{Counts, Finding};
 use crate::period::Period;
 use crate::read::Format;
 
+/// The last component of a path as given, for display.
+pub fn base_name(path: &str) -> String {
+    std::path::Path::new(path).file_name().map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
+}
+
 /// A value with the cell it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Located {
@@ -190,6 +195,16 @@ impl Submission {
     /// Counts of findings by severity.
     pub fn counts(&self) -> Counts {
         Counts::of(&self.findings)
+    }
+
+    /// The 填报日期 as shown: 2018-10-09 when it reads as a date, else as written.
+    pub fn filled_date_text(&self) -> Option<String> {
+        self.filled_on.map(|d| d.to_string()).or_else(|| self.filled_date.as_ref().map(|l| l.text.clone()))
+    }
+
+    /// The file's name without its folder, as the rollup shows it.
+    pub fn file_name(&self) -> String {
+        base_name(&self.name)
     }
 
     /// Ledger rows that are not exact repeats of an earlier row.

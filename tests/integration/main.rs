@@ -2,6 +2,7 @@
 
 mod common;
 mod refdata;
+mod rollup;
 mod roundtrip;
 mod samples;
 mod template;
