@@ -99,6 +99,8 @@ codes! {
     DuplicateColumn = "S07", Warning, "表头重复";
     /// A sheet of the file was hidden by the prefecture and not read.
     HiddenSheet = "S08", Info, "隐藏的工作表";
+    /// The ledger has a header but not a single enterprise under it.
+    EmptyLedger = "S09", Error, "台账为空";
     /// The prefecture could not be determined.
     UnknownPrefecture = "P01", Error, "无法确定填报市州";
     /// Different places in the file name different prefectures.

@@ -738,6 +738,13 @@ impl Importer<'_> {
             }
             self.sub.rows.push(row);
         }
+        if self.sub.rows.is_empty() {
+            let f = self
+                .finding(Code::EmptyLedger, "台账表头下没有填写任何企业。请逐家填写提升企业后重新报送。")
+                .sheet(&sheet.name)
+                .cell(CellRef::new(h.last_row + 1, 0));
+            self.sub.push(f);
+        }
         for row in &mut self.sub.rows {
             row.extras.resize(extras.len(), None);
         }

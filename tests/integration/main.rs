@@ -1,6 +1,7 @@
 //! Integration tests, compiled into one binary: one module per theme.
 
 mod common;
+mod import;
 mod refdata;
 mod rollup;
 mod roundtrip;
