@@ -208,11 +208,29 @@ fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
     p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_default()
 }
 
+/// Reads one file into a submission; see [`run_isolated`].
+pub type Worker = Arc<dyn Fn(&Input) -> Submission + Send + Sync>;
+
 /// Reads every input, `opts.jobs` at a time, each on its own thread with a deadline. The result has one
 /// submission per input, in input order. `progress` is called after each file with (done, total, name).
 pub fn import_all(refdata: &RefData, inputs: &[Input], opts: &BatchOptions, progress: &mut dyn FnMut(usize, usize, &str)) -> Vec<Submission> {
-    quiet_reader_panics();
     let shared = Arc::new(refdata.clone());
+    let o = opts.clone();
+    let worker: Worker = Arc::new(move |input: &Input| import_one(&shared, input, &o));
+    run_isolated(refdata, inputs, opts, worker, progress)
+}
+
+/// Runs `worker` on every input with the isolation [`import_all`] promises: a panic becomes an F06
+/// finding for that file, a file not done within `opts.timeout` is abandoned with an F05 finding (its thread
+/// is left to finish on its own), and the batch always completes.
+pub fn run_isolated(
+    refdata: &RefData,
+    inputs: &[Input],
+    opts: &BatchOptions,
+    worker: Worker,
+    progress: &mut dyn FnMut(usize, usize, &str),
+) -> Vec<Submission> {
+    quiet_reader_panics();
     let (tx, rx) = mpsc::channel::<(usize, Result<Submission, String>)>();
     let mut results: Vec<Option<Submission>> = vec![None; inputs.len()];
     let mut queue: VecDeque<usize> = (0..inputs.len()).collect();
@@ -224,11 +242,10 @@ pub fn import_all(refdata: &RefData, inputs: &[Input], opts: &BatchOptions, prog
             && let Some(i) = queue.pop_front()
         {
             let tx = tx.clone();
-            let rd = Arc::clone(&shared);
+            let work = Arc::clone(&worker);
             let input = inputs[i].clone();
-            let o = opts.clone();
             let spawned = std::thread::Builder::new().name(READER_THREAD.into()).stack_size(16 << 20).spawn(move || {
-                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| import_one(&rd, &input, &o)));
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&input)));
                 let _ = tx.send((i, r.map_err(|p| panic_text(p.as_ref()))));
             });
             match spawned {

@@ -11,8 +11,9 @@ use std::io::{Cursor, Read};
 /// What a compound file holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CfbKind {
-    /// An Excel workbook (BIFF5 or BIFF8), encrypted or not.
-    Xls { encrypted: bool },
+    /// An Excel workbook (BIFF5 or BIFF8), encrypted or not, with the memory calamine will need for it and
+    /// the workbook stream.
+    Xls { encrypted: bool, dense_bytes: u64, stream: Vec<u8> },
     /// An xlsx/xlsm protected by a password to open.
     EncryptedOoxml,
     /// Not a workbook: what it is, in words for the user.
@@ -25,11 +26,18 @@ const BOF: u16 = 0x0809;
 const EOF: u16 = 0x000A;
 const FILEPASS: u16 = 0x002F;
 
-/// Inspects a compound file.
+/// Inspects a compound file. For a workbook this reads its stream once; the caller may parse it.
 pub fn inspect(bytes: &[u8]) -> CfbKind {
     let mut cfb = match cfb::CompoundFile::open(Cursor::new(bytes)) {
         Ok(c) => c,
-        Err(e) => return CfbKind::Broken(format!("复合文档结构损坏: {e}")),
+        Err(e) => {
+            // A damaged directory may still name the encrypted package in its entries (UTF-16 names).
+            let needle: Vec<u8> = "EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes).collect();
+            if bytes.windows(needle.len()).any(|w| w == needle) {
+                return CfbKind::EncryptedOoxml;
+            }
+            return CfbKind::Broken(format!("复合文档结构损坏: {e}"));
+        }
     };
     if cfb.exists("/EncryptedPackage") || cfb.exists("/EncryptionInfo") {
         return CfbKind::EncryptedOoxml;
@@ -38,17 +46,19 @@ pub fn inspect(bytes: &[u8]) -> CfbKind {
         if !cfb.is_stream(name) {
             continue;
         }
-        let mut head = Vec::new();
-        // The globals substream comes first; 4 MiB is far more than any FILEPASS position.
+        let mut stream = Vec::new();
         match cfb.open_stream(name) {
             Ok(s) => {
-                if s.take(4 << 20).read_to_end(&mut head).is_err() {
+                // The stream cannot be larger than the file that holds it.
+                if s.take(bytes.len() as u64).read_to_end(&mut stream).is_err() {
                     return CfbKind::Broken("工作簿数据流无法读取".into());
                 }
             }
             Err(e) => return CfbKind::Broken(format!("工作簿数据流无法读取: {e}")),
         }
-        return CfbKind::Xls { encrypted: has_filepass(&head) };
+        let encrypted = has_filepass(&stream);
+        let dense_bytes = if encrypted { 0 } else { dense_bytes(&stream) };
+        return CfbKind::Xls { encrypted, dense_bytes, stream };
     }
     if cfb.exists("/WordDocument") {
         return CfbKind::Other("Word 文档".into());
@@ -57,6 +67,87 @@ pub fn inspect(bytes: &[u8]) -> CfbKind {
         return CfbKind::Other("PowerPoint 演示文稿".into());
     }
     CfbKind::Other("不含工作簿的复合文档".into())
+}
+
+/// Records of a BIFF stream from `pos`: (type, data). Stops at the end or at a record that does not fit.
+fn records(stream: &[u8], mut pos: usize) -> impl Iterator<Item = (u16, &[u8])> {
+    std::iter::from_fn(move || {
+        if pos + 4 > stream.len() {
+            return None;
+        }
+        let typ = u16::from_le_bytes([stream[pos], stream[pos + 1]]);
+        let len = usize::from(u16::from_le_bytes([stream[pos + 2], stream[pos + 3]]));
+        let data = stream.get(pos + 4..pos + 4 + len)?;
+        pos += 4 + len;
+        Some((typ, data))
+    })
+}
+
+fn u16_at(d: &[u8], i: usize) -> Option<u32> {
+    d.get(i..i + 2).map(|b| u32::from(u16::from_le_bytes([b[0], b[1]])))
+}
+
+/// The memory calamine will spend on this workbook: it keeps every sheet as a dense rectangle spanning its
+/// outermost cells (32 bytes a cell, 24 for the formula rectangle) and clones one sheet when it is asked
+/// for, so one stray cell in IV65536 costs half a gigabyte. Computed from the cell records' positions,
+/// before calamine allocates anything.
+fn dense_bytes(stream: &[u8]) -> u64 {
+    const BOUNDSHEET: u16 = 0x0085;
+    let mut sheets = Vec::new();
+    for (typ, d) in records(stream, 0) {
+        match typ {
+            BOUNDSHEET if d.len() >= 4 => sheets.push(u32::from_le_bytes([d[0], d[1], d[2], d[3]]) as usize),
+            EOF => break,
+            _ => {}
+        }
+    }
+    let mut total = 0u64;
+    let mut largest = 0u64;
+    for start in sheets {
+        // (min row, max row, min col, max col) of values and of formulas.
+        let mut cells: Option<(u32, u32, u32, u32)> = None;
+        let mut formulas: Option<(u32, u32, u32, u32)> = None;
+        let grow = |b: &mut Option<(u32, u32, u32, u32)>, r: u32, c1: u32, c2: u32| {
+            *b = Some(match *b {
+                None => (r, r, c1, c2),
+                Some((r0, r1, a, z)) => (r0.min(r), r1.max(r), a.min(c1), z.max(c2)),
+            });
+        };
+        let mut depth = 0usize;
+        for (typ, d) in records(stream, start) {
+            match typ {
+                BOF => depth += 1,
+                EOF => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                _ if depth != 1 => {}
+                // NUMBER, LABEL, RSTRING, BOOLERR, RK, LABELSST, FORMULA: row, col first.
+                0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 => {
+                    if let (Some(r), Some(c)) = (u16_at(d, 0), u16_at(d, 2)) {
+                        grow(&mut cells, r, c, c);
+                        if typ == 0x0006 {
+                            grow(&mut formulas, r, c, c);
+                        }
+                    }
+                }
+                // MULRK: row, first col, …, last col in the last two bytes.
+                0x00BD if d.len() >= 6 => {
+                    if let (Some(r), Some(c1), Some(c2)) = (u16_at(d, 0), u16_at(d, 2), u16_at(d, d.len() - 2)) {
+                        grow(&mut cells, r, c1, c2.max(c1));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let area = |b: Option<(u32, u32, u32, u32)>| b.map_or(0, |(r0, r1, c0, c1)| u64::from(r1 - r0 + 1) * u64::from(c1 - c0 + 1));
+        let sheet = area(cells) * 32 + area(formulas) * 24;
+        total += sheet;
+        largest = largest.max(area(cells) * 32);
+    }
+    total + largest
 }
 
 /// True when the workbook globals (BOF … EOF) hold a FILEPASS record.

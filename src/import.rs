@@ -203,35 +203,45 @@ impl Labels {
 /// Splits the cells of a note line into labelled values. Text before the first label is returned apart.
 fn parse_notes(labels: &Labels, cells: &[(CellRef, String)]) -> (Vec<Note>, Vec<(CellRef, String)>) {
     let mut notes: Vec<Note> = Vec::new();
-    let mut loose = Vec::new();
+    let mut loose: Vec<(CellRef, String)> = Vec::new();
     for (cell, text) in cells {
-        for token in text.split([' ', '\n', '\t']).filter(|t| !t.is_empty()) {
+        // Tokens with the white space before them, so that a value keeps its spaces and line breaks.
+        let mut tokens: Vec<(&str, &str)> = Vec::new();
+        let mut rest = text.as_str();
+        while !rest.is_empty() {
+            let token_start = rest.find(|c: char| !matches!(c, ' ' | '\n' | '\t')).unwrap_or(rest.len());
+            let (sep, after) = rest.split_at(token_start);
+            let token_end = after.find([' ', '\n', '\t']).unwrap_or(after.len());
+            if token_end > 0 {
+                tokens.push((sep, &after[..token_end]));
+            }
+            rest = &after[token_end..];
+        }
+        let mut first_in_cell = true;
+        for (sep, token) in tokens {
+            let sep = if first_in_cell { " " } else { sep };
+            first_in_cell = false;
             if let Some((kind, rest)) = labels.split(token) {
                 notes.push(Note { kind, label_cell: *cell, value: rest.to_string(), value_cell: *cell });
             } else if let Some(last) = notes.last_mut() {
                 if last.value.is_empty() {
                     last.value_cell = *cell;
                 } else {
-                    last.value.push(' ');
+                    last.value.push_str(sep);
                 }
                 last.value.push_str(token);
             } else {
-                loose.push((*cell, token.to_string()));
+                match loose.last_mut() {
+                    Some((c, t)) if c == cell => {
+                        t.push_str(sep);
+                        t.push_str(token);
+                    }
+                    _ => loose.push((*cell, token.to_string())),
+                }
             }
         }
     }
-    // Re-join loose tokens of the same cell.
-    let mut joined: Vec<(CellRef, String)> = Vec::new();
-    for (c, t) in loose {
-        match joined.last_mut() {
-            Some((lc, lt)) if *lc == c => {
-                lt.push(' ');
-                lt.push_str(&t);
-            }
-            _ => joined.push((c, t)),
-        }
-    }
-    (notes, joined)
+    (notes, loose)
 }
 
 /// Cells of a row with merge copies removed (each value once, at its origin), as cleaned text.
@@ -629,8 +639,9 @@ impl Importer<'_> {
             .collect();
         let seq = self.refdata.ledger.column_index("seq");
         let enterprise = self.refdata.ledger.column_index("enterprise");
-        let industry = self.refdata.ledger.column_index("industry");
         let mut in_footer = false;
+        // Whether the last row with content was a note line.
+        let mut after_note = false;
         let rows: Vec<u32> = sheet.grid.row_numbers().filter(|r| *r > h.last_row).collect();
         for r in rows {
             let cells = sheet.grid.row(r);
@@ -639,6 +650,7 @@ impl Importer<'_> {
             let first_text = first.value.to_text();
             if self.labels.opens_note(&first_text) && !first.value.is_error() {
                 in_footer = true;
+                after_note = true;
                 self.import_note_row(sheet, cells);
                 continue;
             }
@@ -713,10 +725,11 @@ impl Importer<'_> {
                     None => {}
                 }
             }
-            let data_like = [enterprise, industry]
-                .into_iter()
-                .flatten()
-                .any(|f| row.fields[f].as_ref().is_some_and(|l| l.cell.row == r));
+            // Under a note line, a row is data when it names an enterprise or fills two columns; a lone
+            // text right under a note is the note's next line.
+            let own_field = |f: usize| row.fields[f].as_ref().is_some_and(|l| l.cell.row == r);
+            let own_fields = (0..row.fields.len()).filter(|&f| own_field(f)).count();
+            let data_like = (enterprise.is_some_and(own_field) && !(after_note && own == 1)) || own_fields >= 2;
             if in_footer && !data_like {
                 // Continuation lines of a remark under the table.
                 self.import_note_row(sheet, cells);
@@ -736,6 +749,7 @@ impl Importer<'_> {
                     .value(text);
                 self.sub.push(f);
             }
+            after_note = false;
             self.sub.rows.push(row);
         }
         if self.sub.rows.is_empty() {

@@ -7,16 +7,19 @@
 
 pub mod batch;
 mod biff;
+mod biff_sparse;
 pub mod cell;
 pub mod commands;
 pub mod finding;
 pub mod import;
+#[cfg(feature = "rollup")]
 pub mod merge;
 mod ods;
 pub mod output;
 pub mod period;
 pub mod read;
 pub mod refdata;
+#[cfg(feature = "rollup")]
 pub mod rollup;
 pub mod submission;
 pub mod template;
@@ -27,6 +30,10 @@ pub use finding::{Code, Finding, Severity};
 pub use period::Period;
 pub use refdata::RefData;
 pub use submission::Submission;
+
+/// The polars this crate merges with, for callers of [`merge`] who work with its frames.
+#[cfg(feature = "rollup")]
+pub use polars;
 
 /// How a command ended, mapped to the process exit code by the binary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -117,16 +117,38 @@ fn str_col(name: &str, values: Vec<Option<String>>) -> Column {
     Column::new(name.into(), values)
 }
 
-/// One submission's ledger as a frame with provenance columns.
-fn ledger_frame(refdata: &RefData, sub: &Submission, idx: u32, pref: &str, pref_order: u32) -> PolarsResult<DataFrame> {
+/// A submission's ledger as a frame, ready for the merge.
+#[derive(Debug, Clone)]
+pub struct Frames {
+    /// The rows with the ledger's columns, the extra columns (named for the rollup) and provenance.
+    pub ledger: DataFrame,
+    /// Rows that are not exact repeats of an earlier row.
+    pub distinct_rows: usize,
+}
+
+/// Converts a submission's ledger rows into a frame and releases the rows. Done in the reader threads,
+/// so that a large collection never holds every row twice.
+///
+/// # Errors
+/// Only if polars rejects the columns built here, which would be a defect.
+pub fn attach_frames(refdata: &RefData, sub: &mut Submission) -> PolarsResult<()> {
+    if sub.frames.is_none() {
+        let ledger = ledger_frame(refdata, sub)?;
+        let distinct_rows = sub.distinct_rows().count();
+        sub.frames = Some(Frames { ledger, distinct_rows });
+        sub.rows = Vec::new();
+    }
+    Ok(())
+}
+
+/// One submission's ledger as a frame with provenance columns (the prefecture and the ordering columns are
+/// added by the merge, which knows them).
+fn ledger_frame(refdata: &RefData, sub: &Submission) -> PolarsResult<DataFrame> {
     let n = sub.rows.len();
     let ledger = &refdata.ledger;
     let mut columns = Vec::new();
-    columns.push(Column::new(cols::P_ORDER.into(), vec![pref_order; n]));
-    columns.push(Column::new(cols::SUB.into(), vec![idx; n]));
     columns.push(Column::new(cols::ROW.into(), sub.rows.iter().map(|r| r.row).collect::<Vec<u32>>()));
     columns.push(Column::new(cols::DUP.into(), sub.rows.iter().map(|r| r.duplicate_of.is_some()).collect::<Vec<bool>>()));
-    columns.push(str_col(cols::PREFECTURE, vec![Some(pref.to_string()); n]));
     let seq = ledger.column_index("seq");
     for (i, spec) in ledger.columns.iter().enumerate() {
         let name = if Some(i) == seq { cols::ORIGINAL_SEQ } else { spec.name.as_str() };
@@ -314,6 +336,7 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
     let mut extra_columns: Vec<String> = Vec::new();
     let mut progress_extra_columns: Vec<String> = Vec::new();
     for &i in &accepted {
+        attach_frames(refdata, &mut subs[i])?;
         let s = &subs[i];
         let pref = s.prefecture.clone().unwrap_or_else(|| UNKNOWN_PREFECTURE.to_string());
         let order = order_of(&pref);
@@ -328,11 +351,24 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
                 progress_extra_columns.push(e.clone());
             }
         }
-        ledgers.push(ledger_frame(refdata, s, i as u32, &pref, order)?.lazy());
+        let frame = s.frames.as_ref().map(|f| f.ledger.clone()).unwrap_or_default();
+        ledgers.push(frame.lazy().with_columns([
+            lit(order).cast(DataType::UInt32).alias(cols::P_ORDER),
+            lit(i as u32).cast(DataType::UInt32).alias(cols::SUB),
+            lit(pref.clone()).alias(cols::PREFECTURE),
+        ]));
         progresses.push(progress_frame(refdata, s, i as u32, &pref, order)?.lazy());
     }
     let ledger = if ledgers.is_empty() {
-        ledger_frame(refdata, &Submission::new(Default::default(), String::new()), 0, "", 0)?
+        ledger_frame(refdata, &Submission::new(Default::default(), String::new()))?
+            .lazy()
+            .with_columns([
+                lit(0u32).cast(DataType::UInt32).alias(cols::P_ORDER),
+                lit(0u32).cast(DataType::UInt32).alias(cols::SUB),
+                lit("").alias(cols::PREFECTURE),
+            ])
+            .with_row_index(cols::SEQ, Some(1))
+            .collect()?
     } else {
         concat_lf_diagonal(ledgers, UnionArgs::default())?
             .filter(col(cols::DUP).not())
@@ -349,43 +385,39 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
     };
 
     // The same enterprise in two prefectures: both rows stay; each is reported.
+    let ent_name = refdata.ledger.column("enterprise").map(|c| c.name.clone()).unwrap_or_default();
     let prefectures_per_key = col(cols::PREFECTURE).n_unique().over([col(cols::KEY)])?;
     let cross = ledger
         .clone()
         .lazy()
         .filter(col(cols::KEY).neq(lit("")))
         .filter(prefectures_per_key.gt(lit(1)))
-        .select([col(cols::KEY), col(cols::PREFECTURE), col(cols::SUB), col(cols::CELL)])
+        .select([col(cols::KEY), col(cols::PREFECTURE), col(cols::SUB), col(cols::CELL), col(&ent_name)])
         .collect()?;
-    let ent_name = refdata.ledger.column("enterprise").map(|c| c.name.clone()).unwrap_or_default();
     {
         let key = cross.column(cols::KEY)?.str()?;
         let pref = cross.column(cols::PREFECTURE)?.str()?;
         let sub = cross.column(cols::SUB)?.u32()?;
         let cell = cross.column(cols::CELL)?.str()?;
-        let mut by_key: BTreeMap<&str, Vec<(&str, u32, &str)>> = BTreeMap::new();
+        let names = cross.column(&ent_name)?.str()?;
+        let mut by_key: BTreeMap<&str, Vec<(&str, u32, &str, &str)>> = BTreeMap::new();
         for i in 0..cross.height() {
             if let (Some(k), Some(p), Some(s), Some(c)) = (key.get(i), pref.get(i), sub.get(i), cell.get(i)) {
-                by_key.entry(k).or_default().push((p, s, c));
+                by_key.entry(k).or_default().push((p, s, c, names.get(i).unwrap_or_default()));
             }
         }
         for occurrences in by_key.values() {
-            for (p, s, c) in occurrences {
+            for (p, s, c, name) in occurrences {
                 let others: Vec<&str> = occurrences.iter().map(|o| o.0).filter(|o| o != p).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
                 let sub = &subs[*s as usize];
                 let loc = c.split_once('!');
-                let name = sub
-                    .rows
-                    .iter()
-                    .find_map(|r| r.fields.iter().flatten().find(|l| l.location() == *c).map(|l| l.text.clone()))
-                    .unwrap_or_default();
                 let mut f = Finding::new(
                     Code::CrossPrefecture,
                     &sub.name,
                     format!("企业「{name}」同时出现在{}的台账中,两条记录都已保留。请核实企业所在地,避免重复统计。", others.join("、")),
                 )
                 .field(&ent_name)
-                .value(&name);
+                .value(*name);
                 if let Some((sheet, a1)) = loc {
                     f.sheet = Some(sheet.to_string());
                     f.cell = Some(a1.to_string());
@@ -426,7 +458,7 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
             line.filled_date = s.filled_date_text();
             line.filler = s.filler.as_ref().map(|l| l.text.clone());
             line.phone = s.phone.as_ref().map(|l| l.text.clone());
-            line.enterprises = s.distinct_rows().count();
+            line.enterprises = s.frames.as_ref().map_or(0, |f| f.distinct_rows);
             line.tasks_reported = s.progress.len();
             line.counts = s.counts();
             line.superseded.extend(losers.iter().map(|&l| subs[l].file_name()));
@@ -446,7 +478,7 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
             filled_date: s.filled_date_text(),
             filler: s.filler.as_ref().map(|l| l.text.clone()),
             phone: s.phone.as_ref().map(|l| l.text.clone()),
-            enterprises: s.distinct_rows().count(),
+            enterprises: s.frames.as_ref().map_or(0, |f| f.distinct_rows),
             tasks_reported: s.progress.len(),
             counts: s.counts(),
             superseded: Vec::new(),

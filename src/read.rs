@@ -27,15 +27,19 @@ pub struct Limits {
     pub max_cells: usize,
     /// Largest area one merged range may fill (larger merges keep their value in the top-left cell only).
     pub max_merge_area: u64,
+    /// Most memory calamine may take for an xls workbook (it holds sheets as dense rectangles); beyond it
+    /// a sparse reader of taizhang's own reads the workbook.
+    pub max_xls_bytes: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_file_bytes: 256 << 20,
-            max_unzipped_bytes: 1 << 30,
+            max_unzipped_bytes: 256 << 20,
             max_cells: 4_000_000,
             max_merge_area: 100_000,
+            max_xls_bytes: 320 << 20,
         }
     }
 }
@@ -381,33 +385,42 @@ fn read_zip(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError> {
         if !mimetype.is_empty() && !mimetype.contains("spreadsheet") {
             return Err(ReadError::NotSpreadsheet("OpenDocument 文本或演示文稿".into()));
         }
+        // A password-protected OpenDocument file lists the encryption of its parts in the manifest.
+        if let Ok(f) = zip.by_name("META-INF/manifest.xml") {
+            let mut manifest = String::new();
+            let _ = f.take(4 << 20).read_to_string(&mut manifest);
+            if manifest.contains("encryption-data") {
+                return Err(ReadError::Encrypted);
+            }
+        }
         let spans = crate::ods::scan(&mut zip, limits)?;
         drop(zip);
         return read_ods(bytes, spans, limits);
     }
-    if has("xl/workbook.bin") {
+    let lower: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+    let any = |pred: &dyn Fn(&str) -> bool| lower.iter().any(|n| pred(n));
+    if any(&|n| n.ends_with("workbook.bin")) {
         drop(zip);
         return read_xlsb(bytes, limits);
     }
-    if names.iter().any(|n| n.starts_with("xl/") && n.ends_with(".xml")) {
-        let macros = has("xl/vbaProject.bin");
-        drop(zip);
-        let mut wb = read_xlsx(bytes, limits)?;
-        if macros {
-            wb.format = Format::Xlsm;
-        }
-        return Ok(wb);
-    }
-    if names.iter().any(|n| n.starts_with("word/")) {
+    let spreadsheet_parts = any(&|n| n.starts_with("xl/"));
+    if !spreadsheet_parts && any(&|n| n.starts_with("word/")) {
         return Err(ReadError::NotSpreadsheet("Word 文档".into()));
     }
-    if names.iter().any(|n| n.starts_with("ppt/")) {
+    if !spreadsheet_parts && any(&|n| n.starts_with("ppt/")) {
         return Err(ReadError::NotSpreadsheet("PowerPoint 演示文稿".into()));
     }
-    if has("[Content_Types].xml") {
-        return Err(ReadError::Corrupt("缺少工作簿内容".into()));
+    if !spreadsheet_parts && !has("[Content_Types].xml") {
+        return Err(ReadError::NotSpreadsheet("zip 压缩包".into()));
     }
-    Err(ReadError::NotSpreadsheet("zip 压缩包".into()))
+    // An OOXML package, where the workbook part may sit anywhere the relationships say: calamine decides.
+    let macros = any(&|n| n.ends_with("vbaproject.bin"));
+    drop(zip);
+    let mut wb = read_xlsx(bytes, limits)?;
+    if macros {
+        wb.format = Format::Xlsm;
+    }
+    Ok(wb)
 }
 
 fn visibility(v: SheetVisible) -> Visibility {
@@ -591,12 +604,18 @@ fn read_ods(bytes: Vec<u8>, spans: crate::ods::Spans, limits: &Limits) -> Result
 /// Compound files: xls (BIFF8), or an encrypted OOXML workbook, or a Word/PowerPoint document.
 fn read_cfb(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError> {
     match crate::biff::inspect(&bytes) {
-        crate::biff::CfbKind::Xls { encrypted: true } | crate::biff::CfbKind::EncryptedOoxml => {
+        crate::biff::CfbKind::Xls { encrypted: true, .. } | crate::biff::CfbKind::EncryptedOoxml => {
             return Err(ReadError::Encrypted);
         }
-        crate::biff::CfbKind::Xls { encrypted: false } => {}
+        crate::biff::CfbKind::Xls { dense_bytes, stream, .. } if dense_bytes > limits.max_xls_bytes => {
+            // calamine would hold the sheets as dense rectangles; read the cells that exist instead.
+            return crate::biff_sparse::read(&stream, limits);
+        }
+        crate::biff::CfbKind::Xls { .. } => {}
         crate::biff::CfbKind::Other(what) => return Err(ReadError::NotSpreadsheet(what)),
-        crate::biff::CfbKind::Broken(why) => return Err(ReadError::Corrupt(why)),
+        // The cfb crate is stricter than calamine's own reader about damaged allocation tables: let
+        // calamine try, and report the damage only if it fails too.
+        crate::biff::CfbKind::Broken(_) => {}
     }
     let mut wb: calamine::Xls<_> = calamine::Xls::new(Cursor::new(bytes)).map_err(|e| match e {
         calamine::XlsError::Password => ReadError::Encrypted,

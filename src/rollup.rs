@@ -96,6 +96,14 @@ fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A value of a frame, borrowed.
+#[derive(Clone, Copy)]
+enum Val<'a> {
+    S(&'a str),
+    N(f64),
+    Null,
+}
+
 /// A cell of a table row.
 enum Cell<'a> {
     S(&'a str, &'a Format),
@@ -332,7 +340,25 @@ fn write_ledger(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, p
     headers.push((cols::FILE.into(), 24.0));
     headers.push((cols::CELL.into(), 18.0));
     headers.push((cols::ORIGINAL_SEQ.into(), 6.0));
-    let values: Vec<Vec<Option<String>>> = headers.iter().map(|(h, _)| str_values(&m.ledger, h)).collect();
+    // The frame is read in place, column iterators advanced row by row: a national collection has a
+    // million rows, and a copy of every column would double the memory of the run.
+    let numeric: Vec<Option<Column>> = headers
+        .iter()
+        .map(|(h, _)| m.ledger.column(h).ok().filter(|c| c.dtype().is_integer()).and_then(|c| c.cast(&DataType::Float64).ok()))
+        .collect();
+    let mut values: Vec<Box<dyn Iterator<Item = Val<'_>> + '_>> = headers
+        .iter()
+        .zip(&numeric)
+        .map(|((h, _), num)| -> Box<dyn Iterator<Item = Val<'_>> + '_> {
+            if let Some(ca) = num.as_ref().and_then(|c| c.f64().ok()) {
+                return Box::new(ca.iter().map(|v| v.map_or(Val::Null, Val::N)));
+            }
+            match m.ledger.column(h).and_then(|c| c.str()) {
+                Ok(ca) => Box::new(ca.iter().map(|v| v.map_or(Val::Null, Val::S))),
+                Err(_) => Box::new(std::iter::repeat_with(|| Val::Null)),
+            }
+        })
+        .collect();
     let centered: Vec<bool> = headers.iter().map(|(h, _)| [cols::SEQ, cols::PREFECTURE, cols::ORIGINAL_SEQ].contains(&h.as_str())).collect();
     let widths: Vec<f64> = headers.iter().map(|(_, w)| *w).collect();
     // The print area is 附件2 itself (序号, 填报市州 and the ledger's columns); extra columns and the
@@ -352,13 +378,14 @@ fn write_ledger(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, p
         let rows = (part * per_sheet)..((part + 1) * per_sheet).min(n);
         let mut r = h + 1;
         let mut cells: Vec<Cell<'_>> = Vec::with_capacity(headers.len());
-        for i in rows.clone() {
+        for _ in rows.clone() {
             cells.clear();
-            for (c, col) in values.iter().enumerate() {
+            for (c, col) in values.iter_mut().enumerate() {
                 let f = if centered[c] { &st.center } else { &st.text };
-                cells.push(match &col[i] {
-                    Some(v) => Cell::S(v, f),
-                    None => Cell::B(f),
+                cells.push(match col.next().unwrap_or(Val::Null) {
+                    Val::S(v) => Cell::S(v, f),
+                    Val::N(n) => Cell::N(n, f),
+                    Val::Null => Cell::B(f),
                 });
             }
             put_row(ws, r, &cells, &widths)?;

@@ -151,6 +151,10 @@ pub struct Submission {
     /// Cells that were recognised as titles, labels, headers, notes or reference text.
     #[serde(skip)]
     pub layout: Vec<LayoutCell>,
+    /// The ledger as a frame, once converted for the merge (the rows are then released).
+    #[cfg(feature = "rollup")]
+    #[serde(skip)]
+    pub frames: Option<crate::merge::Frames>,
 }
 
 impl Submission {
@@ -181,6 +185,8 @@ impl Submission {
             progress: Vec::new(),
             findings: Vec::new(),
             layout: Vec::new(),
+            #[cfg(feature = "rollup")]
+            frames: None,
         }
     }
 

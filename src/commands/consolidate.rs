@@ -119,7 +119,18 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
         return Err(Error::Message("没有找到任何报送文件,未生成汇总表。".into()));
     }
     let mut progress = crate::commands::check::progress_printer();
-    let mut subs = crate::batch::import_all(refdata, &inputs, &cfg.batch, &mut progress);
+    // Each reader thread also turns its ledger into a frame, so rows are not held twice.
+    let shared = std::sync::Arc::new(refdata.clone());
+    let opts = cfg.batch.clone();
+    let worker: crate::batch::Worker = std::sync::Arc::new(move |input: &crate::batch::Input| {
+        let mut s = crate::batch::import_one(&shared, input, &opts);
+        if s.readable {
+            // A failure here is left for the merge, which converts any submission without frames.
+            let _ = merge::attach_frames(&shared, &mut s);
+        }
+        s
+    });
+    let mut subs = crate::batch::run_isolated(refdata, &inputs, &cfg.batch, worker, &mut progress);
     let mut merged = merge::merge(refdata, &mut subs, &MergeOptions { period: cfg.batch.period })
         .map_err(|e| Error::Message(e.to_string()))?;
     merged.findings.extend(skipped);

@@ -2,5 +2,6 @@
 //! `run` function that does the work and says how it ended.
 
 pub mod check;
+#[cfg(feature = "rollup")]
 pub mod consolidate;
 pub mod template;

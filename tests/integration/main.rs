@@ -1,7 +1,10 @@
 //! Integration tests, compiled into one binary: one module per theme.
 
 mod common;
+mod conservation;
+mod corpus;
 mod import;
+mod isolation;
 mod refdata;
 mod rollup;
 mod roundtrip;
