@@ -92,3 +92,12 @@ fn templates_dir_overrides_one_file() {
     let e = taizhang::RefData::load(Some(dir.path())).unwrap_err();
     assert!(e.to_string().contains("tasks.toml"), "{e}");
 }
+
+#[test]
+fn the_readme_lists_every_finding_code() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    for code in taizhang::Code::ALL {
+        let line = format!("| {} | {} |", code.as_str(), code.severity().label());
+        assert!(readme.contains(&line), "README.md lists {} as {}", code.as_str(), code.severity().label());
+    }
+}

@@ -99,7 +99,7 @@ fn filled_templates_come_back_through_libreoffice_into_the_rollup() {
     libreoffice_convert(Path::new(&paths[2]), "ods", &inbox);
     std::fs::copy(&paths[3], inbox.join("凉山州台账.xlsx")).unwrap();
 
-    let o = taizhang(d, &["consolidate", "inbox", "--out", "rollup.xlsx"]);
+    let o = taizhang(d, &["consolidate", "inbox", "--out", "rollup.xlsx", "--csv", "csv"]);
     assert_eq!(o.status.code(), Some(0), "clean returns: {}{}", stdout(&o), stderr(&o));
     let rollup = d.join("rollup.xlsx");
     let ledger = sheet_rows(&rollup, taizhang::rollup::sheets::LEDGER);
@@ -128,6 +128,15 @@ fn filled_templates_come_back_through_libreoffice_into_the_rollup() {
         }
     }
     assert_eq!(i, data.len(), "no other rows");
+    // Text that starts with "=" stays text: no formula anywhere in the rollup, and defused in the CSV.
+    let mut wb = open_workbook_auto(&rollup).unwrap();
+    for sheet in wb.sheet_names() {
+        let formulas = wb.worksheet_formula(&sheet).unwrap();
+        assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "no formula in {sheet}");
+    }
+    assert!(data.iter().any(|r| r[col("提升目标")] == "=目标以等号开头1"), "the text is kept as typed");
+    let csv = std::fs::read_to_string(d.join("csv/台账.csv")).unwrap();
+    assert!(csv.contains("'=目标以等号开头1"), "a spreadsheet opening the CSV shows the text, not a formula");
 
     let progress = sheet_rows(&rollup, taizhang::rollup::sheets::PROGRESS);
     let header = &progress[2];
