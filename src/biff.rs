@@ -18,8 +18,10 @@ pub enum CfbKind {
     EncryptedOoxml,
     /// Not a workbook: what it is, in words for the user.
     Other(String),
-    /// The compound file structure itself is damaged.
+    /// The compound file structure itself is damaged; calamine may still read it.
     Broken(String),
+    /// Damaged in a way that would make calamine loop or allocate without bound.
+    Unsafe(String),
 }
 
 const BOF: u16 = 0x0809;
@@ -35,6 +37,10 @@ pub fn inspect(bytes: &[u8]) -> CfbKind {
             let needle: Vec<u8> = "EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes).collect();
             if bytes.windows(needle.len()).any(|w| w == needle) {
                 return CfbKind::EncryptedOoxml;
+            }
+            // calamine is more lenient than the cfb crate; let it try only if it cannot loop.
+            if let Err(why) = chains_end(bytes) {
+                return CfbKind::Unsafe(format!("复合文档结构损坏: {why}"));
             }
             return CfbKind::Broken(format!("复合文档结构损坏: {e}"));
         }
@@ -67,6 +73,73 @@ pub fn inspect(bytes: &[u8]) -> CfbKind {
         return CfbKind::Other("PowerPoint 演示文稿".into());
     }
     CfbKind::Other("不含工作簿的复合文档".into())
+}
+
+const ENDOFCHAIN: u32 = 0xFFFF_FFFE;
+const FIRST_RESERVED: u32 = 0xFFFF_FFFA;
+
+fn le32(b: &[u8], i: usize) -> Option<u32> {
+    b.get(i..i + 4).map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]))
+}
+
+/// Checks that every sector chain calamine follows when it opens a compound file ends. calamine follows
+/// the directory chain without a bound and the mini-FAT and root chains up to sizes read from the file,
+/// so a chain that loops back on itself makes it allocate until the process dies; the fuzzer found such
+/// a file. The cfb crate rejects these files itself, so this runs only when it could not open the file.
+pub fn chains_end(bytes: &[u8]) -> Result<(), String> {
+    let shift = bytes.get(0x1E..0x20).map_or(9, |b| u16::from_le_bytes([b[0], b[1]]));
+    if !(7..=16).contains(&shift) {
+        return Err("扇区大小无效".into());
+    }
+    let size = 1usize << shift;
+    let max = (bytes.len() / size) as u32;
+    let sector = |id: u32| bytes.get((id as usize + 1) * size..(id as usize + 2) * size);
+    // The FAT, from the header's DIFAT entries and the DIFAT chain, the way calamine assembles it.
+    let mut difat: Vec<u32> = (0..109).filter_map(|k| le32(bytes, 0x4C + 4 * k)).collect();
+    let mut next = le32(bytes, 0x44).unwrap_or(ENDOFCHAIN);
+    let mut steps = 0;
+    while next < FIRST_RESERVED {
+        steps += 1;
+        if steps > max + 1 {
+            return Err("DIFAT 链循环".into());
+        }
+        let Some(s) = sector(next) else { return Err("DIFAT 链越界".into()) };
+        difat.extend((0..size / 4).filter_map(|k| le32(s, 4 * k)));
+        next = difat.pop().unwrap_or(ENDOFCHAIN);
+    }
+    let mut fat: Vec<u32> = Vec::new();
+    for id in difat.into_iter().filter(|id| *id < 0xFFFF_FFFC) {
+        let Some(s) = sector(id) else { return Err("FAT 扇区越界".into()) };
+        fat.extend((0..size / 4).filter_map(|k| le32(s, 4 * k)));
+    }
+    let walk = |start: u32, what: &str| -> Result<Vec<u32>, String> {
+        let mut chain = Vec::new();
+        let mut id = start;
+        while id != ENDOFCHAIN && id < FIRST_RESERVED {
+            if chain.len() as u32 > max {
+                return Err(format!("{what}扇区链循环"));
+            }
+            chain.push(id);
+            id = *fat.get(id as usize).ok_or_else(|| format!("{what}扇区链越界"))?;
+        }
+        Ok(chain)
+    };
+    let dirs = walk(le32(bytes, 0x30).unwrap_or(ENDOFCHAIN), "目录")?;
+    walk(le32(bytes, 0x3C).unwrap_or(ENDOFCHAIN), "MiniFAT ")?;
+    // The root entry's chain (the mini stream), and each large stream's chain.
+    for d in dirs {
+        let Some(s) = sector(d) else { break };
+        for e in s.chunks_exact(128) {
+            if matches!(e[0x42], 2 | 5) {
+                let start = le32(e, 0x74).unwrap_or(ENDOFCHAIN);
+                let len = le32(e, 0x78).unwrap_or(0);
+                if e[0x42] == 5 || len >= 4096 {
+                    walk(start, "数据流")?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Records of a BIFF stream from `pos`: (type, data). Stops at the end or at a record that does not fit.

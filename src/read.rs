@@ -616,6 +616,7 @@ fn read_cfb(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError> {
         // The cfb crate is stricter than calamine's own reader about damaged allocation tables: let
         // calamine try, and report the damage only if it fails too.
         crate::biff::CfbKind::Broken(_) => {}
+        crate::biff::CfbKind::Unsafe(why) => return Err(ReadError::Corrupt(why)),
     }
     let mut wb: calamine::Xls<_> = calamine::Xls::new(Cursor::new(bytes)).map_err(|e| match e {
         calamine::XlsError::Password => ReadError::Encrypted,
