@@ -396,10 +396,7 @@ pub fn read(stream: &[u8], limits: &Limits) -> Result<Workbook, ReadError> {
                     for k in 0..n {
                         let o = 2 + 8 * k;
                         if let (Some(r0), Some(r1), Some(c0), Some(c1)) = (u16_at(d, o), u16_at(d, o + 2), u16_at(d, o + 4), u16_at(d, o + 6)) {
-                            merges.push(Rect {
-                                first: CellRef::new(u32::from(r0), u32::from(c0)),
-                                last: CellRef::new(u32::from(r1.max(r0)), u32::from(c1.max(c0))),
-                            });
+                            merges.push(Rect::new(CellRef::new(u32::from(r0), u32::from(c0)), CellRef::new(u32::from(r1), u32::from(c1))));
                         }
                     }
                 }

@@ -80,10 +80,7 @@ pub fn scan<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limits: &Limits) -> Re
                         {
                             let last_r = row.saturating_add(rows - 1).min(u64::from(u32::MAX));
                             let last_c = col.saturating_add(cols - 1).min(u64::from(u32::MAX));
-                            sheet.push(Rect {
-                                first: CellRef::new(row as u32, col as u32),
-                                last: CellRef::new(last_r as u32, last_c as u32),
-                            });
+                            sheet.push(Rect::new(CellRef::new(row as u32, col as u32), CellRef::new(last_r as u32, last_c as u32)));
                         }
                         let valued = has_attr(e, "office:value-type");
                         if empty {

@@ -146,8 +146,13 @@ pub struct Rect {
 }
 
 impl Rect {
+    /// The range between two corners given in any order (damaged files give them reversed).
+    pub fn new(a: CellRef, b: CellRef) -> Rect {
+        Rect { first: CellRef::new(a.row.min(b.row), a.col.min(b.col)), last: CellRef::new(a.row.max(b.row), a.col.max(b.col)) }
+    }
+
     pub fn area(&self) -> u64 {
-        (u64::from(self.last.row) - u64::from(self.first.row) + 1) * (u64::from(self.last.col) - u64::from(self.first.col) + 1)
+        (u64::from(self.last.row.abs_diff(self.first.row)) + 1) * (u64::from(self.last.col.abs_diff(self.first.col)) + 1)
     }
 
     pub fn contains(&self, c: CellRef) -> bool {
@@ -485,7 +490,7 @@ fn iso_datetime(s: &str) -> Value {
 }
 
 fn rect(d: &calamine::Dimensions) -> Rect {
-    Rect { first: CellRef::new(d.start.0, d.start.1), last: CellRef::new(d.end.0, d.end.1) }
+    Rect::new(CellRef::new(d.start.0, d.start.1), CellRef::new(d.end.0, d.end.1))
 }
 
 fn read_xlsx(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError> {
@@ -717,6 +722,14 @@ mod tests {
         assert!(c.is_merge_copy());
         assert_eq!(g.row(1).len(), 1);
         assert_eq!(g.row_numbers().collect::<Vec<_>>(), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn reversed_merges_are_normalized() {
+        // Found by the fuzzer: a merged range whose corners came reversed made the area underflow.
+        let r = Rect::new(CellRef::new(5, 3), CellRef::new(2, 1));
+        assert_eq!((r.first, r.last), (CellRef::new(2, 1), CellRef::new(5, 3)));
+        assert_eq!(r.area(), 12);
     }
 
     #[test]

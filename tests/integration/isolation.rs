@@ -57,6 +57,8 @@ fn regression_files_give_a_clear_outcome() {
         ("clusterfuzz-testcase-minimized-POIXSSFFuzzer-5937385319563264.xlsx", &[Code::NoLedger][..]),
         // Found by the fuzzer: a compound file whose directory chain loops; calamine allocated without bound.
         ("fuzz-oom-cfb-chain.xls", &[Code::Unreadable][..]),
+        // Found by the fuzzer: a merged range with reversed corners (an underflow in taizhang's own code).
+        ("fuzz-reversed-merge.bin", &[Code::NoLedger][..]),
         // An ODS whose repeated rows and columns declare billions of cells.
         ("issue_594_dos.ods", &[Code::TooLarge][..]),
         // An xls with cells far apart: calamine would hold a 16-million-cell rectangle per sheet; the sparse
