@@ -321,7 +321,7 @@ impl Importer<'_> {
                 self.prefecture_sources.push(("模板".into(), p.name.clone()));
             }
             self.sub.period = m.period;
-            let names = [meta_sheet.clone(), layout.lists.clone(), layout.instructions.clone()];
+            let names = [meta_sheet.clone(), layout.lists.clone(), layout.instructions.clone(), layout.feedback.clone()];
             for s in wb.sheets.iter().filter(|s| names.contains(&s.name)) {
                 for c in s.grid.cells() {
                     self.layout(&s.name, c.pos, Role::Reference);
@@ -406,7 +406,7 @@ impl Importer<'_> {
             if used.contains(&i) || s.grid.is_empty() || s.error.is_some() {
                 continue;
             }
-            if ours && [&layout.meta, &layout.lists, &layout.instructions].contains(&&s.name) {
+            if ours && [&layout.meta, &layout.lists, &layout.instructions, &layout.feedback].contains(&&s.name) {
                 continue;
             }
             let f = if s.visibility == Visibility::Visible {

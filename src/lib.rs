@@ -10,8 +10,15 @@ mod biff;
 mod biff_sparse;
 pub mod cell;
 pub mod commands;
+#[cfg(feature = "rollup")]
+pub mod diff;
+pub mod feedback;
 pub mod finding;
+#[cfg(feature = "rollup")]
+pub mod history;
 pub mod import;
+#[cfg(feature = "mail")]
+pub mod mail;
 #[cfg(feature = "rollup")]
 pub mod merge;
 mod ods;

@@ -31,13 +31,16 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitStatus, taizhang::Error> {
-    let refdata = RefData::load(cli.global.templates.as_deref())?;
+    let refdata = RefData::load(cli.refdata.as_deref())?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let status = match cli.command {
         Command::Template(a) => commands::template::run(&refdata, &a.config(), &mut out)?,
         Command::Check(a) => commands::check::run(&refdata, &a.config(), &mut out)?,
         Command::Consolidate(a) => commands::consolidate::run(&refdata, &a.config(), &mut out)?,
+        Command::Mail(a) => commands::mail::run(&refdata, &a.config(&refdata)?, &mut out)?,
+        Command::Feedback(a) => commands::feedback::run(&refdata, &a.config(), &mut out)?,
+        Command::Diff(a) => commands::diff::run(&refdata, &a.config(), &mut out)?,
     };
     out.flush()?;
     Ok(status)

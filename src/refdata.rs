@@ -394,6 +394,7 @@ pub struct SheetNames {
     pub progress: String,
     pub lists: String,
     pub meta: String,
+    pub feedback: String,
 }
 
 /// Wording of the template's ledger sheet.

@@ -27,6 +27,9 @@ pub mod sheets {
     pub const FINDINGS: &str = "问题清单";
 }
 
+/// What 附件1 进展明细 shows for a task a prefecture did not report on.
+pub const NOT_REPORTED: &str = "(未填报)";
+
 /// Excel's limits on a sheet and a cell.
 const MAX_ROWS: u32 = 1_048_576;
 const MAX_CELL_CHARS: usize = 32_767;
@@ -187,7 +190,7 @@ fn str_values(df: &DataFrame, name: &str) -> Vec<Option<String>> {
 ///
 /// # Errors
 /// When rust_xlsxwriter or polars fails.
-pub fn build(refdata: &RefData, m: &Merged) -> Result<Vec<u8>, RollupError> {
+pub fn build(refdata: &RefData, m: &Merged, previous: Option<&crate::diff::Diff>) -> Result<Vec<u8>, RollupError> {
     let st = Styles::new();
     let mut wb = Workbook::new();
     let period_label = m.period.map(|p| p.label()).unwrap_or_default();
@@ -216,6 +219,9 @@ pub fn build(refdata: &RefData, m: &Merged) -> Result<Vec<u8>, RollupError> {
     write_progress(&mut wb, refdata, m, &st, &period_label)?;
     write_industry(&mut wb, refdata, m, &st, &period_label)?;
     write_findings(&mut wb, refdata, m, &st, &period_label)?;
+    if let Some(d) = previous {
+        crate::diff::write_sheets(&mut wb, refdata, d, "")?;
+    }
     Ok(wb.save_to_buffer()?)
 }
 
@@ -544,7 +550,7 @@ fn write_progress(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
                     }
                 }
                 None => {
-                    cells.push(Cell::S("(未填报)", &st.not_started));
+                    cells.push(Cell::S(NOT_REPORTED, &st.not_started));
                     cells.extend((4..headers.len()).map(|_| Cell::B(&st.text)));
                 }
             }

@@ -54,6 +54,38 @@ pub struct Prefill {
     pub progress: Vec<(u32, [String; 3])>,
 }
 
+/// Which table of the template a mark is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// 附件2; the row is the index into [`Prefill::ledger`].
+    Ledger,
+    /// 附件1; the row is the task number.
+    Progress,
+}
+
+/// A cell to highlight and annotate (corrections sent back to a prefecture).
+#[derive(Debug, Clone)]
+pub struct Mark {
+    pub table: Table,
+    pub row: usize,
+    /// The column's key (`enterprise`, `status` …).
+    pub column: String,
+    pub severity: crate::Severity,
+    pub message: String,
+}
+
+/// What a workbook holds besides the empty template: rows to update, the info line, marked cells and a
+/// 问题清单 sheet.
+#[derive(Debug, Clone, Default)]
+pub struct Extras<'a> {
+    pub prefill: Option<&'a Prefill>,
+    /// 填报日期, 填报人 and 联系电话 as the prefecture gave them.
+    pub info: [Option<String>; 3],
+    pub marks: Vec<Mark>,
+    /// When not empty, written as a 问题清单 sheet after the instructions.
+    pub findings: &'a [crate::Finding],
+}
+
 /// What to write.
 #[derive(Debug, Clone)]
 pub struct TemplateOptions {
@@ -63,6 +95,8 @@ pub struct TemplateOptions {
     pub prefectures: Vec<String>,
     pub out_dir: PathBuf,
     pub force: bool,
+    /// Each prefecture's current rows, to put into its template (`template --from ROLLUP`).
+    pub prefill: Vec<(String, Prefill)>,
 }
 
 /// What was written.
@@ -73,6 +107,12 @@ pub struct TemplateReport {
     pub kept: Vec<PathBuf>,
     /// Files that could not be written, with the reason.
     pub failed: Vec<(PathBuf, String)>,
+}
+
+impl TemplateOptions {
+    fn prefill_for(&self, name: &str) -> Option<&Prefill> {
+        self.prefill.iter().find(|(p, _)| p == name).map(|(_, f)| f)
+    }
 }
 
 /// Canonical names for the prefectures named on the command line, in official order.
@@ -134,7 +174,7 @@ pub fn write_templates(refdata: &RefData, opts: &TemplateOptions) -> Result<Temp
             report.kept.push(path);
             continue;
         }
-        match build(refdata, p, opts.period, opts.deadline, None)
+        match build(refdata, p, opts.period, opts.deadline, opts.prefill_for(&p.name))
             .and_then(|bytes| output::write_atomic(&path, &bytes).map_err(TemplateError::from))
         {
             Ok(()) => report.written.push(path),
@@ -159,6 +199,8 @@ struct Formats {
     data_center: Format,
     data_number: Format,
     instructions: Format,
+    marked_error: Format,
+    marked_warning: Format,
 }
 
 impl Formats {
@@ -194,6 +236,8 @@ impl Formats {
             data: bordered.clone().set_unlocked().set_align(FormatAlign::Top),
             data_center: bordered.clone().set_unlocked().set_align(FormatAlign::Center),
             data_number: bordered.clone().set_unlocked().set_align(FormatAlign::Center).set_num_format("General"),
+            marked_error: bordered.clone().set_unlocked().set_align(FormatAlign::Top).set_background_color(Color::RGB(0xFFC7CE)),
+            marked_warning: bordered.clone().set_unlocked().set_align(FormatAlign::Top).set_background_color(Color::RGB(0xFFEB9C)),
             instructions: base.set_text_wrap().set_align(FormatAlign::Top),
         }
     }
@@ -254,9 +298,30 @@ pub fn build(
     deadline: Option<chrono::NaiveDate>,
     prefill: Option<&Prefill>,
 ) -> Result<Vec<u8>, TemplateError> {
-    build_workbook(refdata, prefecture, period, deadline, prefill)
+    build_with(refdata, prefecture, period, deadline, &Extras { prefill, ..Extras::default() })
+}
+
+/// Builds a prefecture's workbook with rows, marks and findings (see [`Extras`]).
+///
+/// # Errors
+/// As [`build`].
+pub fn build_with(
+    refdata: &RefData,
+    prefecture: &Prefecture,
+    period: Period,
+    deadline: Option<chrono::NaiveDate>,
+    extras: &Extras<'_>,
+) -> Result<Vec<u8>, TemplateError> {
+    build_workbook(refdata, prefecture, period, deadline, extras)
         .and_then(|mut wb| wb.save_to_buffer())
         .map_err(|source| TemplateError::Xlsx { prefecture: prefecture.name.clone(), source })
+}
+
+/// The messages of the marks on one cell, joined, and the highest severity among them.
+fn marks_at<'a>(extras: &'a Extras<'_>, table: Table, row: usize, column: &str) -> Option<(crate::Severity, String)> {
+    let here: Vec<&'a Mark> = extras.marks.iter().filter(|m| m.table == table && m.row == row && m.column == column).collect();
+    let severity = here.iter().map(|m| m.severity).min()?;
+    Some((severity, here.iter().map(|m| m.message.as_str()).collect::<Vec<_>>().join("\n")))
 }
 
 fn build_workbook(
@@ -264,8 +329,9 @@ fn build_workbook(
     prefecture: &Prefecture,
     period: Period,
     deadline: Option<chrono::NaiveDate>,
-    prefill: Option<&Prefill>,
+    extras: &Extras<'_>,
 ) -> Result<Workbook, XlsxError> {
+    let prefill = extras.prefill;
     let layout = &refdata.template;
     let f = Formats::new();
     let mut wb = Workbook::new();
@@ -304,6 +370,41 @@ fn build_workbook(
         ws.protect();
     }
 
+    // 问题清单, for corrections.
+    if !extras.findings.is_empty() {
+        let ws = wb.add_worksheet();
+        ws.set_name(&layout.sheets.feedback)?;
+        let headers = [("序号", 5.0), ("严重程度", 8.0), ("代码", 6.0), ("工作表", 16.0), ("单元格", 7.0), ("字段", 14.0), ("原值", 24.0), ("修改意见", 60.0)];
+        ws.merge_range(0, 0, 0, headers.len() as u16 - 1, &format!("{}{}质量提升台账审核意见", prefecture.name, period.label()), &f.title)?;
+        ws.set_row_height(0, 36)?;
+        for (c, (h, w)) in headers.iter().enumerate() {
+            ws.write_string_with_format(1, c as u16, *h, &f.header)?;
+            ws.set_column_width(c as u16, *w)?;
+        }
+        for (i, x) in extras.findings.iter().enumerate() {
+            let r = 2 + i as u32;
+            let cells = [
+                (i + 1).to_string(),
+                x.severity.label().to_string(),
+                x.code.as_str().to_string(),
+                x.sheet.clone().unwrap_or_default(),
+                x.cell.clone().unwrap_or_default(),
+                x.field.clone().unwrap_or_default(),
+                x.value.clone().unwrap_or_default(),
+                x.message.clone(),
+            ];
+            let texts: Vec<(&str, f64)> = cells.iter().zip(headers.iter()).map(|(t, (_, w))| (t.as_str(), *w)).collect();
+            ws.set_row_height(r, fit_height(&texts, 15.0).max(20.0))?;
+            for (c, t) in cells.iter().enumerate() {
+                let fmt = if c == 1 && x.severity == crate::Severity::Error { &f.marked_error } else { &f.locked_text };
+                ws.write_string_with_format(r, c as u16, t, fmt)?;
+            }
+        }
+        ws.set_freeze_panes(2, 0)?;
+        print_setup(ws, 1, 1)?;
+        ws.set_active(true);
+    }
+
     // 附件2 质量提升台账
     {
         let cols = &refdata.ledger.columns;
@@ -330,7 +431,10 @@ fn build_workbook(
                 break;
             }
             ws.write_string_with_format(1, c, label.as_str(), &f.label_right)?;
-            ws.write_blank(1, c + 1, input)?;
+            match &extras.info[i] {
+                Some(v) => ws.write_string_with_format(1, c + 1, v, input)?,
+                None => ws.write_blank(1, c + 1, input)?,
+            };
         }
         ws.set_row_height(1, 24)?;
         for (i, c) in cols.iter().enumerate() {
@@ -354,11 +458,32 @@ fn build_workbook(
         }
         for (k, row) in prefilled.iter().enumerate() {
             let r = first_data + k as u32;
-            for (i, v) in row.iter().enumerate().take(cols.len()) {
-                if Some(i) == seq || v.is_empty() {
+            let texts: Vec<(&str, f64)> = row.iter().zip(cols.iter()).map(|(v, c)| (v.as_str(), c.width)).collect();
+            let h = fit_height(&texts, 15.0);
+            if h > 19.0 {
+                ws.set_row_height(r, h)?;
+            }
+            for (i, c) in cols.iter().enumerate() {
+                let v = row.get(i).map(String::as_str).unwrap_or("");
+                let mark = marks_at(extras, Table::Ledger, k, &c.key);
+                if Some(i) == seq && mark.is_none() {
                     continue;
                 }
-                ws.write_string_with_format(r, i as u16, v, &f.data)?;
+                let fmt = match &mark {
+                    Some((crate::Severity::Error, _)) => &f.marked_error,
+                    Some(_) => &f.marked_warning,
+                    None => &f.data,
+                };
+                if v.is_empty() {
+                    if mark.is_some() {
+                        ws.write_blank(r, i as u16, fmt)?;
+                    }
+                } else {
+                    ws.write_string_with_format(r, i as u16, v, fmt)?;
+                }
+                if let Some((_, message)) = mark {
+                    ws.insert_note(r, i as u16, &rust_xlsxwriter::Note::new(message).set_author("省质量提升办"))?;
+                }
             }
         }
         if let Some(ind) = industry {
@@ -384,7 +509,9 @@ fn build_workbook(
         print_setup(ws, LEDGER_HEADER_ROW, LEDGER_HEADER_ROW)?;
         ws.set_header(format!("&L{}&R{}", prefecture.name, period.label()));
         protect(ws);
-        ws.set_active(true);
+        if extras.findings.is_empty() {
+            ws.set_active(true);
+        }
     }
 
     // 附件1 任务进展
@@ -440,6 +567,12 @@ fn build_workbook(
                             "narrative" => (1, &f.data),
                             _ => (2, &f.data_number),
                         };
+                        let mark = marks_at(extras, Table::Progress, t.no as usize, &c.key);
+                        let fmt = match &mark {
+                            Some((crate::Severity::Error, _)) => &f.marked_error,
+                            Some(_) => &f.marked_warning,
+                            None => fmt,
+                        };
                         match prefilled(t.no).map(|v| &v[j]).filter(|v| !v.is_empty()) {
                             Some(v) if j == 2 && v.parse::<f64>().is_ok() => {
                                 ws.write_number_with_format(r, ci, v.parse::<f64>().unwrap_or_default(), fmt)?;
@@ -450,6 +583,9 @@ fn build_workbook(
                             None => {
                                 ws.write_blank(r, ci, fmt)?;
                             }
+                        }
+                        if let Some((_, message)) = mark {
+                            ws.insert_note(r, ci, &rust_xlsxwriter::Note::new(message).set_author("省质量提升办"))?;
                         }
                     }
                     _ => {

@@ -21,6 +21,8 @@ pub struct ConsolidateConfig {
     pub parquet: Option<PathBuf>,
     pub force: bool,
     pub batch: BatchOptions,
+    /// The previous quarter's rollup, to add what changed since.
+    pub previous: Option<PathBuf>,
 }
 
 /// Prefixes text that a spreadsheet program would run as a formula (= + - @ at the start), so a CSV
@@ -135,7 +137,15 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
         .map_err(|e| Error::Message(e.to_string()))?;
     merged.findings.extend(skipped);
     merge::sort_findings(refdata, &mut merged.findings);
-    let bytes = crate::rollup::build(refdata, &merged).map_err(|e| Error::Message(e.to_string()))?;
+    let mut bytes = crate::rollup::build(refdata, &merged, None).map_err(|e| Error::Message(e.to_string()))?;
+    if let Some(prev) = &cfg.previous {
+        // Compare the rollup as written with the previous one, both read the same way.
+        let old = crate::history::read_rollup(refdata, prev).map_err(|e| Error::Message(e.to_string()))?;
+        let new = crate::history::read_rollup_bytes(refdata, bytes, &cfg.out.display().to_string()).map_err(|e| Error::Message(e.to_string()))?;
+        let d = crate::diff::compare(refdata, &old, &new);
+        writeln!(out, "与上期相比:新增企业 {} 家,减少 {} 家,内容更新 {} 处,任务状态变化 {} 项。", d.added.len(), d.removed.len(), d.changed.len(), d.moved.len())?;
+        bytes = crate::rollup::build(refdata, &merged, Some(&d)).map_err(|e| Error::Message(e.to_string()))?;
+    }
     write_atomic(&cfg.out, &bytes)?;
     report(&merged, refdata.prefectures.all().len(), &cfg.out, out)?;
     write_exports(refdata, &merged, cfg, &input_paths, out)?;

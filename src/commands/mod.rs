@@ -4,4 +4,9 @@
 pub mod check;
 #[cfg(feature = "rollup")]
 pub mod consolidate;
+pub mod feedback;
+#[cfg(feature = "rollup")]
+pub mod diff;
+#[cfg(feature = "mail")]
+pub mod mail;
 pub mod template;

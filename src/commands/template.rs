@@ -17,6 +17,8 @@ pub struct TemplateConfig {
     pub prefectures: Vec<String>,
     pub deadline: Option<chrono::NaiveDate>,
     pub force: bool,
+    /// Last quarter's rollup: each prefecture's rows go into its template.
+    pub from: Option<PathBuf>,
 }
 
 /// Writes the templates and reports each file on `out`.
@@ -25,12 +27,29 @@ pub struct TemplateConfig {
 /// An unknown prefecture name, or an output directory that cannot be created.
 pub fn run(refdata: &RefData, cfg: &TemplateConfig, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let prefectures = template::resolve_prefectures(refdata, &cfg.prefectures)?;
+    let mut prefill = Vec::new();
+    if let Some(from) = &cfg.from {
+        #[cfg(feature = "rollup")]
+        {
+            let rollup = crate::history::read_rollup(refdata, from).map_err(|e| Error::Message(e.to_string()))?;
+            if let Some(p) = rollup.period
+                && p >= cfg.period
+            {
+                writeln!(out, "提示:{} 是{}的汇总表,新模板的期别是{}。", from.display(), p.label(), cfg.period.label())?;
+            }
+            prefill = crate::history::prefill(&rollup);
+            writeln!(out, "已读取 {}:{} 个市州的 {} 家企业将预填到新模板中。", from.display(), prefill.len(), rollup.rows.len())?;
+        }
+        #[cfg(not(feature = "rollup"))]
+        return Err(Error::Message(format!("此版本不支持 --from {}", from.display())));
+    }
     let opts = TemplateOptions {
         period: cfg.period,
         deadline: cfg.deadline,
         prefectures,
         out_dir: cfg.out.clone(),
         force: cfg.force,
+        prefill,
     };
     let report = template::write_templates(refdata, &opts)?;
     for p in &report.written {

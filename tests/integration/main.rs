@@ -4,6 +4,7 @@ mod common;
 mod conservation;
 mod corpus;
 mod import;
+mod quarterly;
 mod isolation;
 mod refdata;
 mod rollup;

@@ -1,0 +1,39 @@
+//! `taizhang diff`: what changed between two rollups.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::refdata::RefData;
+use crate::{Error, ExitStatus};
+
+/// Arguments of `taizhang diff`.
+#[derive(Debug, Clone)]
+pub struct DiffConfig {
+    pub old: PathBuf,
+    pub new: PathBuf,
+    pub out: PathBuf,
+    pub force: bool,
+}
+
+/// Runs `diff`.
+///
+/// # Errors
+/// When a rollup cannot be read or the output cannot be written.
+pub fn run(refdata: &RefData, cfg: &DiffConfig, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let read = |p: &PathBuf| crate::history::read_rollup(refdata, p).map_err(|e| Error::Message(e.to_string()));
+    let (old, new) = (read(&cfg.old)?, read(&cfg.new)?);
+    crate::output::check_output(&cfg.out, &[cfg.old.clone(), cfg.new.clone()], cfg.force)?;
+    let d = crate::diff::compare(refdata, &old, &new);
+    let bytes = crate::diff::workbook(refdata, &d).map_err(|e| Error::Message(format!("生成对比表失败: {e}")))?;
+    crate::output::write_atomic(&cfg.out, &bytes)?;
+    writeln!(
+        out,
+        "新增企业 {} 家,减少 {} 家,内容更新 {} 处,任务状态变化 {} 项。对比表已写入 {}",
+        d.added.len(),
+        d.removed.len(),
+        d.changed.len(),
+        d.moved.len(),
+        cfg.out.display()
+    )?;
+    Ok(ExitStatus::Clean)
+}

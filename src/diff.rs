@@ -1,0 +1,227 @@
+//! What changed between two quarters: enterprises added and removed per prefecture, the 提升目标,
+//! 提升措施 and 进展情况及成效 that were updated (old and new side by side), and tasks whose status moved.
+//! Enterprises are matched within a prefecture by the matching key of their name, so a name retyped with
+//! full-width letters or extra spaces is the same enterprise.
+
+use std::collections::HashMap;
+
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+
+use crate::history::{Progress, Rollup, Row};
+use crate::refdata::RefData;
+use crate::template::{fit_height, print_setup};
+
+/// The fields compared between quarters.
+pub const COMPARED: [&str; 3] = ["goal", "measures", "progress"];
+
+/// One field that changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changed {
+    pub prefecture: String,
+    pub enterprise: String,
+    pub field: String,
+    pub old: String,
+    pub new: String,
+}
+
+/// One task whose status moved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moved {
+    pub prefecture: String,
+    pub task: u32,
+    pub old: String,
+    pub new: String,
+    pub narrative: String,
+}
+
+/// The differences between two rollups.
+#[derive(Debug, Clone, Default)]
+pub struct Diff {
+    pub old_period: Option<crate::Period>,
+    pub new_period: Option<crate::Period>,
+    pub added: Vec<Row>,
+    pub removed: Vec<Row>,
+    pub changed: Vec<Changed>,
+    pub moved: Vec<Moved>,
+    /// Per prefecture (official order): enterprises before, after.
+    pub counts: Vec<(String, usize, usize)>,
+}
+
+/// Compares two rollups.
+pub fn compare(refdata: &RefData, old: &Rollup, new: &Rollup) -> Diff {
+    let ent = refdata.ledger.column_index("enterprise").unwrap_or(2);
+    let mut d = Diff { old_period: old.period, new_period: new.period, ..Diff::default() };
+    // Old rows by (prefecture, key), each usable once, in order.
+    let mut pool: HashMap<(&str, &str), Vec<&Row>> = HashMap::new();
+    for r in &old.rows {
+        pool.entry((&r.prefecture, &r.key)).or_default().push(r);
+    }
+    for r in pool.values_mut() {
+        r.reverse();
+    }
+    for r in &new.rows {
+        match pool.get_mut(&(r.prefecture.as_str(), r.key.as_str())).and_then(Vec::pop) {
+            Some(o) => {
+                for key in COMPARED {
+                    let Some(i) = refdata.ledger.column_index(key) else { continue };
+                    if o.fields[i] != r.fields[i] {
+                        d.changed.push(Changed {
+                            prefecture: r.prefecture.clone(),
+                            enterprise: r.fields[ent].clone(),
+                            field: refdata.ledger.columns[i].name.clone(),
+                            old: o.fields[i].clone(),
+                            new: r.fields[i].clone(),
+                        });
+                    }
+                }
+            }
+            None => d.added.push(r.clone()),
+        }
+    }
+    let mut left: Vec<&Row> = pool.into_values().flatten().collect();
+    left.sort_by_key(|r| (refdata.prefectures.index_of(&r.prefecture), old.rows.iter().position(|x| std::ptr::eq(x, *r))));
+    d.removed = left.into_iter().cloned().collect();
+    let old_status: HashMap<(&str, u32), &Progress> = old.progress.iter().map(|p| ((p.prefecture.as_str(), p.task), p)).collect();
+    for p in &new.progress {
+        let before = old_status.get(&(p.prefecture.as_str(), p.task)).map(|o| o.status.as_str()).unwrap_or("");
+        if before != p.status {
+            d.moved.push(Moved { prefecture: p.prefecture.clone(), task: p.task, old: before.into(), new: p.status.clone(), narrative: p.narrative.clone() });
+        }
+    }
+    d.moved.sort_by_key(|m| (m.task, refdata.prefectures.index_of(&m.prefecture)));
+    for p in refdata.prefectures.all() {
+        let n = |rows: &[Row]| rows.iter().filter(|r| r.prefecture == p.name).count();
+        d.counts.push((p.name.clone(), n(&old.rows), n(&new.rows)));
+    }
+    d
+}
+
+/// Sheet names of the comparison.
+pub mod sheets {
+    pub const SUMMARY: &str = "变化汇总";
+    pub const ADDED: &str = "新增企业";
+    pub const REMOVED: &str = "减少企业";
+    pub const CHANGED: &str = "内容变化";
+    pub const MOVED: &str = "任务状态变化";
+}
+
+struct Styles {
+    title: Format,
+    header: Format,
+    text: Format,
+    center: Format,
+    old: Format,
+    new: Format,
+}
+
+fn styles() -> Styles {
+    let base = Format::new().set_font_name("宋体").set_font_size(10).set_align(FormatAlign::VerticalCenter);
+    let cell = base.clone().set_border(FormatBorder::Thin).set_text_wrap().set_align(FormatAlign::Top);
+    Styles {
+        title: base.clone().set_font_name("黑体").set_font_size(16).set_bold().set_align(FormatAlign::Center),
+        header: cell.clone().set_bold().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xD9E1F2)),
+        text: cell.clone(),
+        center: cell.clone().set_align(FormatAlign::Center),
+        old: cell.clone().set_background_color(Color::RGB(0xF2F2F2)),
+        new: cell.set_background_color(Color::RGB(0xE2EFDA)),
+    }
+}
+
+fn table(ws: &mut Worksheet, title: &str, headers: &[(&str, f64)], rows: &[Vec<(String, u8)>], st: &Styles) -> Result<(), XlsxError> {
+    let last = headers.len() as u16 - 1;
+    ws.merge_range(0, 0, 0, last, title, &st.title)?;
+    ws.set_row_height(0, 28)?;
+    for (c, (h, w)) in headers.iter().enumerate() {
+        ws.write_string_with_format(1, c as u16, *h, &st.header)?;
+        ws.set_column_width(c as u16, *w)?;
+    }
+    for (i, row) in rows.iter().enumerate() {
+        let r = 2 + i as u32;
+        let texts: Vec<(&str, f64)> = row.iter().zip(headers).map(|((t, _), (_, w))| (t.as_str(), *w)).collect();
+        let h = fit_height(&texts, 13.0);
+        if h > 17.0 {
+            ws.set_row_height(r, h)?;
+        }
+        for (c, (t, style)) in row.iter().enumerate() {
+            let f = match style {
+                1 => &st.center,
+                2 => &st.old,
+                3 => &st.new,
+                _ => &st.text,
+            };
+            ws.write_string_with_format(r, c as u16, t, f)?;
+        }
+    }
+    ws.set_freeze_panes(2, 0)?;
+    ws.autofilter(1, 0, 1 + rows.len() as u32, last)?;
+    print_setup(ws, 1, 1)?;
+    Ok(())
+}
+
+/// Adds the comparison's sheets to a workbook (the `diff` command's workbook, or a rollup).
+///
+/// # Errors
+/// When rust_xlsxwriter fails.
+pub fn write_sheets(wb: &mut Workbook, refdata: &RefData, d: &Diff, prefix: &str) -> Result<(), XlsxError> {
+    let st = styles();
+    let label = |p: Option<crate::Period>| p.map(|p| p.label()).unwrap_or_else(|| "期别不明".into());
+    let span = format!("{} → {}", label(d.old_period), label(d.new_period));
+    let short = |p: &str| refdata.prefectures.lookup(p).map_or(p.to_string(), |x| x.name.clone());
+    let name = |s: &str| format!("{prefix}{s}");
+
+    let mut rows: Vec<Vec<(String, u8)>> = Vec::new();
+    for (p, before, after) in &d.counts {
+        let n = |v: usize| (v.to_string(), 1u8);
+        let added = d.added.iter().filter(|r| r.prefecture == *p).count();
+        let removed = d.removed.iter().filter(|r| r.prefecture == *p).count();
+        let changed = d.changed.iter().filter(|c| c.prefecture == *p).map(|c| &c.enterprise).collect::<std::collections::BTreeSet<_>>().len();
+        let moved = d.moved.iter().filter(|m| m.prefecture == *p).count();
+        rows.push(vec![(short(p), 0), n(*before), n(*after), n(added), n(removed), n(changed), n(moved)]);
+    }
+    let ws = wb.add_worksheet();
+    ws.set_name(name(sheets::SUMMARY))?;
+    let headers = [("市州", 18.0), ("上期企业数", 10.0), ("本期企业数", 10.0), ("新增", 8.0), ("减少", 8.0), ("内容有更新的企业", 12.0), ("任务状态变化", 10.0)];
+    table(ws, &format!("质量提升台账变化汇总({span})"), &headers, &rows, &st)?;
+
+    let ent = refdata.ledger.column_index("enterprise").unwrap_or(2);
+    let ind = refdata.ledger.column_index("industry").unwrap_or(1);
+    let prod = refdata.ledger.column_index("product").unwrap_or(3);
+    for (sheet, list) in [(sheets::ADDED, &d.added), (sheets::REMOVED, &d.removed)] {
+        let rows: Vec<Vec<(String, u8)>> =
+            list.iter().map(|r| vec![(r.prefecture.clone(), 1), (r.fields[ent].clone(), 0), (r.fields[ind].clone(), 0), (r.fields[prod].clone(), 0)]).collect();
+        let ws = wb.add_worksheet();
+        ws.set_name(name(sheet))?;
+        table(ws, &format!("{sheet}({span})"), &[("填报市州", 18.0), ("提升企业名称", 32.0), ("所属(产业)行业", 16.0), ("主导产品", 20.0)], &rows, &st)?;
+    }
+
+    let rows: Vec<Vec<(String, u8)>> = d
+        .changed
+        .iter()
+        .map(|c| vec![(c.prefecture.clone(), 1), (c.enterprise.clone(), 0), (c.field.clone(), 1), (c.old.clone(), 2), (c.new.clone(), 3)])
+        .collect();
+    let ws = wb.add_worksheet();
+    ws.set_name(name(sheets::CHANGED))?;
+    table(ws, &format!("提升目标、提升措施、进展情况及成效的变化({span})"), &[("填报市州", 14.0), ("提升企业名称", 26.0), ("字段", 12.0), ("上期", 45.0), ("本期", 45.0)], &rows, &st)?;
+
+    let rows: Vec<Vec<(String, u8)>> = d
+        .moved
+        .iter()
+        .map(|m| vec![(m.task.to_string(), 1), (m.prefecture.clone(), 1), (if m.old.is_empty() { "(未填报)".into() } else { m.old.clone() }, 2), (m.new.clone(), 3), (m.narrative.clone(), 0)])
+        .collect();
+    let ws = wb.add_worksheet();
+    ws.set_name(name(sheets::MOVED))?;
+    table(ws, &format!("重点工作任务完成状态的变化({span})"), &[("任务序号", 7.0), ("填报市州", 14.0), ("上期状态", 10.0), ("本期状态", 10.0), ("本期推进情况", 60.0)], &rows, &st)?;
+    Ok(())
+}
+
+/// The comparison as its own workbook.
+///
+/// # Errors
+/// When rust_xlsxwriter fails.
+pub fn workbook(refdata: &RefData, d: &Diff) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    use rust_xlsxwriter::{DocProperties, ExcelDateTime};
+    wb.set_properties(&DocProperties::new().set_title("质量提升台账变化").set_creation_datetime(&ExcelDateTime::from_ymd(2018, 7, 4)?));
+    write_sheets(&mut wb, refdata, d, "")?;
+    wb.save_to_buffer()
+}

@@ -1,0 +1,136 @@
+//! Reading an earlier rollup back: the quarter-to-quarter loop works from the workbook the office already
+//! has, so that next quarter's templates can be prefilled and two quarters compared without any other
+//! store of data.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::read::{Limits, ReadError, Sheet, read_bytes, read_file};
+use crate::refdata::RefData;
+use crate::text::enterprise_key;
+
+/// One enterprise of a rollup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub prefecture: String,
+    /// One value per ledger column (in the order of `ledger.toml`; 序号 is empty).
+    pub fields: Vec<String>,
+    /// The matching key of the enterprise's name.
+    pub key: String,
+}
+
+/// One task's progress in one prefecture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub prefecture: String,
+    pub task: u32,
+    pub status: String,
+    pub narrative: String,
+    pub value: String,
+}
+
+/// What a rollup holds, as far as the loop needs it.
+#[derive(Debug, Clone, Default)]
+pub struct Rollup {
+    pub period: Option<crate::Period>,
+    pub rows: Vec<Row>,
+    pub progress: Vec<Progress>,
+}
+
+/// A rollup that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("无法读取汇总表 {file}: {source}")]
+    Read {
+        file: String,
+        #[source]
+        source: ReadError,
+    },
+    #[error("{file} 不是 taizhang 生成的汇总表(没有「{sheet}」工作表)")]
+    NotARollup { file: String, sheet: String },
+}
+
+/// The header row (third row) of a rollup sheet: column index by header text.
+fn header(sheet: &Sheet) -> BTreeMap<String, u32> {
+    sheet.grid.row(2).iter().map(|c| (c.value.to_text(), c.pos.col)).collect()
+}
+
+fn text(sheet: &Sheet, row: u32, col: Option<u32>) -> String {
+    col.and_then(|c| sheet.grid.get(crate::cell::CellRef::new(row, c))).map(|c| c.value.to_text()).unwrap_or_default()
+}
+
+/// Reads a rollup written by `taizhang consolidate`.
+///
+/// # Errors
+/// When the file cannot be read or is not a rollup.
+pub fn read_rollup(refdata: &RefData, path: &Path) -> Result<Rollup, HistoryError> {
+    let file = path.display().to_string();
+    let wb = read_file(path, &Limits::default()).map_err(|source| HistoryError::Read { file: file.clone(), source })?;
+    from_workbook(refdata, &wb, &file)
+}
+
+/// Reads a rollup held in memory.
+///
+/// # Errors
+/// As [`read_rollup`].
+pub fn read_rollup_bytes(refdata: &RefData, bytes: Vec<u8>, file: &str) -> Result<Rollup, HistoryError> {
+    let wb = read_bytes(bytes, &Limits::default()).map_err(|source| HistoryError::Read { file: file.into(), source })?;
+    from_workbook(refdata, &wb, file)
+}
+
+fn from_workbook(refdata: &RefData, wb: &crate::read::Workbook, file: &str) -> Result<Rollup, HistoryError> {
+    let ledger_name = crate::rollup::sheets::LEDGER;
+    let ledgers: Vec<&Sheet> = wb.sheets.iter().filter(|s| s.name == ledger_name || s.name.starts_with("附件2 全省汇总(续")).collect();
+    if ledgers.is_empty() {
+        return Err(HistoryError::NotARollup { file: file.into(), sheet: ledger_name.into() });
+    }
+    let mut out = Rollup::default();
+    out.period = ledgers[0].grid.row(0).first().and_then(|c| crate::Period::find_in(&c.value.to_text()));
+    let ent = refdata.ledger.column_index("enterprise").unwrap_or(2);
+    for sheet in ledgers {
+        let h = header(sheet);
+        let pref_col = h.get(crate::merge::cols::PREFECTURE).copied();
+        let cols: Vec<Option<u32>> = refdata.ledger.columns.iter().map(|c| if c.key == "seq" { None } else { h.get(&c.name).copied() }).collect();
+        for r in sheet.grid.row_numbers().filter(|r| *r > 2) {
+            let prefecture = text(sheet, r, pref_col);
+            if prefecture.is_empty() {
+                continue;
+            }
+            let fields: Vec<String> = cols.iter().map(|c| text(sheet, r, *c)).collect();
+            let key = enterprise_key(&fields[ent]);
+            out.rows.push(Row { prefecture, fields, key });
+        }
+    }
+    if let Some(sheet) = wb.sheets.iter().find(|s| s.name == crate::rollup::sheets::PROGRESS) {
+        let h = header(sheet);
+        let col = |n: &str| h.get(n).copied();
+        use crate::merge::cols;
+        for r in sheet.grid.row_numbers().filter(|r| *r > 2) {
+            let status = text(sheet, r, col(cols::STATUS));
+            let Ok(task) = text(sheet, r, col(cols::TASK)).parse::<u32>() else { continue };
+            if status == crate::rollup::NOT_REPORTED {
+                continue;
+            }
+            out.progress.push(Progress {
+                prefecture: text(sheet, r, col(cols::PREFECTURE)),
+                task,
+                status,
+                narrative: text(sheet, r, col(cols::NARRATIVE)),
+                value: text(sheet, r, col(cols::VALUE)),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Each prefecture's rows and progress as template prefill, for the next quarter.
+pub fn prefill(rollup: &Rollup) -> Vec<(String, crate::template::Prefill)> {
+    let mut by: BTreeMap<&str, crate::template::Prefill> = BTreeMap::new();
+    for r in &rollup.rows {
+        by.entry(&r.prefecture).or_default().ledger.push(r.fields.clone());
+    }
+    for p in &rollup.progress {
+        by.entry(&p.prefecture).or_default().progress.push((p.task, [p.status.clone(), p.narrative.clone(), p.value.clone()]));
+    }
+    by.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
