@@ -44,7 +44,7 @@ fn column_key(refdata: &RefData, table: Table, field: Option<&str>) -> Option<St
 /// # Errors
 /// When the workbook cannot be built (see [`TemplateError`]).
 pub fn build(refdata: &RefData, sub: &Submission, period: Option<Period>) -> Result<Option<Vec<u8>>, TemplateError> {
-    let findings: Vec<Finding> = sub.findings.iter().filter(|f| actionable(f)).cloned().collect();
+    let mut findings: Vec<Finding> = sub.findings.iter().filter(|f| actionable(f)).cloned().collect();
     if findings.is_empty() {
         return Ok(None);
     }
@@ -64,18 +64,31 @@ pub fn build(refdata: &RefData, sub: &Submission, period: Option<Period>) -> Res
     // Where each original row went.
     let ledger_rows: HashMap<(&str, u32), usize> = sub.rows.iter().enumerate().map(|(k, r)| ((r.sheet.as_str(), r.row), k)).collect();
     let task_rows: HashMap<(&str, u32), u32> = sub.progress.iter().map(|p| ((p.sheet.as_str(), p.row), p.task)).collect();
+    let sheets = &refdata.template.sheets;
     let mut marks = Vec::new();
-    for f in &findings {
-        let (Some(sheet), Some(cell)) = (f.sheet.as_deref(), f.cell.as_deref().and_then(parse_a1)) else { continue };
-        if let Some(&k) = ledger_rows.get(&(sheet, cell.row)) {
+    for f in &mut findings {
+        let (Some(sheet), Some(cell)) = (f.sheet.clone(), f.cell.as_deref().and_then(parse_a1)) else { continue };
+        // The finding is shown where the prefecture will see the cell: in this workbook when the row is in
+        // it, else in its own file.
+        let (table, row, column) = if let Some(&k) = ledger_rows.get(&(sheet.as_str(), cell.row)) {
             let column = column_key(refdata, Table::Ledger, f.field.as_deref())
                 .or_else(|| sub.ledger_columns.iter().position(|c| *c == Some(cell.col)).map(|i| refdata.ledger.columns[i].key.clone()))
                 .unwrap_or_else(|| "enterprise".into());
-            marks.push(Mark { table: Table::Ledger, row: k, column, severity: f.severity, message: f.message.clone() });
-        } else if let Some(&task) = task_rows.get(&(sheet, cell.row)) {
-            let column = column_key(refdata, Table::Progress, f.field.as_deref()).unwrap_or_else(|| "narrative".into());
-            marks.push(Mark { table: Table::Progress, row: task as usize, column, severity: f.severity, message: f.message.clone() });
-        }
+            (Table::Ledger, k, column)
+        } else if let Some(&task) = task_rows.get(&(sheet.as_str(), cell.row)) {
+            (Table::Progress, task as usize, column_key(refdata, Table::Progress, f.field.as_deref()).unwrap_or_else(|| "narrative".into()))
+        } else {
+            f.sheet = Some(format!("原文件 {sheet}"));
+            continue;
+        };
+        let (name, specs, first) = match table {
+            Table::Ledger => (&sheets.ledger, &refdata.ledger.columns, template::LEDGER_HEADER_ROW + 1 + row as u32),
+            Table::Progress => (&sheets.progress, &refdata.tasks.columns, template::PROGRESS_HEADER_ROW + row as u32),
+        };
+        let col = specs.iter().position(|c| c.key == column).unwrap_or(0) as u32;
+        f.sheet = Some(name.clone());
+        f.cell = Some(crate::cell::CellRef::new(first, col).a1());
+        marks.push(Mark { table, row, column, severity: f.severity, message: f.message.clone() });
     }
     let text = |l: &Option<crate::submission::Located>| l.as_ref().map(|l| l.text.clone());
     let extras = Extras {

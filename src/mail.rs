@@ -141,7 +141,7 @@ fn fill(text: &str, refdata: &RefData, prefecture: &str, contact: Option<&str>, 
         .replace("{period}", &period.map(|p| p.label()).unwrap_or_else(|| "本期".into()))
         .replace("{prefecture}", prefecture)
         .replace("{contact}", contact.unwrap_or("同志"))
-        .replace("{deadline}", &deadline.map(chinese_date).unwrap_or_else(|| "按通知要求的时间".into()))
+        .replace("{deadline}", &deadline.map(chinese_date).unwrap_or_else(|| "规定时间".into()))
         .replace("{attachment}", attachment)
         .replace("{sender}", "四川省质量提升办")
 }

@@ -149,7 +149,7 @@ pub fn fill(text: &str, prefecture: &Prefecture, period: Period, deadline: Optio
     text.replace("{period_code}", &period.code())
         .replace("{period}", &period.label())
         .replace("{prefecture}", &prefecture.name)
-        .replace("{deadline}", &deadline.map(chrono_date).unwrap_or_else(|| "按通知要求的时间".into()))
+        .replace("{deadline}", &deadline.map(chrono_date).unwrap_or_else(|| "规定时间".into()))
 }
 
 fn chrono_date(d: chrono::NaiveDate) -> String {
@@ -374,7 +374,7 @@ fn build_workbook(
     if !extras.findings.is_empty() {
         let ws = wb.add_worksheet();
         ws.set_name(&layout.sheets.feedback)?;
-        let headers = [("序号", 5.0), ("严重程度", 8.0), ("代码", 6.0), ("工作表", 16.0), ("单元格", 7.0), ("字段", 14.0), ("原值", 24.0), ("修改意见", 60.0)];
+        let headers = [("序号", 5.0), ("严重程度", 8.0), ("代码", 6.0), ("工作表", 18.0), ("单元格", 7.0), ("字段", 14.0), ("原值", 24.0), ("修改意见", 58.0)];
         ws.merge_range(0, 0, 0, headers.len() as u16 - 1, &format!("{}{}质量提升台账审核意见", prefecture.name, period.label()), &f.title)?;
         ws.set_row_height(0, 36)?;
         for (c, (h, w)) in headers.iter().enumerate() {

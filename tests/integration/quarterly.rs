@@ -258,9 +258,13 @@ fn feedback_marks_the_cells_and_mail_sends_it() {
     assert_eq!(m["fill"], "FFFFC7CE", "errors in red");
     let empty_name = read.rows.iter().position(|r| r.text(2).is_empty()).unwrap();
     assert!(marks[taizhang::cell::CellRef::new(3 + empty_name as u32, 2).a1()]["note"].as_str().unwrap().contains("提升企业名称"));
-    // The 问题清单 lists every error and warning.
-    let list = cell(&fb, &layout.feedback, 2, 7);
-    assert!(!list.is_empty());
+    // The 问题清单 lists every error and warning, located in the workbook the prefecture receives.
+    let mut book = open_workbook_auto(&fb).unwrap();
+    let list = book.worksheet_range(&layout.feedback).unwrap();
+    let v03 = list.rows().find(|r| r.get(2).map(|c| c.to_string()).as_deref() == Some("V03")).expect("V03 listed");
+    assert_eq!((v03[3].to_string(), v03[4].to_string()), (layout.ledger.clone(), a1.clone()));
+    let expected = read.findings.iter().filter(|f| f.severity != taizhang::Severity::Info).count();
+    assert_eq!(list.rows().skip(2).filter(|r| r[0] != Data::Empty).count(), expected);
     // A corrected and returned workbook is recognised as taizhang's own.
     let back = taizhang::read::read_file(&fb, &taizhang::read::Limits::default()).unwrap();
     let s = taizhang::import::import_workbook(refdata(), &back, &fb, "fb.xlsx");
