@@ -865,8 +865,9 @@ impl Importer<'_> {
             if !reported && !has_extras {
                 continue;
             }
+            // What the row reports, for a finding about a row that cannot be used.
+            let shown = ["status", "narrative", "value"].iter().filter_map(|k| fields.get(k)).map(|l| l.text.clone()).collect::<Vec<_>>().join(" / ");
             let Some(task) = task else {
-                let shown = ["status", "narrative", "value"].iter().filter_map(|k| fields.get(k)).map(|l| l.text.clone()).collect::<Vec<_>>().join(" / ");
                 let f = self
                     .finding(Code::UnknownTask, format!("第{}行填写了进展,但无法对应到36项重点工作中的任何一项,请核对「序号」或「内容」。", r + 1))
                     .sheet(&sheet.name)
@@ -876,7 +877,6 @@ impl Importer<'_> {
                 continue;
             };
             if seen.contains(&task) {
-                let shown = ["status", "narrative", "value"].iter().filter_map(|k| fields.get(k)).map(|l| l.text.clone()).collect::<Vec<_>>().join(" / ");
                 let f = self
                     .finding(Code::DuplicateTask, format!("第{task}项工作重复填写,已采用先出现的一行;此行内容未导入,请合并为一行。"))
                     .sheet(&sheet.name)

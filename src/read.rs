@@ -493,6 +493,30 @@ fn rect(d: &calamine::Dimensions) -> Rect {
     Rect::new(CellRef::new(d.start.0, d.start.1), CellRef::new(d.end.0, d.end.1))
 }
 
+/// Collects the cells a streaming reader (xlsx, xlsb) yields, stopping at the cell limit or an error, so
+/// that a sheet is never held densely and never larger than allowed.
+fn stream_cells<'d, E: std::fmt::Display>(
+    mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'d>>>, E>,
+    limits: &Limits,
+) -> (Vec<(CellRef, Value)>, Option<ReadError>) {
+    let mut cells = Vec::new();
+    loop {
+        match next() {
+            Ok(Some(c)) => {
+                let (r, col) = c.get_position();
+                if let Some(v) = from_data_ref(c.get_value().clone()) {
+                    if cells.len() >= limits.max_cells {
+                        return (cells, Some(too_many_cells(limits)));
+                    }
+                    cells.push((CellRef::new(r, col), v));
+                }
+            }
+            Ok(None) => return (cells, None),
+            Err(e) => return (cells, Some(corrupt(e))),
+        }
+    }
+}
+
 fn read_xlsx(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError> {
     let mut wb: calamine::Xlsx<_> = calamine::Xlsx::new(Cursor::new(bytes)).map_err(xlsx_error)?;
     let meta: Vec<_> = wb.sheets_metadata().to_vec();
@@ -501,30 +525,10 @@ fn read_xlsx(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError> {
         if m.typ != calamine::SheetType::WorkSheet {
             continue;
         }
-        let mut cells = Vec::new();
-        let mut error = None;
-        match wb.worksheet_cells_reader(&m.name) {
-            Ok(mut reader) => loop {
-                match reader.next_cell() {
-                    Ok(Some(c)) => {
-                        let (r, col) = c.get_position();
-                        if let Some(v) = from_data_ref(c.get_value().clone()) {
-                            if cells.len() >= limits.max_cells {
-                                error = Some(too_many_cells(limits));
-                                break;
-                            }
-                            cells.push((CellRef::new(r, col), v));
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        error = Some(corrupt(e));
-                        break;
-                    }
-                }
-            },
-            Err(e) => error = Some(corrupt(e)),
-        }
+        let (cells, error) = match wb.worksheet_cells_reader(&m.name) {
+            Ok(mut reader) => stream_cells(|| reader.next_cell(), limits),
+            Err(e) => (Vec::new(), Some(corrupt(e))),
+        };
         let merges = if error.is_none() {
             wb.merge_cells_by_sheet_name(&m.name).map(|v| v.iter().map(rect).collect()).unwrap_or_default()
         } else {
@@ -547,30 +551,10 @@ fn read_xlsb(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError> {
         if m.typ != calamine::SheetType::WorkSheet {
             continue;
         }
-        let mut cells = Vec::new();
-        let mut error = None;
-        match wb.worksheet_cells_reader(&m.name) {
-            Ok(mut reader) => loop {
-                match reader.next_cell() {
-                    Ok(Some(c)) => {
-                        let (r, col) = c.get_position();
-                        if let Some(v) = from_data_ref(c.get_value().clone()) {
-                            if cells.len() >= limits.max_cells {
-                                error = Some(too_many_cells(limits));
-                                break;
-                            }
-                            cells.push((CellRef::new(r, col), v));
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        error = Some(corrupt(e));
-                        break;
-                    }
-                }
-            },
-            Err(e) => error = Some(corrupt(e)),
-        }
+        let (cells, error) = match wb.worksheet_cells_reader(&m.name) {
+            Ok(mut reader) => stream_cells(|| reader.next_cell(), limits),
+            Err(e) => (Vec::new(), Some(corrupt(e))),
+        };
         // calamine does not expose xlsb merged ranges; values stay in the top-left cell.
         sheets.push(Sheet { name: m.name, visibility: visibility(m.visible), grid: Grid::new(cells, Vec::new(), limits), error });
     }

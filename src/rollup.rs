@@ -475,26 +475,7 @@ fn write_tasks(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, pe
             ws.write_number_with_format(r, c, f64::from(counts[j]), &st.number)?;
         }
     }
-    // Merged cells as in 附件1.
-    for g in &tasks.groups {
-        let rows: Vec<u32> = tasks.tasks.iter().enumerate().filter(|(_, t)| t.group == g.name).map(|(k, _)| first + k as u32).collect();
-        if let (Some(&a), Some(&b)) = (rows.first(), rows.last()) {
-            if a == b {
-                ws.write_string_with_format(a, 1, &g.name, &st.center)?;
-            } else {
-                ws.merge_range(a, 1, b, 1, &g.name, &st.center)?;
-            }
-        }
-    }
-    for (k, t) in tasks.tasks.iter().enumerate() {
-        if t.continues_above || !tasks.tasks.get(k + 1).is_some_and(|n| n.continues_above) {
-            continue;
-        }
-        let span = tasks.tasks[k + 1..].iter().take_while(|n| n.continues_above).count() as u32;
-        let r = first + k as u32;
-        ws.merge_range(r, 4, r + span, 4, &t.responsible, &st.center)?;
-        ws.merge_range(r, 5, r + span, 5, &t.cooperating, &st.center)?;
-    }
+    crate::template::merge_like_annex1(ws, tasks, first, Some(1), Some((4, 5)), &st.center)?;
     let last = first + tasks.tasks.len() as u32 - 1;
     finish_table(ws, h, last, width)?;
     Ok(())

@@ -594,37 +594,7 @@ fn build_workbook(
                 }
             }
         }
-        // Merged cells as in 附件1: the group down its tasks, and units shared by consecutive tasks.
-        if let Some(gc) = col("group") {
-            for g in &tasks.groups {
-                let rows: Vec<u32> = tasks
-                    .tasks
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, t)| t.group == g.name)
-                    .map(|(k, _)| first + k as u32)
-                    .collect();
-                if let (Some(&a), Some(&b)) = (rows.first(), rows.last()) {
-                    if a == b {
-                        ws.write_string_with_format(a, gc, &g.name, &f.locked_center)?;
-                    } else {
-                        ws.merge_range(a, gc, b, gc, &g.name, &f.locked_center)?;
-                    }
-                }
-            }
-        }
-        for key in ["responsible", "cooperating"] {
-            let Some(ci) = col(key) else { continue };
-            for (k, t) in tasks.tasks.iter().enumerate() {
-                if t.continues_above || !tasks.tasks.get(k + 1).is_some_and(|n| n.continues_above) {
-                    continue;
-                }
-                let span = tasks.tasks[k + 1..].iter().take_while(|n| n.continues_above).count() as u32;
-                let v = if key == "responsible" { &t.responsible } else { &t.cooperating };
-                let r = first + k as u32;
-                ws.merge_range(r, ci, r + span, ci, v, &f.locked_center)?;
-            }
-        }
+        merge_like_annex1(ws, tasks, first, col("group"), col("responsible").zip(col("cooperating")), &f.locked_center)?;
         let last = first + tasks.tasks.len() as u32 - 1;
         if let Some(sc) = col("status") {
             let dv = DataValidation::new()
@@ -690,6 +660,42 @@ fn build_workbook(
         ws.set_very_hidden(true);
     }
     Ok(wb)
+}
+
+/// The merged cells of 附件1, wherever its tasks are laid out from row `first`: the group down its tasks,
+/// and the 责任单位 / 配合单位 cells that consecutive tasks share (tasks 18–20).
+pub fn merge_like_annex1(
+    ws: &mut Worksheet,
+    tasks: &crate::refdata::Tasks,
+    first: u32,
+    group_col: Option<u16>,
+    unit_cols: Option<(u16, u16)>,
+    fmt: &Format,
+) -> Result<(), XlsxError> {
+    if let Some(gc) = group_col {
+        for g in &tasks.groups {
+            let rows: Vec<u32> = tasks.tasks.iter().enumerate().filter(|(_, t)| t.group == g.name).map(|(k, _)| first + k as u32).collect();
+            if let (Some(&a), Some(&b)) = (rows.first(), rows.last()) {
+                if a == b {
+                    ws.write_string_with_format(a, gc, &g.name, fmt)?;
+                } else {
+                    ws.merge_range(a, gc, b, gc, &g.name, fmt)?;
+                }
+            }
+        }
+    }
+    if let Some((rc, cc)) = unit_cols {
+        for (k, t) in tasks.tasks.iter().enumerate() {
+            if t.continues_above || !tasks.tasks.get(k + 1).is_some_and(|n| n.continues_above) {
+                continue;
+            }
+            let span = tasks.tasks[k + 1..].iter().take_while(|n| n.continues_above).count() as u32;
+            let r = first + k as u32;
+            ws.merge_range(r, rc, r + span, rc, &t.responsible, fmt)?;
+            ws.merge_range(r, cc, r + span, cc, &t.cooperating, fmt)?;
+        }
+    }
+    Ok(())
 }
 
 /// Quotes a sheet name for use in a formula.

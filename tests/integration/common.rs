@@ -69,3 +69,24 @@ pub fn python(script: &str, args: &[&str]) -> String {
     assert!(o.status.success(), "python failed: {}", stderr(&o));
     stdout(&o)
 }
+
+/// A sheet read with calamine as rows of text (integral numbers without ".0"), starting at A1.
+pub fn sheet_rows(path: &Path, sheet: &str) -> Vec<Vec<String>> {
+    use calamine::{Data, Reader};
+    let mut wb = calamine::open_workbook_auto(path).unwrap();
+    let range = wb.worksheet_range(sheet).unwrap_or_else(|e| panic!("sheet {sheet}: {e}"));
+    assert_eq!(range.start().unwrap_or((0, 0)), (0, 0), "{sheet} starts at A1");
+    range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    Data::String(s) => s.clone(),
+                    Data::Empty => String::new(),
+                    Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}

@@ -4,35 +4,16 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use calamine::{Data, Reader, open_workbook_auto};
+use calamine::{Reader, open_workbook_auto};
 use serde_json::Value as Json;
 use taizhang::rollup::sheets;
 
-use super::common::{refdata, repo, samples, stderr, stdout, taizhang};
+use super::common::{refdata, repo, samples, sheet_rows, stderr, stdout, taizhang};
 
 fn expected() -> BTreeMap<String, Json> {
     serde_json::from_str(&std::fs::read_to_string(repo().join("tests/fixtures/samples/expected.json")).unwrap()).unwrap()
 }
 
-fn table(path: &Path, sheet: &str) -> Vec<Vec<String>> {
-    let mut wb = open_workbook_auto(path).unwrap();
-    let range = wb.worksheet_range(sheet).unwrap_or_else(|e| panic!("sheet {sheet}: {e}"));
-    let (r0, c0) = range.start().unwrap_or((0, 0));
-    assert_eq!((r0, c0), (0, 0), "{sheet} starts at A1");
-    range
-        .rows()
-        .map(|r| {
-            r.iter()
-                .map(|c| match c {
-                    Data::String(s) => s.clone(),
-                    Data::Empty => String::new(),
-                    Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
-                    other => other.to_string(),
-                })
-                .collect()
-        })
-        .collect()
-}
 
 fn column<'a>(header: &'a [String], name: &str) -> usize {
     header.iter().position(|h| h == name).unwrap_or_else(|| panic!("column {name} in {header:?}"))
@@ -75,7 +56,7 @@ fn consolidate_samples_into_every_sheet() {
     let keys: Vec<(&str, &str)> = refdata().ledger.columns.iter().filter(|c| c.key != "seq").map(|c| (c.key.as_str(), c.name.as_str())).collect();
 
     // 附件2: every accepted sample row once, in official prefecture order, numbered 1..N.
-    let ledger = table(&rollup, sheets::LEDGER);
+    let ledger = sheet_rows(&rollup, sheets::LEDGER);
     assert!(ledger[0][0].contains("2018年第三季度"), "title {:?}", ledger[0][0]);
     assert!(ledger[1][0].contains("已报送 10/21"), "scope line {:?}", ledger[1][0]);
     let header = &ledger[2];
@@ -114,7 +95,7 @@ fn consolidate_samples_into_every_sheet() {
     }
 
     // 汇总: status of each prefecture.
-    let summary = table(&rollup, sheets::SUMMARY);
+    let summary = sheet_rows(&rollup, sheets::SUMMARY);
     let status = |p: &str| summary.iter().find(|r| r.get(1).map(String::as_str) == Some(p)).unwrap_or_else(|| panic!("{p} in 汇总")).clone();
     for (p, n) in &distinct {
         let line = status(p);
@@ -138,7 +119,7 @@ fn consolidate_samples_into_every_sheet() {
     assert_eq!(total[7], data.len().to_string());
 
     // 附件1 任务分解及进展: 36 tasks, one status column per prefecture, counts per task.
-    let tasks = table(&rollup, sheets::TASKS);
+    let tasks = sheet_rows(&rollup, sheets::TASKS);
     let th = &tasks[2];
     assert_eq!(tasks.len(), 3 + 36);
     let chengdu = exp["2018Q3-成都市-质量提升台账.xlsx"]["progress"].as_object().unwrap();
@@ -151,16 +132,16 @@ fn consolidate_samples_into_every_sheet() {
     }
 
     // 附件1 进展明细: every returned prefecture × 36 tasks.
-    let detail = table(&rollup, sheets::PROGRESS);
+    let detail = sheet_rows(&rollup, sheets::PROGRESS);
     assert_eq!(detail.len() - 3, 10 * 36);
 
     // 按行业统计: the totals add up to the ledger.
-    let industry = table(&rollup, sheets::INDUSTRY);
+    let industry = sheet_rows(&rollup, sheets::INDUSTRY);
     let total = industry.iter().find(|r| r.first().map(String::as_str) == Some("合计")).unwrap();
     assert_eq!(total.last().unwrap(), &data.len().to_string());
 
     // 问题清单: findings of every file, unreadable files by name.
-    let findings = table(&rollup, sheets::FINDINGS);
+    let findings = sheet_rows(&rollup, sheets::FINDINGS);
     let fh = &findings[2];
     let has = |code: &str, file: &str, cell: &str| {
         findings.iter().any(|r| r[column(fh, "代码")] == code && r[column(fh, "文件")].contains(file) && r[column(fh, "单元格")] == cell)

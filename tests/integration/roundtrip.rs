@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use calamine::{Data, Reader, open_workbook_auto};
+use calamine::{Reader, open_workbook_auto};
 
-use super::common::{libreoffice_convert, python, stderr, stdout, taizhang};
+use super::common::{libreoffice_convert, python, sheet_rows, stderr, stdout, taizhang};
 
 /// Fills templates the way a prefecture does, and prints as JSON what it typed.
 const FILL: &str = r#"
@@ -59,23 +59,6 @@ for n, path in enumerate(sys.argv[1:]):
 print(json.dumps(out, ensure_ascii=False))
 "#;
 
-fn sheet_rows(path: &Path, sheet: &str) -> Vec<Vec<String>> {
-    let mut wb = open_workbook_auto(path).unwrap();
-    let range = wb.worksheet_range(sheet).unwrap_or_else(|e| panic!("sheet {sheet}: {e}"));
-    range
-        .rows()
-        .map(|r| {
-            r.iter()
-                .map(|c| match c {
-                    Data::String(s) => s.clone(),
-                    Data::Empty => String::new(),
-                    Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
-                    other => other.to_string(),
-                })
-                .collect()
-        })
-        .collect()
-}
 
 #[test]
 fn filled_templates_come_back_through_libreoffice_into_the_rollup() {
