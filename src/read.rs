@@ -30,6 +30,10 @@ pub struct Limits {
     /// Most memory calamine may take for an xls workbook (it holds sheets as dense rectangles); beyond it
     /// a sparse reader of taizhang's own reads the workbook.
     pub max_xls_bytes: u64,
+    /// Most memory calamine may reserve for an xls workbook on the word of its DIMENSIONS records; beyond
+    /// it the sparse reader reads the workbook. A reservation is not touched, so this can be larger than
+    /// `max_xls_bytes`; what it prevents is an allocation the system refuses, which aborts the process.
+    pub max_xls_reserve_bytes: u64,
 }
 
 impl Default for Limits {
@@ -40,6 +44,7 @@ impl Default for Limits {
             max_cells: 4_000_000,
             max_merge_area: 100_000,
             max_xls_bytes: 320 << 20,
+            max_xls_reserve_bytes: 1 << 30,
         }
     }
 }
@@ -596,8 +601,11 @@ fn read_cfb(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError> {
         crate::biff::CfbKind::Xls { encrypted: true, .. } | crate::biff::CfbKind::EncryptedOoxml => {
             return Err(ReadError::Encrypted);
         }
-        crate::biff::CfbKind::Xls { dense_bytes, stream, .. } if dense_bytes > limits.max_xls_bytes => {
-            // calamine would hold the sheets as dense rectangles; read the cells that exist instead.
+        crate::biff::CfbKind::Xls { memory, stream, .. }
+            if memory.dense > limits.max_xls_bytes || memory.reserved > limits.max_xls_reserve_bytes =>
+        {
+            // calamine would hold the sheets as dense rectangles, or ask for more memory up front than a
+            // machine may grant; read the cells that exist instead.
             return crate::biff_sparse::read(&stream, limits);
         }
         crate::biff::CfbKind::Xls { .. } => {}

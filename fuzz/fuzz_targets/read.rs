@@ -23,7 +23,13 @@ thread_local! {
 
 fn read(data: &[u8]) {
     // Small limits keep each run fast and the fuzzer's memory bounded.
-    let limits = Limits { max_cells: 200_000, max_unzipped_bytes: 16 << 20, max_xls_bytes: 64 << 20, ..Limits::default() };
+    let limits = Limits {
+        max_cells: 200_000,
+        max_unzipped_bytes: 16 << 20,
+        max_xls_bytes: 64 << 20,
+        max_xls_reserve_bytes: 256 << 20,
+        ..Limits::default()
+    };
     if let Ok(wb) = read_bytes(data.to_vec(), &limits) {
         let mut s = taizhang::import::import_workbook(refdata(), &wb, Path::new("fuzz.xlsx"), "fuzz.xlsx");
         taizhang::validate::validate(refdata(), &mut s);
