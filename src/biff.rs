@@ -6,7 +6,9 @@
 //! and fails later with a misleading code-page error, so taizhang looks for the record itself and tells
 //! the prefecture the file is encrypted.
 
-use std::io::{Cursor, Read};
+use std::io::Cursor;
+#[cfg(test)]
+use std::io::Read;
 
 /// What a compound file holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,8 +31,18 @@ const EOF: u16 = 0x000A;
 const FILEPASS: u16 = 0x002F;
 
 /// Inspects a compound file. For a workbook this reads its stream once; the caller may parse it.
+///
+/// The cfb crate tells what the file is; the workbook stream is then taken out the way calamine's own,
+/// more lenient, compound-file reader will take it, since that is what calamine parses: the checks on
+/// it (encryption, memory) must see what calamine will see.
 pub fn inspect(bytes: &[u8]) -> CfbKind {
-    let mut cfb = match cfb::CompoundFile::open(Cursor::new(bytes)) {
+    let as_calamine = calamine_stream(bytes);
+    let for_calamine = |broken: String| match as_calamine {
+        Ok(Some(stream)) => workbook(stream),
+        Ok(None) => CfbKind::Broken(broken),
+        Err(why) => CfbKind::Unsafe(format!("复合文档结构损坏: {why}")),
+    };
+    let cfb = match cfb::CompoundFile::open(Cursor::new(bytes)) {
         Ok(c) => c,
         Err(e) => {
             // A damaged directory may still name the encrypted package in its entries (UTF-16 names).
@@ -38,26 +50,14 @@ pub fn inspect(bytes: &[u8]) -> CfbKind {
             if bytes.windows(needle.len()).any(|w| w == needle) {
                 return CfbKind::EncryptedOoxml;
             }
-            return lenient(bytes, format!("复合文档结构损坏: {e}"));
+            return for_calamine(format!("复合文档结构损坏: {e}"));
         }
     };
     if cfb.exists("/EncryptedPackage") || cfb.exists("/EncryptionInfo") {
         return CfbKind::EncryptedOoxml;
     }
-    for name in ["/Workbook", "/Book", "/WORKBOOK", "/BOOK"] {
-        if !cfb.is_stream(name) {
-            continue;
-        }
-        let mut stream = Vec::new();
-        let read = match cfb.open_stream(name) {
-            // The stream cannot be larger than the file that holds it.
-            Ok(s) => s.take(bytes.len() as u64).read_to_end(&mut stream).map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
-        return match read {
-            Ok(_) => workbook(stream),
-            Err(e) => lenient(bytes, format!("工作簿数据流无法读取: {e}")),
-        };
+    if ["/Workbook", "/Book", "/WORKBOOK", "/BOOK"].iter().any(|n| cfb.is_stream(n)) {
+        return for_calamine("工作簿数据流无法读取".into());
     }
     if cfb.exists("/WordDocument") {
         return CfbKind::Other("Word 文档".into());
@@ -74,16 +74,6 @@ fn workbook(stream: Vec<u8>) -> CfbKind {
     CfbKind::Xls { encrypted, memory, stream }
 }
 
-/// A compound file the cfb crate refuses: calamine's own reader is more lenient and may still open it, so
-/// the workbook stream is taken out the way calamine will take it, for the same checks as any other.
-fn lenient(bytes: &[u8], why: String) -> CfbKind {
-    match calamine_stream(bytes) {
-        Ok(Some(stream)) => workbook(stream),
-        Ok(None) => CfbKind::Broken(why),
-        Err(unsafe_why) => CfbKind::Unsafe(format!("复合文档结构损坏: {unsafe_why}")),
-    }
-}
-
 const ENDOFCHAIN: u32 = 0xFFFF_FFFE;
 const FIRST_RESERVED: u32 = 0xFFFF_FFFA;
 const DIFSECT: u32 = 0xFFFF_FFFC;
@@ -92,8 +82,7 @@ fn le32(b: &[u8], i: usize) -> Option<u32> {
     b.get(i..i + 4).map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]))
 }
 
-/// The workbook stream as calamine's compound-file reader will assemble it from a file the cfb crate
-/// refused: the FAT from the header's DIFAT entries and the DIFAT chain, the directory chain, the mini
+/// The workbook stream as calamine's compound-file reader will assemble it: the FAT from the header's DIFAT entries and the DIFAT chain, the directory chain, the mini
 /// stream, then the first entry named Workbook (or Book, any case), from the mini stream when it is
 /// shorter than 4096 bytes. `Ok(None)` when calamine will find no workbook stream (it then fails on its
 /// own). `Err` when calamine would loop or allocate without bound on it: it follows the directory chain
@@ -187,17 +176,24 @@ fn calamine_stream(bytes: &[u8]) -> Result<Option<Vec<u8>>, String> {
     if version != 3 && root.1 == ENDOFCHAIN {
         return Ok(None);
     }
+    // calamine reads the mini stream and the mini FAT when it opens the file, whatever it reads next.
+    let mini_fat_len = le32(bytes, 0x40).unwrap_or(0) as usize;
+    let (mini, mini_fat) = if mini_fat_len > 0 {
+        (
+            chain(root.1, root.2, &fat, sector, max, "微数据流")?,
+            chain(le32(bytes, 0x3C).unwrap_or(ENDOFCHAIN), mini_fat_len.saturating_mul(size), &fat, sector, max, "MiniFAT ")?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let find = |n: &str| entries.iter().find(|e| e.0.eq_ignore_ascii_case(n));
     let Some((_, start, len)) = find("Workbook").or_else(|| find("Book")).cloned() else { return Ok(None) };
     if len >= 4096 {
         return chain(start, len, &fat, sector, max, "数据流").map(Some);
     }
-    let mini_fat_len = le32(bytes, 0x40).unwrap_or(0) as usize;
     if mini_fat_len == 0 {
         return Ok(None);
     }
-    let mini = chain(root.1, root.2, &fat, sector, max, "微数据流")?;
-    let mini_fat = chain(le32(bytes, 0x3C).unwrap_or(ENDOFCHAIN), mini_fat_len.saturating_mul(size), &fat, sector, max, "MiniFAT ")?;
     let mini_sector = |id: u32| -> Option<&[u8]> {
         let start = id as usize * 64;
         mini.get(start..(start + 64).min(mini.len())).filter(|s| !s.is_empty())

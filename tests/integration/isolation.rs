@@ -62,6 +62,9 @@ fn regression_files_give_a_clear_outcome() {
         // Found by the fuzzer: a compound file only calamine opens, with one stray cell far out; calamine
         // would have filled a 4.8 GB rectangle. The sparse reader reads it.
         ("fuzz-oom-xls-broken-cfb.xls", &[Code::NoLedger][..]),
+        // Found by the fuzzer: a file the cfb crate opens, whose mini-stream chain loops; calamine followed
+        // it up to the 2 GB length the root entry declares.
+        ("fuzz-oom-ministream-loop.xls", &[Code::Unreadable][..]),
         // An ODS whose repeated rows and columns declare billions of cells.
         ("issue_594_dos.ods", &[Code::TooLarge][..]),
         // An xls with cells far apart: calamine would hold a 16-million-cell rectangle per sheet; the sparse
