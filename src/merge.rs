@@ -13,7 +13,7 @@ use polars::prelude::*;
 use crate::finding::{Code, Counts, Finding, Severity};
 use crate::period::Period;
 use crate::refdata::RefData;
-use crate::submission::Submission;
+use crate::submission::{LedgerRow, Submission};
 use crate::text::enterprise_key;
 
 /// Names of the columns the merge adds around the ledger's own.
@@ -33,7 +33,6 @@ pub mod cols {
     pub const P_ORDER: &str = "_pref_order";
     pub const SUB: &str = "_sub";
     pub const ROW: &str = "_row";
-    pub const DUP: &str = "_dup";
     pub const KEY: &str = "_key";
 }
 
@@ -113,8 +112,8 @@ pub enum MergeError {
 /// The label used for rows whose prefecture could not be determined.
 pub const UNKNOWN_PREFECTURE: &str = "(市州不明)";
 
-fn str_col(name: &str, values: Vec<Option<String>>) -> Column {
-    Column::new(name.into(), values)
+fn str_col<S: AsRef<str>>(name: &str, values: Vec<Option<S>>) -> Column {
+    Column::new(name.into(), StringChunked::from_iter_options(name.into(), values.iter().map(|v| v.as_ref().map(AsRef::as_ref))).into_series())
 }
 
 /// A submission's ledger as a frame, ready for the merge.
@@ -144,33 +143,37 @@ pub fn attach_frames(refdata: &RefData, sub: &mut Submission) -> PolarsResult<()
 /// One submission's ledger as a frame with provenance columns (the prefecture and the ordering columns are
 /// added by the merge, which knows them).
 fn ledger_frame(refdata: &RefData, sub: &Submission) -> PolarsResult<DataFrame> {
-    let n = sub.rows.len();
+    // Exact repeats of an earlier row are reported by the validation and never reach the rollup. The rows
+    // stay in sheet order, which the merge relies on to need no sort.
+    let mut rows: Vec<&LedgerRow> = sub.distinct_rows().collect();
+    if !rows.is_sorted_by_key(|r| r.row) {
+        rows.sort_by_key(|r| r.row);
+    }
+    let n = rows.len();
     let ledger = &refdata.ledger;
     let mut columns = Vec::new();
-    columns.push(Column::new(cols::ROW.into(), sub.rows.iter().map(|r| r.row).collect::<Vec<u32>>()));
-    columns.push(Column::new(cols::DUP.into(), sub.rows.iter().map(|r| r.duplicate_of.is_some()).collect::<Vec<bool>>()));
+    columns.push(Column::new(cols::ROW.into(), rows.iter().map(|r| r.row).collect::<Vec<u32>>()));
     let seq = ledger.column_index("seq");
     for (i, spec) in ledger.columns.iter().enumerate() {
         let name = if Some(i) == seq { cols::ORIGINAL_SEQ } else { spec.name.as_str() };
-        columns.push(str_col(name, sub.rows.iter().map(|r| r.fields[i].as_ref().map(|l| l.text.clone())).collect()));
+        columns.push(str_col(name, rows.iter().map(|r| r.fields[i].as_ref().map(|l| l.text.as_str())).collect()));
     }
     for (e, name) in sub.extra_columns.iter().enumerate() {
-        columns.push(str_col(&extra_name(refdata, name), sub.rows.iter().map(|r| r.extras.get(e).cloned().flatten().map(|l| l.text)).collect()));
+        columns.push(str_col(&extra_name(refdata, name), rows.iter().map(|r| r.extras.get(e).and_then(|l| l.as_ref()).map(|l| l.text.as_str())).collect()));
     }
     let ent = ledger.column_index("enterprise").unwrap_or(0);
-    columns.push(str_col(cols::FILE, vec![Some(sub.file_name()); n]));
     columns.push(str_col(
         cols::CELL,
-        sub.rows
+        rows
             .iter()
             .map(|r| Some(r.fields[ent].as_ref().map(|l| l.location()).unwrap_or_else(|| format!("{}!第{}行", r.sheet, r.row_number()))))
             .collect(),
     ));
-    columns.push(str_col(cols::KEY, sub.rows.iter().map(|r| Some(enterprise_key(r.text(ent)))).collect()));
+    columns.push(str_col(cols::KEY, rows.iter().map(|r| Some(enterprise_key(r.text(ent)))).collect()));
     let ind = ledger.column_index("industry").unwrap_or(1);
     columns.push(str_col(
         cols::INDUSTRY_GROUP,
-        sub.rows
+        rows
             .iter()
             .map(|r| {
                 let v = r.text(ind);
@@ -330,7 +333,8 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
     }
 
     // Ledger and progress frames of the accepted returns, in official order.
-    let accepted: Vec<usize> = winners.iter().map(|(w, _)| *w).chain(unknown.iter().copied()).collect();
+    let mut accepted: Vec<usize> = winners.iter().map(|(w, _)| *w).chain(unknown.iter().copied()).collect();
+    accepted.sort_by_key(|&i| (subs[i].prefecture.as_deref().map_or(unknown_order, order_of), i));
     let mut ledgers = Vec::new();
     let mut progresses = Vec::new();
     let mut extra_columns: Vec<String> = Vec::new();
@@ -356,9 +360,12 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
             lit(order).cast(DataType::UInt32).alias(cols::P_ORDER),
             lit(i as u32).cast(DataType::UInt32).alias(cols::SUB),
             lit(pref.clone()).alias(cols::PREFECTURE),
+            lit(s.file_name()).alias(cols::FILE),
         ]));
         progresses.push(progress_frame(refdata, s, i as u32, &pref, order)?.lazy());
     }
+    // The frames come in official order (`accepted`) with their rows in sheet order, so stacking them is
+    // the whole ordering: no sort, and no copy of the text, which the stacked frame shares with them.
     let ledger = if ledgers.is_empty() {
         ledger_frame(refdata, &Submission::new(Default::default(), String::new()))?
             .lazy()
@@ -366,13 +373,12 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
                 lit(0u32).cast(DataType::UInt32).alias(cols::P_ORDER),
                 lit(0u32).cast(DataType::UInt32).alias(cols::SUB),
                 lit("").alias(cols::PREFECTURE),
+                lit("").alias(cols::FILE),
             ])
             .with_row_index(cols::SEQ, Some(1))
             .collect()?
     } else {
-        concat_lf_diagonal(ledgers, UnionArgs::default())?
-            .filter(col(cols::DUP).not())
-            .sort([cols::P_ORDER, cols::SUB, cols::ROW], SortMultipleOptions::default().with_maintain_order(true))
+        concat_lf_diagonal(ledgers, UnionArgs { rechunk: false, ..UnionArgs::default() })?
             .with_row_index(cols::SEQ, Some(1))
             .collect()?
     };

@@ -29,14 +29,34 @@ pub enum OutputError {
 /// # Errors
 /// [`OutputError::Io`] when the directory is not writable or the disk is full.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    let io = |source| OutputError::Io { path: path.to_path_buf(), source };
+    write_atomic_with(path, |f| f.write_all(bytes).map_err(|e| e.to_string())).map_err(|e| match e {
+        AtomicError::Output(o) => o,
+        AtomicError::Writer(w) => OutputError::Io { path: path.to_path_buf(), source: std::io::Error::other(w) },
+    })
+}
+
+/// Why [`write_atomic_with`] failed: the file system, or the writer given to it.
+#[derive(Debug)]
+pub enum AtomicError<E> {
+    Output(OutputError),
+    Writer(E),
+}
+
+/// Like [`write_atomic`], for output written piece by piece (a workbook streamed to disk rather than held
+/// in memory): `write` fills the temporary file, which is renamed over `path` only when it succeeds. On
+/// any failure the temporary file is removed and `path` is untouched.
+///
+/// # Errors
+/// [`AtomicError::Output`] for the file system, [`AtomicError::Writer`] for an error of `write`.
+pub fn write_atomic_with<E>(path: &Path, write: impl FnOnce(&mut fs::File) -> Result<(), E>) -> Result<(), AtomicError<E>> {
+    let io = |source| AtomicError::Output(OutputError::Io { path: path.to_path_buf(), source });
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
     fs::create_dir_all(dir).map_err(io)?;
     let mut tmp = tempfile::Builder::new().prefix(".taizhang-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
+    write(tmp.as_file_mut()).map_err(AtomicError::Writer)?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())

@@ -14,7 +14,7 @@ use std::path::Path;
 use calamine::{Data, DataRef, Reader, SheetVisible};
 
 use crate::cell::CellRef;
-use crate::text::{clean_text, format_datetime, format_number};
+use crate::text::{clean_text, format_datetime, format_number, is_blank};
 
 /// Bounds on what one file may make taizhang spend.
 #[derive(Debug, Clone, Copy)]
@@ -177,7 +177,7 @@ pub struct Grid {
 impl Grid {
     /// Builds a grid from cells in any order (empty text is dropped) and the sheet's merged ranges.
     pub fn new(mut cells: Vec<(CellRef, Value)>, merges: Vec<Rect>, limits: &Limits) -> Grid {
-        cells.retain(|(_, v)| !matches!(v, Value::Text(s) if clean_text(s).is_empty()));
+        cells.retain(|(_, v)| !matches!(v, Value::Text(s) if is_blank(s)));
         cells.sort_by_key(|(p, _)| *p);
         cells.dedup_by_key(|(p, _)| *p);
         let mut out: Vec<GridCell> = cells.into_iter().map(|(pos, value)| GridCell { pos, value, origin: pos }).collect();

@@ -191,6 +191,19 @@ fn str_values(df: &DataFrame, name: &str) -> Vec<Option<String>> {
 /// # Errors
 /// When rust_xlsxwriter or polars fails.
 pub fn build(refdata: &RefData, m: &Merged, previous: Option<&crate::diff::Diff>) -> Result<Vec<u8>, RollupError> {
+    Ok(workbook(refdata, m, previous)?.save_to_buffer()?)
+}
+
+/// Writes the rollup workbook to `w`, streamed: at a million rows the finished file is over 100 MB, which
+/// then never sits in memory.
+///
+/// # Errors
+/// As [`build`], and when `w` cannot be written.
+pub fn write_to(refdata: &RefData, m: &Merged, previous: Option<&crate::diff::Diff>, w: impl std::io::Write + Send) -> Result<(), RollupError> {
+    Ok(workbook(refdata, m, previous)?.save_to_writer(w)?)
+}
+
+fn workbook(refdata: &RefData, m: &Merged, previous: Option<&crate::diff::Diff>) -> Result<Workbook, RollupError> {
     let st = Styles::new();
     let mut wb = Workbook::new();
     let period_label = m.period.map(|p| p.label()).unwrap_or_default();
@@ -222,7 +235,7 @@ pub fn build(refdata: &RefData, m: &Merged, previous: Option<&crate::diff::Diff>
     if let Some(d) = previous {
         crate::diff::write_sheets(&mut wb, refdata, d, "")?;
     }
-    Ok(wb.save_to_buffer()?)
+    Ok(wb)
 }
 
 fn write_summary(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, period: &str, scope: &str) -> Result<(), XlsxError> {

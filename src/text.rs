@@ -28,7 +28,35 @@ fn is_odd_space(c: char) -> bool {
 /// assert_eq!(fold_key("ＡＢＣ\u{3000}公司"), "abc公司");
 /// ```
 pub fn fold_key(s: &str) -> String {
-    s.nfkc().filter(|c| !c.is_whitespace() && !is_zero_width(*c)).flat_map(char::to_lowercase).collect()
+    let mut out = String::with_capacity(s.len());
+    let mut push = |c: char| {
+        if c.is_whitespace() || is_zero_width(c) {
+        } else if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if is_cjk_ideograph(c) {
+            // The bulk of Chinese text: no case, and NFKC leaves it alone.
+            out.push(c);
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    };
+    // Most keys are already in NFKC; the quick check spares the decomposition and recomposition.
+    if unicode_normalization::is_nfkc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+        s.chars().for_each(&mut push);
+    } else {
+        s.nfkc().for_each(&mut push);
+    }
+    out
+}
+
+/// CJK Unified Ideographs (the basic block and extension A).
+fn is_cjk_ideograph(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
+}
+
+/// Whether [`clean_text`] would leave nothing of `s`: only white space and zero-width characters.
+pub fn is_blank(s: &str) -> bool {
+    s.chars().all(|c| c.is_whitespace() || is_zero_width(c))
 }
 
 /// A key for matching a header: [`fold_key`] without the decorations people add to headers — a trailing
@@ -59,6 +87,10 @@ pub fn enterprise_key(s: &str) -> String {
 /// assert_eq!(clean_text("第一行 \r\n第二行"), "第一行\n第二行");
 /// ```
 pub fn clean_text(s: &str) -> String {
+    // Most values need nothing but trimming: one line, no odd characters.
+    if !s.chars().any(|c| matches!(c, '\r' | '\n' | '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}') || is_zero_width(c) || is_odd_space(c)) {
+        return s.trim().to_string();
+    }
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {

@@ -8,7 +8,7 @@ use polars::prelude::*;
 use crate::batch::BatchOptions;
 use crate::finding::Counts;
 use crate::merge::{self, MergeOptions, Merged, ReturnStatus};
-use crate::output::{check_output, write_atomic};
+use crate::output::{AtomicError, check_output, write_atomic, write_atomic_with};
 use crate::refdata::RefData;
 use crate::{Error, ExitStatus};
 
@@ -137,16 +137,23 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
         .map_err(|e| Error::Message(e.to_string()))?;
     merged.findings.extend(skipped);
     merge::sort_findings(refdata, &mut merged.findings);
-    let mut bytes = crate::rollup::build(refdata, &merged, None).map_err(|e| Error::Message(e.to_string()))?;
-    if let Some(prev) = &cfg.previous {
-        // Compare the rollup as written with the previous one, both read the same way.
-        let old = crate::history::read_rollup(refdata, prev).map_err(|e| Error::Message(e.to_string()))?;
-        let new = crate::history::read_rollup_bytes(refdata, bytes, &cfg.out.display().to_string()).map_err(|e| Error::Message(e.to_string()))?;
-        let d = crate::diff::compare(refdata, &old, &new);
-        writeln!(out, "与上期相比:新增企业 {} 家,减少 {} 家,内容更新 {} 处,任务状态变化 {} 项。", d.added.len(), d.removed.len(), d.changed.len(), d.moved.len())?;
-        bytes = crate::rollup::build(refdata, &merged, Some(&d)).map_err(|e| Error::Message(e.to_string()))?;
-    }
-    write_atomic(&cfg.out, &bytes)?;
+    let diff = match &cfg.previous {
+        Some(prev) => {
+            // Compare the rollup as it will be written with the previous one, both read the same way.
+            let bytes = crate::rollup::build(refdata, &merged, None).map_err(|e| Error::Message(e.to_string()))?;
+            let old = crate::history::read_rollup(refdata, prev).map_err(|e| Error::Message(e.to_string()))?;
+            let new = crate::history::read_rollup_bytes(refdata, bytes, &cfg.out.display().to_string()).map_err(|e| Error::Message(e.to_string()))?;
+            let d = crate::diff::compare(refdata, &old, &new);
+            writeln!(out, "与上期相比:新增企业 {} 家,减少 {} 家,内容更新 {} 处,任务状态变化 {} 项。", d.added.len(), d.removed.len(), d.changed.len(), d.moved.len())?;
+            Some(d)
+        }
+        None => None,
+    };
+    // Streamed into the temporary file, so the finished workbook is never held in memory.
+    write_atomic_with(&cfg.out, |f| crate::rollup::write_to(refdata, &merged, diff.as_ref(), std::io::BufWriter::new(f))).map_err(|e| match e {
+        AtomicError::Output(o) => Error::from(o),
+        AtomicError::Writer(w) => Error::Message(w.to_string()),
+    })?;
     report(&merged, refdata.prefectures.all().len(), &cfg.out, out)?;
     write_exports(refdata, &merged, cfg, &input_paths, out)?;
     Ok(if merged.findings.iter().any(|f| f.severity == crate::Severity::Error) { ExitStatus::Findings } else { ExitStatus::Clean })
