@@ -168,6 +168,14 @@ impl Labels {
 
     /// If `token` opens with a label followed by a colon (or is a label alone), the kind and what follows.
     fn split<'a>(&self, token: &'a str) -> Option<(NoteKind, &'a str)> {
+        // Every cell of a sheet comes through here: a first character that starts no label, and that
+        // folding cannot change, settles it without folding the whole text.
+        let first = token.chars().find(|c| !c.is_whitespace() && !crate::text::is_zero_width(*c))?;
+        if (first.is_ascii() || crate::text::is_cjk_ideograph(first))
+            && !self.labels.iter().any(|(l, _)| l.starts_with(first.to_ascii_lowercase()))
+        {
+            return None;
+        }
         let k = fold_key(token);
         for (l, kind) in &self.labels {
             let Some(rest) = k.strip_prefix(l.as_str()) else { continue };

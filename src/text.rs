@@ -10,7 +10,7 @@
 use unicode_normalization::UnicodeNormalization;
 
 /// Characters that are invisible and carry nothing: zero-width spaces and joiners, word joiner, BOM.
-fn is_zero_width(c: char) -> bool {
+pub fn is_zero_width(c: char) -> bool {
     matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}' | '\u{00AD}')
 }
 
@@ -40,8 +40,11 @@ pub fn fold_key(s: &str) -> String {
             out.extend(c.to_lowercase());
         }
     };
-    // Most keys are already in NFKC; the quick check spares the decomposition and recomposition.
-    if unicode_normalization::is_nfkc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+    // Most keys are already in NFKC: ASCII and CJK ideographs always are, and the quick check settles
+    // most of the rest; either spares the decomposition and recomposition.
+    if s.chars().all(|c| c.is_ascii() || is_cjk_ideograph(c))
+        || unicode_normalization::is_nfkc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes
+    {
         s.chars().for_each(&mut push);
     } else {
         s.nfkc().for_each(&mut push);
@@ -49,8 +52,8 @@ pub fn fold_key(s: &str) -> String {
     out
 }
 
-/// CJK Unified Ideographs (the basic block and extension A).
-fn is_cjk_ideograph(c: char) -> bool {
+/// CJK Unified Ideographs (the basic block and extension A): no case, no decomposition.
+pub fn is_cjk_ideograph(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
 }
 
