@@ -332,6 +332,10 @@ impl Ledger {
 
     /// The list entry an industry value stands for, when it is one (width and spaces ignored).
     pub fn industry(&self, text: &str) -> Option<&str> {
+        // Most values are picked from the dropdown and match an entry exactly.
+        if let Some(i) = self.industries.iter().find(|i| *i == text) {
+            return Some(i);
+        }
         let k = fold_key(text);
         self.industries.iter().find(|i| fold_key(i) == k).map(String::as_str)
     }
