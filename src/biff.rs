@@ -7,8 +7,6 @@
 //! the prefecture the file is encrypted.
 
 use std::io::Cursor;
-#[cfg(test)]
-use std::io::Read;
 
 /// What a compound file holds.
 #[derive(Debug, Clone, PartialEq, Eq)]

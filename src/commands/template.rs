@@ -27,6 +27,7 @@ pub struct TemplateConfig {
 /// An unknown prefecture name, or an output directory that cannot be created.
 pub fn run(refdata: &RefData, cfg: &TemplateConfig, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let prefectures = template::resolve_prefectures(refdata, &cfg.prefectures)?;
+    #[cfg_attr(not(feature = "rollup"), allow(unused_mut))]
     let mut prefill = Vec::new();
     if let Some(from) = &cfg.from {
         #[cfg(feature = "rollup")]
