@@ -34,8 +34,8 @@ const FILEPASS: u16 = 0x002F;
 /// more lenient, compound-file reader will take it, since that is what calamine parses: the checks on
 /// it (encryption, memory) must see what calamine will see.
 pub fn inspect(bytes: &[u8]) -> CfbKind {
-    let as_calamine = calamine_stream(bytes);
-    let for_calamine = |broken: String| match as_calamine {
+    // Only for a workbook: encrypted packages and Word or PowerPoint documents need no walk of the chains.
+    let for_calamine = |broken: String| match calamine_stream(bytes) {
         Ok(Some(stream)) => workbook(stream),
         Ok(None) => CfbKind::Broken(broken),
         Err(why) => CfbKind::Unsafe(format!("复合文档结构损坏: {why}")),
