@@ -147,7 +147,7 @@ pub fn import_one(refdata: &RefData, input: &Input, opts: &BatchOptions) -> Subm
         }
     }
     let mut sub = match read {
-        Ok(wb) => crate::import::import_workbook(refdata, &wb, &input.path, &input.name),
+        Ok(wb) => crate::import::import_workbook_for(refdata, &wb, &input.path, &input.name, opts.period),
         Err(e) => {
             let mut s = Submission::new(input.path.clone(), input.name.clone());
             s.push(read_error_finding(input, &e));

@@ -87,7 +87,8 @@ codes! {
     NoLedger = "S01", Error, "未找到台账";
     /// A required column of the ledger is missing.
     MissingColumn = "S02", Error, "缺少必填列";
-    /// A sheet was not recognised as the ledger or the task progress and was not imported.
+    /// A sheet was not recognised as the ledger or the task progress and was not imported (a warning when
+    /// its header names some ledger columns: it looks like a ledger that could not be read).
     SheetIgnored = "S03", Info, "工作表未导入";
     /// Values stand in a column that has no header.
     ValueWithoutHeader = "S04", Warning, "列无表头";
@@ -101,6 +102,16 @@ codes! {
     HiddenSheet = "S08", Info, "隐藏的工作表";
     /// The ledger has a header but not a single enterprise under it.
     EmptyLedger = "S09", Error, "台账为空";
+    /// The task progress sheet (附件1) is there but not one task is reported on it.
+    EmptyProgress = "S10", Warning, "任务进展表未填写";
+    /// A header that is not a template name but contains one ("提升措施及计划") was taken for that column.
+    HeaderByMeaning = "S11", Info, "表头按含义对应";
+    /// A header that contains the names of several columns; kept as an extra column, not guessed.
+    AmbiguousHeader = "S12", Warning, "表头无法确定对应列";
+    /// The ledger is split over several sheets (one per county); every one was read.
+    SeveralLedgerSheets = "S13", Info, "台账分在多个工作表";
+    /// A sheet holds a table of another period besides this period's; that table was not read.
+    OtherPeriodBlock = "S14", Warning, "表中另有其他期别的台账";
     /// The prefecture could not be determined.
     UnknownPrefecture = "P01", Error, "无法确定填报市州";
     /// Different places in the file name different prefectures.
@@ -133,6 +144,20 @@ codes! {
     BadDate = "V12", Warning, "填报日期无法识别";
     /// A task appears twice in the progress sheet; the first is used.
     DuplicateTask = "V13", Warning, "任务重复填报";
+    /// A row of the ledger that is a heading or a total, not an enterprise; it is not imported.
+    NotEnterpriseRow = "V14", Info, "非企业行";
+    /// A total row states another number of enterprises than the rows it totals.
+    TotalMismatch = "V15", Warning, "合计数与企业数不符";
+    /// The 提升企业名称 looks like a product or an industry while a neighbouring column holds a name.
+    NameInWrongColumn = "V16", Warning, "企业名称疑似填错列";
+    /// A row's values stand one column off from their headers.
+    ShiftedRow = "V17", Warning, "整行错位";
+    /// Several enterprises written in one 提升企业名称 cell.
+    SeveralEnterprises = "V18", Warning, "一格填了多家企业";
+    /// A task's 完成状态 contradicts its 推进情况 (or is blank while 推进情况 says where it stands).
+    StatusContradiction = "V19", Warning, "完成状态与推进情况不符";
+    /// One enterprise written over several rows (its name merged down); the rows were joined into one.
+    EnterpriseOverRows = "V20", Info, "一家企业占多行";
 }
 
 impl fmt::Display for Code {

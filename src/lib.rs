@@ -9,6 +9,7 @@ pub mod batch;
 mod biff;
 mod biff_sparse;
 pub mod cell;
+pub mod classify;
 pub mod commands;
 #[cfg(feature = "rollup")]
 pub mod diff;

@@ -215,6 +215,7 @@ struct TaskFile {
     statuses: Vec<String>,
     status_aliases: BTreeMap<String, Vec<String>>,
     progress_columns: Vec<ColumnSpec>,
+    status_words: StatusWords,
     groups: Vec<TaskGroup>,
     tasks: Vec<Task>,
 }
@@ -227,7 +228,28 @@ pub struct Tasks {
     pub groups: Vec<TaskGroup>,
     pub tasks: Vec<Task>,
     pub columns: Vec<ColumnSpec>,
+    pub status_words: StatusWords,
     status_by_key: HashMap<String, String>,
+}
+
+/// Words in a task's 推进情况 that say where it stands, to check its 完成状态 against.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StatusWords {
+    pub done: Vec<String>,
+    pub not_started: Vec<String>,
+    pub negations: Vec<String>,
+}
+
+/// Words that tell a ledger row that is not an enterprise (a total, a heading), and the endings of an
+/// organisation's name, for the plausibility checks.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RowWords {
+    pub totals: Vec<String>,
+    pub subtotals: Vec<String>,
+    pub counters: Vec<String>,
+    pub count_nouns: Vec<String>,
+    pub organisation_suffixes: Vec<String>,
+    pub name_separators: Vec<String>,
 }
 
 impl Tasks {
@@ -291,6 +313,7 @@ impl Tasks {
             groups: file.groups,
             tasks: file.tasks,
             columns: file.progress_columns,
+            status_words: file.status_words,
             status_by_key,
         })
     }
@@ -317,6 +340,7 @@ pub struct Ledger {
     pub industries: Vec<String>,
     pub industry_hints: BTreeMap<String, String>,
     pub notes: NoteLabels,
+    pub rows: RowWords,
 }
 
 impl Ledger {

@@ -105,6 +105,15 @@ pub enum Role {
     Note,
     /// Reference text printed by the template (the tasks of 附件1, the dropdown lists, the instructions).
     Reference,
+    /// A section heading inside the ledger ("一、食品行业"), reported as a hint.
+    Heading,
+    /// A total or sub-total row inside the ledger ("合计 | 共3家企业"), reported as a hint.
+    Total,
+    /// A table of another period than the one collected, kept in the same sheet and reported whole.
+    OtherPeriod,
+    /// A further line of an enterprise written over several rows (its name merged down), joined into the
+    /// enterprise's fields.
+    Continuation,
 }
 
 /// A cell accounted for by its role.
@@ -142,6 +151,8 @@ pub struct Submission {
     pub progress_sheet: Option<String>,
     /// Column (zero-based) of each ledger field in the ledger sheet, in the order of `ledger.toml`.
     pub ledger_columns: Vec<Option<u32>>,
+    /// The same for every ledger sheet, when the ledger is split over several (one per county).
+    pub sheet_columns: Vec<(String, Vec<Option<u32>>)>,
     /// Headers of the columns taizhang did not recognise, in the order met.
     pub extra_columns: Vec<String>,
     pub rows: Vec<LedgerRow>,
@@ -179,6 +190,7 @@ impl Submission {
             ledger_sheet: None,
             progress_sheet: None,
             ledger_columns: Vec::new(),
+            sheet_columns: Vec::new(),
             extra_columns: Vec::new(),
             rows: Vec::new(),
             progress_extra_columns: Vec::new(),
@@ -211,6 +223,11 @@ impl Submission {
     /// The file's name without its folder, as the rollup shows it.
     pub fn file_name(&self) -> String {
         base_name(&self.name)
+    }
+
+    /// Column (zero-based) of each ledger field in `sheet`.
+    pub fn columns_in(&self, sheet: &str) -> &[Option<u32>] {
+        self.sheet_columns.iter().find(|(s, _)| s == sheet).map_or(&self.ledger_columns, |(_, c)| c)
     }
 
     /// Ledger rows that are not exact repeats of an earlier row.

@@ -2,11 +2,12 @@
 //! and rows or enterprises entered twice. Each broken rule is a finding on the cell concerned; values are
 //! never changed here.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use crate::finding::Code;
+use crate::classify::{Stated, joined_names, looks_like_organisation, stated_status};
+use crate::finding::{Code, Finding};
 use crate::refdata::RefData;
-use crate::submission::Submission;
+use crate::submission::{LedgerRow, Located, ProgressRow, Submission};
 use crate::text::enterprise_key;
 
 /// The 31 characters of GB 32100-2015 (no I, O, S, V, Z).
@@ -44,7 +45,7 @@ pub fn validate(refdata: &RefData, sub: &mut Submission) {
     for row in &sub.rows {
         for (i, spec) in ledger.columns.iter().enumerate() {
             if spec.mandatory && row.text(i).is_empty() {
-                let col = sub.ledger_columns.get(i).copied().flatten().unwrap_or(0);
+                let col = sub.columns_in(&row.sheet).get(i).copied().flatten().unwrap_or(0);
                 let cell = crate::cell::CellRef::new(row.row, col);
                 let f = crate::Finding::new(
                     Code::RequiredEmpty,
@@ -95,6 +96,13 @@ pub fn validate(refdata: &RefData, sub: &mut Submission) {
             .value(&v.text);
             findings.push(f);
         }
+    }
+
+    for row in &sub.rows {
+        plausibility(refdata, sub, row, &mut findings);
+    }
+    for p in &sub.progress {
+        status_against_narrative(refdata, sub, p, &mut findings);
     }
 
     // Exact duplicates (every field and extra the same) are kept once; the same enterprise with different
@@ -149,6 +157,101 @@ pub fn validate(refdata: &RefData, sub: &mut Submission) {
     for f in findings {
         sub.push(f);
     }
+}
+
+/// What a careless hand does to a row and no single rule catches: a row shifted by one column, the name
+/// swapped with the product or the industry, two enterprises in one cell. Each is a warning on the cell
+/// concerned; nothing is moved.
+fn plausibility(refdata: &RefData, sub: &Submission, row: &LedgerRow, findings: &mut Vec<Finding>) {
+    let ledger = &refdata.ledger;
+    let words = &ledger.rows;
+    let (Some(ei), Some(ii)) = (ledger.column_index("enterprise"), ledger.column_index("industry")) else { return };
+    let Some(ent) = row.fields[ei].as_ref() else { return };
+    let columns = sub.columns_in(&row.sheet);
+    let col_of = |i: usize| columns.get(i).copied().flatten();
+    // The row's values by the sheet column they stand in, with the header of that column.
+    let mut by_col: BTreeMap<u32, (&str, String)> = BTreeMap::new();
+    for (i, f) in row.fields.iter().enumerate() {
+        if let (Some(l), Some(c)) = (f, col_of(i)) {
+            by_col.insert(c, (l.text.as_str(), ledger.columns[i].name.clone()));
+        }
+    }
+    for (i, e) in row.extras.iter().enumerate() {
+        if let Some(l) = e {
+            by_col.entry(l.cell.col).or_insert((l.text.as_str(), sub.extra_columns.get(i).cloned().unwrap_or_default()));
+        }
+    }
+    let text_at = |c: Option<u32>| c.and_then(|c| by_col.get(&c)).map(|(t, _)| *t);
+    let is_industry = |t: Option<&str>| t.is_some_and(|t| ledger.industry(t).is_some());
+    let is_org = |t: Option<&str>| t.is_some_and(|t| looks_like_organisation(words, t));
+    let (ic, ec) = (col_of(ii), Some(ent.cell.col));
+    let line = row.row_number();
+    let located = |code: Code, msg: String, at: &Located, field: &str| {
+        Finding::new(code, &sub.name, msg).sheet(&at.sheet).cell(at.cell).field(field).value(&at.text)
+    };
+    // Shifted right: the industry stands under 提升企业名称 and the name one column further.
+    let right = is_industry(text_at(ec)) && is_org(text_at(ec.map(|c| c + 1))) && !is_industry(text_at(ic));
+    // Shifted left: the name stands under 所属行业 and the industry one column before it.
+    let left = ic.is_some_and(|c| c > 0) && is_org(text_at(ic)) && is_industry(text_at(ic.map(|c| c - 1))) && !is_org(text_at(ec));
+    if right || left {
+        let (dir, name, industry) = if right {
+            ("右", text_at(ec.map(|c| c + 1)), text_at(ec))
+        } else {
+            ("左", text_at(ic), text_at(ic.map(|c| c - 1)))
+        };
+        let msg = format!(
+            "第{line}行的内容似乎整体向{dir}错了一列:行业「{}」和企业名称「{}」都不在各自的列中。请把这一行与表头对齐后重新报送。",
+            industry.unwrap_or_default(),
+            name.unwrap_or_default()
+        );
+        findings.push(located(Code::ShiftedRow, msg, ent, &ledger.columns[ei].name));
+        return;
+    }
+    if !is_org(Some(&ent.text)) {
+        let neighbour = [ent.cell.col.checked_sub(1), Some(ent.cell.col + 1)]
+            .into_iter()
+            .flatten()
+            .find_map(|c| by_col.get(&c).filter(|(t, _)| looks_like_organisation(words, t)));
+        if let Some((name, header)) = neighbour {
+            let looks = if ledger.industry(&ent.text).is_some() { "行业" } else { "产品" };
+            let msg = format!(
+                "第{line}行「提升企业名称」填的「{}」像是{looks},而「{header}」列填的「{name}」像是企业名称,两列可能填反了。请核对后更正。",
+                ent.text
+            );
+            findings.push(located(Code::NameInWrongColumn, msg, ent, &ledger.columns[ei].name));
+        }
+    }
+    let names = joined_names(words, &ent.text);
+    if !names.is_empty() {
+        let msg = format!(
+            "第{line}行「提升企业名称」中填了{}家企业(「{}」)。请每家企业单独填一行,并分别填写其产品、问题、目标、措施和进展。",
+            names.len(),
+            names.join("」「")
+        );
+        findings.push(located(Code::SeveralEnterprises, msg, ent, &ledger.columns[ei].name));
+    }
+}
+
+/// A 完成状态 that contradicts what the 推进情况 plainly says, or is blank while it says it.
+fn status_against_narrative(refdata: &RefData, sub: &Submission, p: &ProgressRow, findings: &mut Vec<Finding>) {
+    let tasks = &refdata.tasks;
+    let Some(n) = &p.narrative else { return };
+    let Some(stated) = stated_status(&tasks.status_words, &n.text) else { return };
+    let (word, canonical) = match stated {
+        Stated::Done => ("已完成", "已完成"),
+        Stated::NotStarted => ("尚未启动", "未启动"),
+    };
+    // Only the two ends contradict each other: 推进中 with "……征求意见稿已完成" or "部分工作尚未启动" is how
+    // progress is usually written.
+    let msg = match (&p.status, p.status_canonical.as_deref(), stated) {
+        (None, _, _) => format!("第{}项工作的「完成状态」未填写,而「推进情况」写明{word}。请在「完成状态」中选择「{canonical}」或核实推进情况。", p.task),
+        (Some(_), Some(c @ "未启动"), Stated::Done) | (Some(_), Some(c @ "已完成"), Stated::NotStarted) => {
+            format!("第{}项工作的「完成状态」为「{c}」,而「推进情况」写明{word},两者不符。请核实后更正其中之一。", p.task)
+        }
+        _ => return,
+    };
+    let f = Finding::new(Code::StatusContradiction, &sub.name, msg).sheet(&n.sheet).cell(n.cell).field("推进情况").value(&n.text);
+    findings.push(f);
 }
 
 #[cfg(test)]

@@ -48,6 +48,10 @@ struct Layout {
     merge_industry: bool,
     full_width: bool,
     extra_column: bool,
+    /// Rows before which a section heading ("一、第1类") is inserted: not an enterprise.
+    headings: Vec<bool>,
+    /// Whether a 合计 row with the right count closes the table: not an enterprise.
+    total: bool,
 }
 
 fn ledger() -> impl Strategy<Value = Ledger> {
@@ -79,8 +83,9 @@ fn layout() -> impl Strategy<Value = Layout> {
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
+        (prop::collection::vec(prop::bool::weighted(0.15), 15), any::<bool>()),
     )
-        .prop_map(|(header_row, first_col, order, with_seq, alias, blanks, merge_industry, full_width, extra_column)| Layout {
+        .prop_map(|(header_row, first_col, order, with_seq, alias, blanks, merge_industry, full_width, extra_column, (headings, total))| Layout {
             header_row,
             first_col,
             order,
@@ -90,6 +95,8 @@ fn layout() -> impl Strategy<Value = Layout> {
             merge_industry,
             full_width,
             extra_column,
+            headings,
+            total,
         })
 }
 
@@ -100,7 +107,8 @@ fn widen(s: &str) -> String {
     format!("\u{3000}{body}\u{00A0}")
 }
 
-fn write(ledger: &Ledger, l: &Layout) -> Vec<u8> {
+/// Writes the return; also gives the rows (zero-based) that are headings or totals.
+fn write(ledger: &Ledger, l: &Layout) -> (Vec<u8>, Vec<u32>) {
     let r = refdata();
     // ledger.toml order: seq, industry, enterprise, product, problems, goal, measures, progress.
     let specs = &r.ledger.columns[1..8];
@@ -133,7 +141,13 @@ fn write(ledger: &Ledger, l: &Layout) -> Vec<u8> {
     }
     let mut row = l.header_row + 1;
     let mut placed: Vec<u32> = Vec::new();
+    let mut not_enterprises: Vec<u32> = Vec::new();
     for (i, data) in ledger.rows.iter().enumerate() {
+        if l.headings.get(i).copied().unwrap_or(false) {
+            ws.write_string(row, l.first_col, format!("{}、第{}类", ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"][i % 10], i + 1)).unwrap();
+            not_enterprises.push(row);
+            row += 1;
+        }
         for (c, field) in &cols {
             match field {
                 None => ws.write_number(row, *c, (i + 1) as f64).unwrap(),
@@ -168,13 +182,19 @@ fn write(ledger: &Ledger, l: &Layout) -> Vec<u8> {
             i = j + 1;
         }
     }
+    if l.total {
+        ws.write_string(row, l.first_col, "合计").unwrap();
+        ws.write_string(row, l.first_col + 1, format!("共{}家企业", ledger.rows.len())).unwrap();
+        not_enterprises.push(row);
+        row += 1;
+    }
     row += 1;
     ws.write_string(row, l.first_col, format!("填报人:{}", ledger.filler)).unwrap();
     for (k, remark) in ledger.remarks.iter().enumerate() {
         let label = if k == 0 { "注:" } else { "" };
         ws.write_string(row + 1 + k as u32, l.first_col, format!("{label}{remark}")).unwrap();
     }
-    wb.save_to_buffer().unwrap()
+    (wb.save_to_buffer().unwrap(), not_enterprises)
 }
 
 proptest! {
@@ -183,7 +203,7 @@ proptest! {
     #[test]
     fn every_value_comes_back_once_and_nothing_else(ledger in ledger(), layout in layout()) {
         let r = refdata();
-        let bytes = write(&ledger, &layout);
+        let (bytes, not_enterprises) = write(&ledger, &layout);
         let wb = read_bytes(bytes, &Limits::default()).unwrap();
         let s = taizhang::import::import_workbook(r, &wb, std::path::Path::new("成都市.xlsx"), "成都市.xlsx");
         prop_assert_eq!(s.rows.len(), ledger.rows.len(), "findings: {:#?}", s.findings);
@@ -210,6 +230,10 @@ proptest! {
         let values = s.rows.iter().flat_map(|r| r.fields.iter().chain(&r.extras)).flatten().count();
         let expected = ledger.rows.len() * 7 + if layout.extra_column { ledger.rows.len() } else { 0 } + if layout.with_seq { ledger.rows.len() } else { 0 };
         prop_assert_eq!(values, expected);
-        prop_assert!(!s.findings.iter().any(|f| matches!(f.code, taizhang::Code::ValueWithoutHeader | taizhang::Code::MissingColumn | taizhang::Code::RequiredEmpty)), "{:#?}", s.findings);
+        // Headings and totals are accounted for, each by a hint on its first cell, and the total agrees.
+        let hints: Vec<String> = s.findings.iter().filter(|f| f.code == taizhang::Code::NotEnterpriseRow).map(|f| f.location()).collect();
+        let want: Vec<String> = not_enterprises.iter().map(|r| format!("Sheet1!{}", taizhang::cell::CellRef::new(*r, u32::from(layout.first_col)).a1())).collect();
+        prop_assert_eq!(hints, want);
+        prop_assert!(!s.findings.iter().any(|f| matches!(f.code, taizhang::Code::TotalMismatch | taizhang::Code::ValueWithoutHeader | taizhang::Code::MissingColumn | taizhang::Code::RequiredEmpty)), "{:#?}", s.findings);
     }
 }

@@ -1,5 +1,6 @@
 //! Integration tests, compiled into one binary: one module per theme.
 
+mod careless;
 mod common;
 mod conservation;
 mod corpus;
@@ -10,4 +11,5 @@ mod refdata;
 mod rollup;
 mod roundtrip;
 mod samples;
+mod shapes;
 mod template;
