@@ -29,6 +29,8 @@ pub mod cols {
     pub const STATUS: &str = "完成状态";
     pub const NARRATIVE: &str = "推进情况";
     pub const VALUE: &str = "量化完成值";
+    /// The sheet of a row, when a return splits its ledger into one sheet per county (区县).
+    pub const COUNTY_SHEET: &str = "区县(工作表)";
     // Internal columns, dropped before export.
     pub const P_ORDER: &str = "_pref_order";
     pub const SUB: &str = "_sub";
@@ -146,8 +148,10 @@ fn ledger_frame(refdata: &RefData, sub: &Submission) -> PolarsResult<DataFrame> 
     // Exact repeats of an earlier row are reported by the validation and never reach the rollup. The rows
     // stay in sheet order, which the merge relies on to need no sort.
     let mut rows: Vec<&LedgerRow> = sub.distinct_rows().collect();
-    if !rows.is_sorted_by_key(|r| r.row) {
-        rows.sort_by_key(|r| r.row);
+    // Sheet by sheet (a ledger split into county sheets), each in row order.
+    let sheet_order = |r: &LedgerRow| sub.sheet_columns.iter().position(|(s, _)| *s == r.sheet).unwrap_or(0);
+    if !rows.is_sorted_by_key(|r| (sheet_order(r), r.row)) {
+        rows.sort_by_key(|r| (sheet_order(r), r.row));
     }
     let n = rows.len();
     let ledger = &refdata.ledger;
@@ -160,6 +164,10 @@ fn ledger_frame(refdata: &RefData, sub: &Submission) -> PolarsResult<DataFrame> 
     }
     for (e, name) in sub.extra_columns.iter().enumerate() {
         columns.push(str_col(&extra_name(refdata, name), rows.iter().map(|r| r.extras.get(e).and_then(|l| l.as_ref()).map(|l| l.text.as_str())).collect()));
+    }
+    if sub.sheet_columns.len() > 1 {
+        // A ledger split into one sheet per county: the sheet names the county of each row.
+        columns.push(str_col(&extra_name(refdata, cols::COUNTY_SHEET), rows.iter().map(|r| Some(r.sheet.as_str())).collect()));
     }
     let ent = ledger.column_index("enterprise").unwrap_or(0);
     columns.push(str_col(
@@ -344,7 +352,8 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
         let s = &subs[i];
         let pref = s.prefecture.clone().unwrap_or_else(|| UNKNOWN_PREFECTURE.to_string());
         let order = order_of(&pref);
-        for e in &s.extra_columns {
+        let county = (s.sheet_columns.len() > 1).then_some(cols::COUNTY_SHEET);
+        for e in s.extra_columns.iter().map(String::as_str).chain(county) {
             let e = extra_name(refdata, e);
             if !extra_columns.contains(&e) {
                 extra_columns.push(e);

@@ -229,3 +229,22 @@ fn stacked_tables_are_read_by_their_own_period() {
         assert_eq!(located(&q2), pairs(&[("S14", "台账!A9"), ("S05", "")]), "{:#?}", q2.findings);
     }
 }
+
+#[test]
+fn county_sheets_in_the_rollup() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("收件箱");
+    std::fs::create_dir(&inbox).unwrap();
+    county_sheets(&inbox);
+    let o = super::common::taizhang(dir.path(), &["consolidate", "收件箱", "--out", "汇总.xlsx", "--period", "2018Q3"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", super::common::stdout(&o), super::common::stderr(&o));
+    let ledger = super::common::sheet_rows(&dir.path().join("汇总.xlsx"), taizhang::rollup::sheets::LEDGER);
+    let header = ledger.iter().position(|r| r.iter().any(|c| c == "提升企业名称")).unwrap();
+    let col = |name: &str| ledger[header].iter().position(|c| c == name).unwrap_or_else(|| panic!("{name} in {:?}", ledger[header]));
+    let (e, county) = (col("提升企业名称"), col("区县(工作表)"));
+    let got: Vec<(&str, &str)> = ledger[header + 1..].iter().filter(|r| !r[e].is_empty()).map(|r| (r[e].as_str(), r[county].as_str())).collect();
+    assert_eq!(
+        got,
+        [("成都甲酒业有限公司", "锦江区"), ("成都乙茶业有限公司", "青羊区"), ("成都丙家具有限公司", "青羊区"), ("成都丁电子有限公司", "金牛区")]
+    );
+}
