@@ -5,6 +5,7 @@
 //!
 //! The binary is a thin layer over [`commands`]; everything it does is available here.
 
+pub mod archive;
 pub mod batch;
 mod biff;
 mod biff_sparse;
