@@ -26,14 +26,7 @@ pub fn run(refdata: &RefData, cfg: &DiffConfig, out: &mut dyn Write) -> Result<E
     let d = crate::diff::compare(refdata, &old, &new);
     let bytes = crate::diff::workbook(refdata, &d).map_err(|e| Error::Message(format!("生成对比表失败: {e}")))?;
     crate::output::write_atomic(&cfg.out, &bytes)?;
-    writeln!(
-        out,
-        "新增企业 {} 家,减少 {} 家,内容更新 {} 处,任务状态变化 {} 项。对比表已写入 {}",
-        d.added.len(),
-        d.removed.len(),
-        d.changed.len(),
-        d.moved.len(),
-        cfg.out.display()
-    )?;
+    writeln!(out, "{}", d.summary())?;
+    writeln!(out, "对比表已写入 {}", cfg.out.display())?;
     Ok(ExitStatus::Clean)
 }

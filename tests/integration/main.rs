@@ -2,9 +2,11 @@
 
 mod common;
 mod conservation;
+mod cli;
 mod corpus;
 mod import;
 mod quarterly;
+mod readme;
 mod isolation;
 mod refdata;
 mod rollup;
