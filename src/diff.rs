@@ -263,7 +263,7 @@ pub fn write_sheets(wb: &mut Workbook, refdata: &RefData, d: &Diff, prefix: &str
     ws.set_name(name(sheets::SUMMARY))?;
     let headers = [
         ("市州", 18.0),
-        ("对比情况", 16.0),
+        ("对比情况", 20.0),
         ("上期企业数", 10.0),
         ("本期企业数", 10.0),
         ("新增", 8.0),
@@ -314,4 +314,46 @@ pub fn workbook(refdata: &RefData, d: &Diff) -> Result<Vec<u8>, XlsxError> {
     wb.set_properties(&DocProperties::new().set_title("质量提升台账变化").set_creation_datetime(&ExcelDateTime::from_ymd(2018, 7, 4)?));
     write_sheets(&mut wb, refdata, d, "")?;
     wb.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{Progress, Rollup, Row};
+
+    fn row(refdata: &RefData, prefecture: &str, enterprise: &str) -> Row {
+        let mut fields = vec![String::new(); refdata.ledger.columns.len()];
+        fields[refdata.ledger.column_index("enterprise").unwrap()] = enterprise.into();
+        Row { prefecture: prefecture.into(), fields, key: crate::text::enterprise_key(enterprise) }
+    }
+
+    fn rollup(refdata: &RefData, reported: &[&str], rows: &[(&str, &str)]) -> Rollup {
+        Rollup {
+            period: None,
+            rows: rows.iter().map(|(p, e)| row(refdata, p, e)).collect(),
+            progress: reported.iter().map(|p| Progress { prefecture: (*p).into(), task: 1, status: "已完成".into(), narrative: String::new(), value: String::new() }).collect(),
+            reported: reported.iter().map(|p| (*p).to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn prefectures_missing_from_either_rollup_are_listed_not_counted() {
+        let r = RefData::embedded().unwrap();
+        let old = rollup(&r, &["成都市", "自贡市", "泸州市"], &[("成都市", "甲公司"), ("成都市", "乙公司"), ("自贡市", "丙公司"), ("泸州市", "丁公司")]);
+        let mut new = rollup(&r, &["成都市", "德阳市"], &[("成都市", "甲公司"), ("成都市", "戊公司"), ("德阳市", "己公司")]);
+        new.progress[0].status = "推进中".into();
+        let d = compare(&r, &old, &new);
+        let names = |v: &[Row]| v.iter().map(|x| (x.prefecture.clone(), x.fields[2].clone())).collect::<Vec<_>>();
+        assert_eq!(names(&d.added), [("成都市".to_string(), "戊公司".to_string())]);
+        assert_eq!(names(&d.removed), [("成都市".to_string(), "乙公司".to_string())]);
+        assert_eq!(d.counts, [("成都市".to_string(), 2, 2)]);
+        assert_eq!(d.missing_new, [("自贡市".to_string(), 1), ("泸州市".to_string(), 1)]);
+        assert_eq!(d.missing_old, [("德阳市".to_string(), 1)]);
+        assert_eq!(d.moved.len(), 1, "only 成都's task 1 is compared: {:?}", d.moved);
+        assert_eq!(d.moved[0].prefecture, "成都市");
+        let s = d.summary();
+        assert!(s.starts_with("对比了两期都已报送的 1 个市州:新增企业 1 家,减少 1 家,内容更新 0 处,任务状态变化 1 项。"), "{s}");
+        assert!(s.contains("本期未报送(未对比,其企业不计为减少)的 2 个市州:自贡市、泸州市。"), "{s}");
+        assert!(s.contains("上期未报送(未对比,其企业不计为新增)的 1 个市州:德阳市。"), "{s}");
+    }
 }

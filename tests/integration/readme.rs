@@ -96,7 +96,8 @@ fn q4_returns(dir: &Path, inbox: &Path) -> Q4 {
         r#"
 import sys, openpyxl
 def last(ws):
-    return max(c.row for c in ws["C"] if c.value not in (None, ""))
+    # The last row with anything besides the prefilled 序号 (a row may lack its enterprise name).
+    return max(r[0].row for r in ws.iter_rows(min_row=4, min_col=2) if any(c.value not in (None, "") for c in r))
 wb = openpyxl.load_workbook(sys.argv[1])
 ws = wb[sys.argv[3]]
 ws["H4"] = "已通过省级对标达标认定"
@@ -234,6 +235,11 @@ fn readme_quarterly_loop_runs_verbatim_q3_then_q4() {
     let count = |r: &taizhang::history::Rollup, p: &str| r.rows.iter().filter(|x| x.prefecture == p).count();
     assert_eq!(count(&q4r, "成都市"), count(&q3, "成都市"), "成都: one row deleted, one added");
     assert_eq!(count(&q4r, "乐山市"), count(&q3, "乐山市") + 1);
+
+    // Q4's templates are prefilled from Q3's rollup; the prefectures missing from it are named.
+    let template_out = output_of(&outputs, "taizhang template --period 2018Q4");
+    let blank: Vec<&str> = all.iter().copied().filter(|p| !q3.reported.iter().any(|r| r == p)).collect();
+    assert!(template_out.contains(&format!("提示:{} 个市州在该汇总表中未报送,其模板不预填:{}。", blank.len(), blank.join("、"))), "{template_out}");
 
     // The comparison: only 成都 and 乐山, the others listed as not reported, nothing counted as lost.
     let not_reported: Vec<&str> = q3.reported.iter().map(String::as_str).filter(|p| !["成都市", "乐山市"].contains(p)).collect();
