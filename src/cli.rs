@@ -470,6 +470,9 @@ pub fn error_text(e: &clap::Error, sub: Option<&clap::Command>) -> String {
     if arg == "--templates" && e.kind() == ErrorKind::UnknownArgument {
         text.push_str("\n  提示:参考数据目录的选项已改名为 --refdata(写在子命令之前);mail 要发送的文件目录用 --attachments");
     }
+    if e.kind() == ErrorKind::InvalidSubcommand && get(ContextKind::InvalidSubcommand) == "help" {
+        text.push_str("\n  提示:查看说明请运行 taizhang --help 或 taizhang 命令 --help");
+    }
     for (kind, what) in [(ContextKind::SuggestedArg, "选项"), (ContextKind::SuggestedSubcommand, "命令"), (ContextKind::SuggestedValue, "值")] {
         let s = get(kind);
         if !s.is_empty() {

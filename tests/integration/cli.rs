@@ -99,6 +99,10 @@ fn usage_errors_are_chinese_and_exit_2() {
             assert!(err.contains(e), "{args:?}: {e} missing in\n{err}");
         }
     }
+    let (code, _, err) = run(&["help"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("错误:没有「help」这个命令") && err.contains("提示:查看说明请运行 taizhang --help"), "{err}");
+    assert_chinese("help", &err);
     // The reference-data option has its own name now; the old spelling before a subcommand says so.
     let (code, _, err) = run(&["--templates", "参考数据", "check", "收件箱"]);
     assert_eq!(code, Some(2));
