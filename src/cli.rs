@@ -4,18 +4,18 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{ArgGroup, Args, Parser, Subcommand};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Arg, ArgAction, ArgGroup, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use taizhang::Period;
 use taizhang::commands;
 
 /// 四川省重点消费品质量提升台账:模板生成、报送检查、全省汇总、邮件分发、审核意见、季度对比。
 #[derive(Debug, Parser)]
-#[command(name = "taizhang", version, about, long_about = None)]
+#[command(name = "taizhang", version, long_about = None)]
 pub struct Cli {
-    /// 参考数据目录:其中的 prefectures.toml、tasks.toml、ledger.toml、template.toml、mail.toml 取代内置的同名文件
-    /// (写在子命令之前,如 taizhang --templates 参考数据 template …)
-    #[arg(long = "templates", value_name = "DIR")]
+    /// 参考数据目录:其中的 prefectures.toml、tasks.toml、ledger.toml、template.toml、mail.toml 取代内置的同名文件(写在子命令之前,如 taizhang --refdata 参考数据 template …)
+    #[arg(long = "refdata", value_name = "目录")]
     pub refdata: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
@@ -40,19 +40,19 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct TemplateArgs {
     /// 报送期别,如 2018Q3、2018-Q3 或 2018年第三季度
-    #[arg(long, value_parser = parse_period)]
+    #[arg(long, value_name = "期别", value_parser = parse_period)]
     pub period: Period,
     /// 输出目录(不存在时自动创建)
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "目录")]
     pub out: PathBuf,
     /// 只生成这些市州(可重复;默认全部21个市州)
-    #[arg(long = "prefecture", value_name = "NAME")]
+    #[arg(long = "prefecture", value_name = "市州")]
     pub prefectures: Vec<String>,
     /// 报送截止日期,如 2018-10-10
-    #[arg(long, value_parser = parse_date)]
+    #[arg(long, value_name = "日期", value_parser = parse_date)]
     pub deadline: Option<chrono::NaiveDate>,
     /// 用上期汇总表预填各市州的企业和任务进展
-    #[arg(long, value_name = "ROLLUP")]
+    #[arg(long, value_name = "汇总表")]
     pub from: Option<PathBuf>,
     /// 覆盖已存在的文件
     #[arg(long)]
@@ -63,16 +63,16 @@ pub struct TemplateArgs {
 #[derive(Debug, Args)]
 pub struct ReadArgs {
     /// 本次收集的期别;报送文件属于其他期别时给出警告
-    #[arg(long, value_parser = parse_period)]
+    #[arg(long, value_name = "期别", value_parser = parse_period)]
     pub period: Option<Period>,
-    /// 单个文件的读取时限(秒),超时即放弃该文件并报告
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    /// 单个文件的读取时限(秒,默认 10),超时即放弃该文件并报告
+    #[arg(long, value_name = "秒", default_value_t = 10.0, hide_default_value = true)]
     pub timeout: f64,
     /// 同时读取的文件数(默认为处理器核数)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "数量")]
     pub jobs: Option<usize>,
     /// 单个工作表允许的最多非空单元格数
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "数量")]
     pub max_cells: Option<usize>,
 }
 
@@ -95,10 +95,10 @@ impl ReadArgs {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// 要检查的文件或目录
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required = true, value_name = "路径")]
     pub paths: Vec<PathBuf>,
     /// 另存一份 JSON 格式的检查结果
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "文件")]
     pub json: Option<PathBuf>,
     #[command(flatten)]
     pub read: ReadArgs,
@@ -113,19 +113,19 @@ impl CheckArgs {
 #[derive(Debug, Args)]
 pub struct ConsolidateArgs {
     /// 报送文件或目录
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required = true, value_name = "路径")]
     pub paths: Vec<PathBuf>,
     /// 汇总表输出文件(xlsx)
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "文件")]
     pub out: PathBuf,
     /// 另将合并后的台账、任务进展和问题清单导出为 CSV 到此目录
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "目录")]
     pub csv: Option<PathBuf>,
     /// 另将合并后的台账导出为 Parquet 文件
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "文件")]
     pub parquet: Option<PathBuf>,
     /// 上期汇总表:在汇总表中增加与上期相比的变化
-    #[arg(long, value_name = "ROLLUP")]
+    #[arg(long, value_name = "汇总表")]
     pub previous: Option<PathBuf>,
     /// 覆盖已存在的输出文件
     #[arg(long)]
@@ -152,21 +152,23 @@ impl ConsolidateArgs {
 #[command(group(ArgGroup::new("destination").required(true).args(["outbox", "smtp"])))]
 #[command(group(ArgGroup::new("security").args(["starttls", "tls"])))]
 pub struct MailArgs {
-    /// 要发送的工作簿所在目录(模板或审核意见),文件名中须含市州名称
-    #[arg(long, value_name = "DIR")]
-    pub templates: PathBuf,
+    /// 要作为附件发送的工作簿所在目录(本期的模板,或审核意见),每个市州一个文件,文件名中须含市州名称
+    // The old spelling stays as a hidden alias: since the reference-data folder is now `--refdata`,
+    // `--templates` has only this one meaning left.
+    #[arg(long = "attachments", alias = "templates", value_name = "目录")]
+    pub attachments: PathBuf,
     /// 联系人表(xlsx、xls、ods 或 csv),含「市州」「联系人」「邮箱」三列
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "文件")]
     pub contacts: PathBuf,
     /// 把邮件写成 .eml 文件放到此目录(可用任何邮件客户端打开后发送)
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "目录")]
     pub outbox: Option<PathBuf>,
     /// 直接通过 SMTP 服务器发送,如 smtp.example.gov.cn:465
-    #[arg(long, value_name = "HOST:PORT")]
+    #[arg(long, value_name = "服务器:端口")]
     pub smtp: Option<String>,
-    /// 发件人,如 "省质量提升办 <zltsb@example.gov.cn>"
-    #[arg(long, value_name = "ADDR", default_value = "四川省质量提升办 <zltsb@localhost>")]
-    pub from: String,
+    /// 发件人,即市州回复的地址,如 "省质量提升办 <zltsb@example.gov.cn>"(不写时为 zltsb@localhost,市州无法回复)
+    #[arg(long, value_name = "发件人")]
+    pub from: Option<String>,
     /// 要求 STARTTLS 加密(服务器不支持时不发送)
     #[arg(long)]
     pub starttls: bool,
@@ -174,22 +176,22 @@ pub struct MailArgs {
     #[arg(long)]
     pub tls: bool,
     /// SMTP 登录用户名;密码请放在环境变量 TAIZHANG_SMTP_PASSWORD 中
-    #[arg(long, value_name = "USER")]
+    #[arg(long, value_name = "用户名")]
     pub user: Option<String>,
     /// 邮件主题(可用 {period} {prefecture} {deadline} 等占位符)
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "主题")]
     pub subject: Option<String>,
     /// 邮件正文文件(UTF-8 文本,可用占位符)
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "文件")]
     pub body: Option<PathBuf>,
     /// 只发给这些市州(可重复)
     #[arg(long, value_name = "市州", num_args = 1..)]
     pub only: Vec<String>,
     /// 额外信任的根证书(PEM),用于使用内部证书的邮件服务器
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "文件")]
     pub ca_cert: Option<PathBuf>,
-    /// 临时失败时每封邮件最多尝试的次数
-    #[arg(long, value_name = "N", default_value_t = 3)]
+    /// 临时失败时每封邮件最多尝试的次数(默认 3)
+    #[arg(long, value_name = "次数", default_value_t = 3, hide_default_value = true)]
     pub attempts: u32,
 }
 
@@ -200,7 +202,14 @@ impl MailArgs {
             Some(p) => Some(std::fs::read_to_string(p).map_err(|e| taizhang::Error::Message(format!("无法读取正文文件 {}: {e}", p.display())))?),
             None => None,
         };
-        let options = taizhang::mail::MailOptions { dir: self.templates, contacts: self.contacts, from: self.from, subject: self.subject, body, only };
+        let options = taizhang::mail::MailOptions {
+            dir: self.attachments,
+            contacts: self.contacts,
+            from: self.from.unwrap_or_else(|| taizhang::mail::DEFAULT_FROM.into()),
+            subject: self.subject,
+            body,
+            only,
+        };
         let destination = match (self.outbox, self.smtp) {
             (Some(dir), _) => commands::mail::Destination::Outbox(dir),
             (None, Some(server)) => {
@@ -235,10 +244,10 @@ impl MailArgs {
 #[derive(Debug, Args)]
 pub struct FeedbackArgs {
     /// 报送文件或目录
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required = true, value_name = "路径")]
     pub paths: Vec<PathBuf>,
     /// 审核意见输出目录
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "目录")]
     pub out: PathBuf,
     /// 覆盖已存在的文件
     #[arg(long)]
@@ -256,13 +265,13 @@ impl FeedbackArgs {
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// 上期汇总表
-    #[arg(value_name = "OLD_ROLLUP")]
+    #[arg(value_name = "上期汇总表")]
     pub old: PathBuf,
     /// 本期汇总表
-    #[arg(value_name = "NEW_ROLLUP")]
+    #[arg(value_name = "本期汇总表")]
     pub new: PathBuf,
     /// 对比表输出文件(xlsx)
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "文件")]
     pub out: PathBuf,
     /// 覆盖已存在的输出文件
     #[arg(long)]
@@ -294,4 +303,197 @@ impl TemplateArgs {
             from: self.from,
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Chinese for clap. The officials who run taizhang read no English, so every text clap would print on its
+// own (usage line, headings, the help and version flags, error messages) is replaced here: help through
+// templates and headings set on the command tree, errors by rendering `clap::Error`'s kind and context.
+
+/// The layout of every help page.
+const HELP_TEMPLATE: &str = "{before-help}{about-with-newline}\n用法:{usage}\n\n{all-args}{after-help}\n";
+const HEADING_OPTIONS: &str = "选项";
+const HEADING_ARGUMENTS: &str = "参数";
+const HEADING_COMMANDS: &str = "命令";
+
+/// The command tree with Chinese help: our own `-h/--help` and `-V/--version`, headings, usage lines.
+pub fn command() -> clap::Command {
+    let cmd = Cli::command()
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .disable_help_subcommand(true)
+        .arg(Arg::new("help").short('h').long("help").action(ArgAction::Help).global(true).display_order(10_000).help("显示帮助"))
+        .arg(Arg::new("version").short('V').long("version").action(ArgAction::Version).display_order(10_001).help("显示版本"));
+    localize(cmd, "taizhang")
+}
+
+fn localize(cmd: clap::Command, path: &str) -> clap::Command {
+    let usage = usage(&cmd, path);
+    let subcommands: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().to_string()).collect();
+    let mut positional = 0;
+    // Each help text on its own line under its option: clap aligns columns by characters, not by display
+    // width, so Chinese value names would leave the descriptions ragged.
+    let mut cmd = cmd
+        .next_line_help(true)
+        .help_template(HELP_TEMPLATE)
+        .subcommand_help_heading(HEADING_COMMANDS)
+        .subcommand_value_name(HEADING_COMMANDS)
+        .override_usage(usage)
+        .mut_args(|a| {
+            if a.is_positional() {
+                // Under a heading of their own, positionals are sorted like options; keep them in order.
+                positional += 1;
+                a.help_heading(HEADING_ARGUMENTS).display_order(positional)
+            } else {
+                a.help_heading(HEADING_OPTIONS)
+            }
+        });
+    for name in subcommands {
+        let sub_path = format!("{path} {name}");
+        cmd = cmd.mut_subcommand(&name, |s| localize(s, &sub_path));
+    }
+    cmd
+}
+
+/// The usage line: required options and arguments spelled out, the rest as [选项].
+fn usage(cmd: &clap::Command, path: &str) -> String {
+    let value = |a: &Arg| {
+        let name = a.get_value_names().and_then(|v| v.first()).map_or_else(|| a.get_id().to_string(), |v| v.to_string());
+        let many = matches!(a.get_action(), ArgAction::Append);
+        format!("<{name}>{}", if many { "..." } else { "" })
+    };
+    let option = |a: &Arg| format!("--{} {}", a.get_long().unwrap_or_default(), value(a));
+    let visible = |a: &&Arg| !a.is_hide_set();
+    let mut parts = vec![path.to_string()];
+    // Every command has at least the help flag, which is optional.
+    parts.push(format!("[{HEADING_OPTIONS}]"));
+    for a in cmd.get_arguments().filter(visible).filter(|a| !a.is_positional() && a.is_required_set()) {
+        parts.push(option(a));
+    }
+    for g in cmd.get_groups().filter(|g| g.is_required_set()) {
+        let alternatives: Vec<String> =
+            g.get_args().filter_map(|id| cmd.get_arguments().find(|a| a.get_id() == id)).map(|a| option(a)).collect();
+        parts.push(format!("({})", alternatives.join(" | ")));
+    }
+    for a in cmd.get_positionals().filter(visible) {
+        let v = value(a);
+        parts.push(if a.is_required_set() { v } else { format!("[{}]", v.trim_start_matches('<').replacen('>', "", 1)) });
+    }
+    if cmd.has_subcommands() {
+        parts.push(format!("<{HEADING_COMMANDS}>"));
+    }
+    parts.join(" ")
+}
+
+/// Why parsing the command line stopped: the text to print, where, and the exit code.
+pub struct Stop {
+    pub text: String,
+    pub to_stderr: bool,
+    pub code: u8,
+}
+
+/// Parses the command line; help and version requests and every usage error come back as a [`Stop`] with
+/// Chinese text (exit code 0 for help and version, 2 for a usage error).
+pub fn parse() -> Result<Cli, Stop> {
+    let cmd = command();
+    // The subcommand named on the command line, for errors that come without clap's usage line.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let sub = args.iter().find_map(|a| cmd.find_subcommand(a)).cloned();
+    let stop = |e: clap::Error| stop(e, sub.as_ref());
+    let matches = cmd.clone().try_get_matches().map_err(stop)?;
+    Cli::from_arg_matches(&matches).map_err(stop)
+}
+
+fn stop(e: clap::Error, sub: Option<&clap::Command>) -> Stop {
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => Stop { text: e.render().to_string(), to_stderr: false, code: 0 },
+        // No subcommand: the help page is the most useful answer, but the run still failed.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => Stop { text: e.render().to_string(), to_stderr: true, code: 2 },
+        _ => Stop { text: error_text(&e, sub), to_stderr: true, code: 2 },
+    }
+}
+
+fn context(e: &clap::Error, kind: ContextKind) -> Option<String> {
+    match e.get(kind)? {
+        ContextValue::String(s) => Some(s.clone()),
+        ContextValue::Strings(v) => Some(v.join("、")),
+        ContextValue::StyledStr(s) => Some(s.to_string()),
+        ContextValue::StyledStrs(v) => Some(v.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("、")),
+        ContextValue::Number(n) => Some(n.to_string()),
+        ContextValue::Bool(b) => Some(b.to_string()),
+        ContextValue::None => None,
+        _ => None,
+    }
+}
+
+/// A usage error in Chinese: what is wrong, a suggestion when clap has one, the usage line and where to
+/// read more.
+pub fn error_text(e: &clap::Error, sub: Option<&clap::Command>) -> String {
+    let get = |k| context(e, k).unwrap_or_default();
+    let arg = get(ContextKind::InvalidArg);
+    let value = get(ContextKind::InvalidValue);
+    let mut text = match e.kind() {
+        // A required group comes as "<--outbox <目录>|--smtp <服务器:端口>>".
+        ErrorKind::MissingRequiredArgument if arg.starts_with("<--") && arg.contains('|') => {
+            format!("须指定以下选项之一:{}", arg[1..arg.len() - 1].split('|').collect::<Vec<_>>().join(" 或 "))
+        }
+        ErrorKind::MissingRequiredArgument => format!("缺少必填的{}:{arg}", if arg.starts_with('-') { "选项" } else { "参数或选项" }),
+        ErrorKind::UnknownArgument => format!("无法识别的选项或参数「{arg}」"),
+        ErrorKind::InvalidSubcommand => format!("没有「{}」这个命令", get(ContextKind::InvalidSubcommand)),
+        ErrorKind::MissingSubcommand => "缺少命令".to_string(),
+        ErrorKind::InvalidValue if value.is_empty() => format!("{arg} 需要一个值"),
+        ErrorKind::InvalidValue => {
+            let valid = get(ContextKind::ValidValue);
+            let mut s = format!("{arg} 的值「{value}」无效");
+            if !valid.is_empty() {
+                s.push_str(&format!(",可用的值:{valid}"));
+            }
+            s
+        }
+        ErrorKind::ValueValidation => {
+            let why = std::error::Error::source(e).map(|s| s.to_string()).unwrap_or_default();
+            if why.is_empty() { format!("{arg} 的值「{value}」无效") } else { format!("{arg} 的值「{value}」无效:{why}") }
+        }
+        ErrorKind::ArgumentConflict => {
+            let prior = get(ContextKind::PriorArg);
+            if prior.is_empty() { format!("{arg} 不能与其他选项同时使用") } else { format!("{arg} 不能与 {prior} 同时使用") }
+        }
+        ErrorKind::TooManyValues => format!("{arg} 的值「{value}」多余"),
+        ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
+            format!("{arg} 的值个数不对(给了 {} 个)", get(ContextKind::ActualNumValues))
+        }
+        ErrorKind::NoEquals => format!("{arg} 的值须用等号连接,如 {arg}=值"),
+        ErrorKind::InvalidUtf8 => "命令行中有无法识别的字符(不是 UTF-8 编码)".to_string(),
+        _ => "命令行有误".to_string(),
+    };
+    text = format!("错误:{text}");
+    if arg == "--templates" && e.kind() == ErrorKind::UnknownArgument {
+        text.push_str("\n  提示:参考数据目录的选项已改名为 --refdata(写在子命令之前);mail 要发送的文件目录用 --attachments");
+    }
+    if e.kind() == ErrorKind::InvalidSubcommand && get(ContextKind::InvalidSubcommand) == "help" {
+        text.push_str("\n  提示:查看说明请运行 taizhang --help 或 taizhang 命令 --help");
+    }
+    for (kind, what) in [(ContextKind::SuggestedArg, "选项"), (ContextKind::SuggestedSubcommand, "命令"), (ContextKind::SuggestedValue, "值")] {
+        let s = get(kind);
+        if !s.is_empty() {
+            text.push_str(&format!("\n  提示:您要找的{what}可能是「{s}」"));
+        }
+    }
+    if let Some(trailing) = context(e, ContextKind::TrailingArg).filter(|t| t == "true") {
+        let _ = trailing;
+        text.push_str(&format!("\n  提示:如果「{arg}」是一个值而不是选项,请在它前面加「-- 」"));
+    }
+    // The usage context holds clap's "Usage: " title in front of our own usage line; some errors (a value
+    // that does not parse) come without it, and then the subcommand named on the command line gives it.
+    let given = get(ContextKind::Usage);
+    let usage = given
+        .find("taizhang")
+        .map(|i| given[i..].trim_end().to_string())
+        .or_else(|| sub.map(|s| usage(s, &format!("taizhang {}", s.get_name()))));
+    if let Some(u) = &usage {
+        text.push_str(&format!("\n\n用法:{u}"));
+    }
+    let path = usage.as_deref().map(|u| u.split_whitespace().take_while(|w| !w.starts_with(['[', '<', '-', '('])).collect::<Vec<_>>().join(" "));
+    text.push_str(&format!("\n\n查看说明:{} --help\n", path.unwrap_or_else(|| "taizhang".into())));
+    text
 }

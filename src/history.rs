@@ -35,6 +35,17 @@ pub struct Rollup {
     pub period: Option<crate::Period>,
     pub rows: Vec<Row>,
     pub progress: Vec<Progress>,
+    /// The prefectures whose return is in the rollup (canonical names, official order), from the 汇总
+    /// sheet's 报送状态. Two quarters are compared only where both hold a return: a prefecture that has not
+    /// reported yet has not lost its enterprises.
+    pub reported: Vec<String>,
+}
+
+impl Rollup {
+    /// Whether the prefecture's return is in this rollup.
+    pub fn has_reported(&self, prefecture: &str) -> bool {
+        self.reported.iter().any(|p| p == prefecture)
+    }
 }
 
 /// A rollup that could not be read.
@@ -101,6 +112,7 @@ fn from_workbook(refdata: &RefData, wb: &crate::read::Workbook, file: &str) -> R
             out.rows.push(Row { prefecture, fields, key });
         }
     }
+    out.reported = reported(refdata, wb, &out);
     if let Some(sheet) = wb.sheets.iter().find(|s| s.name == crate::rollup::sheets::PROGRESS) {
         let h = header(sheet);
         let col = |n: &str| h.get(n).copied();
@@ -122,6 +134,41 @@ fn from_workbook(refdata: &RefData, wb: &crate::read::Workbook, file: &str) -> R
     }
     Ok(out)
 }
+
+/// The prefectures marked 已报送 on the rollup's 汇总 sheet, in official order. A rollup without that sheet
+/// (one cut down by hand) counts a prefecture as reported when it has rows in the ledger.
+fn reported(refdata: &RefData, wb: &crate::read::Workbook, rollup: &Rollup) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let summary = wb.sheets.iter().find(|s| s.name == crate::rollup::sheets::SUMMARY);
+    // The header is looked for in the first rows rather than at a fixed one, so a title line more or less
+    // in the rollup's layout does not make every prefecture look absent.
+    let columns = summary.and_then(|sheet| {
+        sheet.grid.row_numbers().take(6).find_map(|r| {
+            let h: BTreeMap<String, u32> = sheet.grid.row(r).iter().map(|c| (c.value.to_text(), c.pos.col)).collect();
+            Some((sheet, r, *h.get(SUMMARY_PREFECTURE)?, *h.get(SUMMARY_STATUS)?))
+        })
+    });
+    match columns {
+        Some((sheet, h, pc, sc)) => {
+            let returned = crate::merge::ReturnStatus::Returned.label();
+            for r in sheet.grid.row_numbers().filter(|r| *r > h) {
+                if text(sheet, r, Some(sc)) == returned
+                    && let Some(p) = refdata.prefectures.lookup(&text(sheet, r, Some(pc)))
+                {
+                    names.push(p.name.clone());
+                }
+            }
+        }
+        None => names.extend(rollup.rows.iter().map(|r| r.prefecture.clone())),
+    }
+    let mut out: Vec<String> = refdata.prefectures.all().iter().map(|p| p.name.clone()).filter(|p| names.contains(p)).collect();
+    out.dedup();
+    out
+}
+
+/// Headers of the 汇总 sheet read back.
+const SUMMARY_PREFECTURE: &str = "市州";
+const SUMMARY_STATUS: &str = "报送状态";
 
 /// Each prefecture's rows and progress as template prefill, for the next quarter.
 pub fn prefill(rollup: &Rollup) -> Vec<(String, crate::template::Prefill)> {

@@ -23,6 +23,9 @@ use crate::text::{chinese_date, fold_key, parse_date};
 /// The environment variable that holds the SMTP password.
 pub const PASSWORD_VAR: &str = "TAIZHANG_SMTP_PASSWORD";
 
+/// The sender when `--from` is not given. Replies to it go nowhere, so `mail` says so when it is used.
+pub const DEFAULT_FROM: &str = "四川省质量提升办 <zltsb@localhost>";
+
 /// A problem that stops `mail` before anything is sent.
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
@@ -193,12 +196,18 @@ pub fn prepare(refdata: &RefData, opts: &MailOptions, feedback: bool) -> Result<
             [one] => (*one).clone(),
             many => {
                 let names: Vec<String> = many.iter().map(|f| f.file_name().unwrap_or_default().to_string_lossy().into_owned()).collect();
-                out.push(Outgoing {
-                    prefecture: p.name.clone(),
-                    to,
-                    attachment: None,
-                    message: Err(format!("目录中有该市州的多个文件({}),请只保留要发送的一个", names.join("、"))),
-                });
+                // Two quarters' templates in one folder is the usual cause: say so, and what to do.
+                let periods: std::collections::BTreeSet<String> = names.iter().filter_map(|n| Period::find_in(n)).map(|p| p.label()).collect();
+                let why = if periods.len() > 1 {
+                    format!(
+                        "目录中有该市州不同期别({})的文件({}),请每期的文件放在单独的文件夹中(如 模板/2018Q4),再对该文件夹运行 mail",
+                        periods.into_iter().collect::<Vec<_>>().join("、"),
+                        names.join("、")
+                    )
+                } else {
+                    format!("目录中有该市州的多个文件({}),请只保留要发送的一个", names.join("、"))
+                };
+                out.push(Outgoing { prefecture: p.name.clone(), to, attachment: None, message: Err(why) });
                 continue;
             }
         };

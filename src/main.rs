@@ -6,17 +6,19 @@ mod cli;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use cli::{Cli, Command};
 use taizhang::{ExitStatus, RefData, commands};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match cli::parse() {
         Ok(c) => c,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        Err(mut stop) => {
+            if !stop.text.ends_with('\n') {
+                stop.text.push('\n');
+            }
+            // Help and version go to stdout (exit 0), usage errors to stderr (exit 2).
+            let _ = if stop.to_stderr { write!(std::io::stderr(), "{}", stop.text) } else { write!(std::io::stdout(), "{}", stop.text) };
+            return ExitCode::from(stop.code);
         }
     };
     let status = match run(cli) {

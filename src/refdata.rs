@@ -2,7 +2,7 @@
 //!
 //! All of it lives as TOML under `templates/` so that next year's edits (a renamed column, a new alias, a
 //! changed deadline text) are an edit of a data file, not a release. The files are embedded in the binary so
-//! taizhang runs anywhere; `--templates DIR` replaces any of them with the file of the same name in `DIR`.
+//! taizhang runs anywhere; `--refdata DIR` replaces any of them with the file of the same name in `DIR`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;

@@ -24,16 +24,15 @@ pub fn run(refdata: &RefData, cfg: &DiffConfig, out: &mut dyn Write) -> Result<E
     let (old, new) = (read(&cfg.old)?, read(&cfg.new)?);
     crate::output::check_output(&cfg.out, &[cfg.old.clone(), cfg.new.clone()], cfg.force)?;
     let d = crate::diff::compare(refdata, &old, &new);
+    // Two rollups given in the wrong order would turn every addition into a removal.
+    if let (Some(o), Some(n)) = (old.period, new.period)
+        && o >= n
+    {
+        writeln!(out, "提示:上期汇总表 {} 是{},不早于本期汇总表 {} 的{};请确认两个文件的先后顺序(先写上期,再写本期)。", cfg.old.display(), o.label(), cfg.new.display(), n.label())?;
+    }
     let bytes = crate::diff::workbook(refdata, &d).map_err(|e| Error::Message(format!("生成对比表失败: {e}")))?;
     crate::output::write_atomic(&cfg.out, &bytes)?;
-    writeln!(
-        out,
-        "新增企业 {} 家,减少 {} 家,内容更新 {} 处,任务状态变化 {} 项。对比表已写入 {}",
-        d.added.len(),
-        d.removed.len(),
-        d.changed.len(),
-        d.moved.len(),
-        cfg.out.display()
-    )?;
+    writeln!(out, "{}", d.summary())?;
+    writeln!(out, "对比表已写入 {}", cfg.out.display())?;
     Ok(ExitStatus::Clean)
 }

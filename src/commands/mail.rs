@@ -33,6 +33,9 @@ pub fn run(refdata: &RefData, cfg: &MailConfig, out: &mut dyn Write) -> Result<E
         .map(|d| d.filter_map(Result::ok).any(|e| e.file_name().to_string_lossy().contains(crate::feedback::FILE_MARK)))
         .unwrap_or(false);
     let (outgoing, problems) = mail::prepare(refdata, &cfg.options, feedback).map_err(err)?;
+    if cfg.options.from == mail::DEFAULT_FROM {
+        writeln!(out, "提示:未指定 --from,发件人为「{}」,市州回复将无法送达;请加 --from \"省质量提升办 <本办邮箱>\"。", mail::DEFAULT_FROM)?;
+    }
     for p in &problems {
         writeln!(out, "提示:{p}")?;
     }

@@ -40,6 +40,14 @@ pub fn run(refdata: &RefData, cfg: &TemplateConfig, out: &mut dyn Write) -> Resu
             }
             prefill = crate::history::prefill(&rollup);
             writeln!(out, "已读取 {}:{} 个市州的 {} 家企业将预填到新模板中。", from.display(), prefill.len(), rollup.rows.len())?;
+            // A prefecture that did not report last quarter gets a blank template; say so, so that nobody
+            // takes its empty ledger for a prefecture with no enterprises.
+            let all: Vec<&str> = refdata.prefectures.all().iter().map(|p| p.name.as_str()).collect();
+            let chosen: Vec<&str> = if prefectures.is_empty() { all } else { prefectures.iter().map(String::as_str).collect() };
+            let blank: Vec<&str> = chosen.into_iter().filter(|p| !rollup.has_reported(p)).collect();
+            if !blank.is_empty() {
+                writeln!(out, "提示:{} 个市州在该汇总表中未报送,其模板不预填:{}。", blank.len(), blank.join("、"))?;
+            }
         }
         #[cfg(not(feature = "rollup"))]
         return Err(Error::Message(format!("此版本不支持 --from {}", from.display())));

@@ -3,9 +3,11 @@
 mod careless;
 mod common;
 mod conservation;
+mod cli;
 mod corpus;
 mod import;
 mod quarterly;
+mod readme;
 mod isolation;
 mod refdata;
 mod rollup;

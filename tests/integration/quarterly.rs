@@ -51,7 +51,7 @@ fn mail_writes_one_eml_per_prefecture_with_its_own_template() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     setup(d, "市州,联系人,邮箱\n成都,张明,zhang@cd.example.cn\n阿坝州,李华,li@ab.example.cn\n凉山州,王强,\n重庆,赵六,zhao@cq.example.cn\n");
-    let o = taizhang(d, &["mail", "--templates", "tpl", "--contacts", "contacts.csv", "--outbox", "outbox", "--from", "省质量提升办 <zltsb@sc.example.cn>"]);
+    let o = taizhang(d, &["mail", "--attachments", "tpl", "--contacts", "contacts.csv", "--outbox", "outbox", "--from", "省质量提升办 <zltsb@sc.example.cn>"]);
     assert_eq!(o.status.code(), Some(1), "凉山 (no address) and 德阳 (no contact) are reported: {}", stdout(&o));
     let out = stdout(&o);
     assert!(out.contains("凉山彝族自治州") && out.contains("没有邮箱"), "{out}");
@@ -76,9 +76,11 @@ fn mail_writes_one_eml_per_prefecture_with_its_own_template() {
         assert_eq!(atts[0]["hex"], hex(&original).as_str(), "the attachment is the template byte for byte");
     }
     // --only limits the messages.
-    let o = taizhang(d, &["mail", "--templates", "tpl", "--contacts", "contacts.csv", "--outbox", "outbox2", "--only", "阿坝"]);
+    let o = taizhang(d, &["mail", "--attachments", "tpl", "--contacts", "contacts.csv", "--outbox", "outbox2", "--only", "阿坝"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert_eq!(std::fs::read_dir(d.join("outbox2")).unwrap().count(), 1);
+    // Without --from, replies would go to zltsb@localhost: the office is told before it sends anything.
+    assert!(stdout(&o).contains("提示:未指定 --from,发件人为「四川省质量提升办 <zltsb@localhost>」,市州回复将无法送达"), "{}", stdout(&o));
 }
 
 /// A running SMTP server, killed when dropped.
@@ -142,7 +144,7 @@ fn smtp_sends_each_message_retries_temporary_failures_and_reports_refusals() {
     setup(d, "市州,联系人,邮箱\n成都,张明,zhang@cd.example.cn\n阿坝州,李华,retry@ab.example.cn\n凉山州,王强,reject@ls.example.cn\n德阳,孙丽,sun@dy.example.cn\n");
     let s = server(d, "plain", &[]);
     let addr = format!("127.0.0.1:{}", s.port);
-    let o = taizhang(d, &["mail", "--templates", "tpl", "--contacts", "contacts.csv", "--smtp", &addr]);
+    let o = taizhang(d, &["mail", "--attachments", "tpl", "--contacts", "contacts.csv", "--smtp", &addr]);
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "one refused: {out}{}", stderr(&o));
     assert!(out.contains("已发送 阿坝藏族羌族自治州(第 2 次尝试)"), "451 retried: {out}");
@@ -167,7 +169,7 @@ fn smtp_over_starttls_and_implicit_tls_with_a_password_from_the_environment() {
     certificate(d);
     let run = |args: &[&str], password: Option<&str>| {
         let mut c = Command::new(env!("CARGO_BIN_EXE_taizhang"));
-        c.args(["mail", "--templates", "tpl", "--contacts", "contacts.csv", "--only", "成都", "--ca-cert", "ca.pem"]).args(args).current_dir(d).env_clear();
+        c.args(["mail", "--attachments", "tpl", "--contacts", "contacts.csv", "--only", "成都", "--ca-cert", "ca.pem"]).args(args).current_dir(d).env_clear();
         if let Some(p) = password {
             c.env("TAIZHANG_SMTP_PASSWORD", p);
         }
@@ -274,7 +276,7 @@ fn feedback_marks_the_cells_and_mail_sends_it() {
     assert!(!s.findings.iter().any(|f| f.code == taizhang::Code::SheetIgnored), "{:?}", s.findings);
     // And `mail` sends it with the corrections wording.
     std::fs::write(d.join("contacts.csv"), "市州,联系人,邮箱\n乐山市,周敏,zhou@ls.example.cn\n").unwrap();
-    let o = taizhang(d, &["mail", "--templates", "fb", "--contacts", "contacts.csv", "--outbox", "out"]);
+    let o = taizhang(d, &["mail", "--attachments", "fb", "--contacts", "contacts.csv", "--outbox", "out"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let mails = read_eml(&[d.join("out/2018Q3-乐山市-审核意见.eml")]);
     assert!(mails[0]["subject"].as_str().unwrap().contains("审核意见"), "{}", mails[0]["subject"]);
@@ -338,9 +340,9 @@ wb.save(sys.argv[1])
         assert_eq!(added.len(), 1, "{file}");
         assert_eq!(added[0][1], "四川新增茶业有限公司");
         let removed = rows(&mut wb, sheets::REMOVED);
-        // 成都's second row was deleted; every other prefecture is absent from Q4, so all of their rows count as removed.
-        assert!(removed.iter().any(|r| r[0] == "成都市" && r[1] == expected[1][2]), "{file}: {removed:?}");
-        assert_eq!(removed.iter().filter(|r| r[0] == "成都市").count(), 1);
+        // 成都's second row was deleted; the other prefectures have not reported for Q4 and lose nothing.
+        let removed: Vec<(&str, &str)> = removed.iter().map(|r| (r[0].as_str(), r[1].as_str())).collect();
+        assert_eq!(removed, [("成都市", expected[1][2].as_str())], "{file}");
         let changed = rows(&mut wb, sheets::CHANGED);
         assert_eq!(changed.len(), 1, "{file}: {changed:?}");
         assert_eq!(changed[0][2], "进展情况及成效");
@@ -352,6 +354,93 @@ wb.save(sys.argv[1])
         assert_eq!((task1[0][0].as_str(), task1[0][3].as_str()), ("1", "已完成"));
         let summary = rows(&mut wb, sheets::SUMMARY);
         let cd = summary.iter().find(|r| r[0] == "成都市").unwrap();
-        assert_eq!((cd[3].as_str(), cd[4].as_str(), cd[5].as_str(), cd[6].as_str()), ("1", "1", "1", "1"), "{file}: {cd:?}");
+        assert_eq!((cd[1].as_str(), cd[4].as_str(), cd[5].as_str(), cd[6].as_str(), cd[7].as_str()), ("已对比", "1", "1", "1", "1"), "{file}: {cd:?}");
     }
+}
+
+/// Two rollups of the same quarter's collection, the later one with only two of the prefectures in: the
+/// diff compares those two and lists every other as not reported, on stdout and in the workbook, instead
+/// of counting their enterprises as removed.
+#[test]
+fn diff_compares_only_prefectures_reported_in_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = samples().display().to_string();
+    let o = taizhang(d, &["consolidate", &s, "--out", "old.xlsx", "--period", "2018Q3"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // The new collection, two returns in so far: the same files of 成都 and 宜宾 that won in the old one.
+    let inbox = d.join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    for f in ["2018Q3-成都市-质量提升台账.xlsx", "2018Q3-宜宾市-质量提升台账（修改）.xlsx"] {
+        std::fs::copy(samples().join(f), inbox.join(f)).unwrap();
+    }
+    let o = taizhang(d, &["consolidate", "inbox", "--out", "new.xlsx", "--period", "2018Q3", "--previous", "old.xlsx"]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    assert!(stdout(&o).contains("新增企业 0 家,减少 0 家,内容更新 0 处,任务状态变化 0 项"), "{}", stdout(&o));
+    let old = taizhang::history::read_rollup(refdata(), &d.join("old.xlsx")).unwrap();
+    let new = taizhang::history::read_rollup(refdata(), &d.join("new.xlsx")).unwrap();
+    assert_eq!(new.reported, ["成都市", "宜宾市"]);
+    let others: Vec<&str> = old.reported.iter().map(String::as_str).filter(|p| !["成都市", "宜宾市"].contains(p)).collect();
+    assert!(others.len() >= 5, "{:?}", old.reported);
+    let gone: usize = old.rows.iter().filter(|r| others.contains(&r.prefecture.as_str())).count();
+    assert!(gone > 10, "the other prefectures hold {gone} enterprises, none of which may count as removed");
+
+    let o = taizhang(d, &["diff", "old.xlsx", "new.xlsx", "--out", "diff.xlsx"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("对比了两期都已报送的 2 个市州:新增企业 0 家,减少 0 家,内容更新 0 处,任务状态变化 0 项。"), "{out}");
+    assert!(out.contains(&format!("未报送(未对比,其企业不计为减少)的 {} 个市州:{}。", others.len(), others.join("、"))), "{out}");
+
+    // The workbook, read by openpyxl: nothing added or removed, every prefecture on the summary.
+    let script = r#"
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+out = {}
+for name in ["变化汇总", "新增企业", "减少企业"]:
+    out[name] = [[("" if v is None else str(v)) for v in r] for r in wb[name].iter_rows(min_row=3, values_only=True)]
+print(json.dumps(out, ensure_ascii=False))
+"#;
+    let seen: serde_json::Value = serde_json::from_str(&python(script, &[d.join("diff.xlsx").to_str().unwrap()])).unwrap();
+    assert_eq!(seen["新增企业"].as_array().unwrap().len(), 0, "{seen}");
+    assert_eq!(seen["减少企业"].as_array().unwrap().len(), 0, "{seen}");
+    let summary = seen["变化汇总"].as_array().unwrap();
+    assert_eq!(summary.len(), 21);
+    let count = |r: &taizhang::history::Rollup, p: &str| r.rows.iter().filter(|x| x.prefecture == p).count().to_string();
+    for row in summary {
+        let cells: Vec<&str> = row.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let p = refdata().prefectures.lookup(cells[0]).unwrap().name.as_str();
+        let (b, a) = (count(&old, p), count(&new, p));
+        let want: Vec<&str> = if p == "成都市" || p == "宜宾市" {
+            vec!["已对比", &b, &a, "0", "0", "0", "0"]
+        } else if others.contains(&p) {
+            vec!["本期未报送,未对比", &b, "未报送", "", "", "", ""]
+        } else {
+            vec!["两期均未报送", "未报送", "未报送", "", "", "", ""]
+        };
+        assert_eq!(cells[1..8], want[..], "{p}");
+    }
+    // The rollup built with --previous carries the same sheets.
+    let summary = super::common::sheet_rows(&d.join("new.xlsx"), taizhang::diff::sheets::SUMMARY);
+    assert_eq!(summary.iter().filter(|r| r.get(1).map(String::as_str) == Some("本期未报送,未对比")).count(), others.len());
+}
+
+/// Two quarters' templates in one folder: `mail` sends none of a prefecture's files and says why and what
+/// to do, rather than picking one.
+#[test]
+fn mail_names_the_periods_when_a_folder_mixes_two_quarters() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (period, deadline) in [("2018Q3", "2018-10-10"), ("2018Q4", "2019-01-10")] {
+        let o = taizhang(d, &["template", "--period", period, "--deadline", deadline, "--out", "tpl", "--prefecture", "成都"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    std::fs::write(d.join("contacts.csv"), "市州,联系人,邮箱\n成都,张明,zhang@cd.example.cn\n").unwrap();
+    let o = taizhang(d, &["mail", "--attachments", "tpl", "--contacts", "contacts.csv", "--outbox", "out", "--from", "省质量提升办 <zltsb@sc.example.cn>"]);
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("未生成 成都市:目录中有该市州不同期别(2018年第三季度、2018年第四季度)的文件(2018Q3-成都市-质量提升台账.xlsx、2018Q4-成都市-质量提升台账.xlsx),请每期的文件放在单独的文件夹中"),
+        "{out}"
+    );
+    assert!(!d.join("out").exists() || std::fs::read_dir(d.join("out")).unwrap().count() == 0);
 }
