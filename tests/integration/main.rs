@@ -3,9 +3,11 @@
 mod common;
 mod conservation;
 mod corpus;
+mod feedback;
 mod import;
 mod quarterly;
 mod isolation;
+mod one_count;
 mod refdata;
 mod rollup;
 mod roundtrip;
