@@ -367,3 +367,40 @@ pub fn run_isolated(
         .map(|(r, input)| r.unwrap_or_else(|| failed(input, Code::ReaderFailure, "读取线程意外结束。".into(), refdata)))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sub(name: &str, period: Option<Period>) -> Submission {
+        let mut s = Submission::new(PathBuf::from(name), name.to_string());
+        s.readable = true;
+        s.period = period;
+        s
+    }
+
+    fn codes(s: &Submission) -> Vec<&'static str> {
+        s.findings.iter().map(|f| f.code.as_str()).collect()
+    }
+
+    #[test]
+    fn a_file_without_a_period_counts_only_when_one_is_given() {
+        let q3 = Period::new(2018, 3);
+        let q2 = Period::new(2018, 2);
+        let mut subs = vec![sub("a", q3), sub("b", q3), sub("c", q2), sub("d", None)];
+        assert_eq!(settle_periods(&mut subs, None), q3, "the majority");
+        assert_eq!(subs.iter().map(codes).collect::<Vec<_>>(), [vec![], vec![], vec!["P03"], vec!["P07"]]);
+        assert_eq!(subs.iter().map(|s| counts_for(s, q3, None)).collect::<Vec<_>>(), [true, true, false, false]);
+        // Settled again with the period given: nothing repeated, the period-less file now counts.
+        let mut subs = vec![sub("a", q3), sub("c", q2), sub("d", None)];
+        assert_eq!(settle_periods(&mut subs, q3), q3);
+        assert_eq!(settle_periods(&mut subs, q3), q3);
+        assert_eq!(subs.iter().map(codes).collect::<Vec<_>>(), [vec![], vec!["P03"], vec!["P04"]]);
+        assert_eq!(subs.iter().map(|s| counts_for(s, q3, q3)).collect::<Vec<_>>(), [true, false, true]);
+        // No period anywhere and none given: nothing counts, and each file says so.
+        let mut subs = vec![sub("d", None)];
+        assert_eq!(settle_periods(&mut subs, None), None);
+        assert_eq!(codes(&subs[0]), ["P07"]);
+        assert!(subs[0].findings[0].message.contains("--period"));
+    }
+}

@@ -234,7 +234,7 @@ pub fn notice(refdata: &RefData, prefecture: &str, files: &[&Submission], period
         }
     }
     let hint = "填报要求:使用省质量提升办下发的本期模板;保存为 xlsx 格式;不要设置打开密码;文件名保留期别和市州(如「2018Q3-成都市-质量提升台账.xlsx」)。";
-    let hint = hint.replace("2018Q3", &period.map(|p| p.code()).unwrap_or_else(|| "2018Q3".into()));
+    let hint = hint.replace("2018Q3", &period.map(|p| p.code()).unwrap_or_else(|| "2018Q3".into())).replace("成都市", prefecture);
     ws.merge_range(r + 1, 0, r + 1, last, &hint, &base)?;
     ws.set_row_height(r + 1, 36)?;
     template::print_setup(ws, 2, 2)?;
@@ -305,4 +305,22 @@ pub fn write_all(refdata: &RefData, subs: &[Submission], period: Option<Period>,
         out.push(Written { prefecture: p.name.clone(), notice: is_notice, result });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_numbers_of_a_message_follow_their_rows() {
+        // Original rows 7 and 4 (zero-based 6 and 3) now stand on rows 10 and 6; row 99 was not copied.
+        let map = |r: u32| match r {
+            6 => Some(9),
+            3 => Some(5),
+            _ => None,
+        };
+        assert_eq!(renumber_rows("第7行与第4行内容完全相同", &map), "第10行与第6行内容完全相同");
+        assert_eq!(renumber_rows("第99行「提升企业名称」为空", &map), "第99行「提升企业名称」为空");
+        assert_eq!(renumber_rows("第7项工作重复填写,第行", &map), "第7项工作重复填写,第行");
+    }
 }

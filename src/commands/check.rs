@@ -109,6 +109,7 @@ pub fn summary_line(s: &Submission) -> String {
 /// # Errors
 /// Only when the JSON report cannot be written or stdout fails.
 pub fn run(refdata: &RefData, cfg: &CheckConfig, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    #[cfg_attr(not(feature = "rollup"), allow(unused_mut))]
     let (mut subs, skipped) = read_all(refdata, &cfg.paths, &cfg.batch);
     #[cfg(feature = "rollup")]
     add_merge_findings(refdata, &mut subs, cfg.batch.period);
