@@ -7,7 +7,7 @@ use std::path::Path;
 
 use calamine::{Data, Reader, open_workbook_auto};
 
-use super::common::{python, refdata, samples, stdout, stderr, taizhang};
+use super::common::{libreoffice_convert, python, refdata, samples, stderr, stdout, taizhang};
 
 /// Every cell of a sheet with openpyxl (formulas as written, not computed), with its note.
 const CELLS: &str = r#"
@@ -149,4 +149,11 @@ fn findings_point_at_their_cells_and_the_workbook_keeps_columns_and_errors() {
     assert_eq!(again, [(v04[4].clone(), "#N/A".to_string())], "{:?}", back.findings);
     assert_eq!(back.extra_columns, original.extra_columns, "added columns come back as added columns");
     assert_eq!(back.rows.len(), original.rows.len());
+
+    // Opened and saved as xls by LibreOffice (which recalculates), the error is still an error.
+    let xls = libreoffice_convert(&fb, "xls", d);
+    let resaved = taizhang::batch::import_one(refdata(), &taizhang::batch::Input { name: "xls".into(), path: xls, explicit: true }, &Default::default());
+    let again: Vec<(String, String)> = resaved.findings.iter().filter(|f| f.code == taizhang::Code::FormulaError).map(|f| (f.cell.clone().unwrap(), f.value.clone().unwrap_or_default())).collect();
+    assert_eq!(again, [(v04[4].clone(), "#N/A".to_string())], "{:?}", resaved.findings);
+    assert_eq!(resaved.extra_columns, original.extra_columns);
 }
