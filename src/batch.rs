@@ -161,18 +161,83 @@ pub fn import_one(refdata: &RefData, input: &Input, opts: &BatchOptions) -> Subm
     sub.modified = std::fs::metadata(&input.path).and_then(|m| m.modified()).ok();
     if sub.readable {
         crate::validate::validate(refdata, &mut sub);
-        if let (Some(want), Some(got)) = (opts.period, sub.period)
-            && want != got
-        {
-            let f = Finding::new(
-                Code::PeriodMismatch,
-                &input.name,
-                format!("本文件是{}的台账,本次收集的是{},请确认是否报错了文件。", got.label(), want.label()),
-            );
-            sub.push(f);
+        if opts.period.is_some() {
+            // With the period given, a file says at once whether it counts; otherwise that needs the batch.
+            settle_periods(std::slice::from_mut(&mut sub), opts.period);
         }
     }
     sub
+}
+
+/// Decides which period a batch is for and says, for every readable return, whether it counts for it:
+/// the period given (`--period`), else the period most returns name (the latest on a tie). A return for
+/// another period gets P03; a return that names no period (not in the template, the title or the file
+/// name) counts only when the period was given, and is reported either way (P04 when it is counted, P07
+/// when it is not), so no file is ever counted, or left out, silently. Findings already there are not
+/// repeated, so this may run more than once over the same submissions.
+///
+/// Returns the period of the batch.
+pub fn settle_periods(subs: &mut [Submission], given: Option<Period>) -> Option<Period> {
+    let period = given.or_else(|| majority_period(subs));
+    for s in subs.iter_mut().filter(|s| s.readable && !s.skipped) {
+        let has = |s: &Submission, c: Code| s.findings.iter().any(|f| f.code == c);
+        match (s.period, period) {
+            (Some(got), Some(want)) if got != want => {
+                if !has(s, Code::PeriodMismatch) {
+                    let what = if given.is_some() { "本次收集的是" } else { "本次汇总的多数文件是" };
+                    let f = Finding::new(
+                        Code::PeriodMismatch,
+                        &s.name,
+                        format!("本文件是{}的台账,{what}{},未纳入本期汇总。请确认是否报错了文件,如是请报送{}的台账。", got.label(), want.label(), want.label()),
+                    );
+                    s.push(f);
+                }
+            }
+            (None, Some(want)) if given.is_some() => {
+                if !has(s, Code::PeriodAssumed) {
+                    let f = Finding::new(
+                        Code::PeriodAssumed,
+                        &s.name,
+                        format!("文件未写明期别(模板、标题和文件名中都没有),已按 --period 指定的{}({})计入。今后请在文件名中写明期别,如「{}-市州-质量提升台账.xlsx」。", want.label(), want.code(), want.code()),
+                    );
+                    s.push(f);
+                }
+            }
+            (None, _) => {
+                if !has(s, Code::PeriodUnknown) {
+                    let how = match period {
+                        Some(p) => format!("未纳入本次({})汇总。如确为本期报送,请在文件名中写明期别后重新报送,或汇总时加 --period {} 计入", p.label(), p.code()),
+                        None => "本次所有文件都没有写明期别,均未纳入汇总。请汇总时用 --period 指定期别(如 --period 2018Q3)".to_string(),
+                    };
+                    let f = Finding::new(Code::PeriodUnknown, &s.name, format!("文件未写明期别(模板、标题和文件名中都没有),{how}。"));
+                    s.push(f);
+                }
+            }
+            _ => {}
+        }
+    }
+    period
+}
+
+/// Whether a readable return counts for `period` once [`settle_periods`] has run: same period, or no
+/// period of its own and the period given on the command line.
+pub fn counts_for(s: &Submission, period: Option<Period>, given: Option<Period>) -> bool {
+    s.readable
+        && match s.period {
+            Some(p) => Some(p) == period,
+            None => given.is_some(),
+        }
+}
+
+/// The most common period among readable returns (the latest on a tie).
+pub fn majority_period(subs: &[Submission]) -> Option<Period> {
+    let mut counts: std::collections::BTreeMap<Period, usize> = std::collections::BTreeMap::new();
+    for s in subs.iter().filter(|s| s.readable && !s.skipped) {
+        if let Some(p) = s.period {
+            *counts.entry(p).or_default() += 1;
+        }
+    }
+    counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0))).map(|(p, _)| p)
 }
 
 /// The prefecture named in a file's name, for files that could not be read.
@@ -301,4 +366,41 @@ pub fn run_isolated(
         .zip(inputs)
         .map(|(r, input)| r.unwrap_or_else(|| failed(input, Code::ReaderFailure, "读取线程意外结束。".into(), refdata)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sub(name: &str, period: Option<Period>) -> Submission {
+        let mut s = Submission::new(PathBuf::from(name), name.to_string());
+        s.readable = true;
+        s.period = period;
+        s
+    }
+
+    fn codes(s: &Submission) -> Vec<&'static str> {
+        s.findings.iter().map(|f| f.code.as_str()).collect()
+    }
+
+    #[test]
+    fn a_file_without_a_period_counts_only_when_one_is_given() {
+        let q3 = Period::new(2018, 3);
+        let q2 = Period::new(2018, 2);
+        let mut subs = vec![sub("a", q3), sub("b", q3), sub("c", q2), sub("d", None)];
+        assert_eq!(settle_periods(&mut subs, None), q3, "the majority");
+        assert_eq!(subs.iter().map(codes).collect::<Vec<_>>(), [vec![], vec![], vec!["P03"], vec!["P07"]]);
+        assert_eq!(subs.iter().map(|s| counts_for(s, q3, None)).collect::<Vec<_>>(), [true, true, false, false]);
+        // Settled again with the period given: nothing repeated, the period-less file now counts.
+        let mut subs = vec![sub("a", q3), sub("c", q2), sub("d", None)];
+        assert_eq!(settle_periods(&mut subs, q3), q3);
+        assert_eq!(settle_periods(&mut subs, q3), q3);
+        assert_eq!(subs.iter().map(codes).collect::<Vec<_>>(), [vec![], vec!["P03"], vec!["P04"]]);
+        assert_eq!(subs.iter().map(|s| counts_for(s, q3, q3)).collect::<Vec<_>>(), [true, false, true]);
+        // No period anywhere and none given: nothing counts, and each file says so.
+        let mut subs = vec![sub("d", None)];
+        assert_eq!(settle_periods(&mut subs, None), None);
+        assert_eq!(codes(&subs[0]), ["P07"]);
+        assert!(subs[0].findings[0].message.contains("--period"));
+    }
 }

@@ -38,8 +38,39 @@ fn column_key(refdata: &RefData, table: Table, field: Option<&str>) -> Option<St
     specs.iter().find(|c| c.name == field).map(|c| c.key.clone())
 }
 
+/// Maps every "第N行" of a message that names a row of the original sheet to the row where that row now
+/// is, so that a message and the cell it is attached to agree.
+fn renumber_rows(message: &str, map: &dyn Fn(u32) -> Option<u32>) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find('第') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + '第'.len_utf8()..];
+        let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+        let tail = &after[digits.len()..];
+        match (digits.parse::<u32>(), tail.starts_with('行')) {
+            (Ok(n), true) if n > 0 => {
+                let shown = map(n - 1).map_or(n, |r| r + 1);
+                out.push_str(&format!("第{shown}"));
+                rest = tail;
+            }
+            _ => {
+                out.push('第');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Builds the corrections workbook of one submission; `None` when it has nothing to correct or its
 /// prefecture is unknown.
+///
+/// Each finding about a cell of the ledger or the task progress is moved to where that cell is in the
+/// corrections workbook: the row the value now stands on, the column it is about (an added column such as
+/// 备注 included: those are kept, after the template's columns), and the row numbers its message names.
+/// A finding about a cell that is not copied keeps pointing at the original file.
 ///
 /// # Errors
 /// When the workbook cannot be built (see [`TemplateError`]).
@@ -60,6 +91,8 @@ pub fn build(refdata: &RefData, sub: &Submission, period: Option<Period>) -> Res
                 (p.task, [t(&p.status), t(&p.narrative), t(&p.value)])
             })
             .collect(),
+        ledger_extra_headers: sub.extra_columns.clone(),
+        ledger_extras: sub.rows.iter().map(|r| (0..sub.extra_columns.len()).map(|e| r.extra(e).to_string()).collect()).collect(),
     };
     // Where each original row went.
     let ledger_rows: HashMap<(&str, u32), usize> = sub.rows.iter().enumerate().map(|(k, r)| ((r.sheet.as_str(), r.row), k)).collect();
@@ -68,27 +101,53 @@ pub fn build(refdata: &RefData, sub: &Submission, period: Option<Period>) -> Res
     let mut marks = Vec::new();
     for f in &mut findings {
         let (Some(sheet), Some(cell)) = (f.sheet.clone(), f.cell.as_deref().and_then(parse_a1)) else { continue };
-        // The finding is shown where the prefecture will see the cell: in this workbook when the row is in
-        // it, else in its own file.
-        let (table, row, column) = if let Some(&k) = ledger_rows.get(&(sheet.as_str(), cell.row)) {
-            let column = column_key(refdata, Table::Ledger, f.field.as_deref())
-                .or_else(|| sub.ledger_columns.iter().position(|c| *c == Some(cell.col)).map(|i| refdata.ledger.columns[i].key.clone()))
-                .unwrap_or_else(|| "enterprise".into());
-            (Table::Ledger, k, column)
+        let moved = |r: u32| -> Option<u32> {
+            if let Some(&k) = ledger_rows.get(&(sheet.as_str(), r)) {
+                Some(template::LEDGER_HEADER_ROW + 1 + k as u32)
+            } else {
+                task_rows.get(&(sheet.as_str(), r)).map(|&t| template::PROGRESS_HEADER_ROW + t)
+            }
+        };
+        // The finding is shown where the prefecture will see the cell: in this workbook when the cell is
+        // in it, else in its own file.
+        let place = if let Some(&k) = ledger_rows.get(&(sheet.as_str(), cell.row)) {
+            let row = &sub.rows[k];
+            let at = |l: &Option<crate::submission::Located>| l.as_ref().is_some_and(|l| l.cell.col == cell.col);
+            let column = row
+                .fields
+                .iter()
+                .position(at)
+                .or_else(|| sub.ledger_columns.iter().position(|c| *c == Some(cell.col)))
+                .map(|i| (i, refdata.ledger.columns[i].key.clone()))
+                .or_else(|| row.extras.iter().position(at).map(|e| (refdata.ledger.columns.len() + e, template::extra_key(e))))
+                .or_else(|| {
+                    column_key(refdata, Table::Ledger, f.field.as_deref())
+                        .and_then(|key| refdata.ledger.columns.iter().position(|c| c.key == key).map(|i| (i, key)))
+                });
+            column.map(|(col, key)| (Table::Ledger, k, key, template::LEDGER_HEADER_ROW + 1 + k as u32, col as u32, sheets.ledger.clone()))
         } else if let Some(&task) = task_rows.get(&(sheet.as_str(), cell.row)) {
-            (Table::Progress, task as usize, column_key(refdata, Table::Progress, f.field.as_deref()).unwrap_or_else(|| "narrative".into()))
+            let p = sub.progress.iter().find(|p| p.task == task);
+            let at = |l: &Option<crate::submission::Located>| l.as_ref().is_some_and(|l| l.cell.col == cell.col);
+            let key = p
+                .and_then(|p| {
+                    [("status", &p.status), ("narrative", &p.narrative), ("value", &p.value)].into_iter().find(|(_, l)| at(l)).map(|(k, _)| k.to_string())
+                })
+                .or_else(|| column_key(refdata, Table::Progress, f.field.as_deref()))
+                .unwrap_or_else(|| "narrative".into());
+            let col = refdata.tasks.columns.iter().position(|c| c.key == key).unwrap_or(0) as u32;
+            Some((Table::Progress, task as usize, key, template::PROGRESS_HEADER_ROW + task, col, sheets.progress.clone()))
         } else {
-            f.sheet = Some(format!("原文件 {sheet}"));
-            continue;
+            None
         };
-        let (name, specs, first) = match table {
-            Table::Ledger => (&sheets.ledger, &refdata.ledger.columns, template::LEDGER_HEADER_ROW + 1 + row as u32),
-            Table::Progress => (&sheets.progress, &refdata.tasks.columns, template::PROGRESS_HEADER_ROW + row as u32),
-        };
-        let col = specs.iter().position(|c| c.key == column).unwrap_or(0) as u32;
-        f.sheet = Some(name.clone());
-        f.cell = Some(crate::cell::CellRef::new(first, col).a1());
-        marks.push(Mark { table, row, column, severity: f.severity, message: f.message.clone() });
+        match place {
+            Some((table, row, column, r, c, name)) => {
+                f.message = renumber_rows(&f.message, &moved);
+                f.sheet = Some(name);
+                f.cell = Some(crate::cell::CellRef::new(r, c).a1());
+                marks.push(Mark { table, row, column, severity: f.severity, message: f.message.clone(), formula_error: f.code == Code::FormulaError });
+            }
+            None => f.sheet = Some(format!("原文件 {sheet}")),
+        }
     }
     let text = |l: &Option<crate::submission::Located>| l.as_ref().map(|l| l.text.clone());
     let extras = Extras {
@@ -98,6 +157,88 @@ pub fn build(refdata: &RefData, sub: &Submission, period: Option<Period>) -> Res
         findings: &findings,
     };
     template::build_with(refdata, prefecture, period, None, &extras).map(Some)
+}
+
+/// What the prefecture should do about a file that could not be used at all.
+fn what_to_do(f: &Finding, period: Option<Period>) -> String {
+    let this = period.map(|p| format!("{}({})", p.label(), p.code())).unwrap_or_else(|| "本期".into());
+    match f.code {
+        Code::Encrypted => "请取消文件的打开密码(Excel:文件→信息→保护工作簿→用密码进行加密,清空密码;WPS:文件→文档加密→密码加密,清空密码),保存后重新报送。".into(),
+        Code::Unreadable | Code::ReaderFailure | Code::Timeout => {
+            "文件无法读取。请用 Excel 或 WPS 打开后「另存为」xlsx 格式重新报送;如打不开,请在本期模板中重新填写。".into()
+        }
+        Code::NotSpreadsheet => "报送的不是电子表格,请报送填写好的台账(xlsx 格式),不要报送 Word 文档、图片或压缩包。".into(),
+        Code::TooLarge => "文件过大,请删除多余的行、列、图片或工作表后重新报送。".into(),
+        Code::PeriodMismatch => format!("本次收集的是{this}的台账,请使用{this}的模板填写后重新报送。"),
+        Code::PeriodUnknown | Code::PeriodAssumed => format!("请在文件名中写明期别(如「{}-市州-质量提升台账.xlsx」),或使用{this}的模板重新报送。", period.map(|p| p.code()).unwrap_or_else(|| "2018Q3".into())),
+        _ => "请按说明修改后重新报送。".into(),
+    }
+}
+
+/// The notice for a prefecture none of whose files could be used (encrypted, damaged, for another period
+/// …): there is no workbook to annotate, so it lists each file received, what is wrong with it and what
+/// to do. One sheet, print-ready, in the same file name as a corrections workbook so that `mail` sends it.
+///
+/// # Errors
+/// When rust_xlsxwriter fails.
+pub fn notice(refdata: &RefData, prefecture: &str, files: &[&Submission], period: Option<Period>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook};
+    let mut wb = Workbook::new();
+    let created = match period {
+        Some(p) => {
+            use chrono::Datelike;
+            let d = p.last_day();
+            ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?
+        }
+        None => ExcelDateTime::from_ymd(2018, 7, 4)?,
+    };
+    let label = period.map(|p| p.label()).unwrap_or_default();
+    wb.set_properties(&DocProperties::new().set_title(format!("{prefecture}{label}质量提升台账审核意见")).set_author("四川省质量提升办").set_creation_datetime(&created));
+    let base = Format::new().set_font_name("宋体").set_font_size(11).set_align(FormatAlign::VerticalCenter).set_text_wrap();
+    let title = base.clone().set_font_name("黑体").set_font_size(16).set_bold().set_align(FormatAlign::Center);
+    let cell = base.clone().set_border(FormatBorder::Thin).set_align(FormatAlign::Top);
+    let header = cell.clone().set_bold().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xD9E1F2));
+    let error = cell.clone().set_font_color(Color::RGB(0xC00000)).set_bold();
+    let ws = wb.add_worksheet();
+    ws.set_name(&refdata.template.sheets.feedback)?;
+    let headers = [("序号", 5.0), ("收到的文件", 30.0), ("问题", 16.0), ("说明", 52.0), ("请这样处理", 46.0)];
+    for (c, (_, w)) in headers.iter().enumerate() {
+        ws.set_column_width(c as u16, *w)?;
+    }
+    let last = headers.len() as u16 - 1;
+    ws.merge_range(0, 0, 0, last, &format!("{prefecture}{label}质量提升台账审核意见"), &title)?;
+    ws.set_row_height(0, 36)?;
+    let intro = format!(
+        "你单位报送的以下文件未能纳入{}全省汇总,没有可以标注修改的台账。请按「请这样处理」一栏修改后重新报送;如已另行报送正确的文件,请忽略本通知。",
+        if label.is_empty() { "本期".to_string() } else { label.clone() }
+    );
+    ws.merge_range(1, 0, 1, last, &intro, &base)?;
+    ws.set_row_height(1, template::fit_height(&[(&intro, headers.iter().map(|h| h.1).sum())], 16.0) + 4.0)?;
+    for (c, (h, _)) in headers.iter().enumerate() {
+        ws.write_string_with_format(2, c as u16, *h, &header)?;
+    }
+    let mut r = 3;
+    let mut n = 0;
+    for s in files {
+        for f in s.findings.iter().filter(|f| actionable(f)) {
+            n += 1;
+            let todo = what_to_do(f, period);
+            let cells = [n.to_string(), s.file_name(), f.code.title().to_string(), f.message.clone(), todo];
+            let texts: Vec<(&str, f64)> = cells.iter().zip(headers.iter()).map(|(t, (_, w))| (t.as_str(), *w)).collect();
+            ws.set_row_height(r, template::fit_height(&texts, 15.0).max(20.0))?;
+            for (c, t) in cells.iter().enumerate() {
+                let fmt = if c == 2 && f.severity == Severity::Error { &error } else { &cell };
+                ws.write_string_with_format(r, c as u16, t, fmt)?;
+            }
+            r += 1;
+        }
+    }
+    let hint = "填报要求:使用省质量提升办下发的本期模板;保存为 xlsx 格式;不要设置打开密码;文件名保留期别和市州(如「2018Q3-成都市-质量提升台账.xlsx」)。";
+    let hint = hint.replace("2018Q3", &period.map(|p| p.code()).unwrap_or_else(|| "2018Q3".into())).replace("成都市", prefecture);
+    ws.merge_range(r + 1, 0, r + 1, last, &hint, &base)?;
+    ws.set_row_height(r + 1, 36)?;
+    template::print_setup(ws, 2, 2)?;
+    Ok(wb.save_to_buffer()?)
 }
 
 /// The submission that counts for each prefecture: the latest 填报日期, then the newest file.
@@ -116,22 +257,70 @@ pub fn latest_per_prefecture(subs: &[Submission]) -> Vec<&Submission> {
     best
 }
 
-/// Writes the corrections of every submission that has something to correct into `dir`.
+/// What `feedback` wrote, or could not, for one prefecture.
+#[derive(Debug)]
+pub struct Written {
+    pub prefecture: String,
+    /// A message-only notice rather than an annotated workbook.
+    pub notice: bool,
+    pub result: Result<PathBuf, String>,
+}
+
+/// Writes, into `dir`, the corrections of every prefecture with something to correct: an annotated
+/// workbook when a return of the period was read, else a notice listing the files received (unreadable,
+/// encrypted, for another period …) and what to do. `period` is the one given; when `None`, the period
+/// most returns name.
 ///
 /// # Errors
 /// When a workbook cannot be built; files that cannot be written are reported in the result.
-pub fn write_all(refdata: &RefData, subs: &[Submission], period: Option<Period>, dir: &Path, force: bool) -> Result<Vec<(String, Result<PathBuf, String>)>, TemplateError> {
+pub fn write_all(refdata: &RefData, subs: &[Submission], period: Option<Period>, dir: &Path, force: bool) -> Result<Vec<Written>, TemplateError> {
+    let collected = period.or_else(|| crate::batch::majority_period(subs));
     let mut out = Vec::new();
-    for s in latest_per_prefecture(subs) {
-        let name = s.prefecture.clone().unwrap_or_default();
-        let Some(bytes) = build(refdata, s, period)? else { continue };
-        let path = dir.join(file_name(&name, s.period.or(period)));
+    for p in refdata.prefectures.all() {
+        let mine: Vec<&Submission> = subs.iter().filter(|s| s.prefecture.as_deref() == Some(p.name.as_str()) && !s.skipped).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let usable: Vec<Submission> =
+            mine.iter().filter(|s| crate::batch::counts_for(s, collected, period)).map(|s| (*s).clone()).collect();
+        let (bytes, is_notice) = match latest_per_prefecture(&usable).first() {
+            Some(s) => (build(refdata, s, collected)?, false),
+            None => {
+                let bad: Vec<&Submission> = mine.iter().copied().filter(|s| s.findings.iter().any(actionable)).collect();
+                if bad.is_empty() {
+                    continue;
+                }
+                let bytes = notice(refdata, &p.name, &bad, collected)
+                    .map_err(|source| TemplateError::Xlsx { prefecture: p.name.clone(), source })?;
+                (Some(bytes), true)
+            }
+        };
+        let Some(bytes) = bytes else { continue };
+        let path = dir.join(file_name(&p.name, collected));
         let result = if path.exists() && !force {
             Err(format!("{} 已存在,未覆盖(如需覆盖请加 --force)", path.display()))
         } else {
             crate::output::write_atomic(&path, &bytes).map(|()| path.clone()).map_err(|e| e.to_string())
         };
-        out.push((name, result));
+        out.push(Written { prefecture: p.name.clone(), notice: is_notice, result });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_numbers_of_a_message_follow_their_rows() {
+        // Original rows 7 and 4 (zero-based 6 and 3) now stand on rows 10 and 6; row 99 was not copied.
+        let map = |r: u32| match r {
+            6 => Some(9),
+            3 => Some(5),
+            _ => None,
+        };
+        assert_eq!(renumber_rows("第7行与第4行内容完全相同", &map), "第10行与第6行内容完全相同");
+        assert_eq!(renumber_rows("第99行「提升企业名称」为空", &map), "第99行「提升企业名称」为空");
+        assert_eq!(renumber_rows("第7项工作重复填写,第行", &map), "第7项工作重复填写,第行");
+    }
 }

@@ -118,6 +118,14 @@ codes! {
     PrefectureConflict = "P02", Warning, "填报市州不一致";
     /// The file is for another period than the one being collected.
     PeriodMismatch = "P03", Warning, "期别不符";
+    /// The file names no period and was counted for the period given with `--period`.
+    PeriodAssumed = "P04", Info, "期别按指定计入";
+    /// The rollup's period differs from the period its output file name names.
+    OutputPeriod = "P05", Warning, "汇总表文件名期别不符";
+    /// The rollup is not for the quarter after the one `--previous` is for.
+    PreviousPeriod = "P06", Warning, "上期汇总表期别不符";
+    /// The file names no period and no period was given, so it was not counted.
+    PeriodUnknown = "P07", Warning, "期别不明(未纳入汇总)";
     /// A mandatory field of a ledger row is empty.
     RequiredEmpty = "V01", Error, "必填项为空";
     /// An industry not in the list.

@@ -47,6 +47,12 @@ pub enum ReturnStatus {
     Missing,
     /// Something arrived but could not be read.
     Unreadable,
+    /// Only files for another period arrived.
+    WrongPeriod,
+    /// Only files that name no period arrived, and no period was given.
+    NoPeriod,
+    /// Not a prefecture: the line counting findings that belong to none.
+    Other,
 }
 
 impl ReturnStatus {
@@ -55,6 +61,9 @@ impl ReturnStatus {
             ReturnStatus::Returned => "已报送",
             ReturnStatus::Missing => "未报送",
             ReturnStatus::Unreadable => "无法读取",
+            ReturnStatus::WrongPeriod => "期别不符",
+            ReturnStatus::NoPeriod => "期别不明",
+            ReturnStatus::Other => "",
         }
     }
 }
@@ -65,6 +74,9 @@ pub struct PrefectureSummary {
     pub name: String,
     pub zone: String,
     pub status: ReturnStatus,
+    /// What arrived when nothing is in the rollup: the file for another period, or why a file could not be
+    /// read (加密, 损坏, 超时 …).
+    pub reason: Option<String>,
     /// The file whose rows are in the rollup.
     pub file: Option<String>,
     pub filled_date: Option<String>,
@@ -73,8 +85,10 @@ pub struct PrefectureSummary {
     pub enterprises: usize,
     pub tasks_reported: usize,
     pub counts: Counts,
-    /// Files replaced by a later resubmission, and unreadable files.
+    /// Files of this prefecture not in the rollup (replaced, unreadable, another period …).
     pub superseded: Vec<String>,
+    /// The same files, each with why it is not in the rollup.
+    pub unused: Vec<(String, String)>,
 }
 
 /// Options of the merge.
@@ -231,17 +245,6 @@ fn progress_frame(refdata: &RefData, sub: &Submission, idx: u32, pref: &str, pre
     DataFrame::new(n, columns)
 }
 
-/// The most common period among readable returns (the latest on a tie).
-fn majority_period(subs: &[Submission]) -> Option<Period> {
-    let mut counts: BTreeMap<Period, usize> = BTreeMap::new();
-    for s in subs.iter().filter(|s| s.readable) {
-        if let Some(p) = s.period {
-            *counts.entry(p).or_default() += 1;
-        }
-    }
-    counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0))).map(|(p, _)| p)
-}
-
 /// Which submission each prefecture's rows come from: the latest 填报日期, ties and missing dates broken by
 /// the file's modification time (the later wins), then by the order of the inputs.
 fn choose_winners(subs: &[Submission], usable: &[usize], order_of: &dyn Fn(&str) -> u32) -> PolarsResult<Vec<(usize, Vec<usize>)>> {
@@ -303,29 +306,11 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
     let prefs = refdata.prefectures.all();
     let unknown_order = prefs.len() as u32;
     let order_of = |name: &str| refdata.prefectures.index_of(name).map_or(unknown_order, |i| i as u32);
-    let period = opts.period.or_else(|| majority_period(subs));
+    let period = crate::batch::settle_periods(subs, opts.period);
 
-    // Returns for another period are not rolled up.
-    let mut usable = Vec::new();
-    for i in 0..subs.len() {
-        if !subs[i].readable {
-            continue;
-        }
-        if let (Some(want), Some(got)) = (period, subs[i].period)
-            && want != got
-        {
-            if !subs[i].findings.iter().any(|f| f.code == Code::PeriodMismatch) {
-                let f = Finding::new(
-                    Code::PeriodMismatch,
-                    &subs[i].name,
-                    format!("本文件是{}的台账,本次汇总的是{},未纳入汇总。", got.label(), want.label()),
-                );
-                subs[i].push(f);
-            }
-            continue;
-        }
-        usable.push(i);
-    }
+    // Returns for another period, or without one when none was given, are not rolled up (each has its
+    // finding from `settle_periods`).
+    let usable: Vec<usize> = (0..subs.len()).filter(|&i| !subs[i].skipped && crate::batch::counts_for(&subs[i], period, opts.period)).collect();
     let (known, unknown): (Vec<usize>, Vec<usize>) = usable.iter().partition(|&&i| subs[i].prefecture.is_some());
     let winners = choose_winners(subs, &known, &order_of)?;
     for (w, losers) in &winners {
@@ -442,16 +427,16 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
         }
     }
 
-    // The summary line of each prefecture.
+    // The summary line of each prefecture: what arrived, what is in the rollup, and why the rest is not.
     let mut prefectures = Vec::new();
     for p in prefs {
         let zone = refdata.prefectures.zone_of(p).name.clone();
         let winner = winners.iter().find(|(w, _)| subs[*w].prefecture.as_deref() == Some(&p.name));
-        let unreadable: Vec<&Submission> = subs.iter().filter(|s| !s.readable && s.prefecture.as_deref() == Some(&p.name)).collect();
         let mut line = PrefectureSummary {
             name: p.name.clone(),
             zone,
             status: ReturnStatus::Missing,
+            reason: None,
             file: None,
             filled_date: None,
             filler: None,
@@ -459,14 +444,19 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
             enterprises: 0,
             tasks_reported: 0,
             counts: Counts::default(),
-            superseded: subs
-                .iter()
-                .filter(|s| s.prefecture.as_deref() == Some(&p.name) && !s.skipped)
-                .filter(|s| !s.readable || s.findings.iter().any(|f| f.code == Code::PeriodMismatch))
-                .map(|s| s.file_name())
-                .collect(),
+            superseded: Vec::new(),
+            unused: Vec::new(),
         };
-        if let Some((w, losers)) = winner {
+        let mine: Vec<usize> = (0..subs.len()).filter(|&i| subs[i].prefecture.as_deref() == Some(&p.name) && !subs[i].skipped).collect();
+        for &i in &mine {
+            if winner.is_some_and(|(w, _)| *w == i) {
+                continue;
+            }
+            let why = unused_reason(&subs[i]);
+            line.superseded.push(subs[i].file_name());
+            line.unused.push((subs[i].file_name(), why));
+        }
+        if let Some((w, _)) = winner {
             let s = &subs[*w];
             line.status = ReturnStatus::Returned;
             line.file = Some(s.file_name());
@@ -475,11 +465,15 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
             line.phone = s.phone.as_ref().map(|l| l.text.clone());
             line.enterprises = s.frames.as_ref().map_or(0, |f| f.distinct_rows);
             line.tasks_reported = s.progress.len();
-            line.counts = s.counts();
-            line.superseded.extend(losers.iter().map(|&l| subs[l].file_name()));
-        } else if !unreadable.is_empty() {
+        } else if let Some(&i) = mine.iter().find(|&&i| subs[i].readable && subs[i].period.is_some()) {
+            line.status = ReturnStatus::WrongPeriod;
+            line.reason = Some(format!("只收到{}的文件「{}」", subs[i].period.map(|p| p.label()).unwrap_or_default(), subs[i].file_name()));
+        } else if let Some(&i) = mine.iter().find(|&&i| subs[i].readable) {
+            line.status = ReturnStatus::NoPeriod;
+            line.reason = Some(format!("文件「{}」未写明期别,未纳入", subs[i].file_name()));
+        } else if let Some(&i) = mine.first() {
             line.status = ReturnStatus::Unreadable;
-            line.counts = Counts::of(unreadable.iter().flat_map(|s| &s.findings));
+            line.reason = Some(format!("「{}」{}", subs[i].file_name(), unused_reason(&subs[i])));
         }
         prefectures.push(line);
     }
@@ -489,14 +483,16 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
             name: UNKNOWN_PREFECTURE.to_string(),
             zone: String::new(),
             status: ReturnStatus::Returned,
+            reason: None,
             file: Some(s.file_name()),
             filled_date: s.filled_date_text(),
             filler: s.filler.as_ref().map(|l| l.text.clone()),
             phone: s.phone.as_ref().map(|l| l.text.clone()),
             enterprises: s.frames.as_ref().map_or(0, |f| f.distinct_rows),
             tasks_reported: s.progress.len(),
-            counts: s.counts(),
+            counts: Counts::default(),
             superseded: Vec::new(),
+            unused: Vec::new(),
         });
     }
 
@@ -526,11 +522,84 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
     let list_pos = |s: &str| refdata.ledger.industries.iter().position(|i| i == s).unwrap_or(usize::MAX);
     industry_counts.sort_by(|a, b| list_pos(&a.0).cmp(&list_pos(&b.0)).then(a.0.cmp(&b.0)));
 
-    let mut findings: Vec<Finding> = subs.iter().flat_map(|s| s.findings.iter().cloned()).collect();
-    sort_findings(refdata, &mut findings);
-
-    Ok(Merged { period, ledger, extra_columns, progress, progress_extra_columns, prefectures, findings, industry_counts })
+    let findings: Vec<Finding> = subs.iter().flat_map(|s| s.findings.iter().cloned()).collect();
+    let mut m = Merged { period, ledger, extra_columns, progress, progress_extra_columns, prefectures, findings, industry_counts };
+    m.add_findings(refdata, Vec::new());
+    Ok(m)
 }
+
+/// Why a file of a prefecture is not the one in the rollup, in a few words: the title of its most serious
+/// finding about the whole file, with the reader's explanation for files that could not be read.
+fn unused_reason(s: &Submission) -> String {
+    let whole_file = |f: &&Finding| f.sheet.is_none() && f.cell.is_none();
+    let pick = |codes: &[Code]| s.findings.iter().filter(whole_file).find(|f| codes.contains(&f.code));
+    if let Some(f) = pick(&[Code::Superseded]) {
+        return f.code.title().to_string();
+    }
+    if pick(&[Code::PeriodMismatch]).is_some() {
+        return format!("期别不符:{}", s.period.map(|p| p.label()).unwrap_or_default());
+    }
+    if let Some(f) = pick(&[Code::PeriodUnknown]) {
+        return f.code.title().to_string();
+    }
+    match pick(&[Code::Encrypted, Code::Unreadable, Code::NotSpreadsheet, Code::TooLarge, Code::Timeout, Code::ReaderFailure]) {
+        // The reader's message says why in words (加密, 损坏, 超时 …).
+        Some(f) => f.message.clone(),
+        None => s.findings.iter().find(|f| f.severity == Severity::Error).map_or_else(|| "未采用".to_string(), |f| f.code.title().to_string()),
+    }
+}
+
+impl Merged {
+    /// Adds findings made after the merge (files passed over, the rollup's own period checks), sorts all
+    /// findings, and recounts each line of the summary, so that the 汇总 sheet, the 问题清单 and the
+    /// terminal show the same numbers: every finding is counted on exactly one line (its prefecture's, the
+    /// line of its file whose prefecture is unknown, or the line for everything else).
+    pub fn add_findings(&mut self, refdata: &RefData, more: Vec<Finding>) {
+        self.findings.extend(more);
+        sort_findings(refdata, &mut self.findings);
+        self.prefectures.retain(|p| p.name != OTHER_FINDINGS);
+        for line in &mut self.prefectures {
+            line.counts = Counts::default();
+        }
+        let mut other = Counts::default();
+        for f in &self.findings {
+            let file = crate::submission::base_name(&f.file);
+            let line = match &f.prefecture {
+                Some(p) => self.prefectures.iter_mut().find(|l| &l.name == p),
+                None => self.prefectures.iter_mut().find(|l| l.name == UNKNOWN_PREFECTURE && l.file.as_deref() == Some(file.as_str())),
+            };
+            let c = match line {
+                Some(l) => &mut l.counts,
+                None => &mut other,
+            };
+            match f.severity {
+                Severity::Error => c.errors += 1,
+                Severity::Warning => c.warnings += 1,
+                Severity::Info => c.infos += 1,
+            }
+        }
+        if other != Counts::default() {
+            self.prefectures.push(PrefectureSummary {
+                name: OTHER_FINDINGS.to_string(),
+                zone: String::new(),
+                status: ReturnStatus::Other,
+                reason: Some("市州不明的文件、跳过的文件和汇总表本身的问题".into()),
+                file: None,
+                filled_date: None,
+                filler: None,
+                phone: None,
+                enterprises: 0,
+                tasks_reported: 0,
+                counts: other,
+                superseded: Vec::new(),
+                unused: Vec::new(),
+            });
+        }
+    }
+}
+
+/// The summary line that counts findings belonging to no prefecture's line.
+pub const OTHER_FINDINGS: &str = "(其他)";
 
 /// Sorts findings by prefecture (official order, unknown last), severity, file, sheet and cell.
 pub fn sort_findings(refdata: &RefData, findings: &mut [Finding]) {

@@ -27,8 +27,13 @@ pub mod sheets {
     pub const FINDINGS: &str = "问题清单";
 }
 
-/// What 附件1 进展明细 shows for a task a prefecture did not report on.
+/// What 附件1 进展明细 showed, up to issue 15, in the status of a task a prefecture did not report on
+/// (rollups of earlier quarters still have such rows; `history` passes over them).
 pub const NOT_REPORTED: &str = "(未填报)";
+
+/// The start of the line under a task of 附件1 进展明细 naming the returned prefectures that did not
+/// report on it.
+pub const NOT_REPORTED_LINE: &str = "未填报本项的市州:";
 
 /// Excel's limits on a sheet and a cell.
 const MAX_ROWS: u32 = 1_048_576;
@@ -69,7 +74,7 @@ impl Styles {
         let cell = base.clone().set_border(FormatBorder::Thin).set_text_wrap();
         Styles {
             title: base.clone().set_font_name("黑体").set_font_size(16).set_bold().set_align(FormatAlign::Center),
-            subtitle: base.clone().set_font_size(11).set_align(FormatAlign::Center),
+            subtitle: base.clone().set_font_size(11).set_align(FormatAlign::Center).set_text_wrap(),
             label: base.clone().set_font_size(11).set_bold(),
             header: cell.clone().set_font_name("黑体").set_bold().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xD9E1F2)),
             text: cell.clone().set_align(FormatAlign::Top),
@@ -253,7 +258,8 @@ fn write_summary(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, 
         ("任务进展项数", 8.0),
         ("错误数", 7.0),
         ("警告数", 7.0),
-        ("被替代或无法读取的文件", 30.0),
+        ("提示数", 7.0),
+        ("未采用的文件及原因", 34.0),
         (&format!("达到{TARGET_ENTERPRISES}家目标"), 9.0),
     ]
     .iter()
@@ -271,14 +277,18 @@ fn write_summary(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, 
     order.extend(m.prefectures.iter().filter(|p| p.zone.is_empty()));
     let mut r = h + 1;
     let mut zone_start: Option<(u32, &str)> = None;
-    let mut totals = (0usize, 0usize, 0usize, 0usize, 0usize);
+    let mut totals = (0usize, 0usize, 0usize, 0usize, 0usize, 0usize);
     let widths: Vec<f64> = headers.iter().map(|(_, w)| *w).collect();
     for p in &order {
-        let missing = p.status != ReturnStatus::Returned;
+        let missing = !matches!(p.status, ReturnStatus::Returned | ReturnStatus::Other);
         let (tf, cf) = if missing { (&st.missing, &st.missing_center) } else { (&st.text, &st.center) };
-        let below = p.enterprises < TARGET_ENTERPRISES;
+        let below = p.enterprises < TARGET_ENTERPRISES && !p.zone.is_empty();
         let ef = if missing { &st.missing_center } else if below { &st.below_target } else { &st.number };
-        let superseded = p.superseded.join("\n");
+        let mut unused: Vec<String> = p.unused.iter().map(|(f, why)| format!("{f}({why})")).collect();
+        if p.status == ReturnStatus::Other {
+            unused.extend(p.reason.clone());
+        }
+        let superseded = unused.join("\n");
         let target = if p.zone.is_empty() { "" } else if below { "否" } else { "是" };
         put_row(
             ws,
@@ -295,6 +305,7 @@ fn write_summary(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, 
                 Cell::N(p.tasks_reported as f64, if missing { &st.missing_center } else { &st.number }),
                 Cell::N(p.counts.errors as f64, if p.counts.errors > 0 { &st.error } else { cf }),
                 Cell::N(p.counts.warnings as f64, if p.counts.warnings > 0 { &st.warning } else { cf }),
+                Cell::N(p.counts.infos as f64, cf),
                 Cell::S(&superseded, tf),
                 Cell::S(target, if below { &st.below_target } else { cf }),
             ],
@@ -304,6 +315,7 @@ fn write_summary(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, 
         totals.1 += p.enterprises;
         totals.2 += p.counts.errors;
         totals.3 += p.counts.warnings;
+        totals.5 += p.counts.infos;
         totals.4 += usize::from(!p.zone.is_empty() && !below);
         // The zone cell is merged over its prefectures.
         match zone_start {
@@ -323,13 +335,14 @@ fn write_summary(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, 
     let prefs = refdata.prefectures.all().len();
     ws.merge_range(r, 0, r, 1, "合计", &st.total)?;
     ws.write_string_with_format(r, 2, &format!("{}/{prefs}", totals.0), &st.total)?;
-    for c in [3u16, 4, 5, 6, 8, 11] {
+    for c in [3u16, 4, 5, 6, 8, 12] {
         ws.write_blank(r, c, &st.total)?;
     }
     ws.write_number_with_format(r, 7, totals.1 as f64, &st.total_number)?;
     ws.write_number_with_format(r, 9, totals.2 as f64, &st.total_number)?;
     ws.write_number_with_format(r, 10, totals.3 as f64, &st.total_number)?;
-    ws.write_string_with_format(r, 12, &format!("{}/{prefs}", totals.4), &st.total)?;
+    ws.write_number_with_format(r, 11, totals.5 as f64, &st.total_number)?;
+    ws.write_string_with_format(r, 13, &format!("{}/{prefs}", totals.4), &st.total)?;
     finish_table(ws, h, r - 1, width)?;
     ws.set_active(true);
     Ok(())
@@ -430,23 +443,62 @@ fn status_style<'a>(st: &'a Styles, refdata: &RefData, status: &str) -> &'a Form
     }
 }
 
+/// The mark the 附件1 matrix shows for a status: one character, explained by the legend above the table.
+fn status_mark<'a>(refdata: &RefData, status: &'a str) -> &'a str {
+    match refdata.tasks.statuses.iter().position(|x| x == status) {
+        Some(2) => "完",
+        Some(1) => "进",
+        Some(0) => "未",
+        _ => "?",
+    }
+}
+
+/// The legend of the 附件1 matrix.
+pub const MATRIX_LEGEND: &str = "图例:完=已完成 进=推进中 未=未启动 ?=状态无法识别(见问题清单) 空白=未填报 浅橙色列=本期未报送的市州";
+
+/// Print setup of a sheet meant to be read on paper at its real size: A4 landscape at 100 %, header rows
+/// repeated, page numbers. The columns are sized to fit the page width.
+fn print_actual_size(ws: &mut Worksheet, repeat_first: u32, repeat_last: u32) -> Result<(), XlsxError> {
+    ws.set_paper_size(9);
+    ws.set_landscape();
+    ws.set_print_scale(100);
+    ws.set_margins(0.3, 0.3, 0.5, 0.5, 0.2, 0.2);
+    ws.set_print_center_horizontally(true);
+    ws.set_repeat_rows(repeat_first, repeat_last)?;
+    ws.set_footer("&C第 &P 页,共 &N 页");
+    Ok(())
+}
+
+/// 附件1 as a matrix of the 36 tasks × the 21 prefectures: the task text in a wide wrapped column, each
+/// prefecture a narrow column of one-character status marks, and per task the number of prefectures in
+/// each status. Sized to be read on A4 landscape at 100 %; the full status texts are in 进展明细.
 fn write_tasks(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, period: &str, scope: &str) -> Result<(), RollupError> {
     let tasks = &refdata.tasks;
     let prefs = refdata.prefectures.all();
     let ws = wb.add_worksheet();
     ws.set_name(sheets::TASKS)?;
-    let mut headers: Vec<(String, f64)> =
-        vec![("序号".into(), 5.0), ("类别".into(), 6.0), ("内容".into(), 46.0), ("指导单位".into(), 10.0), ("责任单位".into(), 10.0), ("配合单位".into(), 16.0)];
+    // Measured on LibreOffice's rendering (without Calibri, its widest case): about 95 character units
+    // fit across A4 landscape at 100 %.
+    const PREF_W: f64 = 2.5;
+    let mut headers: Vec<(String, f64)> = vec![("序号".into(), 3.0), ("内容".into(), 26.0)];
     for p in prefs {
-        headers.push((p.short.clone(), 6.5));
+        headers.push((p.short.clone(), PREF_W));
     }
     for s in tasks.statuses.iter().rev() {
-        headers.push((s.clone(), 6.5));
+        headers.push((s.clone(), 3.2));
     }
     let width = headers.len() as u16;
-    titles(ws, &format!("{}({period}进展)", tasks.title), scope, width, st)?;
+    titles(ws, &format!("{}({period}进展)", tasks.title), &format!("{scope}\n{MATRIX_LEGEND}"), width, st)?;
+    ws.set_row_height(1, 2.0 * LINE + 6.0)?;
     let h = 2;
-    header_row(ws, h, &headers, st)?;
+    for (i, (name, w)) in headers.iter().enumerate() {
+        // Prefecture and status names stand one character per line in their narrow columns.
+        let shown = if i >= 2 { name.chars().map(String::from).collect::<Vec<_>>().join("\n") } else { name.clone() };
+        ws.write_string_with_format(h, i as u16, &shown, &st.header)?;
+        ws.set_column_width(i as u16, *w)?;
+    }
+    let tallest = headers[2..].iter().map(|(n, _)| n.chars().count()).max().unwrap_or(2).max(3) as f64;
+    ws.set_row_height(h, tallest * LINE + 6.0)?;
     // status by (task, prefecture)
     let task_col = m.progress.column(cols::TASK)?.u32()?.clone();
     let pref_col = str_values(&m.progress, cols::PREFECTURE);
@@ -457,62 +509,69 @@ fn write_tasks(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, pe
             status.insert((t, p), s);
         }
     }
+    let absent = Format::new().set_border(FormatBorder::Thin).set_background_color(Color::RGB(0xFBE5D6));
+    let returned: Vec<bool> =
+        prefs.iter().map(|p| m.prefectures.iter().any(|l| l.name == p.name && l.status == ReturnStatus::Returned)).collect();
     let first = h + 1;
     for (k, t) in tasks.tasks.iter().enumerate() {
         let r = first + k as u32;
-        let (resp, coop) = if t.continues_above { ("", "") } else { (t.responsible.as_str(), t.cooperating.as_str()) };
-        let h = fit_height(&[(&t.content, headers[2].1), (&t.guiding, headers[3].1), (resp, headers[4].1), (coop, headers[5].1)], LINE);
-        ws.set_row_height(r, h.max(27.0))?;
+        let rh = fit_height(&[(&t.content, headers[1].1)], LINE);
+        ws.set_row_height(r, rh.max(LINE + 4.0))?;
         ws.write_number_with_format(r, 0, f64::from(t.no), &st.center)?;
-        ws.write_string_with_format(r, 2, &t.content, &st.text)?;
-        ws.write_string_with_format(r, 3, &t.guiding, &st.center)?;
-        if !t.continues_above {
-            ws.write_string_with_format(r, 4, &t.responsible, &st.center)?;
-            ws.write_string_with_format(r, 5, &t.cooperating, &st.center)?;
-        }
+        ws.write_string_with_format(r, 1, &t.content, &st.text)?;
         let mut counts = vec![0u32; tasks.statuses.len()];
         for (j, p) in prefs.iter().enumerate() {
-            let c = 6 + j as u16;
+            let c = 2 + j as u16;
             match status.get(&(t.no, p.name.as_str())) {
                 Some(s) => {
                     if let Some(si) = tasks.statuses.iter().position(|x| x == s) {
                         counts[si] += 1;
                     }
-                    ws.write_string_with_format(r, c, *s, status_style(st, refdata, s))?
+                    ws.write_string_with_format(r, c, status_mark(refdata, s), status_style(st, refdata, s))?
                 }
-                None => ws.write_blank(r, c, &st.center)?,
+                None if returned[j] => ws.write_blank(r, c, &st.center)?,
+                None => ws.write_blank(r, c, &absent)?,
             };
         }
         for (j, _) in tasks.statuses.iter().enumerate().rev() {
-            let c = 6 + prefs.len() as u16 + (tasks.statuses.len() - 1 - j) as u16;
+            let c = 2 + prefs.len() as u16 + (tasks.statuses.len() - 1 - j) as u16;
             ws.write_number_with_format(r, c, f64::from(counts[j]), &st.number)?;
         }
     }
-    crate::template::merge_like_annex1(ws, tasks, first, Some(1), Some((4, 5)), &st.center)?;
     let last = first + tasks.tasks.len() as u32 - 1;
-    finish_table(ws, h, last, width)?;
+    ws.set_freeze_panes(h + 1, 2)?;
+    ws.autofilter(h, 0, last, width - 1)?;
+    print_actual_size(ws, h, h)?;
     Ok(())
 }
 
+/// 附件1 进展明细: per task, its text once (a heading row across the table), then one row per prefecture
+/// that reported on it, then the returned prefectures that did not, in one line. `history` reads the rows
+/// whose 任务序号 is a number back; heading and 未填报 lines are text there, so they are passed over.
 fn write_progress(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, period: &str) -> Result<(), RollupError> {
     let ws = wb.add_worksheet();
     ws.set_name(sheets::PROGRESS)?;
     let mut headers: Vec<(String, f64)> = vec![
-        (cols::TASK.into(), 6.0),
-        ("内容".into(), 40.0),
-        (cols::PREFECTURE.into(), 12.0),
-        (cols::STATUS.into(), 9.0),
-        (cols::NARRATIVE.into(), 50.0),
-        (cols::VALUE.into(), 10.0),
+        (cols::TASK.into(), 5.0),
+        (cols::PREFECTURE.into(), 10.0),
+        (cols::STATUS.into(), 8.0),
+        (cols::NARRATIVE.into(), 52.0),
+        (cols::VALUE.into(), 9.0),
     ];
     for e in &m.progress_extra_columns {
         headers.push((e.clone(), 14.0));
     }
-    headers.push((cols::FILE.into(), 22.0));
-    headers.push((cols::CELL.into(), 16.0));
+    headers.push((cols::FILE.into(), 26.0));
+    headers.push((cols::CELL.into(), 17.0));
     let width = headers.len() as u16;
     let returned: Vec<&str> = m.prefectures.iter().filter(|p| p.status == ReturnStatus::Returned).map(|p| p.name.as_str()).collect();
-    titles(ws, &format!("重点工作任务进展明细({period})"), &format!("已报送市州 {} 个,每个市州36项", returned.len()), width, st)?;
+    titles(
+        ws,
+        &format!("重点工作任务进展明细({period})"),
+        &format!("已报送市州 {} 个。每项任务下列出填报了该项的市州;已报送但未填报该项的市州列在该项末尾", returned.len()),
+        width,
+        st,
+    )?;
     let h = 2;
     header_row(ws, h, &headers, st)?;
     let task_col = m.progress.column(cols::TASK)?.u32()?.clone();
@@ -525,34 +584,60 @@ fn write_progress(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
     }
     let values: Vec<Vec<Option<String>>> = headers.iter().map(|(h, _)| str_values(&m.progress, h)).collect();
     let widths: Vec<f64> = headers.iter().map(|(_, w)| *w).collect();
+    let all_width: f64 = widths.iter().sum();
+    let heading = Format::new()
+        .set_font_name("宋体")
+        .set_font_size(10)
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::VerticalCenter)
+        .set_border(FormatBorder::Thin)
+        .set_background_color(Color::RGB(0xDDEBF7));
+    let absent = Format::new()
+        .set_font_name("宋体")
+        .set_font_size(9)
+        .set_italic()
+        .set_text_wrap()
+        .set_align(FormatAlign::VerticalCenter)
+        .set_border(FormatBorder::Thin)
+        .set_font_color(Color::RGB(0x7F7F7F));
     let mut r = h + 1;
     for t in &refdata.tasks.tasks {
         let no = t.no.to_string();
+        let (resp, _) = refdata.tasks.effective_units(t.no);
+        let text = format!("第{}项 {}(责任单位:{resp})", t.no, t.content);
+        ws.set_row_height(r, fit_height(&[(&text, all_width)], LINE).max(LINE + 4.0))?;
+        ws.merge_range(r, 0, r, width - 1, &text, &heading)?;
+        r += 1;
+        let mut not_reported: Vec<&str> = Vec::new();
         for p in &returned {
+            let Some(&i) = at.get(&(t.no, *p)) else {
+                not_reported.push(p);
+                continue;
+            };
             let mut cells: Vec<Cell<'_>> = Vec::with_capacity(headers.len());
             cells.push(Cell::S(&no, &st.center));
-            cells.push(Cell::S(&t.content, &st.text));
             cells.push(Cell::S(p, &st.center));
-            match at.get(&(t.no, *p)) {
-                Some(&i) => {
-                    for (c, col) in values.iter().enumerate().skip(3) {
-                        let fmt = if c == 3 { status_style(st, refdata, col[i].as_deref().unwrap_or("")) } else if c == 5 { &st.center } else { &st.text };
-                        cells.push(match &col[i] {
-                            Some(v) => Cell::S(v, fmt),
-                            None => Cell::B(fmt),
-                        });
-                    }
-                }
-                None => {
-                    cells.push(Cell::S(NOT_REPORTED, &st.not_started));
-                    cells.extend((4..headers.len()).map(|_| Cell::B(&st.text)));
-                }
+            for (c, col) in values.iter().enumerate().skip(2) {
+                let fmt = if c == 2 { status_style(st, refdata, col[i].as_deref().unwrap_or("")) } else if c == 4 { &st.center } else { &st.text };
+                cells.push(match &col[i] {
+                    Some(v) => Cell::S(v, fmt),
+                    None => Cell::B(fmt),
+                });
             }
             put_row(ws, r, &cells, &widths)?;
             r += 1;
         }
+        if !not_reported.is_empty() {
+            let text = format!("{NOT_REPORTED_LINE}{}", not_reported.join("、"));
+            ws.set_row_height(r, fit_height(&[(&text, all_width)], LINE).max(LINE + 2.0))?;
+            ws.merge_range(r, 0, r, width - 1, &text, &absent)?;
+            r += 1;
+        }
     }
-    finish_table(ws, h, r - 1, width)?;
+    ws.set_freeze_panes(h + 1, 0)?;
+    print_setup(ws, h, h)?;
+    let _ = r;
     Ok(())
 }
 

@@ -52,6 +52,11 @@ pub struct Prefill {
     pub ledger: Vec<Vec<String>>,
     /// Task progress by task number: status, 推进情况, 量化完成值.
     pub progress: Vec<(u32, [String; 3])>,
+    /// Headers of columns the prefecture added to its ledger (备注 …), written after the template's own
+    /// so that corrections keep them.
+    pub ledger_extra_headers: Vec<String>,
+    /// The values of those columns, one vector per ledger row (same order as `ledger`).
+    pub ledger_extras: Vec<Vec<String>>,
 }
 
 /// Which table of the template a mark is on.
@@ -68,10 +73,36 @@ pub enum Table {
 pub struct Mark {
     pub table: Table,
     pub row: usize,
-    /// The column's key (`enterprise`, `status` …).
+    /// The column's key (`enterprise`, `status` …), or `extra:N` for the N-th of
+    /// [`Prefill::ledger_extra_headers`].
     pub column: String,
     pub severity: crate::Severity,
     pub message: String,
+    /// The cell held a formula error (#N/A …): it is written back as a formula whose result is that
+    /// error, so that it is still an error, and still flagged, when the workbook comes back.
+    pub formula_error: bool,
+}
+
+/// Key of the `n`-th extra ledger column in a [`Mark`].
+pub fn extra_key(n: usize) -> String {
+    format!("extra:{n}")
+}
+
+/// Writes a marked cell's value: a formula error as a formula whose cached result is the error (Excel,
+/// WPS and LibreOffice all show it as the error again), anything else as text.
+fn write_value(ws: &mut Worksheet, r: u32, c: u16, v: &str, error: bool, fmt: &Format) -> Result<(), XlsxError> {
+    const ERRORS: [&str; 7] = ["#N/A", "#REF!", "#DIV/0!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!"];
+    let upper = v.trim().to_ascii_uppercase();
+    match ERRORS.iter().find(|e| **e == upper).filter(|_| error) {
+        Some(&e) => {
+            let formula = if e == "#N/A" { "=NA()".to_string() } else { format!("={e}") };
+            ws.write_formula_with_format(r, c, Formula::new(formula).set_result(e), fmt)?;
+        }
+        None => {
+            ws.write_string_with_format(r, c, v, fmt)?;
+        }
+    }
+    Ok(())
 }
 
 /// What a workbook holds besides the empty template: rows to update, the info line, marked cells and a
@@ -318,10 +349,11 @@ pub fn build_with(
 }
 
 /// The messages of the marks on one cell, joined, and the highest severity among them.
-fn marks_at<'a>(extras: &'a Extras<'_>, table: Table, row: usize, column: &str) -> Option<(crate::Severity, String)> {
+fn marks_at<'a>(extras: &'a Extras<'_>, table: Table, row: usize, column: &str) -> Option<(crate::Severity, String, bool)> {
     let here: Vec<&'a Mark> = extras.marks.iter().filter(|m| m.table == table && m.row == row && m.column == column).collect();
     let severity = here.iter().map(|m| m.severity).min()?;
-    Some((severity, here.iter().map(|m| m.message.as_str()).collect::<Vec<_>>().join("\n")))
+    let error = here.iter().any(|m| m.formula_error);
+    Some((severity, here.iter().map(|m| m.message.as_str()).collect::<Vec<_>>().join("\n"), error))
 }
 
 fn build_workbook(
@@ -456,6 +488,15 @@ fn build_workbook(
                 ws.write_number_with_format(r, s as u16, f64::from(r - first_data + 1), &f.data_center)?;
             }
         }
+        let extra_headers = prefill.map(|p| p.ledger_extra_headers.as_slice()).unwrap_or_default();
+        for (e, name) in extra_headers.iter().enumerate() {
+            let c = cols.len() as u16 + e as u16;
+            ws.set_column_width(c, 14)?;
+            ws.write_string_with_format(LEDGER_HEADER_ROW, c, name, &f.header)?;
+            for r in first_data..=last_data {
+                ws.write_blank(r, c, &f.data)?;
+            }
+        }
         for (k, row) in prefilled.iter().enumerate() {
             let r = first_data + k as u32;
             let texts: Vec<(&str, f64)> = row.iter().zip(cols.iter()).map(|(v, c)| (v.as_str(), c.width)).collect();
@@ -463,14 +504,20 @@ fn build_workbook(
             if h > 19.0 {
                 ws.set_row_height(r, h)?;
             }
-            for (i, c) in cols.iter().enumerate() {
-                let v = row.get(i).map(String::as_str).unwrap_or("");
-                let mark = marks_at(extras, Table::Ledger, k, &c.key);
+            let row_extras = prefill.and_then(|p| p.ledger_extras.get(k));
+            let cells = cols.iter().enumerate().map(|(i, c)| (i, c.key.clone(), row.get(i).map(String::as_str).unwrap_or(""))).chain(
+                extra_headers
+                    .iter()
+                    .enumerate()
+                    .map(|(e, _)| (cols.len() + e, extra_key(e), row_extras.and_then(|x| x.get(e)).map(String::as_str).unwrap_or(""))),
+            );
+            for (i, key, v) in cells {
+                let mark = marks_at(extras, Table::Ledger, k, &key);
                 if Some(i) == seq && mark.is_none() {
                     continue;
                 }
                 let fmt = match &mark {
-                    Some((crate::Severity::Error, _)) => &f.marked_error,
+                    Some((crate::Severity::Error, ..)) => &f.marked_error,
                     Some(_) => &f.marked_warning,
                     None => &f.data,
                 };
@@ -479,9 +526,9 @@ fn build_workbook(
                         ws.write_blank(r, i as u16, fmt)?;
                     }
                 } else {
-                    ws.write_string_with_format(r, i as u16, v, fmt)?;
+                    write_value(ws, r, i as u16, v, mark.as_ref().is_some_and(|m| m.2), fmt)?;
                 }
-                if let Some((_, message)) = mark {
+                if let Some((_, message, _)) = mark {
                     ws.insert_note(r, i as u16, &rust_xlsxwriter::Note::new(message).set_author("省质量提升办"))?;
                 }
             }
@@ -505,7 +552,7 @@ fn build_workbook(
             ws.add_data_validation(first_data, uscc as u16, last_data, uscc as u16, &dv)?;
         }
         ws.set_freeze_panes(first_data, 0)?;
-        ws.autofilter(LEDGER_HEADER_ROW, 0, last_data, last_col)?;
+        ws.autofilter(LEDGER_HEADER_ROW, 0, last_data, last_col + extra_headers.len() as u16)?;
         print_setup(ws, LEDGER_HEADER_ROW, LEDGER_HEADER_ROW)?;
         ws.set_header(format!("&L{}&R{}", prefecture.name, period.label()));
         protect(ws);
@@ -569,7 +616,7 @@ fn build_workbook(
                         };
                         let mark = marks_at(extras, Table::Progress, t.no as usize, &c.key);
                         let fmt = match &mark {
-                            Some((crate::Severity::Error, _)) => &f.marked_error,
+                            Some((crate::Severity::Error, ..)) => &f.marked_error,
                             Some(_) => &f.marked_warning,
                             None => fmt,
                         };
@@ -578,13 +625,13 @@ fn build_workbook(
                                 ws.write_number_with_format(r, ci, v.parse::<f64>().unwrap_or_default(), fmt)?;
                             }
                             Some(v) => {
-                                ws.write_string_with_format(r, ci, v, fmt)?;
+                                write_value(ws, r, ci, v, mark.as_ref().is_some_and(|m| m.2), fmt)?;
                             }
                             None => {
                                 ws.write_blank(r, ci, fmt)?;
                             }
                         }
-                        if let Some((_, message)) = mark {
+                        if let Some((_, message, _)) = mark {
                             ws.insert_note(r, ci, &rust_xlsxwriter::Note::new(message).set_author("省质量提升办"))?;
                         }
                     }

@@ -60,12 +60,27 @@ pub fn progress_printer() -> impl FnMut(usize, usize, &str) {
     }
 }
 
-/// Reads every return under `paths` and returns the submissions with the findings about skipped files.
+/// Reads every return under `paths` and returns the submissions, with their period settled (see
+/// [`batch::settle_periods`]), and the findings about skipped files.
 pub fn read_all(refdata: &RefData, paths: &[PathBuf], opts: &BatchOptions) -> (Vec<Submission>, Vec<Finding>) {
     let (inputs, skipped) = batch::discover(paths);
     let mut progress = progress_printer();
-    let subs = batch::import_all(refdata, &inputs, opts, &mut progress);
+    let mut subs = batch::import_all(refdata, &inputs, opts, &mut progress);
+    batch::settle_periods(&mut subs, opts.period);
     (subs, skipped)
+}
+
+/// Adds the findings only the merge can make (a return replaced by a later one, an enterprise reported by
+/// two prefectures), so that `check` counts exactly what `consolidate` will. The merge runs on a copy: it
+/// releases the rows it converts, and `check` reports them.
+#[cfg(feature = "rollup")]
+pub fn add_merge_findings(refdata: &RefData, subs: &mut [Submission], period: Option<crate::Period>) {
+    let mut copy = subs.to_vec();
+    if crate::merge::merge(refdata, &mut copy, &crate::merge::MergeOptions { period }).is_ok() {
+        for (s, c) in subs.iter_mut().zip(copy) {
+            s.findings = c.findings;
+        }
+    }
 }
 
 /// One line summarising a submission.
@@ -82,7 +97,9 @@ pub fn summary_line(s: &Submission) -> String {
             s.progress.len()
         )
     } else {
-        "无法读取".to_string()
+        // The reason is always said: 加密, 损坏, 超时 …
+        let why = s.findings.iter().find(|f| f.severity == crate::Severity::Error).map(|f| f.code.title()).unwrap_or("原因不明");
+        format!("无法读取({why})")
     };
     format!("{}  [{}] {what};错误 {} 条,警告 {} 条,提示 {} 条", s.name, s.format.map_or("?", |f| f.name()), c.errors, c.warnings, c.infos)
 }
@@ -92,7 +109,10 @@ pub fn summary_line(s: &Submission) -> String {
 /// # Errors
 /// Only when the JSON report cannot be written or stdout fails.
 pub fn run(refdata: &RefData, cfg: &CheckConfig, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let (subs, skipped) = read_all(refdata, &cfg.paths, &cfg.batch);
+    #[cfg_attr(not(feature = "rollup"), allow(unused_mut))]
+    let (mut subs, skipped) = read_all(refdata, &cfg.paths, &cfg.batch);
+    #[cfg(feature = "rollup")]
+    add_merge_findings(refdata, &mut subs, cfg.batch.period);
     for f in &skipped {
         writeln!(out, "{f}")?;
     }

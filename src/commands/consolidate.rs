@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use crate::batch::BatchOptions;
-use crate::finding::Counts;
+use crate::finding::{Code, Counts};
 use crate::merge::{self, MergeOptions, Merged, ReturnStatus};
 use crate::output::{AtomicError, check_output, write_atomic, write_atomic_with};
 use crate::refdata::RefData;
@@ -135,13 +135,18 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
     let mut subs = crate::batch::run_isolated(refdata, &inputs, &cfg.batch, worker, &mut progress);
     let mut merged = merge::merge(refdata, &mut subs, &MergeOptions { period: cfg.batch.period })
         .map_err(|e| Error::Message(e.to_string()))?;
-    merged.findings.extend(skipped);
-    merge::sort_findings(refdata, &mut merged.findings);
-    let diff = match &cfg.previous {
-        Some(prev) => {
+    let previous = match &cfg.previous {
+        Some(prev) => Some(crate::history::read_rollup(refdata, prev).map_err(|e| Error::Message(e.to_string()))?),
+        None => None,
+    };
+    let mut more = skipped;
+    more.extend(period_checks(&merged, cfg, previous.as_ref()));
+    let rollup_level: Vec<crate::Finding> = more.iter().filter(|f| matches!(f.code, Code::OutputPeriod | Code::PreviousPeriod)).cloned().collect();
+    merged.add_findings(refdata, more);
+    let diff = match previous {
+        Some(old) => {
             // Compare the rollup as it will be written with the previous one, both read the same way.
             let bytes = crate::rollup::build(refdata, &merged, None).map_err(|e| Error::Message(e.to_string()))?;
-            let old = crate::history::read_rollup(refdata, prev).map_err(|e| Error::Message(e.to_string()))?;
             let new = crate::history::read_rollup_bytes(refdata, bytes, &cfg.out.display().to_string()).map_err(|e| Error::Message(e.to_string()))?;
             let d = crate::diff::compare(refdata, &old, &new);
             writeln!(out, "与上期相比:新增企业 {} 家,减少 {} 家,内容更新 {} 处,任务状态变化 {} 项。", d.added.len(), d.removed.len(), d.changed.len(), d.moved.len())?;
@@ -149,6 +154,9 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
         }
         None => None,
     };
+    for f in &rollup_level {
+        writeln!(out, "{f}")?;
+    }
     // Streamed into the temporary file, so the finished workbook is never held in memory.
     write_atomic_with(&cfg.out, |f| crate::rollup::write_to(refdata, &merged, diff.as_ref(), std::io::BufWriter::new(f))).map_err(|e| match e {
         AtomicError::Output(o) => Error::from(o),
@@ -159,22 +167,67 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
     Ok(if merged.findings.iter().any(|f| f.severity == crate::Severity::Error) { ExitStatus::Findings } else { ExitStatus::Clean })
 }
 
+/// Warnings about the rollup itself: built for another period than its file name says (P05), or not for
+/// the quarter after the previous rollup's (P06). Both happen when the returns of two quarters share a
+/// folder, and a rollup of the wrong quarter must not pass unnoticed.
+pub fn period_checks(m: &Merged, cfg: &ConsolidateConfig, previous: Option<&crate::history::Rollup>) -> Vec<crate::Finding> {
+    let mut v = Vec::new();
+    let Some(period) = m.period else { return v };
+    let out_name = cfg.out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if let Some(named) = crate::Period::find_in(&out_name)
+        && named != period
+    {
+        let how = if cfg.batch.period.is_some() { "按 --period 指定" } else { "按多数报送文件的期别" };
+        v.push(crate::Finding::new(
+            Code::OutputPeriod,
+            cfg.out.display().to_string(),
+            format!(
+                "汇总表文件名写的是{},但汇总的是{}({how})。请确认收件文件夹中是否混入了其他季度的报送,或用 --period {} 指定期别后重新汇总。",
+                named.label(),
+                period.label(),
+                named.code()
+            ),
+        ));
+    }
+    if let (Some(prev), Some(path)) = (previous.and_then(|r| r.period), &cfg.previous)
+        && prev.next() != period
+    {
+        v.push(crate::Finding::new(
+            Code::PreviousPeriod,
+            path.display().to_string(),
+            format!(
+                "上期汇总表是{}的,本次汇总的是{},不是其下一季度({}),与上期的对比可能没有意义。请核对 --previous 指定的文件和本次汇总的期别。",
+                prev.label(),
+                period.label(),
+                prev.next().label()
+            ),
+        ));
+    }
+    v
+}
+
 fn report(m: &Merged, total: usize, path: &Path, out: &mut dyn Write) -> Result<(), Error> {
     for p in &m.prefectures {
         let c = p.counts;
         match p.status {
             ReturnStatus::Returned => writeln!(
                 out,
-                "{:<10} {} 企业 {} 家,任务进展 {} 项,错误 {} 条,警告 {} 条  {}",
+                "{:<10} {} 企业 {} 家,任务进展 {} 项,错误 {} 条,警告 {} 条,提示 {} 条  {}",
                 p.name,
                 p.status.label(),
                 p.enterprises,
                 p.tasks_reported,
                 c.errors,
                 c.warnings,
+                c.infos,
                 p.file.as_deref().unwrap_or("")
             )?,
-            _ => writeln!(out, "{:<10} {}", p.name, p.status.label())?,
+            ReturnStatus::Missing => writeln!(out, "{:<10} {}", p.name, p.status.label())?,
+            ReturnStatus::Other => writeln!(out, "{:<10} 错误 {} 条,警告 {} 条,提示 {} 条  {}", p.name, c.errors, c.warnings, c.infos, p.reason.as_deref().unwrap_or(""))?,
+            _ => {
+                let why = p.reason.as_deref().map(|r| format!(":{r}")).unwrap_or_default();
+                writeln!(out, "{:<10} {}{why}  错误 {} 条,警告 {} 条,提示 {} 条", p.name, p.status.label(), c.errors, c.warnings, c.infos)?
+            }
         }
     }
     let t = Counts::of(&m.findings);

@@ -29,9 +29,11 @@ pub fn run(refdata: &RefData, cfg: &FeedbackConfig, out: &mut dyn Write) -> Resu
     std::fs::create_dir_all(&cfg.out).map_err(|source| crate::output::OutputError::Io { path: cfg.out.clone(), source })?;
     let written = crate::feedback::write_all(refdata, &subs, cfg.batch.period, &cfg.out, cfg.force)?;
     let mut failed = 0;
-    for (prefecture, r) in &written {
-        match r {
-            Ok(p) => writeln!(out, "已生成 {prefecture} 的审核意见 {}", p.display())?,
+    for w in &written {
+        let prefecture = &w.prefecture;
+        let what = if w.notice { "审核意见(文件无法使用的通知)" } else { "审核意见" };
+        match &w.result {
+            Ok(p) => writeln!(out, "已生成 {prefecture} 的{what} {}", p.display())?,
             Err(e) => {
                 failed += 1;
                 writeln!(out, "未生成 {prefecture}:{e}")?;

@@ -107,33 +107,53 @@ fn consolidate_samples_into_every_sheet() {
     assert_eq!(status("遂宁市")[2], "无法读取");
     assert_eq!(status("自贡市")[2], "未报送");
     let dazhou = status("达州市");
-    assert_eq!(dazhou[2], "未报送", "a return for the wrong period is not a return");
-    assert!(dazhou[11].contains("2018Q2-达州市"), "the wrong-period file is listed: {dazhou:?}");
+    assert_eq!(dazhou[2], "期别不符", "a return for the wrong period is not in the rollup, and says why");
+    assert!(dazhou[12].contains("2018Q2-达州市-质量提升台账.xlsx(期别不符:2018年第二季度)"), "the wrong-period file is listed: {dazhou:?}");
     let yibin = status("宜宾市");
     assert!(yibin[3].contains("修改"), "the resubmission is used");
-    assert!(yibin[11].contains("2018Q3-宜宾市-质量提升台账.xlsx"), "the first return is listed as replaced");
+    assert!(yibin[12].contains("2018Q3-宜宾市-质量提升台账.xlsx(已被新版本替代)"), "the first return is listed as replaced");
     let missing = summary.iter().filter(|r| r.get(2).map(String::as_str) == Some("未报送")).count();
-    assert_eq!(missing, 9);
+    assert_eq!(missing, 8);
     let total = summary.iter().find(|r| r.first().map(String::as_str) == Some("合计")).expect("totals row");
     assert_eq!(total[2], "10/21");
     assert_eq!(total[7], data.len().to_string());
 
-    // 附件1 任务分解及进展: 36 tasks, one status column per prefecture, counts per task.
+    // 附件1 任务分解及进展: 36 tasks, one narrow column of status marks per prefecture (its short name
+    // one character per line), counts per task.
     let tasks = sheet_rows(&rollup, sheets::TASKS);
-    let th = &tasks[2];
+    let th: Vec<String> = tasks[2].iter().map(|h| h.replace('\n', "")).collect();
+    assert_eq!(th[..2], ["序号", "内容"]);
+    assert_eq!(tasks[2][2], "成\n都");
+    assert!(tasks[1][0].contains(taizhang::rollup::MATRIX_LEGEND), "the legend: {:?}", tasks[1][0]);
     assert_eq!(tasks.len(), 3 + 36);
     let chengdu = exp["2018Q3-成都市-质量提升台账.xlsx"]["progress"].as_object().unwrap();
+    let mark = |s: &str| match s {
+        "已完成" => "完",
+        "推进中" => "进",
+        "未启动" => "未",
+        _ => "?",
+    };
     for row in &tasks[3..] {
         let no = &row[0];
-        assert_eq!(row[column(th, "成都")], chengdu[no]["status"].as_str().unwrap(), "成都 task {no}");
-        let counted: usize = ["已完成", "推进中", "未启动"].iter().map(|s| row[column(th, s)].parse::<usize>().unwrap()).sum();
-        let shown = (6..6 + 21).filter(|&c| !row[c].is_empty()).count();
+        assert_eq!(row[column(&th, "成都")], mark(chengdu[no]["status"].as_str().unwrap()), "成都 task {no}");
+        let counted: usize = ["已完成", "推进中", "未启动"].iter().map(|s| row[column(&th, s)].parse::<usize>().unwrap()).sum();
+        let shown = (2..2 + 21).filter(|&c| !row[c].is_empty()).count();
         assert_eq!(counted, shown, "task {no} counts");
     }
 
-    // 附件1 进展明细: every returned prefecture × 36 tasks.
+    // 附件1 进展明细: each task's text once, then one row per prefecture that reported on it, then the
+    // returned prefectures that did not, in one line.
     let detail = sheet_rows(&rollup, sheets::PROGRESS);
-    assert_eq!(detail.len() - 3, 10 * 36);
+    let reported: usize = accepted(&exp).iter().map(|(_, e)| e["progress"].as_object().unwrap().len()).sum();
+    assert_eq!(detail[3..].iter().filter(|r| r[0].parse::<u32>().is_ok()).count(), reported, "reported rows only");
+    let headings: Vec<&Vec<String>> = detail[3..].iter().filter(|r| r[0].starts_with('第')).collect();
+    assert_eq!(headings.len(), 36);
+    assert!(headings[0][0].starts_with("第1项 ") && headings[0][0].contains(&refdata().tasks.tasks[0].content), "{:?}", headings[0]);
+    assert!(detail.iter().flatten().all(|c| c != taizhang::rollup::NOT_REPORTED), "no (未填报) rows");
+    let lines = detail[3..].iter().filter(|r| r[0].starts_with(taizhang::rollup::NOT_REPORTED_LINE)).count();
+    let not_reported = (1..=36u32).filter(|t| accepted(&exp).iter().any(|(_, e)| e["progress"].get(t.to_string()).is_none())).count();
+    assert_eq!(lines, not_reported, "one 未填报 line under each task some returned prefecture left out");
+    assert_eq!(detail.len(), 3 + 36 + reported + not_reported, "nothing else");
 
     // 按行业统计: the totals add up to the ledger.
     let industry = sheet_rows(&rollup, sheets::INDUSTRY);
