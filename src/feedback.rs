@@ -220,7 +220,10 @@ pub fn notice(refdata: &RefData, prefecture: &str, files: &[&Submission], period
     let mut r = 3;
     let mut n = 0;
     for s in files {
-        for f in s.findings.iter().filter(|f| actionable(f)) {
+        // Why the file could not be used (unreadable, another period …) first, then what else is wrong in it.
+        let mut findings: Vec<&Finding> = s.findings.iter().filter(|f| actionable(f)).collect();
+        findings.sort_by_key(|f| !matches!(f.code.as_str().as_bytes()[0], b'F' | b'P'));
+        for f in findings {
             n += 1;
             let todo = what_to_do(f, period);
             let cells = [n.to_string(), s.file_name(), f.code.title().to_string(), f.message.clone(), todo];

@@ -149,7 +149,7 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
             let bytes = crate::rollup::build(refdata, &merged, None).map_err(|e| Error::Message(e.to_string()))?;
             let new = crate::history::read_rollup_bytes(refdata, bytes, &cfg.out.display().to_string()).map_err(|e| Error::Message(e.to_string()))?;
             let d = crate::diff::compare(refdata, &old, &new);
-            writeln!(out, "与上期相比:新增企业 {} 家,减少 {} 家,内容更新 {} 处,任务状态变化 {} 项。", d.added.len(), d.removed.len(), d.changed.len(), d.moved.len())?;
+            writeln!(out, "与上期相比:{}", d.summary())?;
             Some(d)
         }
         None => None,

@@ -44,6 +44,6 @@ pub fn run(refdata: &RefData, cfg: &FeedbackConfig, out: &mut dyn Write) -> Resu
     if unknown > 0 {
         writeln!(out, "另有 {unknown} 个文件无法确定市州,未生成审核意见(见 taizhang check 的结果)。")?;
     }
-    writeln!(out, "共生成 {} 份审核意见,目录 {}。可用 taizhang mail --templates {} 发送。", written.len() - failed, cfg.out.display(), cfg.out.display())?;
+    writeln!(out, "共生成 {} 份审核意见,目录 {}。可用 taizhang mail --attachments {} 发送。", written.len() - failed, cfg.out.display(), cfg.out.display())?;
     Ok(if failed > 0 { ExitStatus::Findings } else { ExitStatus::Clean })
 }

@@ -103,7 +103,7 @@ fn check_consolidate_summary_and_findings_count_the_same() {
     let dazhou = status_of(&rollup, "达州市");
     assert_eq!(dazhou[2], "期别不符", "not 未报送: something arrived");
     assert!(dazhou[12].contains("2018Q2-达州市-质量提升台账.xlsx(期别不符:2018年第二季度)"), "{dazhou:?}");
-    assert_eq!(dazhou[10], "1", "its P03 warning is counted on its line");
+    assert_eq!(dazhou[10], "2", "its P03 warning, and the S10 of its empty 附件1, are counted on its line");
     let neijiang = status_of(&rollup, "内江市");
     assert_eq!(neijiang[2], "已报送", "no period, counted for the period given");
     assert_eq!(status_of(&rollup, "自贡市")[2], "未报送");
