@@ -24,6 +24,16 @@ pub struct Input {
     pub name: String,
     /// Named on the command line (as opposed to found in a folder).
     pub explicit: bool,
+    /// The file's bytes, when it was taken out of an archive: `path` is then the archive, and `name` the
+    /// archive's name followed by the member's path inside it.
+    pub contents: Option<Arc<Vec<u8>>>,
+}
+
+impl Input {
+    /// A file on disk.
+    pub fn file(path: impl Into<PathBuf>, name: impl Into<String>, explicit: bool) -> Self {
+        Input { path: path.into(), name: name.into(), explicit, contents: None }
+    }
 }
 
 /// How to read a batch.
@@ -100,7 +110,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<Finding>) {
                     notes.push(Finding::new(Code::Skipped, name_shown, format!("已跳过:{why}。")));
                     continue;
                 }
-                inputs.push(Input { path, name: name_shown, explicit: false });
+                push_input(Input::file(path, name_shown, false), &mut inputs, &mut notes);
             }
         } else if p.is_file() {
             let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -108,12 +118,74 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<Finding>) {
                 notes.push(Finding::new(Code::Skipped, shown, format!("已跳过:{why}。")));
                 continue;
             }
-            inputs.push(Input { path: p.clone(), name: shown, explicit: true });
+            push_input(Input::file(p.clone(), shown, true), &mut inputs, &mut notes);
         } else {
             notes.push(Finding::new(Code::Unreadable, shown, "文件或目录不存在。"));
         }
     }
     (inputs, notes)
+}
+
+/// Adds a file to read; an archive (.zip of files, .7z) adds its members instead, each as a file of its
+/// own named after the archive, and a finding for each member that cannot be taken out.
+fn push_input(input: Input, inputs: &mut Vec<Input>, notes: &mut Vec<Finding>) {
+    let limits = Limits::default();
+    let mut head = [0u8; 8];
+    let is_candidate = std::fs::File::open(&input.path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .is_ok_and(|n| n >= 4 && (head.starts_with(b"PK") || head.starts_with(b"7z\xBC\xAF")));
+    let size = std::fs::metadata(&input.path).map(|m| m.len()).unwrap_or(u64::MAX);
+    if !is_candidate || size > limits.max_file_bytes {
+        inputs.push(input);
+        return;
+    }
+    let Ok(bytes) = std::fs::read(&input.path) else {
+        inputs.push(input);
+        return;
+    };
+    if crate::archive::archive_kind(&bytes).is_none() {
+        // A workbook (xlsx and ods are zips too): the reader takes it from the file.
+        inputs.push(input);
+        return;
+    }
+    // The decoders are third-party code on hostile input: a panic in them is this archive's finding.
+    let expanded = std::panic::catch_unwind(|| crate::archive::expand(&bytes, &limits));
+    let expanded = match expanded {
+        Ok(Ok(e)) => e,
+        Ok(Err(e)) => {
+            notes.push(archive_finding(&input.name, &e));
+            return;
+        }
+        Err(_) => {
+            notes.push(Finding::new(Code::ReaderFailure, &input.name, "解压压缩包时出现异常,已跳过该压缩包。请解压后直接发送其中的表格文件。"));
+            return;
+        }
+    };
+    if expanded.members.is_empty() && expanded.problems.is_empty() {
+        notes.push(Finding::new(Code::NotSpreadsheet, &input.name, "压缩包中没有任何文件。请把填好的台账(xlsx、xls 或 ods)直接发送或压缩后发送。"));
+    }
+    for (member, e) in &expanded.problems {
+        notes.push(archive_finding(&format!("{}/{member}", input.name), e));
+    }
+    for m in expanded.members {
+        let name = format!("{}/{}", input.name, m.name);
+        let base = m.name.rsplit('/').next().unwrap_or(&m.name);
+        if let Some(why) = skip_reason(base) {
+            notes.push(Finding::new(Code::Skipped, name, format!("已跳过:{why}。")));
+            continue;
+        }
+        inputs.push(Input { path: input.path.clone(), name, explicit: input.explicit, contents: Some(Arc::new(m.data)) });
+    }
+}
+
+fn archive_finding(name: &str, e: &crate::archive::ArchiveError) -> Finding {
+    use crate::archive::ArchiveError;
+    let code = match e {
+        ArchiveError::Encrypted => Code::Encrypted,
+        ArchiveError::TooLarge(_) | ArchiveError::TooManyMembers => Code::TooLarge,
+        ArchiveError::Corrupt(_) | ArchiveError::TooDeep => Code::Unreadable,
+    };
+    Finding::new(code, name, e.to_string())
 }
 
 /// The finding for a file that could not be read.
@@ -124,6 +196,16 @@ pub fn read_error_finding(input: &Input, e: &ReadError) -> Finding {
         ReadError::TooLarge(_) => Code::TooLarge,
         _ => Code::Unreadable,
     };
+    // An archive taizhang cannot open (RAR, gzip) most likely holds a return: say what to send instead.
+    if let ReadError::NotSpreadsheet(what) = e
+        && what.contains("压缩包")
+    {
+        return Finding::new(
+            code,
+            &input.name,
+            format!("{what}无法读取。请直接发送填好的台账文件(xlsx、xls 或 ods),或改用 zip 格式压缩后发送。"),
+        );
+    }
     let f = Finding::new(code, &input.name, e.to_string());
     // A document that is not a spreadsheet, found in a folder next to the returns, is passed over.
     if code == Code::NotSpreadsheet && !input.explicit { f.severity(Severity::Info) } else { f }
@@ -134,11 +216,14 @@ const TEXT_RETURN_EXTENSIONS: &[&str] = &["csv", "tsv", "txt", "xls", "xlsx", "e
 
 /// Reads, imports and validates one file, without isolation (see [`import_all`]).
 pub fn import_one(refdata: &RefData, input: &Input, opts: &BatchOptions) -> Submission {
-    let read = read::read_file(&input.path, &opts.limits);
+    let read = match &input.contents {
+        Some(bytes) => read::read_bytes(bytes.to_vec(), &opts.limits),
+        None => read::read_file(&input.path, &opts.limits),
+    };
     if !input.explicit && matches!(read, Ok(ref wb) if wb.format == read::Format::Csv) {
         // Notes, scripts and READMEs that travel with the returns are plain text too; only a text file
         // named like a table is read as one when it was found in a folder.
-        let ext = input.path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let ext = Path::new(&input.name).extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
         if !TEXT_RETURN_EXTENSIONS.contains(&ext.as_str()) {
             let mut s = Submission::new(input.path.clone(), input.name.clone());
             s.push(Finding::new(Code::Skipped, &input.name, "已跳过:文本文件,不是表格(如为 CSV 格式的台账,请将扩展名改为 .csv)。"));
@@ -147,7 +232,14 @@ pub fn import_one(refdata: &RefData, input: &Input, opts: &BatchOptions) -> Subm
         }
     }
     let mut sub = match read {
-        Ok(wb) => crate::import::import_workbook_for(refdata, &wb, &input.path, &input.name, opts.period),
+        Ok(wb) => {
+            // A member of an archive is imported under its path inside the archive, so that its own name and
+            // the archive's can both tell the prefecture and the period; it is then filed under the archive.
+            let as_named = if input.contents.is_some() { Path::new(&input.name) } else { input.path.as_path() };
+            let mut sub = crate::import::import_workbook_for(refdata, &wb, as_named, &input.name, opts.period);
+            sub.file.clone_from(&input.path);
+            sub
+        }
         Err(e) => {
             let mut s = Submission::new(input.path.clone(), input.name.clone());
             s.push(read_error_finding(input, &e));

@@ -1345,9 +1345,10 @@ impl Importer<'_> {
                 self.prefecture_sources.push(("标题".into(), p.name.clone()));
             }
         }
-        let stem = self.sub.file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        if let Some(p) = self.refdata.prefectures.find_in(&stem) {
-            self.prefecture_sources.push(("文件名".into(), p.name.clone()));
+        for (source, stem) in self.name_stems() {
+            if let Some(p) = self.refdata.prefectures.find_in(&stem) {
+                self.prefecture_sources.push((source.into(), p.name.clone()));
+            }
         }
         let Some((_, chosen)) = self.prefecture_sources.first().cloned() else {
             let f = self.finding(
@@ -1385,8 +1386,26 @@ impl Importer<'_> {
         if self.sub.period.is_some() {
             return;
         }
-        let stem = self.sub.file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        self.sub.period = self.titles.iter().find_map(|t| Period::find_in(t)).or_else(|| Period::find_in(&stem));
+        self.sub.period = self
+            .titles
+            .iter()
+            .find_map(|t| Period::find_in(t))
+            .or_else(|| self.name_stems().iter().find_map(|(_, stem)| Period::find_in(stem)));
+    }
+
+    /// The file's name without extension, then the names of the archives it was taken out of (a member
+    /// of `成都市.zip` is named `成都市.zip/台账.xlsx`), innermost first.
+    fn name_stems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let stem = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        out.push(("文件名", stem(&self.sub.file)));
+        for dir in self.sub.file.ancestors().skip(1) {
+            let ext = dir.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+            if ext == "zip" || ext == "7z" {
+                out.push(("压缩包名", stem(dir)));
+            }
+        }
+        out
     }
 }
 

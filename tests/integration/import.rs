@@ -30,7 +30,7 @@ fn xlsx(dir: &Path, name: &str, rows: &[Vec<&str>]) -> std::path::PathBuf {
 }
 
 fn import(path: &Path) -> Submission {
-    let input = Input { name: path.file_name().unwrap().to_string_lossy().into_owned(), path: path.to_path_buf(), explicit: true };
+    let input = Input::file(path, path.file_name().unwrap().to_string_lossy().into_owned(), true);
     import_one(refdata(), &input, &BatchOptions::default())
 }
 

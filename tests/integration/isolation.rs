@@ -11,7 +11,7 @@ use taizhang::{Code, Severity};
 use super::common::{refdata, repo};
 
 fn input(name: &str) -> Input {
-    Input { name: name.into(), path: name.into(), explicit: true }
+    Input::file(name, name, true)
 }
 
 #[test]
@@ -72,7 +72,7 @@ fn regression_files_give_a_clear_outcome() {
         ("51535.xls", &[Code::NoLedger][..]),
     ];
     let inputs: Vec<Input> =
-        cases.iter().map(|(n, _)| Input { name: n.to_string(), path: dir.join(n), explicit: true }).collect();
+        cases.iter().map(|(n, _)| Input::file(dir.join(n), n.to_string(), true)).collect();
     let subs = import_all(refdata(), &inputs, &BatchOptions::default(), &mut |_, _, _| {});
     for ((name, allowed), s) in cases.iter().zip(&subs) {
         let codes: Vec<Code> = s.findings.iter().map(|f| f.code).collect();

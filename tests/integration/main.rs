@@ -1,5 +1,6 @@
 //! Integration tests, compiled into one binary: one module per theme.
 
+mod archives;
 mod careless;
 mod common;
 mod conservation;

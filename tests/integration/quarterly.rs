@@ -245,7 +245,7 @@ fn feedback_marks_the_cells_and_mail_sends_it() {
     // The rows as read, in the template; the bad credit code on its row, marked.
     let read = taizhang::batch::import_one(
         refdata(),
-        &taizhang::batch::Input { name: "乐山".into(), path: leshan.clone(), explicit: true },
+        &taizhang::batch::Input::file(leshan.clone(), "乐山", true),
         &Default::default(),
     );
     let uscc_col = refdata().ledger.column_index("uscc").unwrap() as u32;

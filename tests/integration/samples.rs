@@ -23,7 +23,7 @@ fn options() -> BatchOptions {
 
 fn import(name: &str) -> Submission {
     let path = samples().join(name);
-    import_one(refdata(), &Input { name: name.to_string(), path, explicit: true }, &options())
+    import_one(refdata(), &Input::file(path, name, true), &options())
 }
 
 fn opt(j: &Json) -> Option<String> {

@@ -24,7 +24,7 @@ fn write_rows(ws: &mut Worksheet, first: u32, rows: &[&[&str]]) {
 }
 
 fn import(path: &Path) -> Submission {
-    let input = Input { name: path.file_name().unwrap().to_string_lossy().into_owned(), path: path.to_path_buf(), explicit: true };
+    let input = Input::file(path, path.file_name().unwrap().to_string_lossy().into_owned(), true);
     import_one(refdata(), &input, &BatchOptions::default())
 }
 
@@ -221,7 +221,7 @@ fn stacked_tables_are_read_by_their_own_period() {
         let f = s.findings.iter().find(|f| f.code == Code::OtherPeriodBlock).unwrap();
         assert!(f.message.contains("第1至4行是2018年第二季度的台账"), "{}", f.message);
         // Asked for the second quarter: that table.
-        let input = Input { name: path.file_name().unwrap().to_string_lossy().into_owned(), path: path.clone(), explicit: true };
+        let input = Input::file(path.clone(), path.file_name().unwrap().to_string_lossy().into_owned(), true);
         let opts = BatchOptions { period: taizhang::Period::new(2018, 2), ..BatchOptions::default() };
         let q2 = import_one(refdata(), &input, &opts);
         assert_eq!(q2.period.map(|p| p.code()).as_deref(), Some("2018Q2"));
