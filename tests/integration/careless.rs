@@ -11,7 +11,7 @@ use taizhang::batch::{BatchOptions, Input, import_one};
 use taizhang::rollup::sheets;
 use taizhang::submission::Submission;
 
-use super::common::{libreoffice_convert, refdata, sheet_rows, stderr, stdout, taizhang};
+use super::common::{assert_accounted, libreoffice_convert, refdata, sheet_rows, stderr, stdout, taizhang};
 
 const HEADER: [&str; 8] = ["序号", "所属(产业)行业", "提升企业名称", "主导产品", "问题和短板", "提升目标", "提升措施", "进展情况及成效"];
 const PROGRESS_HEADER: [&str; 5] = ["序号", "内容", "完成状态", "推进情况", "量化完成值"];
@@ -96,9 +96,12 @@ fn mianyang(dir: &Path) -> PathBuf {
     path
 }
 
+/// Imports a return, checking first that every cell of it is accounted for.
 fn import(path: &Path) -> Submission {
     let input = Input::file(path, path.file_name().unwrap().to_string_lossy().into_owned(), true);
-    import_one(refdata(), &input, &BatchOptions::default())
+    let s = import_one(refdata(), &input, &BatchOptions::default());
+    assert_accounted(path, &s);
+    s
 }
 
 fn enterprises(s: &Submission) -> Vec<&str> {

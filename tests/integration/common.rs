@@ -90,3 +90,62 @@ pub fn sheet_rows(path: &Path, sheet: &str) -> Vec<Vec<String>> {
         })
         .collect()
 }
+
+/// The non-empty cells of a file as an independent reader (calamine, used directly) sees them.
+pub fn cells_of(path: &Path) -> Vec<(String, u32, u32, String)> {
+    use calamine::{Data, Reader};
+    let mut wb = calamine::open_workbook_auto(path).unwrap();
+    let mut out = Vec::new();
+    for name in wb.sheet_names() {
+        let Ok(range) = wb.worksheet_range(&name) else { continue };
+        let start = range.start().unwrap_or((0, 0));
+        for (r, c, v) in range.used_cells() {
+            let text = match v {
+                Data::String(s) => s.trim().to_string(),
+                Data::Empty => String::new(),
+                other => other.to_string(),
+            };
+            if !text.is_empty() {
+                out.push((name.clone(), start.0 + r as u32, start.1 + c as u32, text));
+            }
+        }
+    }
+    out
+}
+
+/// Conservation: every non-empty cell of `path`, as calamine sees it, is a value of the submission (a
+/// field, an extra column, a labelled value), a cell of its layout (title, header, note, total …), or named
+/// by a finding.
+pub fn assert_accounted(path: &Path, s: &taizhang::Submission) {
+    use std::collections::HashSet;
+    use taizhang::Code;
+    let mut seen: HashSet<(String, u32, u32)> = HashSet::new();
+    let mut add = |l: &taizhang::submission::Located| {
+        seen.insert((l.sheet.clone(), l.cell.row, l.cell.col));
+    };
+    for row in &s.rows {
+        row.fields.iter().chain(&row.extras).flatten().for_each(&mut add);
+        row.prefecture.iter().for_each(&mut add);
+    }
+    for p in &s.progress {
+        p.status.iter().chain(&p.narrative).chain(&p.value).chain(p.extras.iter().flatten()).for_each(&mut add);
+    }
+    for l in s.remarks.iter().chain(&s.filler).chain(&s.phone).chain(&s.reviewer).chain(&s.filled_date) {
+        add(l);
+    }
+    for l in &s.layout {
+        seen.insert((l.sheet.clone(), l.cell.row, l.cell.col));
+    }
+    let whole_sheets: HashSet<&str> = s
+        .findings
+        .iter()
+        .filter(|f| f.cell.is_none() && matches!(f.code, Code::SheetIgnored | Code::HiddenSheet | Code::Unreadable | Code::TooLarge))
+        .filter_map(|f| f.sheet.as_deref())
+        .collect();
+    let named: HashSet<(String, String)> = s.findings.iter().filter_map(|f| Some((f.sheet.clone()?, f.cell.clone()?))).collect();
+    for (sheet, r, c, text) in cells_of(path) {
+        let cell = taizhang::cell::CellRef::new(r, c);
+        let ok = seen.contains(&(sheet.clone(), r, c)) || whole_sheets.contains(sheet.as_str()) || named.contains(&(sheet.clone(), cell.a1()));
+        assert!(ok, "{}: {sheet}!{} 「{text}」 is neither data, nor layout, nor in a finding", path.display(), cell.a1());
+    }
+}

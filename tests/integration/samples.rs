@@ -10,7 +10,7 @@ use taizhang::batch::{BatchOptions, Input, discover, import_one};
 use taizhang::submission::Submission;
 use taizhang::{Code, Period, Severity};
 
-use super::common::{refdata, repo, samples};
+use super::common::{assert_accounted, refdata, repo, samples};
 
 fn expected() -> BTreeMap<String, Json> {
     let text = std::fs::read_to_string(repo().join("tests/fixtures/samples/expected.json")).unwrap();
@@ -138,27 +138,6 @@ fn the_samples_together_show_resubmission_and_shared_enterprises() {
     assert!(merged.findings.iter().any(|f| f.code == Code::PeriodMismatch && f.file.contains("达州")));
 }
 
-/// The non-empty cells of a file as an independent reader (calamine, used directly) sees them.
-fn cells_of(path: &Path) -> Vec<(String, u32, u32, String)> {
-    let mut wb = open_workbook_auto(path).unwrap();
-    let mut out = Vec::new();
-    for name in wb.sheet_names() {
-        let Ok(range) = wb.worksheet_range(&name) else { continue };
-        let start = range.start().unwrap_or((0, 0));
-        for (r, c, v) in range.used_cells() {
-            let text = match v {
-                Data::String(s) => s.trim().to_string(),
-                Data::Empty => String::new(),
-                other => other.to_string(),
-            };
-            if !text.is_empty() {
-                out.push((name.clone(), start.0 + r as u32, start.1 + c as u32, text));
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn every_non_empty_cell_is_accounted_for() {
     for (name, e) in expected() {
@@ -166,35 +145,6 @@ fn every_non_empty_cell_is_accounted_for() {
             continue;
         }
         let s = import(&name);
-        let mut seen: HashSet<(String, u32, u32)> = HashSet::new();
-        let mut add = |l: &taizhang::submission::Located| {
-            seen.insert((l.sheet.clone(), l.cell.row, l.cell.col));
-        };
-        for row in &s.rows {
-            row.fields.iter().chain(&row.extras).flatten().for_each(&mut add);
-            row.prefecture.iter().for_each(&mut add);
-        }
-        for p in &s.progress {
-            p.status.iter().chain(&p.narrative).chain(&p.value).chain(p.extras.iter().flatten()).for_each(&mut add);
-        }
-        for l in s.remarks.iter().chain(&s.filler).chain(&s.phone).chain(&s.reviewer).chain(&s.filled_date) {
-            add(l);
-        }
-        for l in &s.layout {
-            seen.insert((l.sheet.clone(), l.cell.row, l.cell.col));
-        }
-        let whole_sheets: HashSet<&str> = s
-            .findings
-            .iter()
-            .filter(|f| f.cell.is_none() && matches!(f.code, Code::SheetIgnored | Code::HiddenSheet | Code::Unreadable | Code::TooLarge))
-            .filter_map(|f| f.sheet.as_deref())
-            .collect();
-        let named: HashSet<(String, String)> =
-            s.findings.iter().filter_map(|f| Some((f.sheet.clone()?, f.cell.clone()?))).collect();
-        for (sheet, r, c, text) in cells_of(&samples().join(&name)) {
-            let cell = taizhang::cell::CellRef::new(r, c);
-            let ok = seen.contains(&(sheet.clone(), r, c)) || whole_sheets.contains(sheet.as_str()) || named.contains(&(sheet.clone(), cell.a1()));
-            assert!(ok, "{name}: {sheet}!{} 「{text}」 is neither data, nor layout, nor in a finding", cell.a1());
-        }
+        assert_accounted(&samples().join(&name), &s);
     }
 }

@@ -9,7 +9,7 @@ use taizhang::batch::{BatchOptions, Input, import_one};
 use taizhang::submission::Submission;
 use taizhang::{Code, Severity};
 
-use super::common::{libreoffice_convert, refdata};
+use super::common::{assert_accounted, libreoffice_convert, refdata};
 
 const HEADER: [&str; 8] = ["序号", "所属(产业)行业", "提升企业名称", "主导产品", "问题和短板", "提升目标", "提升措施", "进展情况及成效"];
 
@@ -88,6 +88,7 @@ fn a_ledger_split_into_county_sheets_is_read_whole() {
     let dir = tempfile::tempdir().unwrap();
     for path in both(dir.path(), county_sheets(dir.path())) {
         let s = import(&path);
+        assert_accounted(&path, &s);
         assert_eq!(field(&s, "enterprise"), ["成都甲酒业有限公司", "成都乙茶业有限公司", "成都丙家具有限公司", "成都丁电子有限公司"], "{path:?}");
         let sheets: Vec<&str> = s.rows.iter().map(|r| r.sheet.as_str()).collect();
         assert_eq!(sheets, ["锦江区", "青羊区", "青羊区", "金牛区"], "each row keeps its sheet");
@@ -120,6 +121,7 @@ fn headers_read_by_their_meaning() {
     let dir = tempfile::tempdir().unwrap();
     for path in both(dir.path(), unseen_wordings(dir.path())) {
         let s = import(&path);
+        assert_accounted(&path, &s);
         assert_eq!(field(&s, "measures"), ["引进检测设备"]);
         assert_eq!(field(&s, "progress"), ["设备已到位"]);
         // Two columns' names in one header: kept whole as an extra column, nothing guessed.
@@ -166,6 +168,7 @@ fn an_enterprise_over_merged_rows_is_one_row() {
     let dir = tempfile::tempdir().unwrap();
     for path in both(dir.path(), merged_enterprise(dir.path())) {
         let s = import(&path);
+        assert_accounted(&path, &s);
         assert_eq!(field(&s, "enterprise"), ["宜宾甲酒业有限公司", "宜宾乙茶业有限公司"], "{path:?}: {:#?}", s.findings);
         assert_eq!(field(&s, "measures"), ["1.建立首席质量官制度\n2.导入卓越绩效模式\n3.申报天府质量奖", "建设标准化车间"]);
         assert_eq!(field(&s, "progress"), ["已任命首席质量官\n已开展培训2次", "推进中"]);
@@ -214,6 +217,7 @@ fn stacked_tables_are_read_by_their_own_period() {
     for path in both(dir.path(), stacked_tables(dir.path())) {
         // Without a period asked for: the latest table, and the return is for its period.
         let s = import(&path);
+        assert_accounted(&path, &s);
         assert_eq!(s.period.map(|p| p.code()).as_deref(), Some("2018Q3"), "{path:?}");
         assert_eq!(field(&s, "enterprise"), ["成都甲酒业有限公司", "成都乙茶业有限公司", "成都丙家具有限公司"]);
         assert_eq!(field(&s, "progress"), ["三季度进展"; 3]);
@@ -224,6 +228,7 @@ fn stacked_tables_are_read_by_their_own_period() {
         let input = Input::file(path.clone(), path.file_name().unwrap().to_string_lossy().into_owned(), true);
         let opts = BatchOptions { period: taizhang::Period::new(2018, 2), ..BatchOptions::default() };
         let q2 = import_one(refdata(), &input, &opts);
+        assert_accounted(&path, &q2);
         assert_eq!(q2.period.map(|p| p.code()).as_deref(), Some("2018Q2"));
         assert_eq!(field(&q2, "progress"), ["二季度进展"; 2]);
         assert_eq!(located(&q2), pairs(&[("S14", "台账!A9"), ("S05", "")]), "{:#?}", q2.findings);
