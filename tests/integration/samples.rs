@@ -2,9 +2,7 @@
 //! conservation rule: every non-empty cell of a sample is accounted for.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
 
-use calamine::{Data, Reader, open_workbook_auto};
 use serde_json::Value as Json;
 use taizhang::batch::{BatchOptions, Input, discover, import_one};
 use taizhang::submission::Submission;
