@@ -1,5 +1,5 @@
-//! Arbitrary bytes through the whole reading path: format sniffing, every reader, the importer and the
-//! validation. A panic in taizhang's own code is a crash. A panic inside a dependency (calamine, cfb, zip)
+//! Arbitrary bytes through the whole reading path: format sniffing, archive expansion, every reader, the
+//! importer and the validation. A panic in taizhang's own code is a crash. A panic inside a dependency (calamine, cfb, zip)
 //! is what `batch` contains in production and reports as finding F06; here it is tolerated so the fuzzer
 //! keeps looking for faults of ours, and such inputs belong in tests/fixtures/regressions/.
 #![no_main]
@@ -30,7 +30,19 @@ fn read(data: &[u8]) {
         max_xls_reserve_bytes: 256 << 20,
         ..Limits::default()
     };
-    if let Ok(wb) = read_bytes(data.to_vec(), &limits) {
+    if taizhang::archive::archive_kind(data).is_some() {
+        if let Ok(expanded) = taizhang::archive::expand(data, &limits) {
+            for m in expanded.members {
+                import(m.data, &limits);
+            }
+        }
+        return;
+    }
+    import(data.to_vec(), &limits);
+}
+
+fn import(data: Vec<u8>, limits: &Limits) {
+    if let Ok(wb) = read_bytes(data, limits) {
         let mut s = taizhang::import::import_workbook(refdata(), &wb, Path::new("fuzz.xlsx"), "fuzz.xlsx");
         taizhang::validate::validate(refdata(), &mut s);
     }
