@@ -37,6 +37,14 @@ const HEADING_MAX_CHARS: usize = 30;
 /// Classifies a row from its own cells (each value once, merge copies from rows above left out), as
 /// `(slot, text)` pairs with non-empty text.
 pub fn classify_row(words: &RowWords, cells: &[(Slot, &str)]) -> RowKind {
+    // Nearly every row is an enterprise on two or more cells, none of which can be a total (every total
+    // word has 计, a count opens with 共 or, where a name belongs, with a digit): settle it without folding.
+    let maybe_total = |(slot, t): &(Slot, &str)| {
+        t.contains(['计', '共']) || (matches!(slot, Slot::Industry | Slot::Enterprise) && t.trim_start().starts_with(|c: char| c.is_ascii_digit() || ('０'..='９').contains(&c)))
+    };
+    if cells.len() > 1 && !cells.iter().any(maybe_total) && words.totals.iter().all(|w| w.contains('计')) {
+        return RowKind::Enterprise;
+    }
     let markers: Vec<String> = cells.iter().filter_map(|(slot, t)| total_marker(words, *slot, t)).collect();
     // A count alone ("2家") marks a total only where a name or a number belongs; elsewhere ("5个" as a
     // 提升目标) it needs its 共 or 合计.
@@ -45,7 +53,7 @@ pub fn classify_row(words: &RowWords, cells: &[(Slot, &str)]) -> RowKind {
         _ => count_phrase(words, t),
     };
     if !markers.is_empty() || cells.iter().any(|(s, t)| counted(*s, t).is_some()) {
-        let subtotal = markers.iter().any(|m| words.subtotals.iter().any(|s| fold_key(s) == *m));
+        let subtotal = markers.iter().any(|m| words.subtotals.contains(m));
         let count = cells.iter().find_map(|(s, t)| counted(*s, t)).or_else(|| {
             // "合计 | 3": a plain number beside the word, outside the 序号 column.
             cells.iter().filter(|(s, _)| *s != Slot::Seq).find_map(|(_, t)| t.trim().parse::<u32>().ok())
@@ -75,18 +83,17 @@ fn total_marker(words: &RowWords, slot: Slot, text: &str) -> Option<String> {
     let k = k.trim_end_matches([':', '：']);
     let k = strip_brackets(k);
     for w in &words.totals {
-        let w = fold_key(w);
         if k == w {
-            return Some(w);
+            return Some(w.clone());
         }
         if let Some(rest) = k.strip_prefix(w.as_str()) {
             let rest = rest.trim_start_matches([':', '：']);
             if rest.parse::<u32>().is_ok() || count_phrase(words, rest).is_some() {
-                return Some(w);
+                return Some(w.clone());
             }
         }
         if slot != Slot::Other && k.ends_with(w.as_str()) && k.chars().count() <= 12 {
-            return Some(w);
+            return Some(w.clone());
         }
     }
     None
@@ -117,12 +124,12 @@ pub fn count_phrase(words: &RowWords, text: &str) -> Option<u32> {
     }
     let n: u32 = rest[..digits_end].parse().ok()?;
     let tail = &rest[digits_end..];
-    let counted = words.counters.iter().map(|c| fold_key(c)).find(|c| tail.starts_with(c.as_str()));
+    let counted = words.counters.iter().find(|c| tail.starts_with(c.as_str()));
     let tail = match &counted {
         Some(c) => &tail[c.len()..],
         None => tail,
     };
-    let noun_ok = tail.is_empty() || words.count_nouns.iter().any(|n| fold_key(n) == tail);
+    let noun_ok = tail.is_empty() || words.count_nouns.iter().any(|n| n == tail);
     ((prefixed || counted.is_some()) && noun_ok && (counted.is_some() || tail.is_empty())).then_some(n)
 }
 
@@ -160,7 +167,7 @@ pub fn looks_like_organisation(words: &RowWords, name: &str) -> bool {
             _ => break,
         }
     }
-    !k.is_empty() && words.organisation_suffixes.iter().any(|s| k.ends_with(&fold_key(s)) && k.chars().count() > s.chars().count())
+    !k.is_empty() && words.organisation_suffixes.iter().any(|s| k.ends_with(s.as_str()) && k.chars().count() > s.chars().count())
 }
 
 /// The names of a cell that holds several enterprises ("甲公司、乙公司"): the parts between separators,
@@ -188,7 +195,6 @@ pub fn stated_status(words: &StatusWords, narrative: &str) -> Option<Stated> {
     let k = fold_key(narrative);
     let found = |list: &[String]| {
         list.iter().any(|w| {
-            let w = fold_key(w);
             k.match_indices(w.as_str()).any(|(i, _)| {
                 let before: String = k[..i].chars().rev().take(2).collect();
                 !words.negations.iter().any(|n| before.contains(n.as_str()))

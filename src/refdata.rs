@@ -240,6 +240,16 @@ pub struct StatusWords {
     pub negations: Vec<String>,
 }
 
+impl StatusWords {
+    /// The words as matching keys ([`fold_key`]), folded once when the reference data loads.
+    fn folded(mut self) -> Self {
+        for list in [&mut self.done, &mut self.not_started, &mut self.negations] {
+            list.iter_mut().for_each(|w| *w = fold_key(w));
+        }
+        self
+    }
+}
+
 /// Words that tell a ledger row that is not an enterprise (a total, a heading), and the endings of an
 /// organisation's name, for the plausibility checks.
 #[derive(Debug, Clone, Deserialize)]
@@ -250,6 +260,16 @@ pub struct RowWords {
     pub count_nouns: Vec<String>,
     pub organisation_suffixes: Vec<String>,
     pub name_separators: Vec<String>,
+}
+
+impl RowWords {
+    /// Turns the words into matching keys ([`fold_key`]) once, when the reference data loads, since every
+    /// cell of every row is compared with them. The separators are characters, not words, and stay.
+    fn fold(&mut self) {
+        for list in [&mut self.totals, &mut self.subtotals, &mut self.counters, &mut self.count_nouns, &mut self.organisation_suffixes] {
+            list.iter_mut().for_each(|w| *w = fold_key(w));
+        }
+    }
 }
 
 impl Tasks {
@@ -313,7 +333,7 @@ impl Tasks {
             groups: file.groups,
             tasks: file.tasks,
             columns: file.progress_columns,
-            status_words: file.status_words,
+            status_words: file.status_words.folded(),
             status_by_key,
         })
     }
@@ -521,8 +541,9 @@ impl RefData {
         let prefectures = Prefectures::new(parse("prefectures.toml", &text("prefectures.toml")?)?)
             .map_err(invalid("prefectures.toml"))?;
         let tasks = Tasks::new(parse("tasks.toml", &text("tasks.toml")?)?).map_err(invalid("tasks.toml"))?;
-        let ledger: Ledger = parse("ledger.toml", &text("ledger.toml")?)?;
+        let mut ledger: Ledger = parse("ledger.toml", &text("ledger.toml")?)?;
         ledger.validate().map_err(invalid("ledger.toml"))?;
+        ledger.rows.fold();
         let template: TemplateLayout = parse("template.toml", &text("template.toml")?)?;
         let mail: MailText = parse("mail.toml", &text("mail.toml")?)?;
         Ok(RefData { prefectures, tasks, ledger, template, mail })
