@@ -35,6 +35,8 @@ pub enum Command {
     Feedback(FeedbackArgs),
     /// 对比两期汇总表:新增、减少的企业,内容更新,任务状态变化
     Diff(DiffArgs),
+    /// 启动本机网页工作台:看板、上传即检查、各市州页面、生成模板和汇总表
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -281,6 +283,47 @@ pub struct DiffArgs {
 impl DiffArgs {
     pub fn config(self) -> commands::diff::DiffConfig {
         commands::diff::DiffConfig { old: self.old, new: self.new, out: self.out, force: self.force }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// 工作区目录(每期一个文件夹,含 模板、收件箱、审核意见、汇总;不存在时自动创建,默认「工作区」)
+    #[arg(long, value_name = "目录", default_value = "工作区", hide_default_value = true)]
+    pub workspace: PathBuf,
+    /// 首先显示的期别(默认为工作区中最新的一期,没有时为当前季度)
+    #[arg(long, value_name = "期别", value_parser = parse_period)]
+    pub period: Option<Period>,
+    /// 监听地址(默认 127.0.0.1:8750,端口被占用时自动换一个;非本机地址须先设置环境变量 TAIZHANG_SERVE_PASSWORD)
+    #[arg(long, value_name = "地址:端口")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// 不自动打开浏览器
+    #[arg(long)]
+    pub no_browser: bool,
+    /// 单个文件的读取时限(秒,默认 10)
+    #[arg(long, value_name = "秒", default_value_t = 10.0, hide_default_value = true)]
+    pub timeout: f64,
+    /// 单个上传文件的大小上限(MB,默认 256,即读取文件的上限);超过的文件不保存
+    #[arg(long, value_name = "MB")]
+    pub max_file_mb: Option<u64>,
+}
+
+impl ServeArgs {
+    pub fn config(self) -> taizhang::serve::ServeConfig {
+        let mut batch = taizhang::batch::BatchOptions::default();
+        if self.timeout.is_finite() && self.timeout > 0.0 {
+            batch.timeout = Duration::from_secs_f64(self.timeout);
+        }
+        if let Some(mb) = self.max_file_mb {
+            batch.limits.max_file_bytes = mb.max(1) << 20;
+        }
+        taizhang::serve::ServeConfig {
+            workspace: self.workspace,
+            period: self.period,
+            listen: self.listen.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], taizhang::serve::DEFAULT_PORT))),
+            open_browser: !self.no_browser,
+            batch,
+        }
     }
 }
 

@@ -30,6 +30,8 @@ pub mod read;
 pub mod refdata;
 #[cfg(feature = "rollup")]
 pub mod rollup;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod submission;
 pub mod template;
 pub mod text;
@@ -76,6 +78,10 @@ pub enum Error {
     Output(#[from] output::OutputError),
     #[error(transparent)]
     Period(#[from] period::PeriodError),
+    /// The web console could not start or stopped on an error.
+    #[cfg(feature = "serve")]
+    #[error(transparent)]
+    Serve(#[from] serve::ServeError),
     /// Writing to the terminal or a report failed.
     #[error("输出失败: {0}")]
     Io(#[from] std::io::Error),

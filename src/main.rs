@@ -43,6 +43,7 @@ fn run(cli: Cli) -> Result<ExitStatus, taizhang::Error> {
         Command::Mail(a) => commands::mail::run(&refdata, &a.config(&refdata)?, &mut out)?,
         Command::Feedback(a) => commands::feedback::run(&refdata, &a.config(), &mut out)?,
         Command::Diff(a) => commands::diff::run(&refdata, &a.config(), &mut out)?,
+        Command::Serve(a) => commands::serve::run(&refdata, &a.config(), &mut out)?,
     };
     out.flush()?;
     Ok(status)

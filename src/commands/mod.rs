@@ -9,4 +9,6 @@ pub mod feedback;
 pub mod diff;
 #[cfg(feature = "mail")]
 pub mod mail;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod template;

@@ -16,5 +16,6 @@ mod refdata;
 mod rollup;
 mod roundtrip;
 mod samples;
+mod serve;
 mod shapes;
 mod template;

@@ -1,0 +1,182 @@
+//! What the console shows for a period, computed by the library path `check` and `consolidate` take —
+//! discover, read in isolation, settle periods, merge — so that the page and the commands never disagree.
+//!
+//! Each file is read once: its submission is kept, keyed by its name, size and modification time, and the
+//! state of the period is recomputed only when the inbox changes. A board refresh over an unchanged inbox
+//! costs a directory listing.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use crate::batch::{self, BatchOptions, Input};
+use crate::finding::{Counts, Finding};
+use crate::merge::{self, Merged, MergeOptions, ReturnStatus};
+use crate::period::Period;
+use crate::refdata::RefData;
+use crate::submission::Submission;
+
+/// A file's identity for the cache: its size and modification time.
+type Stamp = (u64, Option<SystemTime>);
+
+fn stamp(path: &std::path::Path) -> Stamp {
+    std::fs::metadata(path).map(|m| (m.len(), m.modified().ok())).unwrap_or((0, None))
+}
+
+/// The state of a period: every file read, and the merge of them.
+pub struct Snapshot {
+    pub period: Period,
+    /// Every file read, period settled, with the findings the merge adds.
+    pub subs: Vec<Submission>,
+    /// Findings about files passed over (lock files, unreadable folder entries, archives that could not be
+    /// opened).
+    pub skipped: Vec<Finding>,
+    pub merged: Merged,
+    fingerprint: Vec<(String, Stamp)>,
+}
+
+/// Submissions read so far, and the last snapshot per period.
+#[derive(Default)]
+pub struct BoardCache {
+    read: Mutex<HashMap<String, (Stamp, Submission)>>,
+    snapshots: Mutex<HashMap<Period, Arc<Snapshot>>>,
+}
+
+impl BoardCache {
+    /// The state of `period`'s inbox, recomputed when a file was added, changed or removed.
+    ///
+    /// # Errors
+    /// When the merge fails (a defect: polars rejecting the frames taizhang builds).
+    pub fn snapshot(&self, refdata: &RefData, inbox: PathBuf, period: Period, opts: &BatchOptions) -> Result<Arc<Snapshot>, merge::MergeError> {
+        let (inputs, skipped) = batch::discover(std::slice::from_ref(&inbox));
+        // What was read and what was passed over (an archive whose members could not be taken out is no input,
+        // only a finding): either changing means the inbox changed.
+        let mut fingerprint: Vec<(String, Stamp)> = inputs.iter().map(|i| (i.name.clone(), stamp(&i.path))).collect();
+        fingerprint.extend(skipped.iter().map(|f| (format!("\0{}", f.file), stamp(std::path::Path::new(&f.file)))));
+        if let Some(s) = self.snapshots.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&period)
+            && s.fingerprint == fingerprint
+        {
+            return Ok(Arc::clone(s));
+        }
+        let to_read: Vec<Input> = {
+            let read = self.read.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            inputs.iter().zip(&fingerprint).filter(|(i, (_, st))| read.get(&i.name).is_none_or(|(s, _)| s != st)).map(|(i, _)| i.clone()).collect()
+        };
+        let fresh = batch::import_all(refdata, &to_read, opts, &mut |_, _, _| {});
+        let mut subs = Vec::with_capacity(inputs.len());
+        {
+            let mut read = self.read.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (i, s) in to_read.iter().zip(fresh) {
+                read.insert(i.name.clone(), (stamp(&i.path), s));
+            }
+            read.retain(|name, _| !name.starts_with(&inbox.display().to_string()) || fingerprint.iter().any(|(n, _)| n == name));
+            for i in &inputs {
+                if let Some((_, s)) = read.get(&i.name) {
+                    subs.push(s.clone());
+                }
+            }
+        }
+        batch::settle_periods(&mut subs, Some(period));
+        let mut copy = subs.clone();
+        let mut merged = merge::merge(refdata, &mut copy, &MergeOptions { period: Some(period) })?;
+        merged.add_findings(refdata, skipped.clone());
+        for (s, c) in subs.iter_mut().zip(copy) {
+            s.findings = c.findings;
+        }
+        let snap = Arc::new(Snapshot { period, subs, skipped, merged, fingerprint });
+        self.snapshots.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(period, Arc::clone(&snap));
+        Ok(snap)
+    }
+}
+
+/// One prefecture on the board.
+#[derive(Debug, Clone, Serialize)]
+pub struct BoardRow {
+    pub name: String,
+    pub code: String,
+    pub status: String,
+    /// CSS class of the status: ok, missing, errors, unreadable, period.
+    pub class: &'static str,
+    pub reason: String,
+    pub file: String,
+    pub arrived: String,
+    pub enterprises: usize,
+    pub tasks: usize,
+    pub counts: Counts,
+    /// The plan's target of at least 50 enterprises helped per prefecture.
+    pub target_met: bool,
+}
+
+/// The prefectures of one economic zone.
+#[derive(Debug, Clone, Serialize)]
+pub struct ZoneRows {
+    pub name: String,
+    pub rows: Vec<BoardRow>,
+}
+
+/// The board of a period.
+#[derive(Debug, Clone, Serialize)]
+pub struct Board {
+    pub period: String,
+    pub period_label: String,
+    pub returned: usize,
+    pub total: usize,
+    pub with_errors: usize,
+    pub files: usize,
+    pub counts: Counts,
+    pub zones: Vec<ZoneRows>,
+    /// Returns whose prefecture could not be told, and findings that belong to no prefecture.
+    pub other: Option<BoardRow>,
+}
+
+/// Enterprises a prefecture is to help, at least (the plan's "每个市州至少帮扶50家").
+pub const TARGET_ENTERPRISES: usize = 50;
+
+/// The board of a snapshot; `arrived` gives the arrival time of a stored file name.
+pub fn board(refdata: &RefData, snap: &Snapshot, arrived: &dyn Fn(&str) -> Option<String>) -> Board {
+    let mut zones: Vec<ZoneRows> = refdata.prefectures.zones().iter().map(|z| ZoneRows { name: z.name.clone(), rows: Vec::new() }).collect();
+    let mut other = None;
+    for p in &snap.merged.prefectures {
+        let (status, class) = match p.status {
+            ReturnStatus::Returned if p.counts.errors > 0 => ("有错误".to_string(), "errors"),
+            ReturnStatus::Returned => (p.status.label().to_string(), "ok"),
+            ReturnStatus::Missing => (p.status.label().to_string(), "missing"),
+            ReturnStatus::Unreadable => (p.status.label().to_string(), "unreadable"),
+            ReturnStatus::WrongPeriod | ReturnStatus::NoPeriod => (p.status.label().to_string(), "period"),
+            ReturnStatus::Other => ("市州不明或其他".to_string(), "other"),
+        };
+        let file = p.file.clone().unwrap_or_default();
+        let row = BoardRow {
+            code: refdata.prefectures.lookup(&p.name).map(|x| x.code.clone()).unwrap_or_default(),
+            name: p.name.clone(),
+            status,
+            class,
+            reason: p.reason.clone().unwrap_or_default(),
+            arrived: arrived(&file).unwrap_or_default(),
+            file,
+            enterprises: p.enterprises,
+            tasks: p.tasks_reported,
+            counts: p.counts,
+            target_met: p.enterprises >= TARGET_ENTERPRISES,
+        };
+        match zones.iter_mut().find(|z| z.name == p.zone) {
+            Some(z) => z.rows.push(row),
+            None => other = Some(row),
+        }
+    }
+    let all: Vec<&BoardRow> = zones.iter().flat_map(|z| &z.rows).collect();
+    Board {
+        period: snap.period.code(),
+        period_label: snap.period.label(),
+        returned: all.iter().filter(|r| matches!(r.class, "ok" | "errors")).count(),
+        total: all.len(),
+        with_errors: all.iter().filter(|r| r.class == "errors").count(),
+        files: snap.subs.len(),
+        counts: merge::totals(&snap.merged),
+        zones,
+        other,
+    }
+}

@@ -1,0 +1,716 @@
+//! `taizhang serve`: the whole quarter in one local web page for the office — who has returned what,
+//! uploads checked on arrival, each prefecture's files and findings, and the period's actions (templates,
+//! rollup, corrections). The officials who run the collection do not use a terminal; this is their
+//! interface to the same library the commands use.
+//!
+//! Layout: [`workspace`] keeps the files and the receipts, [`board`] computes what a period looks like,
+//! [`security`] guards every request, and this module wires the pages and actions on axum. Pages are
+//! minijinja templates under `templates/web/`, embedded in the binary with their script and style sheet,
+//! so the console works offline.
+
+pub mod board;
+pub mod security;
+pub mod workspace;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Multipart, Path as UrlPath, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::{Environment, context};
+use serde::Deserialize;
+
+use crate::batch::BatchOptions;
+use crate::period::Period;
+use crate::refdata::RefData;
+use board::{BoardCache, Snapshot};
+use security::{COOKIE, CSRF_HEADER, PASSWORD_ENV};
+use workspace::{FEEDBACK, INBOX, ROLLUP, Stored, TEMPLATES, Workspace, WorkspaceError};
+
+/// Options of `taizhang serve`.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub workspace: PathBuf,
+    /// The period shown first; by default the latest period of the workspace, else the current quarter.
+    pub period: Option<Period>,
+    pub listen: SocketAddr,
+    pub open_browser: bool,
+    pub batch: BatchOptions,
+}
+
+/// Port tried first; a free one is taken when it is in use.
+pub const DEFAULT_PORT: u16 = 8750;
+
+/// Why the console could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
+    #[error("无法监听 {addr}:{source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+    #[error("在非本机地址 {0} 上提供服务时,必须先在环境变量 {PASSWORD_ENV} 中设置访问密码")]
+    PasswordRequired(SocketAddr),
+    #[error("无法生成访问令牌:{0}")]
+    Random(String),
+    #[error("网页模板有误:{0}")]
+    Template(#[from] minijinja::Error),
+    #[error("服务运行出错:{0}")]
+    Runtime(std::io::Error),
+}
+
+/// Everything a request handler needs.
+struct App {
+    refdata: Arc<RefData>,
+    ws: Workspace,
+    cache: BoardCache,
+    batch: BatchOptions,
+    default_period: Period,
+    token: String,
+    csrf: String,
+    /// Required (HTTP Basic) when listening beyond loopback.
+    password: Option<String>,
+    port: u16,
+    listen_host: String,
+    pages: Environment<'static>,
+}
+
+type Shared = Arc<App>;
+
+/// The pages, script and style sheet, embedded so the console needs nothing but the binary.
+const PAGES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/web/base.html")),
+    ("board.html", include_str!("../../templates/web/board.html")),
+    ("board_table.html", include_str!("../../templates/web/board_table.html")),
+    ("prefecture.html", include_str!("../../templates/web/prefecture.html")),
+    ("message.html", include_str!("../../templates/web/message.html")),
+];
+const SCRIPT: &str = include_str!("../../templates/web/app.js");
+const STYLE: &str = include_str!("../../templates/web/app.css");
+
+fn environment() -> Result<Environment<'static>, minijinja::Error> {
+    let mut env = Environment::new();
+    for (name, text) in PAGES {
+        env.add_template(name, text)?;
+    }
+    Ok(env)
+}
+
+/// The quarter a date falls in.
+fn quarter_of(d: chrono::NaiveDate) -> Period {
+    use chrono::Datelike;
+    Period::new(d.year() as u16, ((d.month() - 1) / 3 + 1) as u8).unwrap_or(Period { year: 2018, quarter: 3 })
+}
+
+/// Starts the console and serves until the process is stopped. The first line on `out` is the URL to
+/// open, with its access token.
+///
+/// # Errors
+/// A workspace that cannot be created, an address that cannot be listened on, a non-loopback address
+/// without a password.
+pub fn run(refdata: &RefData, cfg: &ServeConfig, out: &mut dyn std::io::Write) -> Result<(), ServeError> {
+    let password = std::env::var(PASSWORD_ENV).ok().filter(|p| !p.is_empty());
+    if !cfg.listen.ip().is_loopback() && password.is_none() {
+        return Err(ServeError::PasswordRequired(cfg.listen));
+    }
+    let ws = Workspace::open(&cfg.workspace)?;
+    let period = cfg.period.or_else(|| ws.periods().last().copied()).unwrap_or_else(|| quarter_of(chrono::Local::now().date_naive()));
+    ws.ensure(period)?;
+    ws.remove_partial_uploads();
+    ws.pick_up(period)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(ServeError::Runtime)?;
+    runtime.block_on(async {
+        let listener = match tokio::net::TcpListener::bind(cfg.listen).await {
+            Ok(l) => l,
+            // The default port taken (another console, another program): any free port on the same address.
+            Err(_) if cfg.listen.port() == DEFAULT_PORT => {
+                let any = SocketAddr::new(cfg.listen.ip(), 0);
+                tokio::net::TcpListener::bind(any).await.map_err(|source| ServeError::Listen { addr: any, source })?
+            }
+            Err(source) => return Err(ServeError::Listen { addr: cfg.listen, source }),
+        };
+        let addr = listener.local_addr().map_err(ServeError::Runtime)?;
+        let token = security::random_token().map_err(|e| ServeError::Random(e.to_string()))?;
+        let csrf = security::random_token().map_err(|e| ServeError::Random(e.to_string()))?;
+        let host = if addr.ip().is_unspecified() || addr.ip().is_loopback() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
+        let url = format!("http://{host}:{}/?token={token}", addr.port());
+        let _ = writeln!(out, "{url}");
+        let _ = writeln!(out, "台账工作台已启动,工作区:{},当前期别:{}。按 Ctrl+C 停止。", cfg.workspace.display(), period.label());
+        let _ = out.flush();
+        if cfg.open_browser {
+            open_browser(&url);
+        }
+        let app = Arc::new(App {
+            refdata: Arc::new(refdata.clone()),
+            ws,
+            cache: BoardCache::default(),
+            batch: cfg.batch.clone(),
+            default_period: period,
+            token,
+            csrf,
+            password,
+            port: addr.port(),
+            listen_host: host,
+            pages: environment()?,
+        });
+        axum::serve(listener, router(app)).await.map_err(ServeError::Runtime)
+    })
+}
+
+/// Opens the default browser on `url`; a failure only means the official opens it by hand.
+fn open_browser(url: &str) {
+    #[cfg(target_os = "windows")]
+    let cmd = std::process::Command::new("cmd").args(["/C", "start", "", url]).spawn();
+    #[cfg(target_os = "macos")]
+    let cmd = std::process::Command::new("open").arg(url).spawn();
+    #[cfg(not(any(target_os = "windows", target_os = "macos")))]
+    let cmd = std::process::Command::new("xdg-open").arg(url).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn();
+    let _ = cmd;
+}
+
+/// Largest request body: a batch of uploads, each within the reader's file limit (checked per file as it
+/// streams in).
+const MAX_BODY: usize = 1 << 30;
+
+fn router(app: Shared) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/static/app.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], SCRIPT) }))
+        .route("/static/app.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE) }))
+        .route("/p/{period}", get(board_page))
+        .route("/p/{period}/board", get(board_fragment))
+        .route("/p/{period}/upload", post(upload))
+        .route("/p/{period}/prefecture/{code}", get(prefecture_page))
+        .route("/p/{period}/file/{id}", get(download_receipt))
+        .route("/p/{period}/feedback/{code}", get(download_feedback))
+        .route("/p/{period}/templates", post(make_templates))
+        .route("/p/{period}/templates.zip", get(download_templates))
+        .route("/p/{period}/rollup", post(make_rollup))
+        .route("/p/{period}/rollup.xlsx", get(download_rollup))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn_with_state(Arc::clone(&app), guard))
+        .with_state(app)
+}
+
+/// A plain-text refusal.
+fn refuse(status: StatusCode, text: &str) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text.to_string()).into_response()
+}
+
+/// Every request passes here: Host, password (beyond loopback), session token, CSRF token; and every
+/// response gets headers that keep a browser from sniffing, framing or leaking it.
+async fn guard(State(app): State<Shared>, req: Request, next: Next) -> Response {
+    let mut resp = check(&app, req, next).await;
+    let h = resp.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"),
+    );
+    resp
+}
+
+async fn check(app: &App, req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    if !security::host_allowed(host, app.port, &app.listen_host) {
+        return refuse(StatusCode::FORBIDDEN, "拒绝访问:请求的主机名与本工作台不符。");
+    }
+    if let Some(pw) = &app.password
+        && !basic_password(headers).is_some_and(|p| security::same_secret(&p, pw))
+    {
+        let mut r = refuse(StatusCode::UNAUTHORIZED, "需要密码。");
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"taizhang\", charset=\"UTF-8\""));
+        return r;
+    }
+    // The token from the printed URL, once: it becomes a cookie and leaves the address bar.
+    let query_token = req.uri().query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("token=")));
+    if let Some(t) = query_token {
+        if !security::same_secret(t, &app.token) {
+            return refuse(StatusCode::FORBIDDEN, "访问令牌不正确。请使用启动工作台时显示的链接打开。");
+        }
+        let cookie = format!("{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", app.token);
+        let mut r = Redirect::to(req.uri().path()).into_response();
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            r.headers_mut().insert(header::SET_COOKIE, v);
+        }
+        return r;
+    }
+    let cookie_ok = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|c| security::cookie_value(c, COOKIE).is_some_and(|v| security::same_secret(v, &app.token)));
+    if !cookie_ok {
+        return refuse(StatusCode::FORBIDDEN, "需要访问令牌。请使用启动工作台时显示的链接(含 token=…)打开。");
+    }
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        let csrf_ok = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).is_some_and(|v| security::same_secret(v, &app.csrf));
+        let origin_ok = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).is_none_or(|o| {
+            o.strip_prefix("http://").is_some_and(|h| security::host_allowed(h, app.port, &app.listen_host))
+        });
+        if !csrf_ok || !origin_ok {
+            return refuse(StatusCode::FORBIDDEN, "请求缺少有效的校验码,已拒绝。请刷新页面后重试。");
+        }
+    }
+    next.run(req).await
+}
+
+fn basic_password(headers: &HeaderMap) -> Option<String> {
+    use base64::Engine;
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Basic ")?;
+    let raw = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(v.trim()).ok()?).ok()?;
+    raw.split_once(':').map(|(_, p)| p.to_string())
+}
+
+fn parse_period(app: &App, text: &str) -> Result<Period, Response> {
+    let p: Period = text.parse().map_err(|_| refuse(StatusCode::NOT_FOUND, "没有这个期别。"))?;
+    app.ws.ensure(p).map_err(|e| refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
+    Ok(p)
+}
+
+fn render(app: &App, name: &str, ctx: minijinja::Value) -> Response {
+    match app.pages.get_template(name).and_then(|t| t.render(ctx)) {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &format!("页面生成失败:{e}")),
+    }
+}
+
+/// The period's state, computed on the blocking pool (reading files is blocking work).
+async fn snapshot(app: &Shared, period: Period) -> Result<Arc<Snapshot>, Response> {
+    let a = Arc::clone(app);
+    tokio::task::spawn_blocking(move || {
+        a.ws.pick_up(period)?;
+        let inbox = a.ws.dir(period, INBOX);
+        let opts = BatchOptions { period: Some(period), ..a.batch.clone() };
+        a.cache.snapshot(&a.refdata, inbox, period, &opts).map_err(|e| WorkspaceError::Io { path: PathBuf::new(), source: std::io::Error::other(e.to_string()) })
+    })
+    .await
+    .map_err(|e| refuse(StatusCode::INTERNAL_SERVER_ERROR, &format!("检查文件时出错:{e}")))?
+    .map_err(|e| refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))
+}
+
+fn board_of(app: &App, snap: &Snapshot) -> board::Board {
+    let receipts = app.ws.receipts(snap.period).unwrap_or_default();
+    board::board(&app.refdata, snap, &|file| receipts.iter().rev().find(|r| r.stored_name == file).map(|r| r.received_at.clone()))
+}
+
+/// Days left until the deadline (negative when past), with the deadline.
+fn countdown(app: &App, period: Period) -> (Option<String>, Option<i64>) {
+    match app.ws.deadline(period) {
+        Some(d) => (Some(d.to_string()), Some((d - chrono::Local::now().date_naive()).num_days())),
+        None => (None, None),
+    }
+}
+
+async fn home(State(app): State<Shared>) -> Response {
+    Redirect::to(&format!("/p/{}", app.default_period.code())).into_response()
+}
+
+async fn board_page(State(app): State<Shared>, UrlPath(period): UrlPath<String>) -> Response {
+    let period = match parse_period(&app, &period) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let snap = match snapshot(&app, period).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let b = board_of(&app, &snap);
+    let (deadline, days_left) = countdown(&app, period);
+    let periods: Vec<String> = app.ws.periods().iter().map(Period::code).collect();
+    let rollup_exists = rollup_path(&app, period).is_file();
+    let templates = count_files(&app.ws.dir(period, TEMPLATES));
+    render(
+        &app,
+        "board.html",
+        context! { board => b, csrf => app.csrf, deadline, days_left, periods, rollup_exists, templates, title => format!("{} 看板", period.label()) },
+    )
+}
+
+async fn board_fragment(State(app): State<Shared>, UrlPath(period): UrlPath<String>) -> Response {
+    let period = match parse_period(&app, &period) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    match snapshot(&app, period).await {
+        Ok(snap) => render(&app, "board_table.html", context! { board => board_of(&app, &snap) }),
+        Err(r) => r,
+    }
+}
+
+/// The result of one uploaded file, as the page shows it.
+#[derive(Debug, serde::Serialize)]
+struct UploadResult {
+    original: String,
+    stored: Option<String>,
+    duplicate_of: Option<String>,
+    error: Option<String>,
+    summary: Option<String>,
+    prefecture: Option<String>,
+    errors: usize,
+    warnings: usize,
+    findings: Vec<String>,
+}
+
+impl UploadResult {
+    fn failed(original: String, error: String) -> Self {
+        UploadResult { original, stored: None, duplicate_of: None, error: Some(error), summary: None, prefecture: None, errors: 0, warnings: 0, findings: Vec::new() }
+    }
+}
+
+/// Stores every file of a multipart upload unchanged in the inbox and checks it at once. A file over the
+/// reader's limit is refused as it streams in, and nothing of it is kept.
+async fn upload(State(app): State<Shared>, UrlPath(period): UrlPath<String>, mut form: Multipart) -> Response {
+    let period = match parse_period(&app, &period) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let limit = app.batch.limits.max_file_bytes;
+    let mut results = Vec::new();
+    loop {
+        let mut field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("上传中断:{e}")),
+        };
+        let original = field.file_name().unwrap_or("未命名文件").to_string();
+        let mut up = match app.ws.begin_upload(period, &original, limit) {
+            Ok(u) => u,
+            Err(e) => {
+                results.push(UploadResult::failed(original, e.to_string()));
+                continue;
+            }
+        };
+        let mut failed = None;
+        loop {
+            match field.chunk().await {
+                Ok(Some(bytes)) => {
+                    if let Err(e) = up.write(&bytes) {
+                        failed = Some(e.to_string());
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    failed = Some(format!("上传中断:{e}"));
+                    break;
+                }
+            }
+        }
+        if let Some(e) = failed {
+            // Dropping the upload removes its temporary file: nothing is stored.
+            drop(up);
+            results.push(UploadResult::failed(original, e));
+            // The rest of this field is not read: the connection is closed after the response.
+            break;
+        }
+        let a = Arc::clone(&app);
+        let stored = tokio::task::spawn_blocking(move || a.ws.finish_upload(up, "网页上传")).await;
+        match stored {
+            Ok(Ok(Stored::New(r))) => results.push(UploadResult { stored: Some(r.stored_name), ..UploadResult::failed(original, String::new()) }),
+            Ok(Ok(Stored::Duplicate(r))) => results.push(UploadResult { duplicate_of: Some(r.stored_name), ..UploadResult::failed(original, String::new()) }),
+            Ok(Err(e)) => results.push(UploadResult::failed(original, e.to_string())),
+            Err(e) => results.push(UploadResult::failed(original, e.to_string())),
+        }
+    }
+    // Checked at once: the snapshot reads every new file, in isolation, as `check` would.
+    let snap = match snapshot(&app, period).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    for r in &mut results {
+        if r.error.as_deref() == Some("") {
+            r.error = None;
+        }
+        let Some(name) = r.stored.as_ref().or(r.duplicate_of.as_ref()) else { continue };
+        // What could not even be read as a file (an archive member past the limits …).
+        for f in snap.skipped.iter().filter(|f| stored_name_of(&app, period, &f.file) == *name) {
+            r.errors += usize::from(f.severity == crate::Severity::Error);
+            r.findings.push(f.to_string().replacen(&f.file, &crate::submission::base_name(&f.file), 1));
+        }
+        let mine: Vec<&crate::Submission> = snap.subs.iter().filter(|s| stored_name_of(&app, period, &s.name) == *name).collect();
+        for s in mine {
+            let c = s.counts();
+            r.errors += c.errors;
+            r.warnings += c.warnings;
+            r.prefecture = s.prefecture.clone();
+            r.summary = Some(crate::commands::check::summary_line(s).replacen(&s.name, &s.file_name(), 1));
+            r.findings.extend(s.findings.iter().filter(|f| f.severity != crate::Severity::Info).map(|f| f.to_string().replacen(&s.name, &s.file_name(), 1)));
+        }
+    }
+    axum::Json(results).into_response()
+}
+
+/// The inbox file a submission came from: the first component of its name under the inbox (an archive's
+/// members are named after the archive).
+fn stored_name_of(app: &App, period: Period, name: &str) -> String {
+    let inbox = app.ws.dir(period, INBOX).display().to_string();
+    let rest = name.strip_prefix(&inbox).unwrap_or(name).trim_start_matches(['/', '\\']);
+    rest.split(['/', '\\']).next().unwrap_or(rest).to_string()
+}
+
+#[derive(Debug, Deserialize)]
+struct PageQuery {
+    page: Option<usize>,
+}
+
+/// Rows shown per page on a prefecture's page.
+const ROWS_PER_PAGE: usize = 50;
+
+async fn prefecture_page(State(app): State<Shared>, UrlPath((period, code)): UrlPath<(String, String)>, Query(q): Query<PageQuery>) -> Response {
+    let period = match parse_period(&app, &period) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Some(pref) = app.refdata.prefectures.lookup(&code).cloned() else {
+        return refuse(StatusCode::NOT_FOUND, "没有这个市州。");
+    };
+    let snap = match snapshot(&app, period).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let line = snap.merged.prefectures.iter().find(|p| p.name == pref.name).cloned();
+    let counting = line.as_ref().and_then(|l| l.file.clone());
+    let receipts = app.ws.receipts(period).unwrap_or_default();
+    let specs = &app.refdata.ledger.columns;
+    let mut files = Vec::new();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut row_source = String::new();
+    for s in snap.subs.iter().filter(|s| s.prefecture.as_deref() == Some(pref.name.as_str())) {
+        let stored = stored_name_of(&app, period, &s.name);
+        let receipt = receipts.iter().rev().find(|r| r.stored_name == stored);
+        let counts = s.counts();
+        let is_counting = counting.as_deref() == Some(s.file_name().as_str());
+        let why = line.as_ref().and_then(|l| l.unused.iter().find(|(f, _)| *f == s.file_name()).map(|(_, w)| w.clone())).unwrap_or_default();
+        files.push(context! {
+            name => s.file_name(),
+            path_in_inbox => s.name.strip_prefix(&app.ws.dir(period, INBOX).display().to_string()).unwrap_or(&s.name).trim_start_matches(['/', '\\']).to_string(),
+            counting => is_counting,
+            why,
+            received_at => receipt.map(|r| r.received_at.clone()),
+            source => receipt.map(|r| r.source.clone()),
+            receipt_id => receipt.map(|r| r.id),
+            errors => counts.errors, warnings => counts.warnings, infos => counts.infos,
+            findings => s.findings.iter().map(|f| context! {
+                severity => f.severity.label(), code => f.code.as_str(), sheet => f.sheet.clone(), cell => f.cell.clone(),
+                field => f.field.clone(), value => f.value.clone(), message => f.message.clone(),
+            }).collect::<Vec<_>>(),
+        });
+        if is_counting {
+            row_source = s.file_name();
+            rows = s.distinct_rows().map(|r| specs.iter().enumerate().map(|(i, _)| r.text(i).to_string()).collect()).collect();
+        }
+    }
+    let pages = rows.len().div_ceil(ROWS_PER_PAGE).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let shown: Vec<Vec<String>> = rows.iter().skip((page - 1) * ROWS_PER_PAGE).take(ROWS_PER_PAGE).cloned().collect();
+    render(
+        &app,
+        "prefecture.html",
+        context! {
+            title => format!("{} {}", pref.name, period.label()), period => period.code(), period_label => period.label(), csrf => app.csrf,
+            prefecture => pref.name, code => pref.code, status => line.as_ref().map(|l| l.status.label()), reason => line.as_ref().and_then(|l| l.reason.clone()),
+            files, headers => specs.iter().map(|c| c.name.clone()).collect::<Vec<_>>(), rows => shown, total_rows => rows.len(),
+            row_source, page, pages, first_row => (page - 1) * ROWS_PER_PAGE,
+        },
+    )
+}
+
+/// Serves a stored file as a download, never as a page.
+fn attachment(path: &std::path::Path, name: &str) -> Response {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let encoded: String = name.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+            let disposition = format!("attachment; filename=\"download\"; filename*=UTF-8''{encoded}");
+            let mut r = Response::new(Body::from(bytes));
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+            if let Ok(v) = HeaderValue::from_str(&disposition) {
+                r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            r
+        }
+        Err(_) => refuse(StatusCode::NOT_FOUND, "文件不存在。"),
+    }
+}
+
+async fn download_receipt(State(app): State<Shared>, UrlPath((period, id)): UrlPath<(String, i64)>) -> Response {
+    let period = match parse_period(&app, &period) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let receipts = app.ws.receipts(period).unwrap_or_default();
+    match receipts.iter().find(|r| r.id == id) {
+        // The stored name comes from the receipts, never from the request.
+        Some(r) => attachment(&app.ws.dir(period, INBOX).join(&r.stored_name), &r.stored_name),
+        None => refuse(StatusCode::NOT_FOUND, "没有这个文件。"),
+    }
+}
+
+async fn download_feedback(State(app): State<Shared>, UrlPath((period, code)): UrlPath<(String, String)>) -> Response {
+    let period = match parse_period(&app, &period) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Some(pref) = app.refdata.prefectures.lookup(&code).cloned() else {
+        return refuse(StatusCode::NOT_FOUND, "没有这个市州。");
+    };
+    let snap = match snapshot(&app, period).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let a = Arc::clone(&app);
+    let written = tokio::task::spawn_blocking(move || {
+        let dir = a.ws.dir(period, FEEDBACK);
+        crate::feedback::write_all(&a.refdata, &snap.subs, Some(period), &dir, true)
+    })
+    .await;
+    let written = match written {
+        Ok(Ok(w)) => w,
+        Ok(Err(e)) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    match written.into_iter().find(|w| w.prefecture == pref.name).map(|w| w.result) {
+        Some(Ok(path)) => {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            attachment(&path, &name)
+        }
+        Some(Err(e)) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        None => render(&app, "message.html", context! { title => "无需审核意见", message => format!("{}本期的报送没有需要修改的问题。", pref.name), back => format!("/p/{}", period.code()) }),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct TemplatesForm {
+    deadline: Option<String>,
+}
+
+/// Runs a command of the library with its output captured, on the blocking pool.
+async fn command(f: impl FnOnce(&mut Vec<u8>) -> Result<crate::ExitStatus, crate::Error> + Send + 'static) -> (bool, String) {
+    let r = tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        let status = f(&mut out);
+        (status, out)
+    })
+    .await;
+    match r {
+        Ok((Ok(s), out)) => (s != crate::ExitStatus::Failure, String::from_utf8_lossy(&out).into_owned()),
+        Ok((Err(e), out)) => (false, format!("{}{e}", String::from_utf8_lossy(&out))),
+        Err(e) => (false, e.to_string()),
+    }
+}
+
+fn previous_rollup(app: &App, period: Period) -> Option<PathBuf> {
+    let prev = app.ws.periods().into_iter().filter(|p| *p < period).max()?;
+    Some(rollup_path(app, prev)).filter(|p| p.is_file())
+}
+
+fn rollup_path(app: &App, period: Period) -> PathBuf {
+    app.ws.dir(period, ROLLUP).join(format!("{}全省汇总.xlsx", period.code()))
+}
+
+fn count_files(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir).map(|rd| rd.flatten().filter(|e| e.path().is_file()).count()).unwrap_or(0)
+}
+
+/// Generates the period's templates (prefilled from the previous period's rollup when there is one).
+async fn make_templates(State(app): State<Shared>, UrlPath(period): UrlPath<String>, axum::Form(form): axum::Form<TemplatesForm>) -> Response {
+    let period = match parse_period(&app, &period) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let deadline = match form.deadline.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => match d.parse::<chrono::NaiveDate>() {
+            Ok(d) => Some(d),
+            Err(_) => return refuse(StatusCode::BAD_REQUEST, "截止日期应写成 2018-10-10 的形式。"),
+        },
+        None => app.ws.deadline(period),
+    };
+    if let Err(e) = app.ws.set_deadline(period, deadline) {
+        return refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
+    }
+    let cfg = crate::commands::template::TemplateConfig {
+        period,
+        out: app.ws.dir(period, TEMPLATES),
+        prefectures: Vec::new(),
+        deadline,
+        force: true,
+        from: previous_rollup(&app, period),
+    };
+    let refdata = Arc::clone(&app.refdata);
+    let (ok, text) = command(move |out| crate::commands::template::run(&refdata, &cfg, out)).await;
+    axum::Json(serde_json::json!({ "ok": ok, "output": text })).into_response()
+}
+
+/// The period's templates in one zip, to attach to a mail or save.
+async fn download_templates(State(app): State<Shared>, UrlPath(period): UrlPath<String>) -> Response {
+    let period = match parse_period(&app, &period) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let dir = app.ws.dir(period, TEMPLATES);
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir).map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect()).unwrap_or_default();
+    if names.is_empty() {
+        return refuse(StatusCode::NOT_FOUND, "本期还没有生成模板。");
+    }
+    names.sort();
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    // A fixed timestamp keeps the zip the same for the same templates.
+    let opts = zip::write::SimpleFileOptions::default().last_modified_time(zip::DateTime::default());
+    for p in &names {
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let Ok(bytes) = std::fs::read(p) else { continue };
+        if w.start_file(name, opts).is_err() || std::io::Write::write_all(&mut w, &bytes).is_err() {
+            return refuse(StatusCode::INTERNAL_SERVER_ERROR, "打包模板失败。");
+        }
+    }
+    match w.finish() {
+        Ok(c) => {
+            let tmp = app.ws.dir(period, TEMPLATES).with_file_name(format!(".{}模板.zip", period.code()));
+            if std::fs::write(&tmp, c.into_inner()).is_err() {
+                return refuse(StatusCode::INTERNAL_SERVER_ERROR, "打包模板失败。");
+            }
+            let r = attachment(&tmp, &format!("{}质量提升台账模板.zip", period.code()));
+            let _ = std::fs::remove_file(&tmp);
+            r
+        }
+        Err(_) => refuse(StatusCode::INTERNAL_SERVER_ERROR, "打包模板失败。"),
+    }
+}
+
+/// Builds the period's rollup with `consolidate`, against the previous period's rollup when there is one.
+async fn make_rollup(State(app): State<Shared>, UrlPath(period): UrlPath<String>) -> Response {
+    let period = match parse_period(&app, &period) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let cfg = crate::commands::consolidate::ConsolidateConfig {
+        paths: vec![app.ws.dir(period, INBOX)],
+        out: rollup_path(&app, period),
+        csv: None,
+        parquet: None,
+        force: true,
+        batch: BatchOptions { period: Some(period), ..app.batch.clone() },
+        previous: previous_rollup(&app, period),
+    };
+    let refdata = Arc::clone(&app.refdata);
+    let (ok, text) = command(move |out| crate::commands::consolidate::run(&refdata, &cfg, out)).await;
+    axum::Json(serde_json::json!({ "ok": ok, "output": text })).into_response()
+}
+
+async fn download_rollup(State(app): State<Shared>, UrlPath(period): UrlPath<String>) -> Response {
+    let period = match parse_period(&app, &period) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let path = rollup_path(&app, period);
+    attachment(&path, &format!("{}全省汇总.xlsx", period.code()))
+}

@@ -1,0 +1,339 @@
+//! `taizhang serve` over real HTTP on 127.0.0.1: the binary is started as an official starts it, and
+//! requests are written by hand so that each security rule can be broken on purpose — no token, a wrong
+//! Host, a missing CSRF token, a path in a file name, an oversized upload, a zip bomb — and each refusal
+//! is asserted along with what it must not have left on disk.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use super::common::samples;
+
+/// A console started on a free port.
+struct Console {
+    child: Child,
+    port: u16,
+    token: String,
+    workspace: PathBuf,
+}
+
+impl Console {
+    fn start(workspace: &Path, extra: &[&str]) -> Console {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_taizhang"))
+            .args(["serve", "--workspace"])
+            .arg(workspace)
+            .args(["--period", "2018Q3", "--listen", "127.0.0.1:0", "--no-browser"])
+            .args(extra)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start taizhang serve");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        // The first line is the URL to open, with its token.
+        let url = first.trim();
+        let rest = url.strip_prefix("http://127.0.0.1:").unwrap_or_else(|| panic!("first line is the URL: {url:?}"));
+        let (port, token) = rest.split_once("/?token=").unwrap();
+        Console { child, port: port.parse().unwrap(), token: token.to_string(), workspace: workspace.to_path_buf() }
+    }
+
+    fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    fn cookie(&self) -> String {
+        format!("taizhang_session={}", self.token)
+    }
+
+    /// The CSRF token, as the board page carries it.
+    fn csrf(&self) -> String {
+        let page = self.get("/p/2018Q3", &[("Cookie", &self.cookie())]);
+        assert_eq!(page.status, 200, "{}", page.body);
+        let at = page.body.find("name=\"csrf-token\" content=\"").expect("csrf meta") + 27;
+        page.body[at..at + 64].to_string()
+    }
+
+    fn get(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        request(self.port, "GET", path, &self.host(), headers, b"")
+    }
+
+    fn inbox(&self) -> PathBuf {
+        self.workspace.join("2018Q3").join("收件箱")
+    }
+
+    fn upload(&self, files: &[(&str, &[u8])], csrf: Option<&str>) -> Reply {
+        let (ctype, body) = multipart(files);
+        let cookie = self.cookie();
+        let mut headers = vec![("Cookie", cookie.as_str()), ("Content-Type", ctype.as_str())];
+        if let Some(c) = csrf {
+            headers.push(("X-CSRF-Token", c));
+        }
+        request(self.port, "POST", "/p/2018Q3/upload", &self.host(), &headers, &body)
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+    bytes: Vec<u8>,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// One HTTP/1.1 request, written by hand so that any header can be wrong on purpose.
+fn request(port: u16, method: &str, path: &str, host: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).unwrap();
+    // A refused upload may be answered before its body is read; the server then closes the connection.
+    let _ = s.write_all(body);
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete response");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut bytes = raw[split + 4..].to_vec();
+    let mut lines = head.lines();
+    let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
+    if headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked")) {
+        bytes = dechunk(&bytes);
+    }
+    Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned(), bytes }
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(eol) = b.windows(2).position(|w| w == b"\r\n") else { break };
+        let size = usize::from_str_radix(std::str::from_utf8(&b[..eol]).unwrap().trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&b[eol + 2..eol + 2 + size]);
+        b = &b[eol + 2 + size + 2..];
+    }
+    out
+}
+
+fn multipart(files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----taizhang-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, data) in files {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir).map(|rd| rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect()).unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn sample(name: &str) -> Vec<u8> {
+    std::fs::read(samples().join(name)).unwrap()
+}
+
+#[test]
+fn every_request_needs_the_token_the_host_and_for_changes_the_csrf_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = Console::start(&dir.path().join("工作区"), &[]);
+    // No token at all, and a wrong one.
+    assert_eq!(c.get("/p/2018Q3", &[]).status, 403);
+    assert_eq!(c.get("/?token=0000", &[]).status, 403);
+    assert_eq!(c.get("/p/2018Q3", &[("Cookie", "taizhang_session=0000")]).status, 403);
+    // The printed token, once: a cookie, and the token leaves the address bar.
+    let r = c.get(&format!("/?token={}", c.token), &[]);
+    assert_eq!(r.status, 303);
+    let cookie = r.header("set-cookie").unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert_eq!(r.header("location"), Some("/"));
+    let board = c.get("/p/2018Q3", &[("Cookie", &c.cookie())]);
+    assert_eq!(board.status, 200);
+    assert!(board.body.contains("已报送 <strong id=\"returned\">0/21</strong>"), "{}", board.body);
+    assert!(board.header("content-security-policy").unwrap().contains("default-src 'self'"));
+    assert_eq!(board.header("x-frame-options"), Some("DENY"));
+    // A page of another site whose name resolves here (DNS rebinding): refused even with the cookie.
+    let r = request(c.port, "GET", "/p/2018Q3", &format!("evil.example:{}", c.port), &[("Cookie", &c.cookie())], b"");
+    assert_eq!(r.status, 403, "{}", r.body);
+    // A change without the CSRF token, or from another origin: refused, nothing stored.
+    let r = c.upload(&[("2018Q3-成都市-质量提升台账.xlsx", &sample("2018Q3-成都市-质量提升台账.xlsx"))], None);
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(files_in(&c.inbox()).is_empty());
+    let csrf = c.csrf();
+    let (ctype, body) = multipart(&[("a.xlsx", b"x")]);
+    let r = request(c.port, "POST", "/p/2018Q3/upload", &c.host(), &[("Cookie", &c.cookie()), ("Content-Type", &ctype), ("X-CSRF-Token", &csrf), ("Origin", "http://evil.example")], &body);
+    assert_eq!(r.status, 403);
+    assert!(files_in(&c.inbox()).is_empty());
+    // With the token: stored unchanged and checked at once.
+    let bytes = sample("2018Q3-成都市-质量提升台账.xlsx");
+    let r = c.upload(&[("2018Q3-成都市-质量提升台账.xlsx", &bytes)], Some(&csrf));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let res: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(res[0]["stored"], "2018Q3-成都市-质量提升台账.xlsx");
+    assert_eq!(res[0]["prefecture"], "成都市");
+    assert!(res[0]["summary"].as_str().unwrap().contains("台账 12 行"), "{}", r.body);
+    assert_eq!(std::fs::read(c.inbox().join("2018Q3-成都市-质量提升台账.xlsx")).unwrap(), bytes);
+    // The same content again: recognised, not stored twice.
+    let r = c.upload(&[("副本.xlsx", &bytes)], Some(&csrf));
+    let res: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(res[0]["duplicate_of"], "2018Q3-成都市-质量提升台账.xlsx");
+    assert_eq!(files_in(&c.inbox()), ["2018Q3-成都市-质量提升台账.xlsx"]);
+}
+
+#[test]
+fn hostile_uploads_are_contained() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("工作区");
+    let c = Console::start(&ws, &["--max-file-mb", "1"]);
+    let csrf = c.csrf();
+    // Names with paths, control characters and reserved device names are stored inside the inbox, tamed.
+    let r = c.upload(&[("../../逃逸.xlsx", b"a"), ("/etc/win.ini", b"b"), ("CON.xlsx", b"c"), ("a<b>.html", b"<script>alert(1)</script>")], Some(&csrf));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(files_in(&c.inbox()), ["a_b_.html", "win.ini", "上传文件_CON.xlsx", "逃逸.xlsx"]);
+    assert!(!dir.path().join("逃逸.xlsx").exists() && !ws.join("逃逸.xlsx").exists());
+    // What was uploaded is only ever a download, never a page.
+    let page = c.get("/p/2018Q3/prefecture/510100", &[("Cookie", &c.cookie())]);
+    assert_eq!(page.status, 200);
+    let receipts = c.get("/p/2018Q3", &[("Cookie", &c.cookie())]);
+    assert!(!receipts.body.contains("<script>alert"), "uploaded text never appears unescaped");
+    let html_id = 4;
+    let d = c.get(&format!("/p/2018Q3/file/{html_id}"), &[("Cookie", &c.cookie())]);
+    assert_eq!(d.status, 200);
+    assert_eq!(d.header("content-type"), Some("application/octet-stream"));
+    assert!(d.header("content-disposition").unwrap().starts_with("attachment;"));
+    assert_eq!(d.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(d.bytes, b"<script>alert(1)</script>");
+    // Over the limit: refused with a clear message, nothing stored (not even a temporary file).
+    let big = vec![b'x'; (1 << 20) + 10];
+    let r = c.upload(&[("大文件.xlsx", &big)], Some(&csrf));
+    let res: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_else(|_| panic!("{} {}", r.status, r.body));
+    assert!(res[0]["error"].as_str().unwrap().contains("超过 1 MB 的上限,未保存"), "{}", r.body);
+    assert_eq!(files_in(&c.inbox()).len(), 4, "{:?}", files_in(&c.inbox()));
+    // A zip bomb small enough to upload is stored, then read within the limits: a finding, not a crash.
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    w.start_file("成都市台账.xlsx", zip::write::SimpleFileOptions::default().large_file(true)).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..300 {
+        w.write_all(&zeros).unwrap();
+    }
+    let bomb = w.finish().unwrap().into_inner();
+    assert!(bomb.len() < 1 << 20);
+    let r = c.upload(&[("炸弹.zip", &bomb)], Some(&csrf));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let res: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(res[0]["stored"], "炸弹.zip");
+    let f = res[0]["findings"][0].as_str().unwrap();
+    assert!(f.starts_with("错误 F04 成都市台账.xlsx") && f.contains("压缩包解压后超过"), "{}", r.body);
+    let board = c.get("/p/2018Q3/board", &[("Cookie", &c.cookie())]);
+    assert_eq!(board.status, 200, "the console is still up");
+}
+
+#[test]
+fn listening_beyond_loopback_needs_a_password() {
+    let o = Command::new(env!("CARGO_BIN_EXE_taizhang"))
+        .args(["serve", "--workspace", "unused", "--listen", "0.0.0.0:0", "--no-browser"])
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("TAIZHANG_SERVE_PASSWORD"), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn twenty_one_uploads_at_once_survive_a_kill_mid_upload() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("工作区");
+    // 21 returns: the 21 templates, each filled with one enterprise by the prefecture's name.
+    let tpl = dir.path().join("tpl");
+    let o = Command::new(env!("CARGO_BIN_EXE_taizhang")).args(["template", "--period", "2018Q3", "--out"]).arg(&tpl).output().unwrap();
+    assert!(o.status.success());
+    let c = Console::start(&ws, &[]);
+    let csrf = c.csrf();
+    let names = files_in(&tpl);
+    assert_eq!(names.len(), 21);
+    std::thread::scope(|s| {
+        for n in &names {
+            let (c, csrf, tpl) = (&c, &csrf, &tpl);
+            s.spawn(move || {
+                let r = c.upload(&[(n.as_str(), &std::fs::read(tpl.join(n)).unwrap())], Some(csrf));
+                assert_eq!(r.status, 200, "{n}: {}", r.body);
+            });
+        }
+    });
+    assert_eq!(files_in(&c.inbox()), names, "all 21 stored under their names");
+    let board = c.get("/p/2018Q3/board", &[("Cookie", &c.cookie())]).body;
+    assert!(board.contains("共收到 21 个文件"), "{board}");
+    let port = c.port;
+    // A 22nd upload cut off halfway, and the process killed.
+    let (ctype, body) = multipart(&[("半截.xlsx", &vec![b'x'; 200_000])]);
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let head = format!(
+        "POST /p/2018Q3/upload HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {}\r\nX-CSRF-Token: {csrf}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n",
+        c.cookie(),
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(&body[..100_000]).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    drop(c);
+    drop(s);
+    // Restarted: the same 21 files, nothing half-written, the same board.
+    let c = Console::start(&ws, &[]);
+    assert_eq!(files_in(&c.inbox()), names);
+    let again = c.get("/p/2018Q3/board", &[("Cookie", &c.cookie())]).body;
+    let strip = |b: &str| b.lines().filter(|l| !l.contains("更新于")).collect::<Vec<_>>().join("\n");
+    assert_eq!(strip(&again), strip(&board));
+}
+
+#[test]
+fn the_console_in_a_real_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    // What `consolidate` says of samples/ is what the board must show.
+    let o = super::common::taizhang(dir.path(), &["consolidate", samples().to_str().unwrap(), "--period", "2018Q3", "--out", "cli.xlsx"]);
+    let said = super::common::stdout(&o);
+    let at = said.rfind("已报送 ").expect("consolidate's summary") + "已报送 ".len();
+    let returned: String = said[at..].chars().take_while(|c| c.is_ascii_digit() || *c == '/').collect();
+    let c = Console::start(&dir.path().join("工作区"), &[]);
+    let url = format!("http://127.0.0.1:{}/?token={}", c.port, c.token);
+    // Screenshots stay where a person can look at them when TAIZHANG_SCREENSHOTS names a folder.
+    let shots = std::env::var_os("TAIZHANG_SCREENSHOTS").map_or_else(|| dir.path().join("shots"), PathBuf::from);
+    let script = super::common::repo().join("tests/e2e/console.py");
+    let o = Command::new("python3").arg(&script).arg(&url).arg(samples()).arg(&shots).arg(&returned).output().expect("python3");
+    assert!(o.status.success(), "browser test failed (chromium and playwright are installed by .ci/run):\n{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&o.stdout).lines().last().unwrap()).unwrap();
+    let files = std::fs::read_dir(samples()).unwrap().flatten().filter(|e| e.path().extension().is_some_and(|x| x != "md")).count();
+    assert_eq!(r["results"], files, "every uploaded file reported on the page: {r}");
+    assert_eq!(r["returned"], returned.as_str());
+    assert_eq!(r["yibin_files"], 2, "宜宾 sent its return twice: {r}");
+    assert!(r["yibin_counting"].as_str().unwrap().contains("修改"), "the resubmission counts: {r}");
+    assert_eq!(r["yibin_rows"], 7);
+    assert_eq!(r["feedback_name"], "2018Q3-乐山市-审核意见.xlsx");
+    assert!(r["leshan_findings"].as_u64().unwrap() >= 9, "乐山's findings on its page: {r}");
+    assert_eq!(r["sheets"][0], "汇总");
+    let enterprises: usize = said.rsplit("共 ").next().and_then(|s| s.split(' ').next()).and_then(|n| n.parse().ok()).expect("enterprises in consolidate's summary");
+    assert_eq!(r["enterprises"], enterprises, "the rollup downloaded from the page is the one consolidate writes");
+    assert_eq!(files_in(&c.inbox()).len(), files, "every file stored unchanged in the inbox");
+}
