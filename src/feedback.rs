@@ -93,6 +93,16 @@ pub fn build(refdata: &RefData, sub: &Submission, period: Option<Period>) -> Res
             .collect(),
         ledger_extra_headers: sub.extra_columns.clone(),
         ledger_extras: sub.rows.iter().map(|r| (0..sub.extra_columns.len()).map(|e| r.extra(e).to_string()).collect()).collect(),
+        indicators: sub
+            .indicators
+            .iter()
+            .map(|r| crate::template::IndicatorPrefill {
+                id: r.id.clone(),
+                previous: r.previous,
+                value: r.cell.as_ref().map(|l| l.text.clone()).unwrap_or_default(),
+                note: r.note.as_ref().map(|l| l.text.clone()).unwrap_or_default(),
+            })
+            .collect(),
     };
     // Where each original row went.
     let ledger_rows: HashMap<(&str, u32), usize> = sub.rows.iter().enumerate().map(|(k, r)| ((r.sheet.as_str(), r.row), k)).collect();

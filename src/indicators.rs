@@ -249,8 +249,8 @@ pub fn target_text(i: &Indicator) -> String {
 /// The period a target counts over, as printed.
 pub fn horizon_text(i: &Indicator) -> &'static str {
     match i.horizon {
-        Horizon::By2020 => "2018-2020年累计",
-        Horizon::PerYear => "每年(本年累计)",
+        Horizon::By2020 => "至2020年",
+        Horizon::PerYear => "本年度",
     }
 }
 
@@ -713,6 +713,24 @@ pub fn prefill_for(refdata: &RefData, previous: &Previous, prefecture: &str, per
         .filter(|i| !(i.horizon == Horizon::PerYear && previous.period.is_some_and(|p| p.year != period.year)))
         .filter_map(|i| previous.values.get(&(i.id.clone(), prefecture.to_string())).map(|v| (i.id.clone(), *v)))
         .collect()
+}
+
+/// Adds each prefecture's previous indicator values to its template prefill (`template --from`).
+pub fn add_prefill(refdata: &RefData, previous: &Previous, period: crate::Period, prefill: &mut Vec<(String, crate::template::Prefill)>) {
+    for p in refdata.prefectures.all() {
+        let values = prefill_for(refdata, previous, &p.name, period);
+        if values.is_empty() {
+            continue;
+        }
+        let rows = values
+            .into_iter()
+            .map(|(id, v)| crate::template::IndicatorPrefill { id, previous: Some(v), value: format_number(v), note: String::new() })
+            .collect();
+        match prefill.iter_mut().find(|(n, _)| *n == p.name) {
+            Some((_, f)) => f.indicators = rows,
+            None => prefill.push((p.name.clone(), crate::template::Prefill { indicators: rows, ..Default::default() })),
+        }
+    }
 }
 
 #[cfg(test)]
