@@ -545,6 +545,9 @@ pub struct Indicator {
     #[serde(default)]
     pub province_target: Option<f64>,
     pub quote: String,
+    /// Other wordings of the same target in the plan (附件1 restates most of them).
+    #[serde(default)]
+    pub also: Vec<String>,
 }
 
 impl Indicator {

@@ -7,6 +7,7 @@ mod cli;
 mod corpus;
 mod feedback;
 mod import;
+mod indicators;
 mod quarterly;
 mod readme;
 mod isolation;
