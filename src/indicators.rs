@@ -521,7 +521,7 @@ impl Status {
             Status::Met => "达标",
             Status::NotMet => "未达标",
             Status::NoData => "无数据",
-            Status::NoTarget => "不设全省目标",
+            Status::NoTarget => "不设目标",
         }
     }
 }
@@ -645,7 +645,7 @@ pub mod rollup_cols {
 pub fn from_rollup(refdata: &RefData, wb: &Workbook) -> Previous {
     let mut out = Previous::default();
     let Some(sheet) = wb.sheets.iter().find(|s| s.name == refdata.indicators.sheet) else { return out };
-    out.period = sheet.grid.row(0).first().and_then(|c| crate::Period::find_in(&c.value.to_text()));
+    out.period = sheet.grid.row(0).iter().find_map(|c| crate::Period::find_in(&c.value.to_text()));
     let Some(h) = sheet.grid.row_numbers().take(6).find(|r| sheet.grid.row(*r).iter().any(|c| c.value.to_text() == rollup_cols::PROVINCE)) else {
         return out;
     };

@@ -548,9 +548,17 @@ pub struct Indicator {
     /// Other wordings of the same target in the plan (附件1 restates most of them).
     #[serde(default)]
     pub also: Vec<String>,
+    /// A short name for tight places (the rollup's per-prefecture table); the name when absent.
+    #[serde(default)]
+    pub short: Option<String>,
 }
 
 impl Indicator {
+    /// The short name, or the name.
+    pub fn short(&self) -> &str {
+        self.short.as_deref().unwrap_or(&self.name)
+    }
+
     /// Whether the unit is a percentage.
     pub fn is_percent(&self) -> bool {
         self.unit == "%"

@@ -235,7 +235,7 @@ fn workbook(refdata: &RefData, m: &Merged, previous: Option<&crate::diff::Diff>)
     write_ledger(&mut wb, refdata, m, &st, &period_label, &scope)?;
     write_tasks(&mut wb, refdata, m, &st, &period_label, &scope)?;
     write_progress(&mut wb, refdata, m, &st, &period_label)?;
-    write_indicators(&mut wb, refdata, m, &st, &period_label, &scope)?;
+    write_indicators(&mut wb, refdata, m, &st, &period_label)?;
     write_industry(&mut wb, refdata, m, &st, &period_label)?;
     write_findings(&mut wb, refdata, m, &st, &period_label)?;
     if let Some(d) = previous {
@@ -647,7 +647,7 @@ fn write_progress(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
 /// under it the per-prefecture targets as a 21-row table with the prefectures behind highlighted, and a
 /// chart of the rates. Printed at 100 % on A4 landscape: the summary on the first pages, the prefecture
 /// columns on the following ones with the indicator's name repeated.
-fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, period: &str, scope: &str) -> Result<(), RollupError> {
+fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, period: &str) -> Result<(), RollupError> {
     use crate::indicators::{Status, horizon_text, rollup_cols as rc, target_text};
     use crate::refdata::{Horizon, Scope};
     let ind = &refdata.indicators;
@@ -657,25 +657,23 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
     ws.set_name(&ind.sheet)?;
     let mut headers: Vec<(String, f64)> = vec![
         (rc::NO.into(), 4.0),
-        (rc::NAME.into(), 22.0),
-        (rc::UNIT.into(), 4.5),
-        (rc::TARGET.into(), 12.0),
-        (rc::HORIZON.into(), 10.0),
-        (rc::PROVINCE.into(), 8.0),
-        (rc::RATE.into(), 9.0),
-        (rc::STATUS.into(), 7.0),
+        (rc::NAME.into(), 35.5),
+        (rc::TARGET.into(), 14.0),
+        (rc::HORIZON.into(), 8.0),
+        (rc::PROVINCE.into(), 6.5),
+        (rc::RATE.into(), 8.5),
+        (rc::STATUS.into(), 9.0),
     ];
     if figs.has_previous {
-        headers.push((rc::PREVIOUS.into(), 7.0));
-        headers.push((rc::CHANGE.into(), 7.0));
+        headers.push((rc::PREVIOUS.into(), 6.0));
+        headers.push((rc::CHANGE.into(), 6.0));
     }
     let first_pref = headers.len() as u16;
     const PREF_W: f64 = 5.5;
     for p in prefs {
         headers.push((p.short.clone(), PREF_W));
     }
-    let width = headers.len() as u16;
-    let (rate_col, status_col, name_col) = (6u16, 7u16, 1u16);
+    let (rate_col, status_col, name_col) = (5u16, 6u16, 1u16);
     // The title spans the summary columns: the page the office reads first.
     let since = match (figs.has_previous, figs.previous_period) {
         (true, Some(p)) => format!(";「较上期」与{}汇总表相比", p.label()),
@@ -683,39 +681,61 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
         _ => String::new(),
     };
     let last_summary = first_pref - 1;
-    ws.merge_range(0, 0, 0, last_summary, &format!("{}({period})", ind.title), &st.title)?;
-    ws.set_row_height(0, 2.0 * 22.0)?;
+    let returned: Vec<bool> = prefs.iter().map(|p| m.prefectures.iter().any(|l| l.name == p.name && l.status == ReturnStatus::Returned)).collect();
+    let (returned_n, total) = (returned.iter().filter(|r| **r).count(), prefs.len());
+    // The title is split at the boundary of the repeated columns (序号, 指标), so that the pages of
+    // prefecture columns, which repeat them, show a whole title rather than a cut one: "量化指标完成情况"
+    // over the repeated columns, the period and what the page holds over the rest.
+    let what = match ind.title.rsplit_once(')') {
+        Some((_, b)) if !b.is_empty() => b.to_string(),
+        _ => ind.title.clone(),
+    };
+    let title_right = st.title.clone().set_align(FormatAlign::Right);
+    let title_left = st.title.clone().set_align(FormatAlign::Left);
+    let sub_left = st.subtitle.clone().set_align(FormatAlign::Left);
+    ws.merge_range(0, 0, 0, name_col, &what, &title_right)?;
+    ws.merge_range(0, name_col + 1, 0, last_summary, &format!("({period})"), &title_left)?;
+    ws.set_row_height(0, 24.0)?;
+    ws.merge_range(1, 0, 1, name_col, &format!("已报送 {returned_n}/{total} 个市州"), &st.subtitle)?;
     let note = format!(
-        "{scope}。全省完成值为各市州填报值之和;「每个市州」的指标为达到目标的市州数;省局填报的指标在此为空。完成率=全省完成值÷目标{since}。"
+        "全省完成值为各市州填报值之和,「每个市州」的指标为达到目标的市州数,省局填报的指标此处为空;完成率=全省完成值÷目标{since}。"
     );
-    ws.merge_range(1, 0, 1, last_summary, &note, &st.subtitle)?;
-    ws.set_row_height(1, fit_height(&[(&note, headers[..first_pref as usize].iter().map(|h| h.1).sum())], 15.0))?;
+    let note_width: f64 = headers[usize::from(name_col) + 1..usize::from(first_pref)].iter().map(|h| h.1).sum();
+    ws.merge_range(1, name_col + 1, 1, last_summary, &note, &sub_left)?;
+    let legend = "黄色:未达到每个市州的目标(或合格率低于目标);浅橙色:本期未报送的市州;空白:未填报。";
+    let half = prefs.len().div_ceil(2) as u16;
+    for (a, b) in [(first_pref, first_pref + half - 1), (first_pref + half, first_pref + prefs.len() as u16 - 1)] {
+        if a < b {
+            ws.merge_range(0, a, 0, b, &format!("({period})各市州累计完成值"), &title_left)?;
+            ws.merge_range(1, a, 1, b, legend, &sub_left)?;
+        }
+    }
+    ws.set_row_height(1, fit_height(&[(&note, note_width), (legend, PREF_W * f64::from(half))], 14.0))?;
     let h = 2u32;
     for (i, (name, w)) in headers.iter().enumerate() {
-        let shown = if i >= first_pref as usize { name.chars().map(String::from).collect::<Vec<_>>().join("\n") } else { name.clone() };
-        ws.write_string_with_format(h, i as u16, &shown, &st.header)?;
+        ws.write_string_with_format(h, i as u16, name, &st.header)?;
         ws.set_column_width(i as u16, *w)?;
     }
-    ws.set_row_height(h, 3.0 * LINE + 6.0)?;
+    ws.set_row_height(h, 2.0 * LINE + 4.0)?;
     let number = st.center.clone().set_num_format("General");
     let below = st.below_target.clone().set_num_format("General");
     let absent = st.missing_center.clone();
     let rate_fmt = st.center.clone().set_num_format("0.0%");
-    let returned: Vec<bool> = prefs.iter().map(|p| m.prefectures.iter().any(|l| l.name == p.name && l.status == ReturnStatus::Returned)).collect();
     let first = h + 1;
     for (k, (i, f)) in ind.indicators.iter().zip(&figs.figures).enumerate() {
         let r = first + k as u32;
-        let target = target_text(i);
-        let hgt = fit_height(&[(&i.name, headers[1].1), (&target, headers[3].1)], LINE);
-        ws.set_row_height(r, hgt.max(LINE + 8.0))?;
+        // The unit goes with the target: a column of its own would push the last indicators off the page.
+        let target = if i.is_percent() { target_text(i) } else { format!("{}{}", target_text(i), i.unit) };
+        // The targets (at most 14 units, ≥ counted wide) fit their column on one line.
+        let hgt = fit_height(&[(&i.name, headers[1].1)], LINE);
+        ws.set_row_height(r, hgt.max(LINE + 0.5))?;
         ws.write_number_with_format(r, 0, (k + 1) as f64, &st.center)?;
         ws.write_string_with_format(r, name_col, &i.name, &st.text)?;
-        ws.write_string_with_format(r, 2, &i.unit, &st.center)?;
-        ws.write_string_with_format(r, 3, &target, &st.center)?;
-        ws.write_string_with_format(r, 4, horizon_text(i), &st.center)?;
+        ws.write_string_with_format(r, 2, &target, &st.center)?;
+        ws.write_string_with_format(r, 3, horizon_text(i), &st.center)?;
         match f.province {
-            Some(v) => ws.write_number_with_format(r, 5, v, &number)?,
-            None => ws.write_blank(r, 5, &number)?,
+            Some(v) => ws.write_number_with_format(r, 4, v, &number)?,
+            None => ws.write_blank(r, 4, &number)?,
         };
         match f.rate {
             Some(v) => ws.write_number_with_format(r, rate_col, v, &rate_fmt)?,
@@ -730,14 +750,14 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
         ws.write_string_with_format(r, status_col, f.status.label(), sf)?;
         if figs.has_previous {
             match f.previous {
-                Some(v) => ws.write_number_with_format(r, 8, v, &number)?,
-                None => ws.write_blank(r, 8, &number)?,
+                Some(v) => ws.write_number_with_format(r, 7, v, &number)?,
+                None => ws.write_blank(r, 7, &number)?,
             };
             let new_year = i.horizon == Horizon::PerYear && figs.previous_period.zip(m.period).is_some_and(|(a, b)| a.year != b.year);
             match f.change() {
-                _ if new_year => ws.write_string_with_format(r, 9, "新年度", &st.center)?,
-                Some(v) => ws.write_number_with_format(r, 9, v, &number)?,
-                None => ws.write_blank(r, 9, &number)?,
+                _ if new_year => ws.write_string_with_format(r, 8, "新年度", &st.center)?,
+                Some(v) => ws.write_number_with_format(r, 8, v, &number)?,
+                None => ws.write_blank(r, 8, &number)?,
             };
         }
         // Per prefecture: the value, highlighted where a per-prefecture target (or the rate) is not met.
@@ -764,9 +784,6 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
             .set_fill_color(Color::RGB(0x63BE7B))
             .set_solid_fill(true),
     )?;
-    let legend = "黄色:该市州未达到每个市州的目标(或合格率低于目标);浅橙色:本期未报送的市州;空白:未填报。";
-    ws.merge_range(last + 1, 0, last + 1, last_summary, legend, &st.subtitle)?;
-    ws.set_row_height(last + 1, 2.0 * LINE)?;
 
     // The per-prefecture targets, one row per prefecture.
     let per: Vec<(usize, &crate::refdata::Indicator)> =
@@ -776,13 +793,18 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
     ws.merge_range(t0, 0, t0, last_summary, &format!("各市州目标完成情况(每个市州:{})", names.join(";")), &st.label)?;
     ws.set_row_height(t0, 20.0)?;
     let th = t0 + 1;
-    // Each value spans two columns of the summary table above, so that the header and the figure fit.
-    let spans: Vec<(u16, u16)> = (0..per.len()).map(|k| (2 + 2 * k as u16, 3 + 2 * k as u16)).collect();
-    let status_span = (2 + 2 * per.len() as u16, last_summary);
+    // One column per target under the summary table's columns, then what is behind across the rest.
+    let spans: Vec<(u16, u16)> = (0..per.len()).map(|k| (2 + k as u16, 2 + k as u16)).collect();
+    let status_span = (2 + per.len() as u16, last_summary);
     ws.write_string_with_format(th, 0, rc::NO, &st.header)?;
     ws.write_string_with_format(th, 1, "市州", &st.header)?;
     for ((_, i), (a, b)) in per.iter().zip(&spans) {
-        ws.merge_range(th, *a, th, *b, &format!("{}({})", i.name, i.unit), &st.header)?;
+        let head = format!("{}({})", i.short(), i.unit);
+        if a == b {
+            ws.write_string_with_format(th, *a, &head, &st.header)?;
+        } else {
+            ws.merge_range(th, *a, th, *b, &head, &st.header)?;
+        }
     }
     if status_span.0 <= status_span.1 {
         ws.merge_range(th, status_span.0, th, status_span.1, "完成情况", &st.header)?;
@@ -796,21 +818,24 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
             let v = figs.figures[*k].values[j];
             let fmt = match v {
                 Some(v) if !crate::indicators::meets(i, v, i.target) => {
-                    behind.push(format!("{}差{}{}", i.name, crate::text::format_number(i.target - v), i.unit));
+                    behind.push(format!("{}差{}{}", i.short(), crate::text::format_number(i.target - v), i.unit));
                     &below
                 }
                 Some(_) => &number,
                 None if returned[j] => {
-                    behind.push(format!("{}未填报", i.name));
+                    behind.push(format!("{}未填报", i.short()));
                     &below
                 }
                 None => &absent,
             };
             any |= v.is_some();
-            ws.merge_range(r, *a, r, *b, "", fmt)?;
-            if let Some(v) = v {
-                ws.write_number_with_format(r, *a, v, fmt)?;
+            if a != b {
+                ws.merge_range(r, *a, r, *b, "", fmt)?;
             }
+            match v {
+                Some(v) => ws.write_number_with_format(r, *a, v, fmt)?,
+                None => ws.write_blank(r, *a, fmt)?,
+            };
         }
         let (text, fmt) = if !returned[j] {
             ("本期未报送".to_string(), &absent)
@@ -839,20 +864,34 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
         .set_categories((sheet, first, name_col, last, name_col))
         .set_values((sheet, first, rate_col, last, rate_col))
         .set_format(rust_xlsxwriter::ChartFormat::new().set_solid_fill(rust_xlsxwriter::ChartSolidFill::new().set_color(Color::RGB(0x63BE7B))));
-    chart.title().set_name("各指标完成率");
-    chart.x_axis().set_reverse();
-    chart.y_axis().set_min(0.0).set_max(1.0).set_num_format("0%");
+    chart.title().set_name("各指标完成率(全省完成值÷目标)");
+    // The indicators top to bottom as in the table, the rate axis at the bottom.
+    // In a bar chart the category axis is the vertical one (y), the values run along x.
+    chart
+        .y_axis()
+        .set_reverse()
+        .set_crossing(rust_xlsxwriter::ChartAxisCrossing::Max)
+        .set_label_interval(1)
+        .set_font(&rust_xlsxwriter::ChartFont::new().set_size(8));
+    chart.x_axis().set_min(0.0).set_num_format("0%").set_major_gridlines(true);
     chart.legend().set_hidden();
-    chart.set_width(700).set_height(620);
-    ws.insert_chart(t_last + 2, 0, &chart)?;
+    chart.set_width(640).set_height(660);
+    let chart_row = t_last + 2;
+    ws.insert_chart(chart_row, 0, &chart)?;
 
     ws.set_freeze_panes(h + 1, 2)?;
-    print_actual_size(ws, h, h)?;
+    // No repeated header rows: the indicator table fits one page, and the tables under it have their own
+    // headers. The per-prefecture table and the chart each start a page; the prefecture columns print
+    // after the summary, eleven at a time, with 序号 and 指标 repeated.
+    ws.set_paper_size(9);
+    ws.set_landscape();
+    ws.set_print_scale(100);
+    ws.set_margins(0.3, 0.3, 0.35, 0.4, 0.15, 0.2);
+    ws.set_print_center_horizontally(true);
+    ws.set_footer("&C第 &P 页,共 &N 页");
     ws.set_repeat_columns(0, 1)?;
-    // The summary on the first pages, then the prefectures eleven at a time with the names repeated.
-    let half = prefs.len().div_ceil(2) as u16;
+    ws.set_page_breaks(&[t0, chart_row])?;
     ws.set_vertical_page_breaks(&[u32::from(first_pref), u32::from(first_pref + half)])?;
-    ws.set_print_area(0, 0, t_last + 2 + 32, width - 1)?;
     Ok(())
 }
 
