@@ -394,3 +394,47 @@ wb.save(sys.argv[1])
         assert_eq!(num(&row[c_change]), num(&rows[3 + k][c_prov]).map(|_| 0.0), "{}", ind.id);
     }
 }
+
+#[test]
+fn template_sheet_is_unlocked_only_where_prefectures_type() {
+    let r = refdata();
+    let dir = tempfile::tempdir().unwrap();
+    let o = taizhang(dir.path(), &["template", "--period", "2018Q3", "--out", "tpl", "--prefecture", "成都"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let path = dir.path().join("tpl/2018Q3-成都市-质量提升台账.xlsx");
+    let out = python(
+        r#"
+import sys, openpyxl
+ws = openpyxl.load_workbook(sys.argv[1])["指标完成情况"]
+print("protected", ws.protection.sheet)
+print("header", "|".join(str(c.value) for c in ws[3]))
+unlocked = sorted({c.column_letter for row in ws.iter_rows(min_row=4, max_row=ws.max_row) for c in row if not c.protection.locked})
+print("unlocked", "".join(unlocked))
+for dv in ws.data_validations.dataValidation:
+    print("dv", str(dv.sqref), dv.type, dv.operator, dv.formula1, dv.formula2, dv.errorStyle)
+for r in range(4, ws.max_row + 1):
+    print("row", ws["B%d" % r].value, ws["C%d" % r].value)
+"#,
+        &[&path.display().to_string()],
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "protected True");
+    assert_eq!(lines[1], "header 序号|指标|单位|目标|期限|上期值|累计完成值|说明");
+    assert_eq!(lines[2], "unlocked GH");
+    let asked: Vec<&taizhang::refdata::Indicator> = r.indicators.asked().collect();
+    let dvs: Vec<&str> = lines.iter().filter(|l| l.starts_with("dv ")).copied().collect();
+    assert_eq!(dvs.len(), asked.len());
+    for (k, i) in asked.iter().enumerate() {
+        let cell = format!("G{}", 4 + k);
+        let dv = dvs.iter().find(|d| d.split(' ').nth(1) == Some(cell.as_str())).unwrap_or_else(|| panic!("no validation on {cell}"));
+        // openpyxl shows the default operator, between, as None.
+        let expected = if i.is_percent() { format!("dv {cell} decimal None 0 100 warning") } else { format!("dv {cell} decimal greaterThanOrEqual 0 None warning") };
+        assert_eq!(*dv, expected, "{}", i.id);
+    }
+    let rows: Vec<&str> = lines.iter().filter(|l| l.starts_with("row ")).copied().collect();
+    for (k, i) in asked.iter().enumerate() {
+        assert_eq!(rows[k], format!("row {} {}", i.name, i.unit));
+    }
+    assert!(!rows.iter().any(|l| l.contains("精准帮扶中小微企业 ")), "the ledger's count is not asked again");
+    assert_eq!(rows.len(), asked.len() + 1, "the indicators and the note under them");
+}
