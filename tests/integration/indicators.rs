@@ -318,6 +318,24 @@ fn indicators_typed_in_every_prefecture_add_up_in_the_rollup() {
                 assert!(seen.contains(&a1), "{p}: {sheet}!{a1} 「{}」 is not accounted for", text(v));
             }
         }
+        if p.contains(&prefs[7]) {
+            // The corrections sent back keep every value as typed, the unreadable one included.
+            let bytes = taizhang::feedback::build(r, &s, None).unwrap().expect("corrections for an I01");
+            let back = d.join("corrections.xlsx");
+            std::fs::write(&back, bytes).unwrap();
+            let shown = python(
+                "import sys, openpyxl\ns = openpyxl.load_workbook(sys.argv[1])['指标完成情况']\nfor r in range(4, 22): print('%s\\t%s' % (s['B%d' % r].value, s['G%d' % r].value))",
+                &[&back.display().to_string()],
+            );
+            let typed = &by_pref[7]["indicators"];
+            for line in shown.lines() {
+                let (name, value) = line.split_once('\t').unwrap();
+                // As read: full-width digits come back half-width (the text's normal form), nothing else changes.
+                let t = typed[name]["typed"].as_str().map(taizhang::text::clean_text).map(|t| t.parse::<f64>().map(|v| v.to_string()).unwrap_or_else(|_| t.clone()));
+                let v = Some(value.parse::<f64>().map(|v| v.to_string()).unwrap_or_else(|_| value.to_string())).filter(|v| v != "None");
+                assert_eq!(v, t, "{name}");
+            }
+        }
         if p.contains(&prefs[4]) {
             let note = s.indicators.iter().find(|x| x.id == "cqo_trained").and_then(|x| x.note.as_ref()).map(|l| l.text.as_str());
             assert_eq!(note, Some("含市级培训班两期"));
