@@ -761,8 +761,10 @@ fn write_indicators(
     ws.merge_range(0, 0, 0, last_col, &format!("{}({})", ind.title, period.label()), &f.title.clone().set_font_size(16).set_text_wrap())?;
     ws.set_row_height(0, 44)?;
     let sub = format!("{}  {}  请填写截至本季度末的累计完成值:期限为「至2020年」的填2018年以来累计,「本年度」的填本年度累计", prefecture.name, period.label());
-    ws.merge_range(1, 0, 1, last_col, &sub, &f.subtitle)?;
-    ws.set_row_height(1, 20)?;
+    ws.merge_range(1, 0, 1, last_col, &sub, &f.subtitle.clone().set_text_wrap())?;
+    // 12-point text: a character unit of the 11-point columns holds less of it.
+    let width: f64 = cols.iter().map(|c| c.1).sum::<f64>() * 11.0 / 12.0;
+    ws.set_row_height(1, fit_height(&[(&sub, width)], 16.0))?;
     for (i, (name, _)) in cols.iter().enumerate() {
         ws.write_string_with_format(h, i as u16, *name, &f.header)?;
     }
