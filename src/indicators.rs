@@ -384,7 +384,7 @@ pub fn import(refdata: &RefData, wb: &Workbook, sub: &mut Submission) {
                 continue;
             }
             let first = value_cell.or(name_cell).unwrap_or(cells[0]);
-            let shown = name_cell.map(|c| text_of(c)).unwrap_or_default();
+            let shown = name_cell.map(text_of).unwrap_or_default();
             findings.push(finding(
                 Code::IndicatorUnmatched,
                 first.pos,

@@ -872,7 +872,7 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
         .set_reverse()
         .set_crossing(rust_xlsxwriter::ChartAxisCrossing::Max)
         .set_label_interval(1)
-        .set_font(&rust_xlsxwriter::ChartFont::new().set_size(8));
+        .set_font(rust_xlsxwriter::ChartFont::new().set_size(8));
     chart.x_axis().set_min(0.0).set_num_format("0%").set_major_gridlines(true);
     chart.legend().set_hidden();
     chart.set_width(640).set_height(660);
