@@ -342,6 +342,31 @@ fn indicators_typed_in_every_prefecture_add_up_in_the_rollup() {
         }
     }
 
+    // Saved again by LibreOffice as xls and ods (old Excel, WPS, LibreOffice), the sheet reads the same.
+    for n in [1usize, 2, 7] {
+        let read = |path: &Path| {
+            let wb = taizhang::read::read_file(path, &taizhang::read::Limits::default()).unwrap();
+            let s = taizhang::import::import_workbook(r, &wb, path, "x");
+            let values: Vec<(String, Option<f64>, Option<String>)> =
+                s.indicators.iter().map(|x| (x.id.clone(), x.value, x.cell.as_ref().map(|l| l.cell.a1()))).collect();
+            let codes: Vec<(String, Option<String>)> = s
+                .findings
+                .iter()
+                .filter(|f| f.sheet.as_deref() == Some(r.indicators.sheet.as_str()))
+                .map(|f| (f.code.as_str().to_string(), f.cell.clone()))
+                .collect();
+            (values, codes)
+        };
+        let original = read(Path::new(&paths[n]));
+        assert_eq!(original.0.len(), r.indicators.asked().count());
+        for format in ["xls", "ods"] {
+            let out = d.join(format!("resaved-{format}"));
+            std::fs::create_dir_all(&out).unwrap();
+            let converted = super::common::libreoffice_convert(Path::new(&paths[n]), format, &out);
+            assert_eq!(read(&converted), original, "{} as {format}", prefs[n]);
+        }
+    }
+
     // The exports hold the same figures.
     let csv = std::fs::read_to_string(d.join("csv/指标完成情况.csv")).unwrap();
     let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
