@@ -25,6 +25,8 @@ pub const TEMPLATE_ID: &str = "taizhang-质量提升台账";
 pub const LEDGER_HEADER_ROW: u32 = 2;
 /// Row (zero-based) of the progress sheet's header; the 36 tasks follow.
 pub const PROGRESS_HEADER_ROW: u32 = 2;
+/// Row (zero-based) of the 指标完成情况 sheet's header; the indicators asked follow.
+pub const INDICATORS_HEADER_ROW: u32 = 2;
 
 /// A problem writing templates.
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +83,8 @@ pub enum Table {
     Ledger,
     /// 附件1; the row is the task number.
     Progress,
+    /// 指标完成情况; the row is the indicator's index among those asked, the column `value` or `note`.
+    Indicators,
 }
 
 /// A cell to highlight and annotate (corrections sent back to a prefecture).
@@ -680,7 +684,7 @@ fn build_workbook(
         protect(ws);
     }
 
-    write_indicators(&mut wb, refdata, prefecture, period, prefill, &f)?;
+    write_indicators(&mut wb, refdata, prefecture, period, extras, &f)?;
 
     // Hidden list sheet feeding the dropdowns (a range, so the 255-character limit of inline lists does not apply).
     {
@@ -736,10 +740,11 @@ fn write_indicators(
     refdata: &RefData,
     prefecture: &Prefecture,
     period: Period,
-    prefill: Option<&Prefill>,
+    extras: &Extras<'_>,
     f: &Formats,
 ) -> Result<(), XlsxError> {
     use crate::indicators::{LEDGER_NOTE, headers, horizon_text, target_text};
+    let prefill = extras.prefill;
     let ind = &refdata.indicators;
     let cols: [(&str, f64); 8] = [
         (headers::NO, 4.0),
@@ -752,7 +757,7 @@ fn write_indicators(
         (headers::NOTE, 14.0),
     ];
     let last_col = cols.len() as u16 - 1;
-    let h = 2u32;
+    let h = INDICATORS_HEADER_ROW;
     let ws = wb.add_worksheet();
     ws.set_name(&ind.sheet)?;
     for (i, (_, w)) in cols.iter().enumerate() {
@@ -786,17 +791,32 @@ fn write_indicators(
             Some(v) => ws.write_number_with_format(r, 5, v, &number)?,
             None => ws.write_blank(r, 5, &number)?,
         };
+        // Corrections: the cells a finding is about are coloured and carry its message.
+        let marked = |column: &str, plain: &Format| -> (Format, Option<String>) {
+            match marks_at(extras, Table::Indicators, k, column) {
+                Some((crate::Severity::Error, m, _)) => (f.marked_error.clone(), Some(m)),
+                Some((_, m, _)) => (f.marked_warning.clone(), Some(m)),
+                None => (plain.clone(), None),
+            }
+        };
+        let (vf, vnote) = marked("value", &f.data_number);
         match pre.map(|p| p.value.as_str()).filter(|v| !v.is_empty()) {
             Some(v) => match v.parse::<f64>() {
-                Ok(n) => ws.write_number_with_format(r, 6, n, &f.data_number)?,
-                Err(_) => ws.write_string_with_format(r, 6, v, &f.data_number)?,
+                Ok(n) => ws.write_number_with_format(r, 6, n, &vf)?,
+                Err(_) => ws.write_string_with_format(r, 6, v, &vf)?,
             },
-            None => ws.write_blank(r, 6, &f.data_number)?,
+            None => ws.write_blank(r, 6, &vf)?,
         };
+        let (nf, nnote) = marked("note", &f.data);
         match pre.map(|p| p.note.as_str()).filter(|v| !v.is_empty()) {
-            Some(v) => ws.write_string_with_format(r, 7, v, &f.data)?,
-            None => ws.write_blank(r, 7, &f.data)?,
+            Some(v) => ws.write_string_with_format(r, 7, v, &nf)?,
+            None => ws.write_blank(r, 7, &nf)?,
         };
+        for (c, message) in [(6u16, vnote), (7, nnote)] {
+            if let Some(m) = message {
+                ws.insert_note(r, c, &rust_xlsxwriter::Note::new(m).set_author("省质量提升办"))?;
+            }
+        }
         let dv = if i.is_percent() {
             DataValidation::new()
                 .allow_decimal_number(DataValidationRule::Between(0.0, 100.0))

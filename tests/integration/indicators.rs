@@ -327,6 +327,12 @@ fn indicators_typed_in_every_prefecture_add_up_in_the_rollup() {
                 "import sys, openpyxl\ns = openpyxl.load_workbook(sys.argv[1])['指标完成情况']\nfor r in range(4, 22): print('%s\\t%s' % (s['B%d' % r].value, s['G%d' % r].value))",
                 &[&back.display().to_string()],
             );
+            let note = python(
+                "import sys, openpyxl\ns = openpyxl.load_workbook(sys.argv[1])['指标完成情况']\nprint(s['G4'].comment.text if s['G4'].comment else None)\nprint(s['G6'].comment)",
+                &[&back.display().to_string()],
+            );
+            assert!(note.contains("\n指标「企业标准自我声明公开」的累计完成值「待统计」无法识别为一个数"), "{note}");
+            assert!(note.trim_end().ends_with("None"), "only the cells of findings carry a note: {note}");
             let typed = &by_pref[7]["indicators"];
             for line in shown.lines() {
                 let (name, value) = line.split_once('\t').unwrap();
