@@ -664,16 +664,32 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
         (rc::RATE.into(), 8.5),
         (rc::STATUS.into(), 9.0),
     ];
+    let (rate_col, status_col, name_col) = (5u16, 6u16, 1u16);
     if figs.has_previous {
         headers.push((rc::PREVIOUS.into(), 6.0));
         headers.push((rc::CHANGE.into(), 6.0));
+    } else {
+        // The same page width either way, so that the title fits: the room goes to the data bars.
+        headers[usize::from(rate_col)].1 += 6.0;
+        headers[usize::from(status_col)].1 += 6.0;
     }
+    // The prefectures in two blocks of columns, each led by a copy of the indicator's name, so that each
+    // block prints as a page of its own beside the summary (repeating columns A:B instead would repeat
+    // them beside the tables under the summary too).
     let first_pref = headers.len() as u16;
-    const PREF_W: f64 = 5.5;
-    for p in prefs {
+    const PREF_W: f64 = 5.2;
+    let half = prefs.len().div_ceil(2);
+    let name_w = headers[1].1;
+    let mut name_copies: Vec<u16> = Vec::new();
+    let mut pref_col: Vec<u16> = Vec::new();
+    for (j, p) in prefs.iter().enumerate() {
+        if j == 0 || j == half {
+            name_copies.push(headers.len() as u16);
+            headers.push((rc::NAME.into(), name_w));
+        }
+        pref_col.push(headers.len() as u16);
         headers.push((p.short.clone(), PREF_W));
     }
-    let (rate_col, status_col, name_col) = (5u16, 6u16, 1u16);
     // The title spans the summary columns: the page the office reads first.
     let since = match (figs.has_previous, figs.previous_period) {
         (true, Some(p)) => format!(";「较上期」与{}汇总表相比", p.label()),
@@ -683,34 +699,27 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
     let last_summary = first_pref - 1;
     let returned: Vec<bool> = prefs.iter().map(|p| m.prefectures.iter().any(|l| l.name == p.name && l.status == ReturnStatus::Returned)).collect();
     let (returned_n, total) = (returned.iter().filter(|r| **r).count(), prefs.len());
-    // The title is split at the boundary of the repeated columns (序号, 指标), so that the pages of
-    // prefecture columns, which repeat them, show a whole title rather than a cut one: "量化指标完成情况"
-    // over the repeated columns, the period and what the page holds over the rest.
     let what = match ind.title.rsplit_once(')') {
         Some((_, b)) if !b.is_empty() => b.to_string(),
         _ => ind.title.clone(),
     };
-    let title_right = st.title.clone().set_align(FormatAlign::Right);
-    let title_left = st.title.clone().set_align(FormatAlign::Left);
-    let sub_left = st.subtitle.clone().set_align(FormatAlign::Left);
-    ws.merge_range(0, 0, 0, name_col, &what, &title_right)?;
-    ws.merge_range(0, name_col + 1, 0, last_summary, &format!("({period})"), &title_left)?;
+    ws.merge_range(0, 0, 0, last_summary, &format!("{}({period})", ind.title), &st.title)?;
     ws.set_row_height(0, 24.0)?;
-    ws.merge_range(1, 0, 1, name_col, &format!("已报送 {returned_n}/{total} 个市州"), &st.subtitle)?;
     let note = format!(
-        "全省完成值为各市州填报值之和,「每个市州」的指标为达到目标的市州数,省局填报的指标此处为空;完成率=全省完成值÷目标{since}。"
+        "已报送 {returned_n}/{total} 个市州。全省完成值为各市州填报值之和,「每个市州」的指标为达到目标的市州数,省局填报的指标此处为空;完成率=全省完成值÷目标{since}。"
     );
-    let note_width: f64 = headers[usize::from(name_col) + 1..usize::from(first_pref)].iter().map(|h| h.1).sum();
-    ws.merge_range(1, name_col + 1, 1, last_summary, &note, &sub_left)?;
-    let legend = "黄色:未达到每个市州的目标(或合格率低于目标);浅橙色:本期未报送的市州;空白:未填报。";
-    let half = prefs.len().div_ceil(2) as u16;
-    for (a, b) in [(first_pref, first_pref + half - 1), (first_pref + half, first_pref + prefs.len() as u16 - 1)] {
+    let note_width: f64 = headers[..usize::from(first_pref)].iter().map(|h| h.1).sum();
+    ws.merge_range(1, 0, 1, last_summary, &note, &st.subtitle)?;
+    // Each block of prefecture columns prints as a page of its own, with its own title and legend.
+    let legend = format!("已报送 {returned_n}/{total} 个市州。黄色:未达到每个市州的目标(或合格率低于目标);浅橙色:本期未报送;空白:未填报。");
+    let blocks: Vec<(u16, u16)> = name_copies.iter().enumerate().map(|(k, a)| (*a, name_copies.get(k + 1).map_or(headers.len() as u16 - 1, |n| n - 1))).collect();
+    for &(a, b) in &blocks {
         if a < b {
-            ws.merge_range(0, a, 0, b, &format!("({period})各市州累计完成值"), &title_left)?;
-            ws.merge_range(1, a, 1, b, legend, &sub_left)?;
+            ws.merge_range(0, a, 0, b, &format!("{what}({period}):各市州累计完成值"), &st.title)?;
+            ws.merge_range(1, a, 1, b, &legend, &st.subtitle)?;
         }
     }
-    ws.set_row_height(1, fit_height(&[(&note, note_width), (legend, PREF_W * f64::from(half))], 14.0))?;
+    ws.set_row_height(1, fit_height(&[(&note, note_width * 10.0 / 11.0), (&legend, (name_w + PREF_W * half as f64) * 10.0 / 11.0)], 14.0))?;
     let h = 2u32;
     for (i, (name, w)) in headers.iter().enumerate() {
         ws.write_string_with_format(h, i as u16, name, &st.header)?;
@@ -762,8 +771,11 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
         }
         // Per prefecture: the value, highlighted where a per-prefecture target (or the rate) is not met.
         let judged = i.scope == Scope::Prefecture || i.is_percent();
+        for &c in &name_copies {
+            ws.write_string_with_format(r, c, &i.name, &st.text)?;
+        }
         for (j, v) in f.values.iter().enumerate() {
-            let c = first_pref + j as u16;
+            let c = pref_col[j];
             match v {
                 Some(v) if judged && !crate::indicators::meets(i, *v, i.target) => ws.write_number_with_format(r, c, *v, &below)?,
                 Some(v) => ws.write_number_with_format(r, c, *v, &number)?,
@@ -799,7 +811,7 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
     ws.write_string_with_format(th, 0, rc::NO, &st.header)?;
     ws.write_string_with_format(th, 1, "市州", &st.header)?;
     for ((_, i), (a, b)) in per.iter().zip(&spans) {
-        let head = format!("{}({})", i.short(), i.unit);
+        let head = format!("{}\n({})", i.short(), i.unit);
         if a == b {
             ws.write_string_with_format(th, *a, &head, &st.header)?;
         } else {
@@ -875,23 +887,25 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
         .set_font(rust_xlsxwriter::ChartFont::new().set_size(8));
     chart.x_axis().set_min(0.0).set_num_format("0%").set_major_gridlines(true);
     chart.legend().set_hidden();
-    chart.set_width(640).set_height(660);
+    // As wide as the summary columns (Excel's pixels: 7 per character unit and 5 of padding), so that
+    // it prints on the summary's page rather than in pieces beside it.
+    let summary_px: f64 = headers[..usize::from(first_pref)].iter().map(|h| (h.1 * 7.0 + 5.0).trunc()).sum();
+    chart.set_width((summary_px - 12.0) as u32).set_height(660);
     let chart_row = t_last + 2;
     ws.insert_chart(chart_row, 0, &chart)?;
 
     ws.set_freeze_panes(h + 1, 2)?;
     // No repeated header rows: the indicator table fits one page, and the tables under it have their own
     // headers. The per-prefecture table and the chart each start a page; the prefecture columns print
-    // after the summary, eleven at a time, with 序号 and 指标 repeated.
+    // after the summary, eleven at a time, each block with the indicators' names.
     ws.set_paper_size(9);
     ws.set_landscape();
     ws.set_print_scale(100);
     ws.set_margins(0.3, 0.3, 0.35, 0.4, 0.15, 0.2);
     ws.set_print_center_horizontally(true);
     ws.set_footer("&C第 &P 页,共 &N 页");
-    ws.set_repeat_columns(0, 1)?;
     ws.set_page_breaks(&[t0, chart_row])?;
-    ws.set_vertical_page_breaks(&[u32::from(first_pref), u32::from(first_pref + half)])?;
+    ws.set_vertical_page_breaks(&name_copies.iter().map(|c| u32::from(*c)).collect::<Vec<_>>())?;
     Ok(())
 }
 
