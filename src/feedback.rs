@@ -34,6 +34,7 @@ fn column_key(refdata: &RefData, table: Table, field: Option<&str>) -> Option<St
     let specs = match table {
         Table::Ledger => &refdata.ledger.columns,
         Table::Progress => &refdata.tasks.columns,
+        Table::Indicators => return None,
     };
     specs.iter().find(|c| c.name == field).map(|c| c.key.clone())
 }
@@ -93,6 +94,16 @@ pub fn build(refdata: &RefData, sub: &Submission, period: Option<Period>) -> Res
             .collect(),
         ledger_extra_headers: sub.extra_columns.clone(),
         ledger_extras: sub.rows.iter().map(|r| (0..sub.extra_columns.len()).map(|e| r.extra(e).to_string()).collect()).collect(),
+        indicators: sub
+            .indicators
+            .iter()
+            .map(|r| crate::template::IndicatorPrefill {
+                id: r.id.clone(),
+                previous: r.previous,
+                value: r.cell.as_ref().map(|l| l.text.clone()).unwrap_or_default(),
+                note: r.note.as_ref().map(|l| l.text.clone()).unwrap_or_default(),
+            })
+            .collect(),
     };
     // Where each original row went.
     let ledger_rows: HashMap<(&str, u32), usize> = sub.rows.iter().enumerate().map(|(k, r)| ((r.sheet.as_str(), r.row), k)).collect();
@@ -137,7 +148,7 @@ pub fn build(refdata: &RefData, sub: &Submission, period: Option<Period>) -> Res
             let col = refdata.tasks.columns.iter().position(|c| c.key == key).unwrap_or(0) as u32;
             Some((Table::Progress, task as usize, key, template::PROGRESS_HEADER_ROW + task, col, sheets.progress.clone()))
         } else {
-            None
+            indicator_place(refdata, sub, &sheet, cell)
         };
         match place {
             Some((table, row, column, r, c, name)) => {
@@ -157,6 +168,16 @@ pub fn build(refdata: &RefData, sub: &Submission, period: Option<Period>) -> Res
         findings: &findings,
     };
     template::build_with(refdata, prefecture, period, None, &extras).map(Some)
+}
+
+/// Where a finding about a cell of the 指标完成情况 sheet goes in the corrections workbook: the row of its
+/// indicator in the template, the 累计完成值 or 说明 column.
+fn indicator_place(refdata: &RefData, sub: &Submission, sheet: &str, cell: crate::cell::CellRef) -> Option<(Table, usize, String, u32, u32, String)> {
+    let at = |l: &Option<crate::submission::Located>| l.as_ref().is_some_and(|l| l.sheet == sheet && l.cell == cell);
+    let reported = sub.indicators.iter().find(|x| at(&x.cell) || at(&x.note))?;
+    let k = refdata.indicators.asked().position(|i| i.id == reported.id)?;
+    let (key, col) = if at(&reported.cell) { ("value", 6) } else { ("note", 7) };
+    Some((Table::Indicators, k, key.to_string(), template::INDICATORS_HEADER_ROW + 1 + k as u32, col, refdata.indicators.sheet.clone()))
 }
 
 /// What the prefecture should do about a file that could not be used at all.

@@ -166,6 +166,17 @@ codes! {
     StatusContradiction = "V19", Warning, "完成状态与推进情况不符";
     /// One enterprise written over several rows (its name merged down); the rows were joined into one.
     EnterpriseOverRows = "V20", Info, "一家企业占多行";
+    /// A value of the 指标完成情况 sheet that is not one number; it is not in the province figure.
+    IndicatorUnreadable = "I01", Warning, "指标完成值无法识别";
+    /// A cumulative indicator value lower than last quarter's.
+    IndicatorDecreased = "I02", Warning, "指标完成值比上期减少";
+    /// An indicator value that cannot be right: negative, a rate over 100 %, one prefecture over the
+    /// province's target.
+    IndicatorImplausible = "I03", Warning, "指标完成值不合理";
+    /// An indicator value written as an approximation ("约120家"), counted as its number.
+    IndicatorApproximate = "I04", Info, "指标完成值为约数";
+    /// A row or column of the 指标完成情况 sheet that is no indicator of the template (or one twice).
+    IndicatorUnmatched = "I05", Warning, "指标行或列无法对应";
 }
 
 impl fmt::Display for Code {

@@ -422,6 +422,7 @@ pub fn import_workbook_for(refdata: &RefData, wb: &Workbook, file: &Path, name: 
         block_period: None,
     };
     imp.run(wb);
+    crate::indicators::import(refdata, wb, &mut imp.sub);
     imp.sub
 }
 

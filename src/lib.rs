@@ -19,6 +19,7 @@ pub mod finding;
 #[cfg(feature = "rollup")]
 pub mod history;
 pub mod import;
+pub mod indicators;
 #[cfg(feature = "mail")]
 pub mod mail;
 #[cfg(feature = "rollup")]

@@ -116,6 +116,8 @@ pub struct Merged {
     pub findings: Vec<Finding>,
     /// Enterprises per industry (rows) and prefecture (columns, official order).
     pub industry_counts: Vec<(String, Vec<u32>)>,
+    /// The plan's quantified targets: each prefecture's value and the province figure.
+    pub indicators: crate::indicators::Figures,
 }
 
 /// A merge that could not be done.
@@ -496,6 +498,21 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
         });
     }
 
+    // The plan's indicators, from the returns in the rollup (and the ledger's enterprise counts).
+    let inputs: Vec<crate::indicators::PrefectureInput<'_>> = prefs
+        .iter()
+        .zip(&prefectures)
+        .map(|(p, line)| {
+            let w = winners.iter().find(|(w, _)| subs[*w].prefecture.as_deref() == Some(p.name.as_str()));
+            crate::indicators::PrefectureInput {
+                returned: line.status == ReturnStatus::Returned,
+                reported: w.map_or(&[][..], |(w, _)| subs[*w].indicators.as_slice()),
+                enterprises: line.enterprises,
+            }
+        })
+        .collect();
+    let indicators = crate::indicators::aggregate(refdata, &inputs);
+
     // Industry × prefecture counts.
     let counts = ledger
         .clone()
@@ -523,7 +540,7 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
     industry_counts.sort_by(|a, b| list_pos(&a.0).cmp(&list_pos(&b.0)).then(a.0.cmp(&b.0)));
 
     let findings: Vec<Finding> = subs.iter().flat_map(|s| s.findings.iter().cloned()).collect();
-    let mut m = Merged { period, ledger, extra_columns, progress, progress_extra_columns, prefectures, findings, industry_counts };
+    let mut m = Merged { period, ledger, extra_columns, progress, progress_extra_columns, prefectures, findings, industry_counts, indicators };
     m.add_findings(refdata, Vec::new());
     Ok(m)
 }

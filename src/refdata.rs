@@ -19,6 +19,7 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("ledger.toml", include_str!("../templates/ledger.toml")),
     ("template.toml", include_str!("../templates/template.toml")),
     ("mail.toml", include_str!("../templates/mail.toml")),
+    ("indicators.toml", include_str!("../templates/indicators.toml")),
 ];
 
 /// A reference file that could not be read or does not hold what taizhang needs.
@@ -490,6 +491,158 @@ pub struct MailText {
     pub feedback_body: String,
 }
 
+/// How an indicator's value is compared with its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Comparison {
+    AtLeast,
+    AtMost,
+    /// A percentage to be kept at or above the target.
+    Rate,
+}
+
+/// Whether a target is for the province as a whole or for every prefecture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    Province,
+    Prefecture,
+}
+
+/// The period a target counts over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Horizon {
+    /// Cumulative over the plan (2018–2020).
+    #[serde(rename = "by_2020")]
+    By2020,
+    /// Each calendar year, counted from January.
+    PerYear,
+}
+
+/// How the province figure is formed from what the prefectures report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregate {
+    /// The sum of the prefectures' values.
+    Sum,
+    /// The number of prefectures meeting the per-prefecture target.
+    Count,
+    /// Reported by the province itself.
+    Province,
+}
+
+/// Where a prefecture's value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// Typed in the template's indicator sheet.
+    Return,
+    /// Counted from the 附件2 ledger (enterprises helped): never asked again.
+    Ledger,
+    /// Not reported by prefectures.
+    Province,
+}
+
+/// One quantified target of the plan.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Indicator {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub unit: String,
+    pub target: f64,
+    #[serde(default)]
+    pub target_high: Option<f64>,
+    pub comparison: Comparison,
+    pub scope: Scope,
+    pub horizon: Horizon,
+    pub task: u32,
+    pub aggregate: Aggregate,
+    pub source: Source,
+    pub asked: bool,
+    #[serde(default)]
+    pub province_target: Option<f64>,
+    pub quote: String,
+    /// Other wordings of the same target in the plan (附件1 restates most of them).
+    #[serde(default)]
+    pub also: Vec<String>,
+    /// A short name for tight places (the rollup's per-prefecture table); the name when absent.
+    #[serde(default)]
+    pub short: Option<String>,
+}
+
+impl Indicator {
+    /// The short name, or the name.
+    pub fn short(&self) -> &str {
+        self.short.as_deref().unwrap_or(&self.name)
+    }
+
+    /// Whether the unit is a percentage.
+    pub fn is_percent(&self) -> bool {
+        self.unit == "%"
+    }
+}
+
+/// The plan's quantified targets (`indicators.toml`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Indicators {
+    /// Name of the sheet in the template and the rollup.
+    pub sheet: String,
+    pub title: String,
+    pub indicators: Vec<Indicator>,
+}
+
+impl Indicators {
+    /// The indicator with `id`.
+    pub fn get(&self, id: &str) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| i.id == id)
+    }
+
+    /// The indicators the template asks prefectures for, in order.
+    pub fn asked(&self) -> impl Iterator<Item = &Indicator> {
+        self.indicators.iter().filter(|i| i.asked)
+    }
+
+    /// The indicator a name written in a sheet stands for (its name or an alias; width and spaces ignored).
+    pub fn lookup(&self, text: &str) -> Option<&Indicator> {
+        let k = fold_key(text);
+        if k.is_empty() {
+            return None;
+        }
+        self.indicators.iter().find(|i| std::iter::once(&i.name).chain(&i.aliases).any(|n| fold_key(n) == k))
+    }
+
+    fn validate(&self, tasks: &Tasks) -> Result<(), String> {
+        let mut seen = std::collections::HashSet::new();
+        for i in &self.indicators {
+            if !seen.insert(i.id.as_str()) {
+                return Err(format!("指标 {} 重复", i.id));
+            }
+            if tasks.get(i.task).is_none() {
+                return Err(format!("指标 {} 的任务 {} 不存在", i.id, i.task));
+            }
+            if i.aggregate == Aggregate::Count && i.scope != Scope::Prefecture {
+                return Err(format!("指标 {} 按达标市州数汇总,scope 应为 prefecture", i.id));
+            }
+            if i.source == Source::Ledger && i.id != "sme_helped" {
+                return Err(format!("指标 {}:只有 sme_helped 可以由台账统计", i.id));
+            }
+            if i.asked && i.source == Source::Ledger {
+                return Err(format!("指标 {} 由台账统计,不应再在模板中填写", i.id));
+            }
+            if !(i.target.is_finite() && i.target > 0.0) {
+                return Err(format!("指标 {} 的目标值应为正数", i.id));
+            }
+        }
+        if self.sheet.chars().count() > 31 {
+            return Err("sheet 名称超过31个字符".into());
+        }
+        Ok(())
+    }
+}
+
 /// Everything taizhang knows about the collection, loaded once and passed by reference.
 #[derive(Debug, Clone)]
 pub struct RefData {
@@ -498,6 +651,7 @@ pub struct RefData {
     pub ledger: Ledger,
     pub template: TemplateLayout,
     pub mail: MailText,
+    pub indicators: Indicators,
 }
 
 impl RefData {
@@ -546,7 +700,9 @@ impl RefData {
         ledger.rows.fold();
         let template: TemplateLayout = parse("template.toml", &text("template.toml")?)?;
         let mail: MailText = parse("mail.toml", &text("mail.toml")?)?;
-        Ok(RefData { prefectures, tasks, ledger, template, mail })
+        let indicators: Indicators = parse("indicators.toml", &text("indicators.toml")?)?;
+        indicators.validate(&tasks).map_err(invalid("indicators.toml"))?;
+        Ok(RefData { prefectures, tasks, ledger, template, mail, indicators })
     }
 }
 

@@ -159,6 +159,8 @@ pub struct Submission {
     pub progress_extra_columns: Vec<String>,
     pub progress: Vec<ProgressRow>,
     pub findings: Vec<Finding>,
+    /// What the 指标完成情况 sheet reports, one entry per indicator row read.
+    pub indicators: Vec<crate::indicators::Reported>,
     /// Cells that were recognised as titles, labels, headers, notes or reference text.
     #[serde(skip)]
     pub layout: Vec<LayoutCell>,
@@ -196,6 +198,7 @@ impl Submission {
             progress_extra_columns: Vec::new(),
             progress: Vec::new(),
             findings: Vec::new(),
+            indicators: Vec::new(),
             layout: Vec::new(),
             #[cfg(feature = "rollup")]
             frames: None,

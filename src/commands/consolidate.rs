@@ -79,6 +79,43 @@ fn progress_export(m: &Merged) -> PolarsResult<DataFrame> {
     m.progress.select(keep)
 }
 
+/// The indicator figures as a frame: one row per indicator, the province figure, rate and status, the
+/// change since the previous rollup when there is one, then one column per prefecture (canonical names).
+pub fn indicators_frame(refdata: &RefData, m: &Merged) -> PolarsResult<DataFrame> {
+    use crate::indicators::{horizon_text, rollup_cols as rc, target_text};
+    let inds = &refdata.indicators.indicators;
+    let figs = &m.indicators;
+    let n = inds.len();
+    let num = |g: &dyn Fn(&crate::indicators::Figure) -> Option<f64>| figs.figures.iter().map(g).collect::<Vec<Option<f64>>>();
+    let mut columns = vec![
+        Column::new(rc::NO.into(), (1..=n as u32).collect::<Vec<u32>>()),
+        Column::new("指标代码".into(), inds.iter().map(|i| i.id.clone()).collect::<Vec<String>>()),
+        Column::new(rc::NAME.into(), inds.iter().map(|i| i.name.clone()).collect::<Vec<String>>()),
+        Column::new(rc::UNIT.into(), inds.iter().map(|i| i.unit.clone()).collect::<Vec<String>>()),
+        Column::new(rc::TARGET.into(), inds.iter().map(target_text).collect::<Vec<String>>()),
+        Column::new("目标值".into(), figs.figures.iter().map(|f| f.province_target).collect::<Vec<Option<f64>>>()),
+        Column::new(rc::HORIZON.into(), inds.iter().map(|i| horizon_text(i).to_string()).collect::<Vec<String>>()),
+        Column::new("附件1任务".into(), inds.iter().map(|i| i.task).collect::<Vec<u32>>()),
+        Column::new(rc::PROVINCE.into(), num(&|f| f.province)),
+        Column::new(rc::RATE.into(), num(&|f| f.rate)),
+        Column::new(rc::STATUS.into(), figs.figures.iter().map(|f| f.status.label().to_string()).collect::<Vec<String>>()),
+    ];
+    if figs.has_previous {
+        columns.push(Column::new(rc::PREVIOUS.into(), num(&|f| f.previous)));
+        columns.push(Column::new(rc::CHANGE.into(), num(&|f| f.change())));
+    }
+    for (j, p) in refdata.prefectures.all().iter().enumerate() {
+        columns.push(Column::new(p.name.as_str().into(), num(&|f| f.values.get(j).copied().flatten())));
+    }
+    DataFrame::new(n, columns)
+}
+
+/// Where the indicator figures go next to the ledger's Parquet file: `台账.parquet` → `台账-指标完成情况.parquet`.
+pub fn indicators_parquet_path(refdata: &RefData, ledger: &Path) -> PathBuf {
+    let stem = ledger.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    ledger.with_file_name(format!("{stem}-{}.parquet", refdata.indicators.sheet))
+}
+
 fn write_exports(refdata: &RefData, m: &Merged, cfg: &ConsolidateConfig, inputs: &[PathBuf], out: &mut dyn Write) -> Result<(), Error> {
     let polars_err = |e: PolarsError| Error::Message(format!("导出失败: {e}"));
     let ledger = merge::export_frame(refdata, m).map_err(polars_err)?;
@@ -87,6 +124,7 @@ fn write_exports(refdata: &RefData, m: &Merged, cfg: &ConsolidateConfig, inputs:
             ("台账.csv", csv_bytes(&ledger).map_err(polars_err)?),
             ("任务进展.csv", csv_bytes(&progress_export(m).map_err(polars_err)?).map_err(polars_err)?),
             ("问题清单.csv", csv_bytes(&findings_frame(m).map_err(polars_err)?).map_err(polars_err)?),
+            ("指标完成情况.csv", csv_bytes(&indicators_frame(refdata, m).map_err(polars_err)?).map_err(polars_err)?),
         ];
         for (name, bytes) in files {
             let p = dir.join(name);
@@ -102,6 +140,13 @@ fn write_exports(refdata: &RefData, m: &Merged, cfg: &ConsolidateConfig, inputs:
         ParquetWriter::new(&mut buf).finish(&mut df).map_err(polars_err)?;
         write_atomic(p, &buf)?;
         writeln!(out, "已导出 {}", p.display())?;
+        let ip = indicators_parquet_path(refdata, p);
+        check_output(&ip, inputs, cfg.force)?;
+        let mut df = indicators_frame(refdata, m).map_err(polars_err)?;
+        let mut buf = Vec::new();
+        ParquetWriter::new(&mut buf).finish(&mut df).map_err(polars_err)?;
+        write_atomic(&ip, &buf)?;
+        writeln!(out, "已导出 {}", ip.display())?;
     }
     Ok(())
 }
@@ -139,6 +184,10 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
         Some(prev) => Some(crate::history::read_rollup(refdata, prev).map_err(|e| Error::Message(e.to_string()))?),
         None => None,
     };
+    if let Some(prev) = &cfg.previous {
+        let figures = crate::indicators::read_previous(refdata, prev).map_err(|e| Error::Message(format!("无法读取 {}: {e}", prev.display())))?;
+        merged.indicators.set_previous(&figures);
+    }
     let mut more = skipped;
     more.extend(period_checks(&merged, cfg, previous.as_ref()));
     let rollup_level: Vec<crate::Finding> = more.iter().filter(|f| matches!(f.code, Code::OutputPeriod | Code::PreviousPeriod)).cloned().collect();

@@ -8,6 +8,7 @@ mod cli;
 mod corpus;
 mod feedback;
 mod import;
+mod indicators;
 mod quarterly;
 mod readme;
 mod isolation;

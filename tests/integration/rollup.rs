@@ -51,7 +51,8 @@ fn consolidate_samples_into_every_sheet() {
     assert_eq!(hash_dir(&samples()), before, "inputs are never modified");
     let rollup = dir.path().join("rollup.xlsx");
     let wb = open_workbook_auto(&rollup).unwrap();
-    assert_eq!(wb.sheet_names(), [sheets::SUMMARY, sheets::LEDGER, sheets::TASKS, sheets::PROGRESS, sheets::INDUSTRY, sheets::FINDINGS]);
+    let indicators = refdata().indicators.sheet.as_str();
+    assert_eq!(wb.sheet_names(), [sheets::SUMMARY, sheets::LEDGER, sheets::TASKS, sheets::PROGRESS, indicators, sheets::INDUSTRY, sheets::FINDINGS]);
     let exp = expected();
     let keys: Vec<(&str, &str)> = refdata().ledger.columns.iter().filter(|c| c.key != "seq").map(|c| (c.key.as_str(), c.name.as_str())).collect();
 

@@ -35,9 +35,12 @@ fn calamine_reads_headers_labels_lists_and_tasks() {
     let layout = &r.template.sheets;
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(chengdu())).unwrap();
     let names: Vec<String> = wb.sheet_names();
-    assert_eq!(names, [layout.instructions.clone(), layout.ledger.clone(), layout.progress.clone(), layout.lists.clone(), layout.meta.clone()]);
+    assert_eq!(
+        names,
+        [layout.instructions.clone(), layout.ledger.clone(), layout.progress.clone(), r.indicators.sheet.clone(), layout.lists.clone(), layout.meta.clone()]
+    );
     let vis: Vec<SheetVisible> = wb.sheets_metadata().iter().map(|s| s.visible).collect();
-    assert_eq!(vis, [SheetVisible::Visible, SheetVisible::Visible, SheetVisible::Visible, SheetVisible::Hidden, SheetVisible::VeryHidden]);
+    assert_eq!(vis, [SheetVisible::Visible, SheetVisible::Visible, SheetVisible::Visible, SheetVisible::Visible, SheetVisible::Hidden, SheetVisible::VeryHidden]);
 
     let ledger = wb.worksheet_range(&layout.ledger).unwrap();
     assert_eq!(text(&ledger, 0, 0), "四川省重点消费品质量提升台账(2018年第三季度)");

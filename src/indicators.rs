@@ -1,0 +1,810 @@
+//! The plan's quantified targets (`indicators.toml`): what each prefecture reports against them in the
+//! template's 指标完成情况 sheet, read back as tolerantly as the ledger, and how far the province is.
+//!
+//! The office is asked about these numbers every quarter; until now it added them up by hand from one
+//! 量化完成值 cell per task, although several tasks carry two or three numbers. Here every number has its
+//! own row, every value its own cell, and the province figure is formed the way the reference data says
+//! (a sum, a count of prefectures meeting their target, or the province's own figure).
+//!
+//! Conservation holds on this sheet as on the others: every non-empty cell is a value, a note, a layout
+//! cell of the template, or a finding.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::cell::CellRef;
+use crate::finding::{Code, Finding};
+use crate::read::{GridCell, Sheet, Value, Visibility, Workbook};
+use crate::refdata::{Aggregate, Comparison, Horizon, Indicator, RefData, Scope, Source};
+use crate::submission::{LayoutCell, Located, Role, Submission};
+use crate::text::{clean_text, fold_key, format_number, header_key};
+
+/// Headers of the template's sheet (and the words accepted for them when a prefecture renamed one).
+pub mod headers {
+    pub const NO: &str = "序号";
+    pub const NAME: &str = "指标";
+    pub const UNIT: &str = "单位";
+    pub const TARGET: &str = "目标";
+    pub const HORIZON: &str = "期限";
+    pub const PREVIOUS: &str = "上期值";
+    pub const VALUE: &str = "累计完成值";
+    pub const NOTE: &str = "说明";
+}
+
+/// The line under the template's table saying which figure is not asked; read back as the template's own.
+pub const LEDGER_NOTE: &str = "注:「精准帮扶中小微企业」数由「附件2 质量提升台账」中的企业数自动统计,无需填写。百分数填 91.5 或 91.5% 均可。";
+
+/// What a column of the indicator sheet holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    No,
+    Name,
+    Unit,
+    Target,
+    Horizon,
+    Previous,
+    Value,
+    Note,
+}
+
+fn column_of(text: &str) -> Option<Col> {
+    let k = header_key(text);
+    let is = |words: &[&str]| words.iter().any(|w| header_key(w) == k);
+    if is(&["序号", "编号", "序"]) {
+        Some(Col::No)
+    } else if is(&["指标", "指标名称", "量化指标", "指标项目", "目标指标"]) {
+        Some(Col::Name)
+    } else if is(&["单位", "计量单位"]) {
+        Some(Col::Unit)
+    } else if is(&["目标", "目标值", "计划目标", "全省目标", "目标任务"]) {
+        Some(Col::Target)
+    } else if is(&["期限", "考核期", "时限", "统计口径"]) {
+        Some(Col::Horizon)
+    } else if is(&["上期值", "上期累计完成值", "上期完成值", "上季度累计完成值"]) {
+        Some(Col::Previous)
+    } else if is(&["累计完成值", "完成值", "累计完成", "本期累计完成值", "实际完成值", "完成数", "完成情况", "累计完成数"]) {
+        Some(Col::Value)
+    } else if is(&["说明", "备注", "情况说明", "完成情况说明"]) {
+        Some(Col::Note)
+    } else {
+        None
+    }
+}
+
+/// A value a prefecture reported against one indicator.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reported {
+    /// The indicator's id (`indicators.toml`).
+    pub id: String,
+    /// The value as read (percentages in percent: 91.5), `None` when the cell is empty or unreadable.
+    pub value: Option<f64>,
+    /// The 累计完成值 cell as written.
+    pub cell: Option<Located>,
+    /// 说明.
+    pub note: Option<Located>,
+    /// The 上期值 the template showed, when it did.
+    pub previous: Option<f64>,
+}
+
+/// A number read from a cell's text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Parsed {
+    pub value: f64,
+    /// Written as an approximation ("约120家", "120余家", "120家左右").
+    pub approximate: bool,
+}
+
+/// Words before a number that say nothing about it, or that it is approximate.
+const PREFIXES: &[(&str, bool)] = &[
+    ("大约", true),
+    ("约", true),
+    ("近", true),
+    ("共计", false),
+    ("合计", false),
+    ("累计", false),
+    ("共", false),
+    ("计", false),
+    ("达到", false),
+    ("达", false),
+    ("已", false),
+];
+/// Words after a number: the units, and words that make it approximate.
+const SUFFIXES: &[(&str, bool)] = &[
+    ("左右", true),
+    ("以上", true),
+    ("余", true),
+    ("多", true),
+    ("批次", false),
+    ("家", false),
+    ("个", false),
+    ("名", false),
+    ("人", false),
+    ("次", false),
+    ("种", false),
+    ("批", false),
+    ("项", false),
+    ("户", false),
+    ("所", false),
+];
+
+/// Reads a number as people type it in a cell: full-width digits, thousands separators, a unit after it,
+/// 约 or 余 around it, 万 for ten thousand, and for a percentage 91.5, 0.915 or "91.5%". `None` when the
+/// text is not one number (two numbers, words, a range).
+///
+/// ```
+/// use taizhang::indicators::parse_value;
+/// assert_eq!(parse_value("约120家", false).map(|p| (p.value, p.approximate)), Some((120.0, true)));
+/// assert_eq!(parse_value("91.5%", true).map(|p| p.value), Some(91.5));
+/// ```
+pub fn parse_value(text: &str, percent: bool) -> Option<Parsed> {
+    // NFKC folds full-width digits, ％ and the full-width point; white space goes.
+    let mut s = fold_key(text);
+    let mut approximate = false;
+    loop {
+        let before = s.len();
+        for (p, approx) in PREFIXES {
+            if let Some(rest) = s.strip_prefix(p) {
+                s = rest.to_string();
+                approximate |= *approx;
+            }
+        }
+        if s.len() == before {
+            break;
+        }
+    }
+    let mut has_percent = false;
+    loop {
+        let before = s.len();
+        if let Some(rest) = s.strip_suffix('%') {
+            s = rest.to_string();
+            has_percent = true;
+        }
+        for (w, approx) in SUFFIXES {
+            if let Some(rest) = s.strip_suffix(w) {
+                s = rest.to_string();
+                approximate |= *approx;
+            }
+        }
+        if s.len() == before {
+            break;
+        }
+    }
+    if has_percent && !percent {
+        return None;
+    }
+    let mut factor = 1.0;
+    if let Some(rest) = s.strip_suffix('万') {
+        s = rest.to_string();
+        factor = 10_000.0;
+    }
+    // Thousands separators, only where they separate groups of three digits.
+    if s.contains(',') {
+        let mut parts = s.split(',');
+        let first = parts.next().unwrap_or("");
+        let groups_ok = !first.is_empty()
+            && first.len() <= 3
+            && first.chars().all(|c| c.is_ascii_digit())
+            && s.split(',').skip(1).all(|g| g.len() >= 3 && g[..3].chars().all(|c| c.is_ascii_digit()) && (g.len() == 3 || g[3..].starts_with('.')));
+        if !groups_ok {
+            return None;
+        }
+        s = s.replace(',', "");
+    }
+    if s.is_empty() || !s.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-') || s.starts_with('.') {
+        return None;
+    }
+    let v: f64 = s.parse().ok()?;
+    if !v.is_finite() {
+        return None;
+    }
+    let mut value = v * factor;
+    if percent && !has_percent && value.abs() <= 1.0 && value != 0.0 {
+        // A rate written as a fraction (0.915), or stored so by a cell formatted as a percentage.
+        value *= 100.0;
+    }
+    Some(Parsed { value: tidy(value), approximate })
+}
+
+/// Rounds away the binary noise of a scaled value (0.915 × 100 = 91.50000000000001).
+fn tidy(v: f64) -> f64 {
+    let r = (v * 1e9).round() / 1e9;
+    if r == 0.0 { 0.0 } else { r }
+}
+
+/// The value of a cell as an indicator value: a number cell as it is (a fraction for a percentage is
+/// scaled), a text cell through [`parse_value`].
+fn cell_value(v: &Value, percent: bool) -> Option<Parsed> {
+    match v {
+        Value::Number(n) => {
+            let mut value = *n;
+            if percent && value.abs() <= 1.0 && value != 0.0 {
+                value *= 100.0;
+            }
+            Some(Parsed { value: tidy(value), approximate: false })
+        }
+        Value::Text(s) => parse_value(s, percent),
+        _ => None,
+    }
+}
+
+/// How a target is shown: ≥500, 每个市州≥50, ≥91.5%, 1-2.
+pub fn target_text(i: &Indicator) -> String {
+    let n = match i.target_high {
+        Some(h) => format!("{}-{}", format_number(i.target), format_number(h)),
+        None => format_number(i.target),
+    };
+    let op = match i.comparison {
+        Comparison::AtMost => "≤",
+        _ if i.target_high.is_some() => "",
+        _ => "≥",
+    };
+    let pct = if i.is_percent() { "%" } else { "" };
+    match i.scope {
+        Scope::Province => format!("全省{op}{n}{pct}"),
+        Scope::Prefecture => format!("每个市州{op}{n}{pct}"),
+    }
+}
+
+/// The period a target counts over, as printed.
+pub fn horizon_text(i: &Indicator) -> &'static str {
+    match i.horizon {
+        Horizon::By2020 => "至2020年",
+        Horizon::PerYear => "本年度",
+    }
+}
+
+/// Whether `value` meets `target` the way the indicator compares.
+pub fn meets(i: &Indicator, value: f64, target: f64) -> bool {
+    match i.comparison {
+        Comparison::AtMost => value <= target,
+        Comparison::AtLeast | Comparison::Rate => value >= target,
+    }
+}
+
+/// The sheet holding the indicators: the one named as in the template, else one whose header has an
+/// indicator column and a value column (a renamed sheet), never the ledger or the task progress.
+fn find_sheet<'a>(refdata: &RefData, wb: &'a Workbook, sub: &Submission) -> Option<(&'a Sheet, u32, BTreeMap<u32, Col>)> {
+    let used = |s: &Sheet| {
+        sub.ledger_sheet.as_deref() == Some(s.name.as_str())
+            || sub.progress_sheet.as_deref() == Some(s.name.as_str())
+            || sub.sheet_columns.iter().any(|(n, _)| *n == s.name)
+    };
+    let candidates = wb.sheets.iter().filter(|s| s.error.is_none() && s.visibility == Visibility::Visible && !s.grid.is_empty() && !used(s));
+    let named = fold_key(&refdata.indicators.sheet);
+    let mut fallback = None;
+    for s in candidates {
+        let Some((row, cols)) = header(s) else { continue };
+        if fold_key(&s.name) == named {
+            return Some((s, row, cols));
+        }
+        if fallback.is_none() {
+            fallback = Some((s, row, cols));
+        }
+    }
+    fallback
+}
+
+/// The header row of an indicator sheet: the first of its first rows naming both the indicator and the
+/// value column.
+fn header(s: &Sheet) -> Option<(u32, BTreeMap<u32, Col>)> {
+    for r in s.grid.row_numbers().take(15) {
+        let cols: BTreeMap<u32, Col> = s
+            .grid
+            .row(r)
+            .iter()
+            .filter(|c| !c.is_merge_copy())
+            .filter_map(|c| match &c.value {
+                Value::Text(t) => column_of(t).map(|k| (c.pos.col, k)),
+                _ => None,
+            })
+            .collect();
+        let has = |k: Col| cols.values().any(|v| *v == k);
+        if has(Col::Name) && has(Col::Value) {
+            return Some((r, cols));
+        }
+    }
+    None
+}
+
+fn text_of(c: &GridCell) -> String {
+    c.value.to_text()
+}
+
+/// Reads the 指标完成情况 sheet of a return into `sub.indicators`, with a finding for every value that
+/// cannot be read, went down since the 上期值 the template showed, or is implausible. A return without
+/// the sheet (an older template) simply reports no indicators.
+pub fn import(refdata: &RefData, wb: &Workbook, sub: &mut Submission) {
+    let Some((sheet, header_row, cols)) = find_sheet(refdata, wb, sub) else { return };
+    let name = sheet.name.clone();
+    // The importer passed over the sheet as not a table it knows; it is read here.
+    sub.findings.retain(|f| !(f.code == Code::SheetIgnored && f.cell.is_none() && f.sheet.as_deref() == Some(name.as_str())));
+    let file = sub.name.clone();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut layout: Vec<(CellRef, Role)> = Vec::new();
+    let mut reported: Vec<Reported> = Vec::new();
+    let col_of = |c: u32| cols.get(&c).copied();
+    let asked: Vec<&Indicator> = refdata.indicators.asked().collect();
+    let finding = |code: Code, cell: CellRef, field: &str, value: &str, message: String| {
+        Finding::new(code, file.clone(), message).sheet(name.clone()).cell(cell).field(field).value(value)
+    };
+    for r in sheet.grid.row_numbers() {
+        let cells: Vec<&GridCell> = sheet.grid.row(r).iter().filter(|c| !c.is_merge_copy()).collect();
+        if cells.is_empty() {
+            continue;
+        }
+        if r < header_row {
+            layout.extend(cells.iter().map(|c| (c.pos, Role::Title)));
+            continue;
+        }
+        if r == header_row {
+            for c in &cells {
+                match col_of(c.pos.col) {
+                    Some(_) => layout.push((c.pos, Role::Header)),
+                    None => findings.push(finding(
+                        Code::IndicatorUnmatched,
+                        c.pos,
+                        &text_of(c),
+                        &text_of(c),
+                        format!("「{}」不是指标完成情况表的列,该列内容未汇总。请使用模板的列,说明写在「说明」列。", text_of(c)),
+                    )),
+                }
+            }
+            continue;
+        }
+        let at = |k: Col| cells.iter().find(|c| col_of(c.pos.col) == Some(k)).copied();
+        let name_cell = at(Col::Name);
+        let by_name = name_cell.and_then(|c| refdata.indicators.lookup(&text_of(c)));
+        let by_no = || {
+            at(Col::No)
+                .and_then(|c| match &c.value {
+                    Value::Number(n) if n.fract() == 0.0 && *n >= 1.0 => Some(*n as usize),
+                    v => v.to_text().trim().parse::<usize>().ok(),
+                })
+                .and_then(|n| asked.get(n.wrapping_sub(1)).copied())
+        };
+        let indicator = match name_cell {
+            Some(_) => by_name,
+            None => by_no(),
+        };
+        let value_cell = at(Col::Value);
+        let Some(ind) = indicator else {
+            // A row that is no indicator: the template's own note, a remark, or something typed that
+            // cannot be put anywhere.
+            let texts: Vec<String> = cells.iter().map(|c| text_of(c)).collect();
+            if cells.len() == 1 && clean_text(&texts[0]) == clean_text(LEDGER_NOTE) {
+                layout.push((cells[0].pos, Role::Reference));
+                continue;
+            }
+            if value_cell.is_none() && cells.len() == 1 {
+                let c = cells[0];
+                let loc = Located { text: clean_text(&texts[0]), sheet: name.clone(), cell: c.pos };
+                findings.push(finding(Code::Note, c.pos, "", &loc.text, format!("表格备注:{}", loc.text)));
+                sub.remarks.push(loc);
+                continue;
+            }
+            let first = value_cell.or(name_cell).unwrap_or(cells[0]);
+            let shown = name_cell.map(text_of).unwrap_or_default();
+            findings.push(finding(
+                Code::IndicatorUnmatched,
+                first.pos,
+                headers::NAME,
+                &texts.join(" | "),
+                format!(
+                    "第{}行{}不是模板中的指标,本行未汇总。请按模板的指标名称填写,不要改动或增加指标行;其他情况请写在「说明」中。",
+                    r + 1,
+                    if shown.is_empty() { String::new() } else { format!("「{shown}」") }
+                ),
+            ));
+            layout.extend(cells.iter().filter(|c| c.pos != first.pos).map(|c| (c.pos, Role::Note)));
+            continue;
+        };
+        if reported.iter().any(|x| x.id == ind.id) {
+            let first = value_cell.or(name_cell).unwrap_or(cells[0]);
+            findings.push(finding(
+                Code::IndicatorUnmatched,
+                first.pos,
+                &ind.name,
+                &cells.iter().map(|c| text_of(c)).collect::<Vec<_>>().join(" | "),
+                format!("指标「{}」填了两次(第{}行重复),以第一次为准,本行未汇总。请删除重复的行。", ind.name, r + 1),
+            ));
+            layout.extend(cells.iter().filter(|c| c.pos != first.pos).map(|c| (c.pos, Role::Note)));
+            continue;
+        }
+        let mut rep = Reported { id: ind.id.clone(), value: None, cell: None, note: None, previous: None };
+        for c in &cells {
+            match col_of(c.pos.col) {
+                Some(Col::Value) => {}
+                Some(Col::Note) => rep.note = Some(Located { text: text_of(c), sheet: name.clone(), cell: c.pos }),
+                Some(Col::Previous) => {
+                    rep.previous = cell_value(&c.value, ind.is_percent()).map(|p| p.value);
+                    layout.push((c.pos, Role::Reference));
+                }
+                Some(_) => layout.push((c.pos, Role::Reference)),
+                None => findings.push(finding(
+                    Code::IndicatorUnmatched,
+                    c.pos,
+                    &ind.name,
+                    &text_of(c),
+                    format!("指标「{}」一行在表格以外的列中写有内容,未汇总。如需说明,请写在「说明」列。", ind.name),
+                )),
+            }
+        }
+        if let Some(c) = value_cell {
+            let text = text_of(c);
+            rep.cell = Some(Located { text: text.clone(), sheet: name.clone(), cell: c.pos });
+            let unit = if ind.is_percent() { "百分数(如 91.5)".to_string() } else { format!("数字(单位:{})", ind.unit) };
+            match cell_value(&c.value, ind.is_percent()) {
+                None => findings.push(finding(
+                    Code::IndicatorUnreadable,
+                    c.pos,
+                    &ind.name,
+                    &text,
+                    format!("指标「{}」的累计完成值「{text}」无法识别为一个数,未计入全省合计。请只填写一个{unit},文字写在「说明」中。", ind.name),
+                )),
+                Some(p) => {
+                    rep.value = Some(p.value);
+                    let v = format_number(p.value);
+                    if p.approximate {
+                        findings.push(finding(
+                            Code::IndicatorApproximate,
+                            c.pos,
+                            &ind.name,
+                            &text,
+                            format!("指标「{}」的累计完成值写的是约数「{text}」,已按 {v} 计入。如有准确数,请填写准确数。", ind.name),
+                        ));
+                    }
+                    if let Some(prev) = rep.previous
+                        && p.value < prev
+                    {
+                        findings.push(finding(
+                            Code::IndicatorDecreased,
+                            c.pos,
+                            &ind.name,
+                            &text,
+                            format!(
+                                "指标「{}」的累计完成值 {v} 比上期的 {} 少。累计值一般不会减少,请核实;如确有调整,请在「说明」中写明原因。",
+                                ind.name,
+                                format_number(prev)
+                            ),
+                        ));
+                    }
+                    if let Some(why) = implausible(ind, p.value) {
+                        findings.push(finding(Code::IndicatorImplausible, c.pos, &ind.name, &text, why));
+                    }
+                }
+            }
+        }
+        reported.push(rep);
+    }
+    sub.layout.extend(layout.into_iter().map(|(cell, role)| LayoutCell { sheet: name.clone(), cell, role }));
+    sub.indicators = reported;
+    for f in findings {
+        sub.push(f);
+    }
+}
+
+/// Why a value read cleanly cannot be right: negative, a rate over 100 %, or one prefecture alone over the
+/// province's target.
+fn implausible(ind: &Indicator, v: f64) -> Option<String> {
+    if v < 0.0 {
+        return Some(format!("指标「{}」的累计完成值是负数({}),请核实。", ind.name, format_number(v)));
+    }
+    if ind.is_percent() && v > 100.0 {
+        return Some(format!("指标「{}」是百分数,{}% 超过了100%,请核实。", ind.name, format_number(v)));
+    }
+    if ind.scope == Scope::Province && ind.aggregate == Aggregate::Sum && v > ind.target {
+        return Some(format!(
+            "指标「{}」的累计完成值 {} 单个市州就超过了全省目标 {}{},请核实是否多填了位数或填成了全省数。",
+            ind.name,
+            format_number(v),
+            format_number(ind.target),
+            ind.unit
+        ));
+    }
+    None
+}
+
+/// Whether a figure meets its target, as the rollup says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Status {
+    Met,
+    NotMet,
+    NoData,
+    /// The plan sets no province-wide number (a per-prefecture target "where conditions allow").
+    NoTarget,
+}
+
+impl Status {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Status::Met => "达标",
+            Status::NotMet => "未达标",
+            Status::NoData => "无数据",
+            Status::NoTarget => "不设目标",
+        }
+    }
+}
+
+/// One indicator across the province.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Figure {
+    pub id: String,
+    /// Each prefecture's value, in official order (`None`: not reported, or not returned).
+    pub values: Vec<Option<f64>>,
+    /// The province figure, formed as the indicator's `aggregate` says.
+    pub province: Option<f64>,
+    /// The target the province figure is set against.
+    pub province_target: Option<f64>,
+    /// province ÷ target (1.0 = 100 %).
+    pub rate: Option<f64>,
+    pub status: Status,
+    /// The previous rollup's province figure (`--previous`).
+    pub previous: Option<f64>,
+}
+
+impl Figure {
+    /// The change of the province figure since the previous rollup.
+    pub fn change(&self) -> Option<f64> {
+        Some(tidy(self.province? - self.previous?))
+    }
+}
+
+/// Every indicator across the province, for the rollup and the exports.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Figures {
+    pub figures: Vec<Figure>,
+    /// The period of the rollup the `previous` figures come from.
+    pub previous_period: Option<crate::Period>,
+    /// Whether a previous rollup was read (so the rollup shows the change column).
+    pub has_previous: bool,
+}
+
+/// One prefecture's input to [`aggregate`]: whether its return is in the rollup, what it reported, and the
+/// number of enterprises in its ledger.
+pub struct PrefectureInput<'a> {
+    pub returned: bool,
+    pub reported: &'a [Reported],
+    pub enterprises: usize,
+}
+
+/// Forms every indicator's province figure from the prefectures' returns (official order, one entry per
+/// prefecture).
+pub fn aggregate(refdata: &RefData, inputs: &[PrefectureInput<'_>]) -> Figures {
+    let figures = refdata
+        .indicators
+        .indicators
+        .iter()
+        .map(|ind| {
+            let values: Vec<Option<f64>> = inputs
+                .iter()
+                .map(|p| {
+                    if !p.returned {
+                        return None;
+                    }
+                    match ind.source {
+                        Source::Ledger => Some(p.enterprises as f64),
+                        _ => p.reported.iter().find(|r| r.id == ind.id).and_then(|r| r.value),
+                    }
+                })
+                .collect();
+            let any = values.iter().any(Option::is_some);
+            let (province, province_target) = match ind.aggregate {
+                Aggregate::Sum => (any.then(|| tidy(values.iter().flatten().sum())), Some(ind.target)),
+                Aggregate::Count => {
+                    (any.then(|| values.iter().flatten().filter(|v| meets(ind, **v, ind.target)).count() as f64), ind.province_target)
+                }
+                Aggregate::Province => (None, Some(ind.target)),
+            };
+            let rate = match (province, province_target) {
+                (Some(v), Some(t)) => Some(match ind.comparison {
+                    Comparison::AtMost if v > 0.0 => tidy(t / v),
+                    Comparison::AtMost => 1.0,
+                    _ => tidy(v / t),
+                }),
+                _ => None,
+            };
+            let status = match (province, province_target) {
+                (None, _) => Status::NoData,
+                (Some(_), None) => Status::NoTarget,
+                (Some(v), Some(t)) if meets(ind, v, t) => Status::Met,
+                _ => Status::NotMet,
+            };
+            Figure { id: ind.id.clone(), values, province, province_target, rate, status, previous: None }
+        })
+        .collect();
+    Figures { figures, previous_period: None, has_previous: false }
+}
+
+/// The figures of an earlier rollup's 指标完成情况 sheet: province figure and each prefecture's value by
+/// indicator id.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Previous {
+    pub period: Option<crate::Period>,
+    pub province: BTreeMap<String, f64>,
+    /// (indicator id, prefecture canonical name) → value.
+    pub values: BTreeMap<(String, String), f64>,
+}
+
+/// Headers of the rollup's indicator sheet.
+pub mod rollup_cols {
+    pub const NO: &str = "序号";
+    pub const NAME: &str = "指标";
+    pub const UNIT: &str = "单位";
+    pub const TARGET: &str = "目标";
+    pub const HORIZON: &str = "期限";
+    pub const PROVINCE: &str = "全省完成值";
+    pub const RATE: &str = "完成率";
+    pub const STATUS: &str = "状态";
+    pub const PREVIOUS: &str = "上期全省";
+    pub const CHANGE: &str = "较上期";
+}
+
+/// Reads the 指标完成情况 sheet of a rollup written by `consolidate`; empty when the rollup has none (one
+/// written before the sheet existed).
+pub fn from_rollup(refdata: &RefData, wb: &Workbook) -> Previous {
+    let mut out = Previous::default();
+    let Some(sheet) = wb.sheets.iter().find(|s| s.name == refdata.indicators.sheet) else { return out };
+    out.period = sheet.grid.row(0).iter().find_map(|c| crate::Period::find_in(&c.value.to_text()));
+    let Some(h) = sheet.grid.row_numbers().take(6).find(|r| sheet.grid.row(*r).iter().any(|c| c.value.to_text() == rollup_cols::PROVINCE)) else {
+        return out;
+    };
+    let head: Vec<(u32, String)> = sheet.grid.row(h).iter().map(|c| (c.pos.col, c.value.to_text())).collect();
+    let col = |name: &str| head.iter().find(|(_, t)| t == name).map(|(c, _)| *c);
+    let (Some(name_col), Some(prov_col)) = (col(rollup_cols::NAME), col(rollup_cols::PROVINCE)) else { return out };
+    let pref_cols: Vec<(u32, String)> = head
+        .iter()
+        .filter_map(|(c, t)| refdata.prefectures.lookup(&t.replace('\n', "")).map(|p| (*c, p.name.clone())))
+        .collect();
+    let number = |r: u32, c: u32| match sheet.grid.get(CellRef::new(r, c)).map(|x| &x.value) {
+        Some(Value::Number(n)) => Some(*n),
+        Some(Value::Text(t)) => t.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    for r in sheet.grid.row_numbers().filter(|r| *r > h) {
+        let Some(name) = sheet.grid.get(CellRef::new(r, name_col)).map(|c| c.value.to_text()) else { continue };
+        // Only the main table: the per-prefecture table below names prefectures, not indicators.
+        let Some(ind) = refdata.indicators.indicators.iter().find(|i| i.name == name) else { continue };
+        if out.province.contains_key(&ind.id) {
+            continue;
+        }
+        if let Some(v) = number(r, prov_col) {
+            out.province.insert(ind.id.clone(), v);
+        }
+        for (c, p) in &pref_cols {
+            if let Some(v) = number(r, *c) {
+                out.values.insert((ind.id.clone(), p.clone()), v);
+            }
+        }
+    }
+    out
+}
+
+/// Reads the indicator figures of the rollup at `path` (`consolidate --previous`, `template --from`).
+///
+/// # Errors
+/// When the file cannot be read.
+pub fn read_previous(refdata: &RefData, path: &std::path::Path) -> Result<Previous, crate::read::ReadError> {
+    let wb = crate::read::read_file(path, &crate::read::Limits::default())?;
+    Ok(from_rollup(refdata, &wb))
+}
+
+impl Figures {
+    /// Adds the previous rollup's province figures, for the change column.
+    pub fn set_previous(&mut self, previous: &Previous) {
+        self.has_previous = true;
+        self.previous_period = previous.period;
+        for f in &mut self.figures {
+            f.previous = previous.province.get(&f.id).copied();
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Figure> {
+        self.figures.iter().find(|f| f.id == id)
+    }
+}
+
+/// The previous values of one prefecture, for its next template (`template --from`): (indicator id, value).
+/// A per-year indicator starts again in the first quarter, so it is not carried into a new year.
+pub fn prefill_for(refdata: &RefData, previous: &Previous, prefecture: &str, period: crate::Period) -> Vec<(String, f64)> {
+    refdata
+        .indicators
+        .asked()
+        .filter(|i| !(i.horizon == Horizon::PerYear && previous.period.is_some_and(|p| p.year != period.year)))
+        .filter_map(|i| previous.values.get(&(i.id.clone(), prefecture.to_string())).map(|v| (i.id.clone(), *v)))
+        .collect()
+}
+
+/// Adds each prefecture's previous indicator values to its template prefill (`template --from`).
+pub fn add_prefill(refdata: &RefData, previous: &Previous, period: crate::Period, prefill: &mut Vec<(String, crate::template::Prefill)>) {
+    for p in refdata.prefectures.all() {
+        let values = prefill_for(refdata, previous, &p.name, period);
+        if values.is_empty() {
+            continue;
+        }
+        let rows = values
+            .into_iter()
+            .map(|(id, v)| crate::template::IndicatorPrefill { id, previous: Some(v), value: format_number(v), note: String::new() })
+            .collect();
+        match prefill.iter_mut().find(|(n, _)| *n == p.name) {
+            Some((_, f)) => f.indicators = rows,
+            None => prefill.push((p.name.clone(), crate::template::Prefill { indicators: rows, ..Default::default() })),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str, pct: bool) -> Option<(f64, bool)> {
+        parse_value(s, pct).map(|p| (p.value, p.approximate))
+    }
+
+    #[test]
+    fn numbers_as_people_type_them() {
+        assert_eq!(v("约120家", false), Some((120.0, true)));
+        assert_eq!(v("１２０", false), Some((120.0, false)));
+        assert_eq!(v("１２０家", false), Some((120.0, false)));
+        assert_eq!(v(" 120 ", false), Some((120.0, false)));
+        assert_eq!(v("120余家", false), Some((120.0, true)));
+        assert_eq!(v("共计1,200家", false), Some((1200.0, false)));
+        assert_eq!(v("1.2万", false), Some((12000.0, false)));
+        assert_eq!(v("10000", false), Some((10000.0, false)));
+        assert_eq!(v("0", false), Some((0.0, false)));
+        assert_eq!(v("-3", false), Some((-3.0, false)));
+        assert_eq!(v("一百二十", false), None);
+        assert_eq!(v("120家,其中30家已完成", false), None);
+        assert_eq!(v("1,20", false), None);
+        assert_eq!(v("待统计", false), None);
+        assert_eq!(v("", false), None);
+        assert_eq!(v("50%", false), None, "a percentage is not a count");
+    }
+
+    #[test]
+    fn percentages_three_ways() {
+        assert_eq!(v("91.5", true), Some((91.5, false)));
+        assert_eq!(v("0.915", true), Some((91.5, false)));
+        assert_eq!(v("91.5%", true), Some((91.5, false)));
+        assert_eq!(v("９１．５％", true), Some((91.5, false)));
+        assert_eq!(v("约92%", true), Some((92.0, true)));
+        assert_eq!(cell_value(&Value::Number(0.915), true).map(|p| p.value), Some(91.5));
+        assert_eq!(cell_value(&Value::Number(91.5), true).map(|p| p.value), Some(91.5));
+        assert_eq!(cell_value(&Value::Number(120.0), false).map(|p| p.value), Some(120.0));
+        assert_eq!(cell_value(&Value::Text("120".into()), false).map(|p| p.value), Some(120.0));
+        assert_eq!(cell_value(&Value::Error("#N/A".into()), false), None);
+    }
+
+    #[test]
+    fn targets_as_shown() {
+        let r = RefData::embedded().unwrap();
+        let t = |id: &str| target_text(r.indicators.get(id).unwrap());
+        assert_eq!(t("self_declared_standards"), "全省≥500");
+        assert_eq!(t("sme_helped"), "每个市州≥50");
+        assert_eq!(t("spot_check_pass_rate"), "全省≥91.5%");
+        assert_eq!(t("quality_surveys"), "全省1-2");
+    }
+
+    #[test]
+    fn province_figures_by_sum_and_count() {
+        let r = RefData::embedded().unwrap();
+        let rep = |id: &str, v: f64| Reported { id: id.into(), value: Some(v), cell: None, note: None, previous: None };
+        let a = [rep("iso_upgrades", 3000.0), rep("benchmark_enterprises", 5.0)];
+        let b = [rep("iso_upgrades", 1500.5), rep("benchmark_enterprises", 4.0)];
+        let mut inputs: Vec<PrefectureInput<'_>> = (0..21).map(|_| PrefectureInput { returned: false, reported: &[], enterprises: 0 }).collect();
+        inputs[0] = PrefectureInput { returned: true, reported: &a, enterprises: 60 };
+        inputs[1] = PrefectureInput { returned: true, reported: &b, enterprises: 10 };
+        let f = aggregate(&r, &inputs);
+        let iso = f.get("iso_upgrades").unwrap();
+        assert_eq!(iso.province, Some(4500.5));
+        assert_eq!(iso.rate, Some(0.45005));
+        assert_eq!(iso.status, Status::NotMet);
+        let bench = f.get("benchmark_enterprises").unwrap();
+        assert_eq!((bench.province, bench.province_target), (Some(1.0), Some(21.0)));
+        let sme = f.get("sme_helped").unwrap();
+        assert_eq!(sme.values[..3], [Some(60.0), Some(10.0), None]);
+        assert_eq!(sme.province, Some(1.0));
+        assert_eq!(f.get("gi_products").unwrap().status, Status::NoData);
+        assert_eq!(f.get("spot_check_pass_rate").unwrap().status, Status::NoData);
+    }
+}
