@@ -159,6 +159,9 @@ pub struct Submission {
     pub progress_extra_columns: Vec<String>,
     pub progress: Vec<ProgressRow>,
     pub findings: Vec<Finding>,
+    /// Who sent the file, when it came by email: provenance, and with a contacts sheet one more source
+    /// for the prefecture.
+    pub sender: Option<crate::eml::Sender>,
     /// Cells that were recognised as titles, labels, headers, notes or reference text.
     #[serde(skip)]
     pub layout: Vec<LayoutCell>,
@@ -196,6 +199,7 @@ impl Submission {
             progress_extra_columns: Vec::new(),
             progress: Vec::new(),
             findings: Vec::new(),
+            sender: None,
             layout: Vec::new(),
             #[cfg(feature = "rollup")]
             frames: None,
