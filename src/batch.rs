@@ -148,6 +148,13 @@ fn apply_records(records: &[PathBuf], inputs: &mut [Input], notes: &mut Vec<Find
                 input.sender.clone_from(&r.sender);
             }
         }
+        // Findings about what is inside a stored archive (a zip bomb) were made before the sender was known.
+        for note in notes.iter_mut().filter(|n| n.prefecture.is_none()) {
+            let of = record.iter().find(|r| r.stored.as_ref().is_some_and(|s| note.file.starts_with(&format!("{}/", dir.join(s).display()))));
+            if let Some(p) = of.and_then(|r| r.sender.as_ref()).and_then(|s| s.prefecture.clone()) {
+                note.prefecture = Some(p);
+            }
+        }
         notes.extend(crate::eml::standing_findings(&record));
     }
 }
@@ -234,8 +241,11 @@ fn push_archive(input: Input, bytes: &[u8], inputs: &mut Vec<Input>, notes: &mut
     if expanded.members.is_empty() && expanded.problems.is_empty() {
         notes.push(Finding::new(Code::NotSpreadsheet, &input.name, "压缩包中没有任何文件。请把填好的台账(xlsx、xls 或 ods)直接发送或压缩后发送。"));
     }
+    let from = input.sender.as_ref().and_then(|s| s.prefecture.clone());
     for (member, e) in &expanded.problems {
-        notes.push(archive_finding(&format!("{}/{member}", input.name), e));
+        let mut f = archive_finding(&format!("{}/{member}", input.name), e);
+        f.prefecture.clone_from(&from);
+        notes.push(f);
     }
     for m in expanded.members {
         let name = format!("{}/{}", input.name, m.name);

@@ -33,6 +33,8 @@ pub enum Command {
     Mail(MailArgs),
     /// 为有问题的报送生成审核意见工作簿(标出问题单元格并附修改意见)
     Feedback(FeedbackArgs),
+    /// 从本办邮箱(IMAP)收取各市州报回的邮件,把表格附件存入收件箱文件夹并记录发件人
+    Collect(CollectArgs),
     /// 对比两期汇总表:新增、减少的企业,内容更新,任务状态变化
     Diff(DiffArgs),
 }
@@ -238,6 +240,67 @@ impl MailArgs {
             (None, None) => return Err(taizhang::Error::Message("请指定 --outbox 或 --smtp".into())),
         };
         Ok(commands::mail::MailConfig { options, destination })
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("security").args(["starttls", "tls"])))]
+pub struct CollectArgs {
+    /// 收件服务器,如 imap.example.gov.cn:993
+    #[arg(long, value_name = "服务器:端口")]
+    pub imap: String,
+    /// 邮箱登录用户名;密码请放在环境变量 TAIZHANG_IMAP_PASSWORD 中
+    #[arg(long, value_name = "用户名")]
+    pub user: String,
+    /// 使用 SSL/TLS 直接加密连接(通常为 993 端口)
+    #[arg(long)]
+    pub tls: bool,
+    /// 使用 STARTTLS 加密(通常为 143 端口;不写 --tls 时总是要求 STARTTLS,密码绝不以明文发送)
+    #[arg(long)]
+    pub starttls: bool,
+    /// 额外信任的根证书(PEM),用于使用内部证书的邮件服务器
+    #[arg(long, value_name = "文件")]
+    pub ca_cert: Option<PathBuf>,
+    /// 邮箱文件夹(默认 INBOX,即收件箱)
+    #[arg(long, value_name = "文件夹", default_value = "INBOX", hide_default_value = true)]
+    pub mailbox: String,
+    /// 只收取这一天及以后收到的邮件,如 2018-10-01
+    #[arg(long, value_name = "日期", value_parser = parse_date)]
+    pub since: Option<chrono::NaiveDate>,
+    /// 联系人表(mail 所用的那一份):按发件人邮箱确定市州
+    #[arg(long, value_name = "文件")]
+    pub contacts: Option<PathBuf>,
+    /// 附件存入的收件箱文件夹,如 收件箱/2018Q3(收取记录保存在其中的 收取记录.jsonl)
+    #[arg(long, value_name = "目录")]
+    pub into: PathBuf,
+}
+
+impl CollectArgs {
+    pub fn config(self) -> Result<taizhang::collect::CollectOptions, taizhang::Error> {
+        let (host, port) = match self.imap.rsplit_once(':') {
+            Some((h, p)) => (h.to_string(), p.parse::<u16>().map_err(|_| taizhang::Error::Message(format!("IMAP 端口「{p}」无效")))?),
+            None => (self.imap.clone(), if self.tls { 993 } else { 143 }),
+        };
+        let security = if self.tls {
+            taizhang::mail::Security::Implicit
+        } else if self.starttls {
+            taizhang::mail::Security::StartTls
+        } else {
+            taizhang::mail::Security::Opportunistic
+        };
+        Ok(taizhang::collect::CollectOptions {
+            host,
+            port,
+            security,
+            user: self.user,
+            password: std::env::var(taizhang::collect::PASSWORD_VAR).ok().filter(|p| !p.is_empty()),
+            ca_cert: self.ca_cert,
+            mailbox: self.mailbox,
+            since: self.since,
+            contacts: self.contacts,
+            into: self.into,
+            timeout: Duration::from_secs(60),
+        })
     }
 }
 

@@ -157,7 +157,16 @@ fn collect_parts(msg: &mail_parser::Message<'_>, prefix: &str, depth: usize, out
             continue;
         }
         let data = part.contents().to_vec();
-        let given = part.attachment_name().map(sanitize);
+        let mut given = part.attachment_name().map(str::to_string);
+        if given.as_deref().is_some_and(|n| n.contains('\u{FFFD}')) {
+            // mail-parser decodes each RFC 2231 continuation on its own, so a character split between
+            // two of them is lost: decode the header again, joined first.
+            let raw = msg.raw_message().get(part.offset_header as usize..part.offset_body as usize).unwrap_or_default();
+            if let Some(n) = rfc2231_name(&String::from_utf8_lossy(raw)) {
+                given = Some(n);
+            }
+        }
+        let given = given.as_deref().map(sanitize);
         let kind = classify(&data, given.as_deref().unwrap_or(""));
         // Inline pictures without a name are signatures and logos, not attachments anyone sent.
         if given.is_none() && matches!(part.body, PartType::InlineBinary(_) | PartType::Text(_) | PartType::Html(_)) {
@@ -169,6 +178,61 @@ fn collect_parts(msg: &mail_parser::Message<'_>, prefix: &str, depth: usize, out
         });
         out.parts.push(Part { path: format!("{prefix}{name}"), name, data, kind });
     }
+}
+
+/// The file name of a part's header block written in RFC 2231 continuations (`filename*0*=UTF-8''%E5%BE;
+/// filename*1*=%B7...`), the octets of all segments joined before they are decoded, as the RFC says.
+fn rfc2231_name(headers: &str) -> Option<String> {
+    let unfolded = headers.replace("\r\n ", " ").replace("\r\n\t", " ").replace("\n ", " ").replace("\n\t", " ");
+    for wanted in ["filename", "name"] {
+        let mut segments: Vec<(u32, bool, String)> = Vec::new();
+        for param in unfolded.split([';', '\n']) {
+            let Some((key, value)) = param.trim().split_once('=') else { continue };
+            let key = key.trim().to_ascii_lowercase();
+            let Some(rest) = key.strip_prefix(wanted).and_then(|r| r.strip_prefix('*')) else { continue };
+            let encoded = rest.ends_with('*') || rest.is_empty();
+            let index = rest.trim_end_matches('*').parse().unwrap_or(0);
+            segments.push((index, encoded, value.trim().trim_matches('"').to_string()));
+        }
+        if segments.is_empty() {
+            continue;
+        }
+        segments.sort_by_key(|s| s.0);
+        let mut charset = "utf-8".to_string();
+        let mut bytes = Vec::new();
+        for (i, (_, encoded, value)) in segments.iter().enumerate() {
+            let mut v = value.as_str();
+            if i == 0 && *encoded {
+                let mut it = v.splitn(3, '\'');
+                if let (Some(c), Some(_), Some(rest)) = (it.next(), it.next(), it.next()) {
+                    charset = c.to_string();
+                    v = rest;
+                }
+            }
+            if *encoded {
+                let b = v.as_bytes();
+                let mut j = 0;
+                while j < b.len() {
+                    let hex = |k: usize| b.get(k).and_then(|c| (*c as char).to_digit(16));
+                    match (b[j], hex(j + 1), hex(j + 2)) {
+                        (b'%', Some(h), Some(l)) => {
+                            bytes.push((h * 16 + l) as u8);
+                            j += 3;
+                        }
+                        (c, _, _) => {
+                            bytes.push(c);
+                            j += 1;
+                        }
+                    }
+                }
+            } else {
+                bytes.extend_from_slice(v.as_bytes());
+            }
+        }
+        let encoding = encoding_rs::Encoding::for_label(charset.as_bytes()).unwrap_or(encoding_rs::UTF_8);
+        return Some(encoding.decode(&bytes).0.into_owned());
+    }
+    None
 }
 
 /// An extension for an attachment sent without a name.
@@ -435,6 +499,14 @@ mod tests {
         let long = format!("{}.xlsx", "长".repeat(100));
         let s = sanitize(&long);
         assert!(s.len() <= 200 && s.ends_with(".xlsx"), "{s}");
+    }
+
+    #[test]
+    fn rfc2231_continuations_are_joined_before_decoding() {
+        let h = "Content-Disposition: attachment;\r\n filename*0*=UTF-8''%E5%BE%B7%E9;\r\n filename*1*=%98%B3.xls\r\n";
+        assert_eq!(rfc2231_name(h).as_deref(), Some("德阳.xls"));
+        let gbk = "Content-Type: application/octet-stream; name*=GBK''%B3%C9%B6%BC.xlsx\r\n";
+        assert_eq!(rfc2231_name(gbk).as_deref(), Some("成都.xlsx"));
     }
 
     #[test]
