@@ -157,8 +157,20 @@ pub struct MailArgs {
     /// 要作为附件发送的工作簿所在目录(本期的模板,或审核意见),每个市州一个文件,文件名中须含市州名称
     // The old spelling stays as a hidden alias: since the reference-data folder is now `--refdata`,
     // `--templates` has only this one meaning left.
-    #[arg(long = "attachments", alias = "templates", value_name = "目录")]
-    pub attachments: PathBuf,
+    #[arg(long = "attachments", alias = "templates", value_name = "目录", required_unless_present = "remind")]
+    pub attachments: Option<PathBuf>,
+    /// 催报:给本期仍未报送、或报送的文件有错误的市州各发一封提醒,写明缺什么、错在哪里(须同时指定 --inbox 和 --period)
+    #[arg(long, requires_all = ["inbox", "period"], conflicts_with = "attachments")]
+    pub remind: bool,
+    /// 催报时读取的收件箱文件夹(如 收件箱/2018Q3)
+    #[arg(long, value_name = "目录", requires = "remind")]
+    pub inbox: Vec<PathBuf>,
+    /// 催报的期别,如 2018Q3
+    #[arg(long, value_name = "期别", value_parser = parse_period, requires = "remind")]
+    pub period: Option<Period>,
+    /// 催报邮件中写明的报送截止日期,如 2018-10-10
+    #[arg(long, value_name = "日期", value_parser = parse_date, requires = "remind")]
+    pub deadline: Option<chrono::NaiveDate>,
     /// 联系人表(xlsx、xls、ods 或 csv),含「市州」「联系人」「邮箱」三列
     #[arg(long, value_name = "文件")]
     pub contacts: PathBuf,
@@ -205,7 +217,7 @@ impl MailArgs {
             None => None,
         };
         let options = taizhang::mail::MailOptions {
-            dir: self.attachments,
+            dir: self.attachments.unwrap_or_default(),
             contacts: self.contacts,
             from: self.from.unwrap_or_else(|| taizhang::mail::DEFAULT_FROM.into()),
             subject: self.subject,
@@ -239,7 +251,12 @@ impl MailArgs {
             }
             (None, None) => return Err(taizhang::Error::Message("请指定 --outbox 或 --smtp".into())),
         };
-        Ok(commands::mail::MailConfig { options, destination })
+        let remind = self.remind.then(|| commands::mail::RemindConfig {
+            inbox: self.inbox,
+            batch: taizhang::batch::BatchOptions { period: self.period, ..Default::default() },
+            deadline: self.deadline,
+        });
+        Ok(commands::mail::MailConfig { options, destination, remind })
     }
 }
 

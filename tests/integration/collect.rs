@@ -451,6 +451,33 @@ fn collect_then_consolidate_from_a_real_imap_server() {
     assert_eq!(got, want, "{findings:?}");
     let p02 = findings[fh + 1..].iter().find(|r| r[fcode] == "P02").unwrap();
     assert!(p02.iter().any(|c| c.contains("发件人邮箱为雅安市")), "{p02:?}");
+
+    // Reminders to every prefecture still without a usable return, naming what is missing.
+    let o = taizhang(
+        d,
+        &["mail", "--remind", "--period", "2018Q3", "--deadline", "2018-10-15", "--inbox", "收件箱", "--contacts", "contacts.csv", "--outbox", "提醒", "--from", "省质量提升办 <zltsb@sc.example.cn>"],
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "prefectures without a contact cannot be reminded: {out}{}", stderr(&o));
+    assert_eq!(files(&d.join("提醒")), ["南充市.eml", "广安市.eml", "眉山市.eml", "达州市.eml", "雅安市.eml"], "{out}");
+    for p in ["遂宁市", "内江市", "广元市", "资阳市"] {
+        assert!(out.contains(&format!("未生成 {p}:联系人表中没有该市州")), "{out}");
+    }
+    let read = r#"
+import sys
+from email import policy
+from email.parser import BytesParser
+m = BytesParser(policy=policy.default).parse(open(sys.argv[1], "rb"))
+print(m["To"]); print(m["Subject"]); print(m.get_body(preferencelist=("plain",)).get_content())
+"#;
+    let mail = |name: &str| super::common::python(read, &[&d.join("提醒").join(name).display().to_string()]);
+    let dz = mail("达州市.eml");
+    assert!(dz.contains("dz@dz.example.cn") && dz.contains("【提醒】2018年第三季度质量提升台账:达州市未报送"), "{dz}");
+    assert!(dz.contains("1. 尚未收到本期的台账文件。") && dz.contains("百度网盘链接") && dz.contains("2018年10月15日前"), "{dz}");
+    let ms = mail("眉山市.eml");
+    assert!(ms.contains("眉山市无法读取") && ms.contains("眉山市.rar:RAR 压缩包无法读取"), "{ms}");
+    let ga = mail("广安市.eml");
+    assert!(ga.contains("广安市台账.xlsx:压缩包解压后超过 256 MB 的上限"), "{ga}");
 }
 
 /// A server that offers no STARTTLS never sees the password.
