@@ -113,8 +113,9 @@ const CLOUD_DRIVES: &[(&str, &str)] = &[
 /// Parses a message. `None` when the bytes are not a message at all.
 pub fn parse(bytes: &[u8]) -> Option<Email> {
     let msg = MessageParser::default().parse(bytes)?;
-    // A file of anything parses as a message with no headers: that is not an email.
-    if msg.headers().is_empty() {
+    // A file of anything parses as a message of sorts: an email has at least one of the usual headers.
+    let known = msg.from().is_some() || msg.to().is_some() || msg.date().is_some() || msg.subject().is_some() || msg.message_id().is_some() || msg.content_type().is_some();
+    if !known {
         return None;
     }
     let from = msg.from().and_then(|a| a.first()).and_then(|a| {
