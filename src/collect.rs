@@ -388,6 +388,17 @@ pub fn collect(refdata: &RefData, opts: &CollectOptions, progress: &mut dyn FnMu
                     ..base.clone()
                 };
                 progress(&head.message_label());
+                // The same message under another UID (the mailbox was rebuilt, or the message copied to
+                // another folder): known, and noted under its new UID only.
+                let known = head.message_id.is_some() && inbox.record.iter().any(|r| r.message_id == head.message_id && r.sender == head.sender);
+                if known {
+                    lines.push(head);
+                    inbox.record.extend(lines.iter().cloned());
+                    out.receipts.extend(lines);
+                    out.messages += 1;
+                    inbox.save_record()?;
+                    continue;
+                }
                 if contacts.is_some() && email.from.as_ref().is_some_and(|s| s.prefecture.is_none()) {
                     let who = email.from.as_ref().map(Sender::display).unwrap_or_default();
                     lines.push(Receipt {

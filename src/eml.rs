@@ -478,7 +478,12 @@ pub fn standing_findings(record: &[Receipt]) -> Vec<Finding> {
         .filter(|r| r.stored.is_none() && matches!(r.code.as_deref(), Some("C02" | "C03" | "C04")))
         .filter(|r| !record.iter().any(|s| s.stored.is_some() && same_sender(r, s) && order(s) >= order(r)))
         .filter_map(Receipt::finding)
-        .collect()
+        .fold(Vec::new(), |mut v: Vec<Finding>, f| {
+            if !v.contains(&f) {
+                v.push(f);
+            }
+            v
+        })
 }
 
 #[cfg(test)]
