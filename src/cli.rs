@@ -153,14 +153,15 @@ impl ConsolidateArgs {
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("destination").required(true).args(["outbox", "smtp"])))]
 #[command(group(ArgGroup::new("security").args(["starttls", "tls"])))]
+#[command(group(ArgGroup::new("what").required(true).args(["attachments", "remind"])))]
 pub struct MailArgs {
     /// 要作为附件发送的工作簿所在目录(本期的模板,或审核意见),每个市州一个文件,文件名中须含市州名称
     // The old spelling stays as a hidden alias: since the reference-data folder is now `--refdata`,
     // `--templates` has only this one meaning left.
-    #[arg(long = "attachments", alias = "templates", value_name = "目录", required_unless_present = "remind")]
+    #[arg(long = "attachments", alias = "templates", value_name = "目录")]
     pub attachments: Option<PathBuf>,
     /// 催报:给本期仍未报送、或报送的文件有错误的市州各发一封提醒,写明缺什么、错在哪里(须同时指定 --inbox 和 --period)
-    #[arg(long, requires_all = ["inbox", "period"], conflicts_with = "attachments")]
+    #[arg(long, requires_all = ["inbox", "period"])]
     pub remind: bool,
     /// 催报时读取的收件箱文件夹(如 收件箱/2018Q3)
     #[arg(long, value_name = "目录", requires = "remind")]
@@ -442,7 +443,9 @@ fn usage(cmd: &clap::Command, path: &str) -> String {
         let many = matches!(a.get_action(), ArgAction::Append);
         format!("<{name}>{}", if many { "..." } else { "" })
     };
-    let option = |a: &Arg| format!("--{} {}", a.get_long().unwrap_or_default(), value(a));
+    let option = |a: &Arg| {
+        if a.get_action().takes_values() { format!("--{} {}", a.get_long().unwrap_or_default(), value(a)) } else { format!("--{}", a.get_long().unwrap_or_default()) }
+    };
     let visible = |a: &&Arg| !a.is_hide_set();
     let mut parts = vec![path.to_string()];
     // Every command has at least the help flag, which is optional.
