@@ -27,12 +27,14 @@ pub struct Input {
     /// The file's bytes, when it was taken out of an archive: `path` is then the archive, and `name` the
     /// archive's name followed by the member's path inside it.
     pub contents: Option<Arc<Vec<u8>>>,
+    /// Who sent it, when it came by email (an attachment of a saved .eml, or a file `collect` stored).
+    pub sender: Option<crate::eml::Sender>,
 }
 
 impl Input {
     /// A file on disk.
     pub fn file(path: impl Into<PathBuf>, name: impl Into<String>, explicit: bool) -> Self {
-        Input { path: path.into(), name: name.into(), explicit, contents: None }
+        Input { path: path.into(), name: name.into(), explicit, contents: None, sender: None }
     }
 }
 
@@ -60,7 +62,7 @@ impl Default for BatchOptions {
 }
 
 /// Names of files that are never returns: lock files and the droppings of file managers.
-fn skip_reason(name: &str) -> Option<&'static str> {
+pub(crate) fn skip_reason(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
     if name.starts_with("~$") {
         Some("Excel/WPS 打开文件时生成的临时锁文件")
@@ -80,6 +82,7 @@ fn skip_reason(name: &str) -> Option<&'static str> {
 pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<Finding>) {
     let mut inputs = Vec::new();
     let mut notes = Vec::new();
+    let mut records = Vec::new();
     for p in paths {
         let shown = p.display().to_string();
         if p.is_dir() {
@@ -106,6 +109,11 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<Finding>) {
                 }
                 let path = entry.path().to_path_buf();
                 let name_shown = path.display().to_string();
+                if name == crate::eml::RECORD_FILE {
+                    // `collect`'s record: not a return, but who sent the files beside it.
+                    records.push(path);
+                    continue;
+                }
                 if let Some(why) = skip_reason(&name) {
                     notes.push(Finding::new(Code::Skipped, name_shown, format!("已跳过:{why}。")));
                     continue;
@@ -123,13 +131,46 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<Finding>) {
             notes.push(Finding::new(Code::Unreadable, shown, "文件或目录不存在。"));
         }
     }
+    apply_records(&records, &mut inputs, &mut notes);
     (inputs, notes)
+}
+
+/// Gives the files `collect` stored their sender (from the record in their folder), and adds the
+/// record's findings about messages that stored nothing (a cloud-drive link, no spreadsheet), so that
+/// they stand next to the returns as long as that sender has sent nothing since.
+fn apply_records(records: &[PathBuf], inputs: &mut [Input], notes: &mut Vec<Finding>) {
+    for path in records {
+        let record = crate::eml::read_record(path);
+        let Some(dir) = path.parent() else { continue };
+        for input in inputs.iter_mut().filter(|i| i.sender.is_none() && i.path.parent() == Some(dir)) {
+            let name = input.path.file_name().map(|n| n.to_string_lossy().into_owned());
+            if let Some(r) = record.iter().find(|r| r.stored.is_some() && r.stored == name && r.sender.is_some()) {
+                input.sender.clone_from(&r.sender);
+            }
+        }
+        // Findings about what is inside a stored archive (a zip bomb) were made before the sender was known.
+        for note in notes.iter_mut().filter(|n| n.prefecture.is_none()) {
+            let of = record.iter().find(|r| r.stored.as_ref().is_some_and(|s| note.file.starts_with(&format!("{}/", dir.join(s).display()))));
+            if let Some(p) = of.and_then(|r| r.sender.as_ref()).and_then(|s| s.prefecture.clone()) {
+                note.prefecture = Some(p);
+            }
+        }
+        notes.extend(crate::eml::standing_findings(&record));
+    }
 }
 
 /// Adds a file to read; an archive (.zip of files, .7z) adds its members instead, each as a file of its
 /// own named after the archive, and a finding for each member that cannot be taken out.
 fn push_input(input: Input, inputs: &mut Vec<Input>, notes: &mut Vec<Finding>) {
     let limits = Limits::default();
+    let is_eml = Path::new(&input.name).extension().is_some_and(|e| e.eq_ignore_ascii_case("eml"));
+    if is_eml && input.contents.is_none() && std::fs::metadata(&input.path).is_ok_and(|m| m.len() <= limits.max_file_bytes) {
+        match std::fs::read(&input.path) {
+            Ok(bytes) => push_email(input, &bytes, inputs, notes),
+            Err(e) => notes.push(Finding::new(Code::Unreadable, &input.name, format!("无法读取文件:{e}"))),
+        }
+        return;
+    }
     let mut head = [0u8; 8];
     let is_candidate = std::fs::File::open(&input.path)
         .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
@@ -148,8 +189,44 @@ fn push_input(input: Input, inputs: &mut Vec<Input>, notes: &mut Vec<Finding>) {
         inputs.push(input);
         return;
     }
+    push_archive(input, &bytes, inputs, notes);
+}
+
+/// A saved email: each attachment that may be a return is read as if saved by hand (named
+/// `邮件.eml/附件名`, an archive opened as usual), with the sender kept; the message's own findings (a
+/// cloud-drive link, no spreadsheet) are added, and what is not a spreadsheet is passed over by name.
+fn push_email(input: Input, bytes: &[u8], inputs: &mut Vec<Input>, notes: &mut Vec<Finding>) {
+    // mail-parser is third-party code on hostile input, as the archive decoders are.
+    let parsed = std::panic::catch_unwind(|| crate::eml::parse(bytes));
+    let Ok(Some(email)) = parsed else {
+        notes.push(Finding::new(Code::MailUnreadable, &input.name, "无法解析该邮件文件(.eml),文件可能已损坏。请直接保存邮件中的表格附件,或请市州重新发送。"));
+        return;
+    };
+    // A RAR is read as a file below, and its finding says what to send instead.
+    notes.extend(crate::eml::findings(&email, &input.name).into_iter().filter(|f| f.code != Code::MailRar));
+    let sender = input.sender.clone().or_else(|| email.from.clone());
+    for part in email.parts {
+        let name = format!("{}/{}", input.name, part.path);
+        if let crate::eml::PartKind::Other(what) = &part.kind {
+            notes.push(Finding::new(Code::Skipped, name, format!("已跳过:邮件附件不是表格({what})。")));
+            continue;
+        }
+        let is_archive = part.kind == crate::eml::PartKind::Archive;
+        let member = Input { path: input.path.clone(), name, explicit: input.explicit, contents: Some(Arc::new(part.data)), sender: sender.clone() };
+        if is_archive {
+            let bytes = Arc::clone(member.contents.as_ref().expect("set above"));
+            push_archive(member, &bytes, inputs, notes);
+        } else {
+            inputs.push(member);
+        }
+    }
+}
+
+/// Adds the members of an archive, each as a file of its own named after the archive.
+fn push_archive(input: Input, bytes: &[u8], inputs: &mut Vec<Input>, notes: &mut Vec<Finding>) {
+    let limits = Limits::default();
     // The decoders are third-party code on hostile input: a panic in them is this archive's finding.
-    let expanded = std::panic::catch_unwind(|| crate::archive::expand(&bytes, &limits));
+    let expanded = std::panic::catch_unwind(|| crate::archive::expand(bytes, &limits));
     let expanded = match expanded {
         Ok(Ok(e)) => e,
         Ok(Err(e)) => {
@@ -164,8 +241,11 @@ fn push_input(input: Input, inputs: &mut Vec<Input>, notes: &mut Vec<Finding>) {
     if expanded.members.is_empty() && expanded.problems.is_empty() {
         notes.push(Finding::new(Code::NotSpreadsheet, &input.name, "压缩包中没有任何文件。请把填好的台账(xlsx、xls 或 ods)直接发送或压缩后发送。"));
     }
+    let from = input.sender.as_ref().and_then(|s| s.prefecture.clone());
     for (member, e) in &expanded.problems {
-        notes.push(archive_finding(&format!("{}/{member}", input.name), e));
+        let mut f = archive_finding(&format!("{}/{member}", input.name), e);
+        f.prefecture.clone_from(&from);
+        notes.push(f);
     }
     for m in expanded.members {
         let name = format!("{}/{}", input.name, m.name);
@@ -174,7 +254,7 @@ fn push_input(input: Input, inputs: &mut Vec<Input>, notes: &mut Vec<Finding>) {
             notes.push(Finding::new(Code::Skipped, name, format!("已跳过:{why}。")));
             continue;
         }
-        inputs.push(Input { path: input.path.clone(), name, explicit: input.explicit, contents: Some(Arc::new(m.data)) });
+        inputs.push(Input { path: input.path.clone(), name, explicit: input.explicit, contents: Some(Arc::new(m.data)), sender: input.sender.clone() });
     }
 }
 
@@ -236,14 +316,15 @@ pub fn import_one(refdata: &RefData, input: &Input, opts: &BatchOptions) -> Subm
             // A member of an archive is imported under its path inside the archive, so that its own name and
             // the archive's can both tell the prefecture and the period; it is then filed under the archive.
             let as_named = if input.contents.is_some() { Path::new(&input.name) } else { input.path.as_path() };
-            let mut sub = crate::import::import_workbook_for(refdata, &wb, as_named, &input.name, opts.period);
+            let sender = input.sender.as_ref().and_then(|s| s.prefecture.as_deref());
+            let mut sub = crate::import::import_workbook_from(refdata, &wb, as_named, &input.name, opts.period, sender);
             sub.file.clone_from(&input.path);
             sub
         }
         Err(e) => {
             let mut s = Submission::new(input.path.clone(), input.name.clone());
             s.push(read_error_finding(input, &e));
-            s.prefecture = file_prefecture(refdata, &input.path);
+            s.prefecture = input_prefecture(refdata, input);
             for f in &mut s.findings {
                 f.prefecture.clone_from(&s.prefecture);
             }
@@ -251,6 +332,7 @@ pub fn import_one(refdata: &RefData, input: &Input, opts: &BatchOptions) -> Subm
         }
     };
     sub.modified = std::fs::metadata(&input.path).and_then(|m| m.modified()).ok();
+    sub.sender.clone_from(&input.sender);
     if sub.readable {
         crate::validate::validate(refdata, &mut sub);
         if opts.period.is_some() {
@@ -338,9 +420,15 @@ fn file_prefecture(refdata: &RefData, path: &Path) -> Option<String> {
     refdata.prefectures.find_in(&stem).map(|p| p.name.clone())
 }
 
+/// The prefecture of a file that could not be read: from its name, else from its sender.
+fn input_prefecture(refdata: &RefData, input: &Input) -> Option<String> {
+    file_prefecture(refdata, &input.path).or_else(|| input.sender.as_ref().and_then(|s| s.prefecture.clone()))
+}
+
 fn failed(input: &Input, code: Code, message: String, refdata: &RefData) -> Submission {
     let mut s = Submission::new(input.path.clone(), input.name.clone());
-    s.prefecture = file_prefecture(refdata, &input.path);
+    s.prefecture = input_prefecture(refdata, input);
+    s.sender.clone_from(&input.sender);
     s.modified = std::fs::metadata(&input.path).and_then(|m| m.modified()).ok();
     s.push(Finding::new(code, &input.name, message));
     s

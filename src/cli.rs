@@ -33,6 +33,8 @@ pub enum Command {
     Mail(MailArgs),
     /// 为有问题的报送生成审核意见工作簿(标出问题单元格并附修改意见)
     Feedback(FeedbackArgs),
+    /// 从本办邮箱(IMAP)收取各市州报回的邮件,把表格附件存入收件箱文件夹并记录发件人
+    Collect(CollectArgs),
     /// 对比两期汇总表:新增、减少的企业,内容更新,任务状态变化
     Diff(DiffArgs),
     /// 启动本机网页工作台:看板、上传即检查、各市州页面、生成模板和汇总表
@@ -153,12 +155,25 @@ impl ConsolidateArgs {
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("destination").required(true).args(["outbox", "smtp"])))]
 #[command(group(ArgGroup::new("security").args(["starttls", "tls"])))]
+#[command(group(ArgGroup::new("what").required(true).args(["attachments", "remind"])))]
 pub struct MailArgs {
     /// 要作为附件发送的工作簿所在目录(本期的模板,或审核意见),每个市州一个文件,文件名中须含市州名称
     // The old spelling stays as a hidden alias: since the reference-data folder is now `--refdata`,
     // `--templates` has only this one meaning left.
     #[arg(long = "attachments", alias = "templates", value_name = "目录")]
-    pub attachments: PathBuf,
+    pub attachments: Option<PathBuf>,
+    /// 催报:给本期仍未报送、或报送的文件有错误的市州各发一封提醒,写明缺什么、错在哪里(须同时指定 --inbox 和 --period)
+    #[arg(long, requires_all = ["inbox", "period"])]
+    pub remind: bool,
+    /// 催报时读取的收件箱文件夹(如 收件箱/2018Q3)
+    #[arg(long, value_name = "目录", requires = "remind")]
+    pub inbox: Vec<PathBuf>,
+    /// 催报的期别,如 2018Q3
+    #[arg(long, value_name = "期别", value_parser = parse_period, requires = "remind")]
+    pub period: Option<Period>,
+    /// 催报邮件中写明的报送截止日期,如 2018-10-10
+    #[arg(long, value_name = "日期", value_parser = parse_date, requires = "remind")]
+    pub deadline: Option<chrono::NaiveDate>,
     /// 联系人表(xlsx、xls、ods 或 csv),含「市州」「联系人」「邮箱」三列
     #[arg(long, value_name = "文件")]
     pub contacts: PathBuf,
@@ -205,7 +220,7 @@ impl MailArgs {
             None => None,
         };
         let options = taizhang::mail::MailOptions {
-            dir: self.attachments,
+            dir: self.attachments.unwrap_or_default(),
             contacts: self.contacts,
             from: self.from.unwrap_or_else(|| taizhang::mail::DEFAULT_FROM.into()),
             subject: self.subject,
@@ -239,7 +254,73 @@ impl MailArgs {
             }
             (None, None) => return Err(taizhang::Error::Message("请指定 --outbox 或 --smtp".into())),
         };
-        Ok(commands::mail::MailConfig { options, destination })
+        let remind = self.remind.then(|| commands::mail::RemindConfig {
+            inbox: self.inbox,
+            batch: taizhang::batch::BatchOptions { period: self.period, ..Default::default() },
+            deadline: self.deadline,
+        });
+        Ok(commands::mail::MailConfig { options, destination, remind })
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("security").args(["starttls", "tls"])))]
+pub struct CollectArgs {
+    /// 收件服务器,如 imap.example.gov.cn:993
+    #[arg(long, value_name = "服务器:端口")]
+    pub imap: String,
+    /// 邮箱登录用户名;密码请放在环境变量 TAIZHANG_IMAP_PASSWORD 中
+    #[arg(long, value_name = "用户名")]
+    pub user: String,
+    /// 使用 SSL/TLS 直接加密连接(通常为 993 端口)
+    #[arg(long)]
+    pub tls: bool,
+    /// 使用 STARTTLS 加密(通常为 143 端口;不写 --tls 时总是要求 STARTTLS,密码绝不以明文发送)
+    #[arg(long)]
+    pub starttls: bool,
+    /// 额外信任的根证书(PEM),用于使用内部证书的邮件服务器
+    #[arg(long, value_name = "文件")]
+    pub ca_cert: Option<PathBuf>,
+    /// 邮箱文件夹(默认 INBOX,即收件箱)
+    #[arg(long, value_name = "文件夹", default_value = "INBOX", hide_default_value = true)]
+    pub mailbox: String,
+    /// 只收取这一天及以后收到的邮件,如 2018-10-01
+    #[arg(long, value_name = "日期", value_parser = parse_date)]
+    pub since: Option<chrono::NaiveDate>,
+    /// 联系人表(mail 所用的那一份):按发件人邮箱确定市州
+    #[arg(long, value_name = "文件")]
+    pub contacts: Option<PathBuf>,
+    /// 附件存入的收件箱文件夹,如 收件箱/2018Q3(收取记录保存在其中的 收取记录.jsonl)
+    #[arg(long, value_name = "目录")]
+    pub into: PathBuf,
+}
+
+impl CollectArgs {
+    pub fn config(self) -> Result<taizhang::collect::CollectOptions, taizhang::Error> {
+        let (host, port) = match self.imap.rsplit_once(':') {
+            Some((h, p)) => (h.to_string(), p.parse::<u16>().map_err(|_| taizhang::Error::Message(format!("IMAP 端口「{p}」无效")))?),
+            None => (self.imap.clone(), if self.tls { 993 } else { 143 }),
+        };
+        let security = if self.tls {
+            taizhang::mail::Security::Implicit
+        } else if self.starttls {
+            taizhang::mail::Security::StartTls
+        } else {
+            taizhang::mail::Security::Opportunistic
+        };
+        Ok(taizhang::collect::CollectOptions {
+            host,
+            port,
+            security,
+            user: self.user,
+            password: std::env::var(taizhang::collect::PASSWORD_VAR).ok().filter(|p| !p.is_empty()),
+            ca_cert: self.ca_cert,
+            mailbox: self.mailbox,
+            since: self.since,
+            contacts: self.contacts,
+            into: self.into,
+            timeout: Duration::from_secs(60),
+        })
     }
 }
 
@@ -405,7 +486,9 @@ fn usage(cmd: &clap::Command, path: &str) -> String {
         let many = matches!(a.get_action(), ArgAction::Append);
         format!("<{name}>{}", if many { "..." } else { "" })
     };
-    let option = |a: &Arg| format!("--{} {}", a.get_long().unwrap_or_default(), value(a));
+    let option = |a: &Arg| {
+        if a.get_action().takes_values() { format!("--{} {}", a.get_long().unwrap_or_default(), value(a)) } else { format!("--{}", a.get_long().unwrap_or_default()) }
+    };
     let visible = |a: &&Arg| !a.is_hide_set();
     let mut parts = vec![path.to_string()];
     // Every command has at least the help flag, which is optional.

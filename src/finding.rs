@@ -177,6 +177,18 @@ codes! {
     IndicatorApproximate = "I04", Info, "指标完成值为约数";
     /// A row or column of the 指标完成情况 sheet that is no indicator of the template (or one twice).
     IndicatorUnmatched = "I05", Warning, "指标行或列无法对应";
+    /// A message carries an archive taizhang cannot open (RAR, gzip) in place of a return.
+    MailRar = "C01", Error, "邮件附件为无法读取的压缩包";
+    /// A message links to a cloud drive instead of attaching the return.
+    MailLink = "C02", Warning, "网盘链接而非附件";
+    /// A message with no spreadsheet attached (and no other sign of a return).
+    MailNoSpreadsheet = "C03", Warning, "邮件中没有表格";
+    /// A message that could not be fetched or parsed.
+    MailUnreadable = "C04", Error, "邮件无法读取";
+    /// An attachment whose content was collected before; it is not stored twice.
+    MailDuplicate = "C05", Info, "附件已收取过";
+    /// The sender's address is not in the contacts sheet, so it does not tell the prefecture.
+    UnknownSender = "C06", Info, "发件人不在联系人表中";
 }
 
 impl fmt::Display for Code {

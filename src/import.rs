@@ -378,6 +378,8 @@ struct Importer<'a> {
     wanted: Option<Period>,
     /// The period of the tables read, when a sheet held tables of several periods.
     block_period: Option<Period>,
+    /// The prefecture of the email address the file came from.
+    sender: Option<String>,
 }
 
 /// Reads the hidden sheet of one of taizhang's templates.
@@ -409,6 +411,12 @@ pub fn import_workbook(refdata: &RefData, wb: &Workbook, file: &Path, name: &str
 /// [`import_workbook`] for a collection of `period`: where a sheet holds tables of several periods, that
 /// period's tables are read (without it, the latest).
 pub fn import_workbook_for(refdata: &RefData, wb: &Workbook, file: &Path, name: &str, period: Option<Period>) -> Submission {
+    import_workbook_from(refdata, wb, file, name, period, None)
+}
+
+/// [`import_workbook_for`] for a file that came by email from `sender`'s prefecture: the sender is the
+/// last source for the prefecture, so a return that names another one gets P02 like any disagreement.
+pub fn import_workbook_from(refdata: &RefData, wb: &Workbook, file: &Path, name: &str, period: Option<Period>, sender: Option<&str>) -> Submission {
     let mut sub = Submission::new(file.to_path_buf(), name.to_string());
     sub.format = Some(wb.format);
     sub.readable = true;
@@ -420,6 +428,7 @@ pub fn import_workbook_for(refdata: &RefData, wb: &Workbook, file: &Path, name: 
         titles: Vec::new(),
         wanted: period,
         block_period: None,
+        sender: sender.map(str::to_string),
     };
     imp.run(wb);
     crate::indicators::import(refdata, wb, &mut imp.sub);
@@ -1351,6 +1360,9 @@ impl Importer<'_> {
                 self.prefecture_sources.push((source.into(), p.name.clone()));
             }
         }
+        if let Some(p) = &self.sender {
+            self.prefecture_sources.push(("发件人邮箱".into(), p.clone()));
+        }
         let Some((_, chosen)) = self.prefecture_sources.first().cloned() else {
             let f = self.finding(
                 Code::UnknownPrefecture,
@@ -1404,6 +1416,8 @@ impl Importer<'_> {
             let ext = dir.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
             if ext == "zip" || ext == "7z" {
                 out.push(("压缩包名", stem(dir)));
+            } else if ext == "eml" {
+                out.push(("邮件文件名", stem(dir)));
             }
         }
         out

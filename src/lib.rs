@@ -11,9 +11,12 @@ mod biff;
 mod biff_sparse;
 pub mod cell;
 pub mod classify;
+#[cfg(feature = "mail")]
+pub mod collect;
 pub mod commands;
 #[cfg(feature = "rollup")]
 pub mod diff;
+pub mod eml;
 pub mod feedback;
 pub mod finding;
 #[cfg(feature = "rollup")]

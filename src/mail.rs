@@ -371,3 +371,69 @@ pub fn write_outbox(outgoing: &[Outgoing], dir: &Path) -> Result<Vec<PathBuf>, M
     }
     Ok(written)
 }
+
+/// Why a prefecture is reminded: nothing (usable) arrived, or what arrived has errors.
+#[derive(Debug, Clone)]
+pub struct Reminder {
+    /// Canonical prefecture name.
+    pub prefecture: String,
+    /// 未报送, 无法读取, 期别不符 … or 有错误.
+    pub status: String,
+    /// What is missing or wrong, one line each, as forwarded.
+    pub items: Vec<String>,
+}
+
+/// The default subject and body of a reminder. Placeholders as in `templates/mail.toml`, and {status}
+/// and {items}.
+pub const REMIND_SUBJECT: &str = "【提醒】{period}质量提升台账:{prefecture}{status}";
+pub const REMIND_BODY: &str = "{contact}:
+
+您好!截至目前,{prefecture}{period}《四川省重点消费品质量提升台账》的报送情况为:{status}。
+
+{items}
+
+请于{deadline}前把填好的台账(附件1、附件2,xlsx、xls 或 ods 文件)作为附件回复至本邮箱;请勿发送网盘链接或 RAR 压缩包。如已修改,请发送完整文件,以填报日期最新的一份为准。
+
+谢谢!
+
+{sender}
+";
+
+/// One reminder message per prefecture in `reminders` that has a contact address.
+///
+/// # Errors
+/// When the contacts cannot be read or the sender address is invalid.
+pub fn prepare_reminders(
+    refdata: &RefData,
+    opts: &MailOptions,
+    period: Option<Period>,
+    deadline: Option<chrono::NaiveDate>,
+    reminders: &[Reminder],
+) -> Result<(Vec<Outgoing>, Vec<String>), MailError> {
+    let from: Mailbox = opts.from.parse().map_err(|_| MailError::From(opts.from.clone()))?;
+    let (contacts, problems) = read_contacts(refdata, &opts.contacts)?;
+    let mut out = Vec::new();
+    for r in reminders.iter().filter(|r| opts.only.is_empty() || opts.only.contains(&r.prefecture)) {
+        let contact = contacts.iter().find(|c| c.prefecture == r.prefecture);
+        let to = contact.and_then(|c| c.email.clone());
+        let items = r.items.iter().enumerate().map(|(i, t)| format!("{}. {t}", i + 1)).collect::<Vec<_>>().join("\n");
+        let text = |t: &str| fill(t, refdata, &r.prefecture, contact.and_then(|c| c.name.as_deref()), period, deadline, "").replace("{status}", &r.status).replace("{items}", &items);
+        let message = (|| {
+            let contact = contact.ok_or("联系人表中没有该市州")?;
+            let email = contact.email.as_deref().ok_or("联系人表中该市州没有邮箱")?;
+            let to: Mailbox = match &contact.name {
+                Some(n) => format!("{n} <{email}>").parse(),
+                None => email.parse(),
+            }
+            .map_err(|_| format!("邮箱「{email}」格式不正确"))?;
+            Message::builder()
+                .from(from.clone())
+                .to(to)
+                .subject(text(opts.subject.as_deref().unwrap_or(REMIND_SUBJECT)))
+                .singlepart(SinglePart::plain(text(opts.body.as_deref().unwrap_or(REMIND_BODY))))
+                .map_err(|e| format!("邮件生成失败: {e}"))
+        })();
+        out.push(Outgoing { prefecture: r.prefecture.clone(), to, attachment: None, message });
+    }
+    Ok((out, problems))
+}

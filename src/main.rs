@@ -42,6 +42,7 @@ fn run(cli: Cli) -> Result<ExitStatus, taizhang::Error> {
         Command::Consolidate(a) => commands::consolidate::run(&refdata, &a.config(), &mut out)?,
         Command::Mail(a) => commands::mail::run(&refdata, &a.config(&refdata)?, &mut out)?,
         Command::Feedback(a) => commands::feedback::run(&refdata, &a.config(), &mut out)?,
+        Command::Collect(a) => commands::collect::run(&refdata, &a.config()?, &mut out)?,
         Command::Diff(a) => commands::diff::run(&refdata, &a.config(), &mut out)?,
         Command::Serve(a) => commands::serve::run(&refdata, &a.config(), &mut out)?,
     };

@@ -161,6 +161,9 @@ pub struct Submission {
     pub findings: Vec<Finding>,
     /// What the 指标完成情况 sheet reports, one entry per indicator row read.
     pub indicators: Vec<crate::indicators::Reported>,
+    /// Who sent the file, when it came by email: provenance, and with a contacts sheet one more source
+    /// for the prefecture.
+    pub sender: Option<crate::eml::Sender>,
     /// Cells that were recognised as titles, labels, headers, notes or reference text.
     #[serde(skip)]
     pub layout: Vec<LayoutCell>,
@@ -199,6 +202,7 @@ impl Submission {
             progress: Vec::new(),
             findings: Vec::new(),
             indicators: Vec::new(),
+            sender: None,
             layout: Vec::new(),
             #[cfg(feature = "rollup")]
             frames: None,

@@ -30,6 +30,8 @@ struct FileReport<'a> {
     period: Option<String>,
     filled_date: Option<String>,
     filler: Option<&'a str>,
+    /// Who sent the file, when it came by email.
+    sender: Option<String>,
     phone: Option<&'a str>,
     ledger_sheet: Option<&'a str>,
     rows: usize,
@@ -147,6 +149,7 @@ pub fn run(refdata: &RefData, cfg: &CheckConfig, out: &mut dyn Write) -> Result<
                 period: s.period.map(|p| p.code()),
                 filled_date: s.filled_date_text(),
                 filler: s.filler.as_ref().map(|l| l.text.as_str()),
+                sender: s.sender.as_ref().map(crate::eml::Sender::display),
                 phone: s.phone.as_ref().map(|l| l.text.as_str()),
                 ledger_sheet: s.ledger_sheet.as_deref(),
                 rows: s.rows.len(),

@@ -19,6 +19,63 @@ pub enum Destination {
 pub struct MailConfig {
     pub options: MailOptions,
     pub destination: Destination,
+    /// `--remind`: instead of sending a folder of workbooks, remind every prefecture whose return is
+    /// missing or has errors.
+    pub remind: Option<RemindConfig>,
+}
+
+/// What `mail --remind` reads to decide whom to remind.
+#[derive(Debug, Clone)]
+pub struct RemindConfig {
+    /// The inbox folders (as `check` reads them: archives, saved emails, `collect`'s record).
+    pub inbox: Vec<PathBuf>,
+    /// With the period to remind about.
+    pub batch: crate::batch::BatchOptions,
+    pub deadline: Option<chrono::NaiveDate>,
+}
+
+/// The findings a prefecture is reminded of: its errors, and what its messages lacked (a cloud link, no
+/// spreadsheet), which explain why nothing arrived.
+#[cfg(feature = "rollup")]
+fn reminded_of(f: &crate::Finding) -> bool {
+    use crate::finding::{Code, Severity};
+    f.severity == Severity::Error || matches!(f.code, Code::MailLink | Code::MailNoSpreadsheet)
+}
+
+/// Reads the inbox as `consolidate` does and lists every prefecture still 未报送 (or whose files could
+/// not be used) or with errors, with what is missing or wrong.
+///
+/// # Errors
+/// When the merge fails.
+#[cfg(feature = "rollup")]
+pub fn reminders(refdata: &RefData, cfg: &RemindConfig) -> Result<(Option<crate::Period>, Vec<mail::Reminder>), Error> {
+    use crate::merge::{MergeOptions, ReturnStatus};
+    let (mut subs, skipped) = crate::commands::check::read_all(refdata, &cfg.inbox, &cfg.batch);
+    let mut merged = crate::merge::merge(refdata, &mut subs, &MergeOptions { period: cfg.batch.period }).map_err(|e| Error::Message(e.to_string()))?;
+    merged.add_findings(refdata, skipped);
+    let mut out = Vec::new();
+    for p in merged.prefectures.iter().filter(|p| refdata.prefectures.lookup(&p.name).is_some()) {
+        let found: Vec<String> = merged
+            .findings
+            .iter()
+            .filter(|f| f.prefecture.as_deref() == Some(p.name.as_str()) && reminded_of(f))
+            .map(|f| {
+                let loc = f.location();
+                let at = if loc.is_empty() { String::new() } else { format!(" {loc}") };
+                let value = f.value.as_ref().map(|v| format!("(原值:「{}」)", v.chars().take(60).collect::<String>())).unwrap_or_default();
+                format!("{}{at}:{}{value}", crate::submission::base_name(&f.file), f.message)
+            })
+            .collect();
+        let (status, mut items) = match p.status {
+            ReturnStatus::Returned if found.is_empty() => continue,
+            ReturnStatus::Returned => (format!("已报送,但有 {} 处错误需要修改", found.len()), Vec::new()),
+            ReturnStatus::Missing => ("未报送".to_string(), vec!["尚未收到本期的台账文件。".to_string()]),
+            _ => (p.status.label().to_string(), p.reason.iter().cloned().collect()),
+        };
+        items.extend(found);
+        out.push(mail::Reminder { prefecture: p.name.clone(), status, items });
+    }
+    Ok((merged.period, out))
 }
 
 /// Runs `mail`: exit 0 when every prefecture with a workbook got its message, 1 when some could not be
@@ -28,11 +85,26 @@ pub struct MailConfig {
 /// When the contacts or the folder cannot be read, or the SMTP settings are wrong.
 pub fn run(refdata: &RefData, cfg: &MailConfig, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let err = |e: mail::MailError| Error::Message(e.to_string());
-    // Corrections are recognised by their 问题清单 sheet name in the file name convention.
-    let feedback = std::fs::read_dir(&cfg.options.dir)
-        .map(|d| d.filter_map(Result::ok).any(|e| e.file_name().to_string_lossy().contains(crate::feedback::FILE_MARK)))
-        .unwrap_or(false);
-    let (outgoing, problems) = mail::prepare(refdata, &cfg.options, feedback).map_err(err)?;
+    let (outgoing, problems) = match &cfg.remind {
+        #[cfg(feature = "rollup")]
+        Some(r) => {
+            let (period, list) = reminders(refdata, r)?;
+            if list.is_empty() {
+                writeln!(out, "各市州均已报送且没有错误,无需提醒。")?;
+                return Ok(ExitStatus::Clean);
+            }
+            mail::prepare_reminders(refdata, &cfg.options, period, r.deadline, &list).map_err(err)?
+        }
+        #[cfg(not(feature = "rollup"))]
+        Some(_) => return Err(Error::Message("此版本不含汇总功能,无法生成提醒".into())),
+        None => {
+            // Corrections are recognised by their 问题清单 sheet name in the file name convention.
+            let feedback = std::fs::read_dir(&cfg.options.dir)
+                .map(|d| d.filter_map(Result::ok).any(|e| e.file_name().to_string_lossy().contains(crate::feedback::FILE_MARK)))
+                .unwrap_or(false);
+            mail::prepare(refdata, &cfg.options, feedback).map_err(err)?
+        }
+    };
     if cfg.options.from == mail::DEFAULT_FROM {
         writeln!(out, "提示:未指定 --from,发件人为「{}」,市州回复将无法送达;请加 --from \"省质量提升办 <本办邮箱>\"。", mail::DEFAULT_FROM)?;
     }

@@ -2,6 +2,8 @@
 //! `run` function that does the work and says how it ended.
 
 pub mod check;
+#[cfg(feature = "mail")]
+pub mod collect;
 #[cfg(feature = "rollup")]
 pub mod consolidate;
 pub mod feedback;

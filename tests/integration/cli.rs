@@ -70,7 +70,7 @@ fn help_pages_are_chinese() {
         }
     }
     let (_, out, _) = run(&["mail", "--help"]);
-    assert!(out.contains("用法:taizhang mail [选项] --attachments <目录> --contacts <文件> (--outbox <目录> | --smtp <服务器:端口>)"), "{out}");
+    assert!(out.contains("用法:taizhang mail [选项] --contacts <文件> (--outbox <目录> | --smtp <服务器:端口>) (--attachments <目录> | --remind)"), "{out}");
     assert!(!out.contains("--templates"), "the old spelling is a hidden alias: {out}");
 
     let (code, out, _) = run(&["--version"]);

@@ -5,6 +5,7 @@ mod careless;
 mod common;
 mod conservation;
 mod cli;
+mod collect;
 mod corpus;
 mod feedback;
 mod import;

@@ -1,0 +1,49 @@
+//! `taizhang collect`: the office mailbox into the inbox folder, with a record of what came from whom.
+
+use std::io::Write;
+
+use crate::collect::{self, CollectOptions};
+use crate::finding::Severity;
+use crate::refdata::RefData;
+use crate::{Error, ExitStatus};
+
+/// Runs `collect`: exit 0 when every new message gave what was expected, 1 when some could not be read
+/// or carried an archive that cannot be opened, 2 when the mailbox could not be read at all (nothing is
+/// written then).
+///
+/// # Errors
+/// When the server cannot be reached, the login or the mailbox is refused, or the folder cannot be
+/// written.
+pub fn run(refdata: &RefData, opts: &CollectOptions, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let mut shown = Vec::new();
+    let outcome = collect::collect(refdata, opts, &mut |m| shown.push(m.to_string())).map_err(|e| Error::Message(e.to_string()))?;
+    let mut current = None;
+    for r in &outcome.receipts {
+        let label = r.message_label();
+        if current.as_ref() != Some(&label) {
+            writeln!(out, "收取 {label}")?;
+            current = Some(label);
+        }
+        if let Some(f) = r.finding() {
+            writeln!(out, "  {} {} {}", f.severity, f.code, f.message)?;
+        } else if let (Some(a), Some(s)) = (&r.attachment, &r.stored) {
+            if a.rsplit('/').next() == Some(s.as_str()) {
+                writeln!(out, "  已保存 {s}")?;
+            } else {
+                writeln!(out, "  已保存 {a} → {s}")?;
+            }
+        }
+    }
+    let errors = outcome.findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let problems = outcome.findings.iter().filter(|f| f.severity != Severity::Info).count();
+    writeln!(
+        out,
+        "共收取 {} 封新邮件,保存 {} 个附件到 {};需要处理的问题 {} 条。{}",
+        outcome.messages,
+        outcome.stored.len(),
+        opts.into.display(),
+        problems,
+        if outcome.messages == 0 { "没有新邮件。" } else { "" }
+    )?;
+    Ok(if errors > 0 { ExitStatus::Findings } else { ExitStatus::Clean })
+}
