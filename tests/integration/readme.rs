@@ -299,7 +299,7 @@ print("\n".join(f"{r[0]}|{r[1]}" for r in ws.iter_rows(min_row=3, values_only=Tr
 
 #[test]
 fn readme_quick_start_runs_verbatim() {
-    let lines = readme_commands("### 一次报送的三步");
+    let lines = readme_commands("### 一次报送的三步(命令行)");
     assert_eq!(lines.len(), 3, "{lines:?}");
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -311,4 +311,6 @@ fn readme_quick_start_runs_verbatim() {
     // The install instructions name the command that builds the binary.
     let install = readme_commands("### 安装");
     assert_eq!(install, ["cargo install --locked --path ."]);
+    // The console is started by the one command its section gives (its tests are in serve.rs).
+    assert_eq!(readme_commands("### 网页工作台(推荐)"), ["taizhang serve"]);
 }
