@@ -130,6 +130,49 @@ pub struct Board {
     pub zones: Vec<ZoneRows>,
     /// Returns whose prefecture could not be told, and findings that belong to no prefecture.
     pub other: Option<BoardRow>,
+    /// The plan's quantified targets against what the returns report, as the rollup's 指标完成情况 sheet
+    /// gives them.
+    pub indicators: Vec<IndicatorRow>,
+}
+
+/// One of the plan's targets on the board.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndicatorRow {
+    pub name: String,
+    pub unit: String,
+    pub target: String,
+    pub province: String,
+    pub rate: String,
+    pub status: &'static str,
+    /// CSS class of the status: ok, behind, none.
+    pub class: &'static str,
+    /// Prefectures that reported a value.
+    pub reported: usize,
+}
+
+fn indicator_rows(refdata: &RefData, m: &Merged) -> Vec<IndicatorRow> {
+    use crate::indicators::Status;
+    m.indicators
+        .figures
+        .iter()
+        .filter_map(|f| {
+            let i = refdata.indicators.get(&f.id)?;
+            Some(IndicatorRow {
+                name: i.name.clone(),
+                unit: i.unit.clone(),
+                target: crate::indicators::target_text(i),
+                province: f.province.map(crate::text::format_number).unwrap_or_default(),
+                rate: f.rate.map(|r| format!("{:.1}%", r * 100.0)).unwrap_or_default(),
+                status: f.status.label(),
+                class: match f.status {
+                    Status::Met => "ok",
+                    Status::NotMet => "behind",
+                    Status::NoData | Status::NoTarget => "none",
+                },
+                reported: f.values.iter().filter(|v| v.is_some()).count(),
+            })
+        })
+        .collect()
 }
 
 /// Enterprises a prefecture is to help, at least (the plan's "每个市州至少帮扶50家").
@@ -178,5 +221,6 @@ pub fn board(refdata: &RefData, snap: &Snapshot, arrived: &dyn Fn(&str) -> Optio
         counts: merge::totals(&snap.merged),
         zones,
         other,
+        indicators: indicator_rows(refdata, &snap.merged),
     }
 }

@@ -500,7 +500,7 @@ async fn prefecture_page(State(app): State<Shared>, UrlPath((period, code)): Url
             source => receipt.map(|r| r.source.clone()),
             receipt_id => receipt.map(|r| r.id),
             errors => counts.errors, warnings => counts.warnings, infos => counts.infos,
-            findings => s.findings.iter().map(|f| context! {
+            findings => sorted_findings(s).into_iter().map(|f| context! {
                 severity => f.severity.label(), code => f.code.as_str(), sheet => f.sheet.clone(), cell => f.cell.clone(),
                 field => f.field.clone(), value => f.value.clone(), message => f.message.clone(),
             }).collect::<Vec<_>>(),
@@ -523,6 +523,13 @@ async fn prefecture_page(State(app): State<Shared>, UrlPath((period, code)): Url
             row_source, page, pages, first_row => (page - 1) * ROWS_PER_PAGE,
         },
     )
+}
+
+/// A file's findings, errors first, each kind in the order found.
+fn sorted_findings(s: &crate::Submission) -> Vec<&crate::Finding> {
+    let mut v: Vec<&crate::Finding> = s.findings.iter().collect();
+    v.sort_by_key(|f| f.severity);
+    v
 }
 
 /// Serves a stored file as a download, never as a page.

@@ -201,6 +201,12 @@ fn every_request_needs_the_token_the_host_and_for_changes_the_csrf_token() {
     let res: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(res[0]["duplicate_of"], "2018Q3-成都市-质量提升台账.xlsx");
     assert_eq!(files_in(&c.inbox()), ["2018Q3-成都市-质量提升台账.xlsx"]);
+    // The board sets the plan's targets against what is reported, as the rollup's indicator sheet does.
+    let board = c.get("/p/2018Q3/board", &[("Cookie", &c.cookie())]).body;
+    assert!(board.contains("规划目标完成情况"), "{board}");
+    for i in &super::common::refdata().indicators.indicators {
+        assert!(board.contains(&format!("<td>{}</td>", i.name)), "{} on the board", i.name);
+    }
 }
 
 #[test]
