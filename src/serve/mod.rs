@@ -383,6 +383,12 @@ async fn upload(State(app): State<Shared>, UrlPath(period): UrlPath<String>, mut
             Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("上传中断:{e}")),
         };
         let original = field.file_name().unwrap_or("未命名文件").to_string();
+        // A lock file or a file manager's dropping travels with returns but is none: not stored, as the
+        // batch reader would pass it over.
+        if let Some(why) = crate::batch::skip_reason(original.rsplit(['/', '\\']).next().unwrap_or(&original)) {
+            results.push(UploadResult::failed(original, format!("未保存:{why},不是报送文件。")));
+            continue;
+        }
         let mut up = match app.ws.begin_upload(period, &original, limit) {
             Ok(u) => u,
             Err(e) => {

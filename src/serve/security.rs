@@ -3,7 +3,7 @@
 //! otherwise, every request carries the session token (from the printed URL once, then an HttpOnly
 //! SameSite=Strict cookie), the Host header must name this server (DNS rebinding), and every request that
 //! changes something carries the page's CSRF token. Uploaded names are sanitised before they touch the
-//! disk, and nothing uploaded is ever served as a page.
+//! disk ([`crate::eml::sanitize`], shared with `collect`), and nothing uploaded is ever served as a page.
 
 use std::fmt::Write as _;
 
@@ -47,58 +47,9 @@ pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
     header.split(';').filter_map(|kv| kv.trim().split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v)
 }
 
-/// Names Windows reserves for devices: a file called `CON.xlsx` cannot be opened there.
-const RESERVED: &[&str] = &[
-    "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5",
-    "lpt6", "lpt7", "lpt8", "lpt9",
-];
-
-/// Longest stored name, in characters (file systems count bytes; 120 CJK characters stay under 255).
-const MAX_NAME_CHARS: usize = 120;
-
-/// A file name that is safe to store: its last path component only, without control characters or the
-/// characters Windows forbids, not a reserved device name, not hidden, not empty, and not too long. The
-/// extension is kept, since it tells the office what the file is.
-pub fn sanitize_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let mut s: String = base
-        .chars()
-        .map(|c| if c.is_control() || matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*') { '_' } else { c })
-        .collect();
-    s = s.trim().trim_matches('.').trim().to_string();
-    if s.chars().count() > MAX_NAME_CHARS {
-        let (stem, ext) = match s.rfind('.') {
-            Some(i) if s.len() - i <= 8 => (s[..i].to_string(), s[i..].to_string()),
-            _ => (s.clone(), String::new()),
-        };
-        s = stem.chars().take(MAX_NAME_CHARS - ext.chars().count()).collect::<String>() + &ext;
-    }
-    let stem = s.split('.').next().unwrap_or("").trim().to_ascii_lowercase();
-    if s.is_empty() || RESERVED.contains(&stem.as_str()) {
-        s = format!("上传文件_{s}");
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_lose_paths_and_dangerous_characters() {
-        assert_eq!(sanitize_name("../../etc/passwd"), "passwd");
-        assert_eq!(sanitize_name("..\\..\\Windows\\win.ini"), "win.ini");
-        assert_eq!(sanitize_name("成都市\u{0}台账\n.xlsx"), "成都市_台账_.xlsx");
-        assert_eq!(sanitize_name("a<b>c:d|e?.xlsx"), "a_b_c_d_e_.xlsx");
-        assert_eq!(sanitize_name("CON.xlsx"), "上传文件_CON.xlsx");
-        assert_eq!(sanitize_name("lpt1"), "上传文件_lpt1");
-        assert_eq!(sanitize_name(".hidden.xlsx"), "hidden.xlsx");
-        assert_eq!(sanitize_name(".."), "上传文件_");
-        let long = "台".repeat(300) + ".xlsx";
-        let s = sanitize_name(&long);
-        assert_eq!(s.chars().count(), MAX_NAME_CHARS);
-        assert!(s.ends_with(".xlsx"));
-    }
 
     #[test]
     fn hosts_and_cookies() {

@@ -268,7 +268,7 @@ impl Workspace {
                 return Ok(Stored::Duplicate(r));
             }
             let inbox = self.dir(up.period, INBOX);
-            let name = free_name(&inbox, &super::security::sanitize_name(&up.original));
+            let name = free_name(&inbox, &crate::eml::sanitize(&up.original));
             let dest = inbox.join(&name);
             // The name is taken by a link, not by a rename, so a file that appeared meanwhile is never replaced.
             std::fs::hard_link(&up.path, &dest).map_err(io(&dest))?;
