@@ -192,6 +192,8 @@ fn router(app: Shared) -> Router {
         .route("/p/{period}/templates.zip", get(download_templates))
         .route("/p/{period}/rollup", post(make_rollup))
         .route("/p/{period}/rollup.xlsx", get(download_rollup))
+        .route("/p/{period}/mail", post(send_mail))
+        .route("/contacts", post(upload_contacts))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn_with_state(Arc::clone(&app), guard))
         .with_state(app)
@@ -328,11 +330,12 @@ async fn board_page(State(app): State<Shared>, UrlPath(period): UrlPath<String>)
     let (deadline, days_left) = countdown(&app, period);
     let periods: Vec<String> = app.ws.periods().iter().map(Period::code).collect();
     let rollup_exists = rollup_path(&app, period).is_file();
+    let contacts = contacts_path(&app).and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
     let templates = count_files(&app.ws.dir(period, TEMPLATES));
     render(
         &app,
         "board.html",
-        context! { board => b, csrf => app.csrf, deadline, days_left, periods, rollup_exists, templates, title => format!("{} 看板", period.label()) },
+        context! { board => b, csrf => app.csrf, deadline, days_left, periods, rollup_exists, templates, contacts, title => format!("{} 看板", period.label()) },
     )
 }
 
@@ -697,6 +700,98 @@ async fn download_templates(State(app): State<Shared>, UrlPath(period): UrlPath<
         }
         Err(_) => refuse(StatusCode::INTERNAL_SERVER_ERROR, "打包模板失败。"),
     }
+}
+
+/// The contacts sheet kept in the workspace (市州, 联系人, 邮箱), the one `mail` uses.
+fn contacts_path(app: &App) -> Option<PathBuf> {
+    ["联系人.xlsx", "联系人.xls", "联系人.csv"].iter().map(|n| app.ws.root.join(n)).find(|p| p.is_file())
+}
+
+/// Replaces the workspace's contacts sheet with an uploaded one (xlsx, xls or csv).
+async fn upload_contacts(State(app): State<Shared>, mut form: Multipart) -> Response {
+    let Ok(Some(field)) = form.next_field().await else {
+        return refuse(StatusCode::BAD_REQUEST, "没有收到联系人表。");
+    };
+    let name = field.file_name().unwrap_or("").to_ascii_lowercase();
+    let Some(ext) = ["xlsx", "xls", "csv"].into_iter().find(|e| name.ends_with(&format!(".{e}"))) else {
+        return refuse(StatusCode::BAD_REQUEST, "联系人表应为 xlsx、xls 或 csv 文件,含「市州」「联系人」「邮箱」三列。");
+    };
+    let bytes = match field.bytes().await {
+        Ok(b) if (b.len() as u64) <= app.batch.limits.max_file_bytes => b,
+        Ok(_) => return refuse(StatusCode::PAYLOAD_TOO_LARGE, "联系人表过大。"),
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("上传中断:{e}")),
+    };
+    // Read by the reader `mail` uses, from a hidden file, before it replaces anything.
+    let tmp = app.ws.root.join(format!(".联系人-上传中.{ext}"));
+    if let Err(e) = std::fs::write(&tmp, &bytes) {
+        return refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
+    }
+    let n = match crate::mail::read_contacts(&app.refdata, &tmp) {
+        Ok((c, _)) => c.len(),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return axum::Json(serde_json::json!({ "ok": false, "output": e.to_string() })).into_response();
+        }
+    };
+    for old in ["联系人.xlsx", "联系人.xls", "联系人.csv"] {
+        let _ = std::fs::remove_file(app.ws.root.join(old));
+    }
+    match std::fs::rename(&tmp, app.ws.root.join(format!("联系人.{ext}"))) {
+        Ok(()) => axum::Json(serde_json::json!({ "ok": true, "output": format!("已保存联系人表,共 {n} 个市州有邮箱。") })).into_response(),
+        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct MailForm {
+    /// templates, feedback or remind.
+    kind: String,
+    from: Option<String>,
+}
+
+/// Writes the period's mail — templates, corrections, or reminders to those 未报送 or with errors — as .eml
+/// files in the period's 发件箱 folder (opened and sent from the office's mail program), with a result per
+/// prefecture. The same library path as `taizhang mail --outbox`.
+async fn send_mail(State(app): State<Shared>, UrlPath(period): UrlPath<String>, axum::Form(form): axum::Form<MailForm>) -> Response {
+    let period = match parse_period(&app, &period) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Some(contacts) = contacts_path(&app) else {
+        return axum::Json(serde_json::json!({ "ok": false, "output": "工作区中还没有联系人表。请先上传含「市州」「联系人」「邮箱」三列的联系人表。" })).into_response();
+    };
+    let (dir, remind, label) = match form.kind.as_str() {
+        "templates" => (app.ws.dir(period, TEMPLATES), false, "模板"),
+        "feedback" => (app.ws.dir(period, FEEDBACK), false, "审核意见"),
+        "remind" => (app.ws.dir(period, INBOX), true, "催报"),
+        _ => return refuse(StatusCode::BAD_REQUEST, "未知的邮件类型。"),
+    };
+    if form.kind == "feedback" {
+        // The corrections are written afresh from the inbox as it is now.
+        let snap = match snapshot(&app, period).await {
+            Ok(s) => s,
+            Err(r) => return r,
+        };
+        let a = Arc::clone(&app);
+        let d = dir.clone();
+        let written = tokio::task::spawn_blocking(move || crate::feedback::write_all(&a.refdata, &snap.subs, Some(period), &d, true)).await;
+        if !matches!(written, Ok(Ok(_))) {
+            return refuse(StatusCode::INTERNAL_SERVER_ERROR, "生成审核意见失败。");
+        }
+    }
+    let from = form.from.map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).unwrap_or_else(|| crate::mail::DEFAULT_FROM.into());
+    let cfg = crate::commands::mail::MailConfig {
+        options: crate::mail::MailOptions { dir: dir.clone(), contacts, from, subject: None, body: None, only: Vec::new() },
+        destination: crate::commands::mail::Destination::Outbox(app.ws.period_dir(period).join("发件箱").join(label)),
+        remind: remind.then(|| crate::commands::mail::RemindConfig {
+            inbox: vec![dir],
+            batch: BatchOptions { period: Some(period), ..app.batch.clone() },
+            deadline: app.ws.deadline(period),
+        }),
+    };
+    let refdata = Arc::clone(&app.refdata);
+    let (ok, text) = command(move |out| crate::commands::mail::run(&refdata, &cfg, out)).await;
+    axum::Json(serde_json::json!({ "ok": ok, "output": text })).into_response()
 }
 
 /// Builds the period's rollup with `consolidate`, against the previous period's rollup when there is one.

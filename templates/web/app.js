@@ -85,7 +85,7 @@ async function upload(files) {
   }
 }
 
-async function runAction(url, body, label) {
+async function runAction(url, body, label, reload) {
   const out = document.getElementById("action-output");
   out.hidden = false;
   out.textContent = label + "……";
@@ -97,7 +97,7 @@ async function runAction(url, body, label) {
     }
     const res = await r.json();
     out.textContent = (res.ok ? "" : "未完成:\n") + res.output;
-    if (res.ok) setTimeout(() => location.reload(), 1200);
+    if (res.ok && reload) setTimeout(() => location.reload(), 1500);
   } catch (e) {
     out.textContent = "失败:" + e;
   }
@@ -129,10 +129,26 @@ document.addEventListener("DOMContentLoaded", () => {
   if (tf) {
     tf.addEventListener("submit", (e) => {
       e.preventDefault();
-      runAction(tf.dataset.url, new URLSearchParams(new FormData(tf)), "正在生成模板");
+      runAction(tf.dataset.url, new URLSearchParams(new FormData(tf)), "正在生成模板", true);
+    });
+  }
+  const cf = document.getElementById("contacts-form");
+  if (cf) {
+    cf.addEventListener("submit", (e) => {
+      e.preventDefault();
+      runAction(cf.dataset.url, new FormData(cf), "正在读取联系人表", true);
+    });
+  }
+  const mf = document.getElementById("mail-form");
+  if (mf) {
+    mf.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const body = new URLSearchParams(new FormData(mf));
+      body.set("kind", e.submitter ? e.submitter.value : "templates");
+      runAction(mf.dataset.url, body, "正在写出邮件");
     });
   }
   const rb = document.getElementById("rollup-button");
-  if (rb) rb.addEventListener("click", () => runAction(rb.dataset.url, null, "正在生成全省汇总表"));
+  if (rb) rb.addEventListener("click", () => runAction(rb.dataset.url, null, "正在生成全省汇总表", true));
   if (document.getElementById("board")) setInterval(refreshBoard, 5000);
 });

@@ -348,3 +348,61 @@ fn the_console_in_a_real_browser() {
         assert_eq!(std::fs::read(c.inbox().join(n)).unwrap(), std::fs::read(samples().join(n)).unwrap(), "{n} unchanged");
     }
 }
+
+impl Console {
+    fn post_form(&self, path: &str, form: &str, csrf: &str) -> Reply {
+        let cookie = self.cookie();
+        let headers = [("Cookie", cookie.as_str()), ("Content-Type", "application/x-www-form-urlencoded"), ("X-CSRF-Token", csrf)];
+        request(self.port, "POST", path, &self.host(), &headers, form.as_bytes())
+    }
+}
+
+/// Percent-encodes a form value.
+fn enc(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+#[test]
+fn templates_mail_and_reminders_from_the_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("工作区");
+    let c = Console::start(&ws, &[]);
+    let csrf = c.csrf();
+    // Without contacts: said so, nothing written.
+    let r = c.post_form("/p/2018Q3/mail", "kind=templates", &csrf);
+    assert!(r.body.contains("还没有联系人表"), "{}", r.body);
+    // The contacts sheet `mail` uses, uploaded from the page.
+    let contacts: String = std::iter::once("市州,联系人,邮箱".to_string())
+        .chain(super::common::refdata().prefectures.all().iter().enumerate().map(|(i, p)| format!("{},联系人{i},zl{i:02}@pref.example.cn", p.name)))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (ctype, body) = multipart(&[("联系人.csv", contacts.as_bytes())]);
+    let cookie = c.cookie();
+    let r = request(c.port, "POST", "/contacts", &c.host(), &[("Cookie", &cookie), ("Content-Type", &ctype), ("X-CSRF-Token", &csrf)], &body);
+    assert!(r.body.contains("共 21 个市州有邮箱"), "{}", r.body);
+    assert!(ws.join("联系人.csv").is_file());
+    // Templates for the period, with its deadline; then their mail.
+    let r = c.post_form("/p/2018Q3/templates", "deadline=2018-10-10", &csrf);
+    let res: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(res["ok"], true, "{}", r.body);
+    assert_eq!(files_in(&ws.join("2018Q3/模板")).len(), 21);
+    let zip = c.get("/p/2018Q3/templates.zip", &[("Cookie", &c.cookie())]);
+    assert_eq!(zip::ZipArchive::new(std::io::Cursor::new(zip.bytes)).unwrap().len(), 21);
+    let from = enc("省质量提升办 <zltsb@example.gov.cn>");
+    let r = c.post_form("/p/2018Q3/mail", &format!("kind=templates&from={from}"), &csrf);
+    let res: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(res["ok"], true, "{}", r.body);
+    let outbox = ws.join("2018Q3/发件箱/模板");
+    assert_eq!(files_in(&outbox).len(), 21, "{}", res["output"]);
+    assert_eq!(res["output"].as_str().unwrap().matches("已写入").count(), 21, "a result per prefecture");
+    // 成都 returns; the reminders go to the 20 others, each naming what is missing.
+    c.upload(&[("2018Q3-成都市-质量提升台账.xlsx", &sample("2018Q3-成都市-质量提升台账.xlsx"))], Some(&csrf));
+    let r = c.post_form("/p/2018Q3/mail", &format!("kind=remind&from={from}"), &csrf);
+    let res: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let reminders = files_in(&ws.join("2018Q3/发件箱/催报"));
+    assert_eq!(reminders.len(), 20, "{}", res["output"]);
+    assert!(!reminders.iter().any(|n| n.contains("成都")), "{reminders:?}");
+    // The CSRF rule holds for these actions too.
+    let r = c.post_form("/p/2018Q3/mail", "kind=remind", "0000");
+    assert_eq!(r.status, 403);
+}
