@@ -132,6 +132,8 @@ document.addEventListener("DOMContentLoaded", () => {
       runAction(tf.dataset.url, new URLSearchParams(new FormData(tf)), "正在生成模板", true);
     });
   }
+  const ci = document.getElementById("contacts-input");
+  if (ci) ci.addEventListener("change", () => (document.getElementById("contacts-chosen").textContent = ci.files.length ? ci.files[0].name : ""));
   const cf = document.getElementById("contacts-form");
   if (cf) {
     cf.addEventListener("submit", (e) => {
