@@ -68,11 +68,31 @@ pub fn archive_kind(bytes: &[u8]) -> Option<ArchiveKind> {
         return None;
     }
     let zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
-    let package = zip.file_names().any(|n| {
+    (!is_package(&zip)).then_some(ArchiveKind::Zip)
+}
+
+/// Whether a zip is a workbook or an office document (parts a reader knows), not an archive of files.
+fn is_package<R: std::io::Read + std::io::Seek>(zip: &zip::ZipArchive<R>) -> bool {
+    zip.file_names().any(|n| {
         let n = n.map(|n| n.to_ascii_lowercase()).unwrap_or_default();
         n == "[content_types].xml" || n == "mimetype" || n == "content.xml" || n.starts_with("xl/")
-    });
-    (!package).then_some(ArchiveKind::Zip)
+    })
+}
+
+/// [`archive_kind`] of a file on disk, reading only what it takes to tell: the first bytes, and for a zip
+/// its central directory (a workbook is a zip too, and is mostly not read here).
+pub fn archive_kind_of_file(path: &std::path::Path) -> Option<ArchiveKind> {
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut head = [0u8; 8];
+    let n = std::io::Read::read(&mut f, &mut head).ok()?;
+    if head[..n].starts_with(b"7z\xBC\xAF\x27\x1C") {
+        return Some(ArchiveKind::SevenZip);
+    }
+    if sniff(&head[..n]) != Kind::Zip {
+        return None;
+    }
+    let zip = zip::ZipArchive::new(std::io::BufReader::new(f)).ok()?;
+    (!is_package(&zip)).then_some(ArchiveKind::Zip)
 }
 
 /// Expands an archive within `limits.max_unzipped_bytes`.

@@ -171,12 +171,13 @@ fn push_input(input: Input, inputs: &mut Vec<Input>, notes: &mut Vec<Finding>) {
         }
         return;
     }
-    let mut head = [0u8; 8];
-    let is_candidate = std::fs::File::open(&input.path)
-        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
-        .is_ok_and(|n| n >= 4 && (head.starts_with(b"PK") || head.starts_with(b"7z\xBC\xAF")));
+    // Only the first bytes and a zip's directory are read to tell an archive from a workbook (xlsx and ods
+    // are zips too), which the reader then takes from the file itself.
     let size = std::fs::metadata(&input.path).map(|m| m.len()).unwrap_or(u64::MAX);
-    if !is_candidate || size > limits.max_file_bytes {
+    // The zip crate reads a directory of the sender's making here, outside the reader's isolation: a panic
+    // in it leaves the file to the isolated reader.
+    let kind = std::panic::catch_unwind(|| crate::archive::archive_kind_of_file(&input.path)).ok().flatten();
+    if size > limits.max_file_bytes || kind.is_none() {
         inputs.push(input);
         return;
     }
@@ -184,11 +185,6 @@ fn push_input(input: Input, inputs: &mut Vec<Input>, notes: &mut Vec<Finding>) {
         inputs.push(input);
         return;
     };
-    if crate::archive::archive_kind(&bytes).is_none() {
-        // A workbook (xlsx and ods are zips too): the reader takes it from the file.
-        inputs.push(input);
-        return;
-    }
     push_archive(input, &bytes, inputs, notes);
 }
 
