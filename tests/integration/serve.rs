@@ -20,10 +20,13 @@ struct Console {
 
 impl Console {
     fn start(workspace: &Path, extra: &[&str]) -> Console {
+        let listen: &[&str] = if extra.contains(&"--default-listen") { &[] } else { &["--listen", "127.0.0.1:0"] };
+        let extra: Vec<&&str> = extra.iter().filter(|a| **a != "--default-listen").collect();
         let mut child = Command::new(env!("CARGO_BIN_EXE_taizhang"))
             .args(["serve", "--workspace"])
             .arg(workspace)
-            .args(["--period", "2018Q3", "--listen", "127.0.0.1:0", "--no-browser"])
+            .args(["--period", "2018Q3", "--no-browser"])
+            .args(listen)
             .args(extra)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -405,4 +408,15 @@ fn templates_mail_and_reminders_from_the_page() {
     // The CSRF rule holds for these actions too.
     let r = c.post_form("/p/2018Q3/mail", "kind=remind", "0000");
     assert_eq!(r.status, 403);
+}
+
+#[test]
+fn a_second_console_on_the_default_port_takes_a_free_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Console::start(&dir.path().join("甲"), &["--default-listen"]);
+    let b = Console::start(&dir.path().join("乙"), &["--default-listen"]);
+    assert_ne!(a.port, b.port);
+    for c in [&a, &b] {
+        assert_eq!(c.get("/p/2018Q3", &[("Cookie", &c.cookie())]).status, 200, "both serve");
+    }
 }
