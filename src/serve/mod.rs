@@ -293,7 +293,7 @@ async fn snapshot(app: &Shared, period: Period) -> Result<Arc<Snapshot>, Respons
         a.ws.pick_up(period)?;
         let inbox = a.ws.dir(period, INBOX);
         let opts = BatchOptions { period: Some(period), ..a.batch.clone() };
-        a.cache.snapshot(&a.refdata, inbox, period, &opts).map_err(|e| WorkspaceError::Io { path: PathBuf::new(), source: std::io::Error::other(e.to_string()) })
+        Ok::<_, WorkspaceError>(a.cache.snapshot(&a.refdata, inbox, period, &opts)?)
     })
     .await
     .map_err(|e| refuse(StatusCode::INTERNAL_SERVER_ERROR, &format!("检查文件时出错:{e}")))?

@@ -33,6 +33,9 @@ pub enum WorkspaceError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("收件记录数据库出错:{0}")]
     Db(#[from] rusqlite::Error),
+    /// The returns could not be merged (a defect: polars rejecting frames taizhang built).
+    #[error(transparent)]
+    Merge(#[from] crate::merge::MergeError),
     /// An upload larger than the reader's limit: refused, nothing stored.
     #[error("文件「{name}」超过 {limit_mb} MB 的上限,未保存。请删除多余的行列或工作表后重新上传。")]
     TooLarge { name: String, limit_mb: u64 },
