@@ -544,18 +544,21 @@ fn sorted_findings(s: &crate::Submission) -> Vec<&crate::Finding> {
 /// Serves a stored file as a download, never as a page.
 fn attachment(path: &std::path::Path, name: &str) -> Response {
     match std::fs::read(path) {
-        Ok(bytes) => {
-            let encoded: String = name.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
-            let disposition = format!("attachment; filename=\"download\"; filename*=UTF-8''{encoded}");
-            let mut r = Response::new(Body::from(bytes));
-            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-            if let Ok(v) = HeaderValue::from_str(&disposition) {
-                r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-            }
-            r
-        }
+        Ok(bytes) => download(bytes, name),
         Err(_) => refuse(StatusCode::NOT_FOUND, "文件不存在。"),
     }
+}
+
+/// Bytes as a download named `name` (RFC 5987 for the Chinese name), never as a page.
+fn download(bytes: Vec<u8>, name: &str) -> Response {
+    let encoded: String = name.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    let disposition = format!("attachment; filename=\"download\"; filename*=UTF-8''{encoded}");
+    let mut r = Response::new(Body::from(bytes));
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
 }
 
 async fn download_receipt(State(app): State<Shared>, UrlPath((period, id)): UrlPath<(String, i64)>) -> Response {
@@ -689,15 +692,7 @@ async fn download_templates(State(app): State<Shared>, UrlPath(period): UrlPath<
         }
     }
     match w.finish() {
-        Ok(c) => {
-            let tmp = app.ws.dir(period, TEMPLATES).with_file_name(format!(".{}模板.zip", period.code()));
-            if std::fs::write(&tmp, c.into_inner()).is_err() {
-                return refuse(StatusCode::INTERNAL_SERVER_ERROR, "打包模板失败。");
-            }
-            let r = attachment(&tmp, &format!("{}质量提升台账模板.zip", period.code()));
-            let _ = std::fs::remove_file(&tmp);
-            r
-        }
+        Ok(c) => download(c.into_inner(), &format!("{}质量提升台账模板.zip", period.code())),
         Err(_) => refuse(StatusCode::INTERNAL_SERVER_ERROR, "打包模板失败。"),
     }
 }
