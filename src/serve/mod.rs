@@ -273,10 +273,25 @@ fn basic_password(headers: &HeaderMap) -> Option<String> {
     raw.split_once(':').map(|(_, p)| p.to_string())
 }
 
-fn parse_period(app: &App, text: &str) -> Result<Period, Response> {
-    let p: Period = text.parse().map_err(|_| refuse(StatusCode::NOT_FOUND, "没有这个期别。"))?;
-    app.ws.ensure(p).map_err(|e| refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
-    Ok(p)
+/// The period named in the URL (`/p/2018Q3/…`), its folders created when missing; an unknown one is a 404.
+struct PeriodParam(Period);
+
+impl axum::extract::FromRequestParts<Shared> for PeriodParam {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, app: &Shared) -> Result<Self, Response> {
+        let UrlPath(params) = UrlPath::<std::collections::HashMap<String, String>>::from_request_parts(parts, app)
+            .await
+            .map_err(|_| refuse(StatusCode::NOT_FOUND, "没有这个页面。"))?;
+        let p: Period = params.get("period").and_then(|t| t.parse().ok()).ok_or_else(|| refuse(StatusCode::NOT_FOUND, "没有这个期别。"))?;
+        app.ws.ensure(p).map_err(|e| refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
+        Ok(PeriodParam(p))
+    }
+}
+
+/// What an action of the page answers: whether it worked, and what the command said.
+fn action_result(ok: bool, output: &str) -> Response {
+    axum::Json(serde_json::json!({ "ok": ok, "output": output })).into_response()
 }
 
 fn render(app: &App, name: &str, ctx: minijinja::Value) -> Response {
@@ -317,11 +332,7 @@ async fn home(State(app): State<Shared>) -> Response {
     Redirect::to(&format!("/p/{}", app.default_period.code())).into_response()
 }
 
-async fn board_page(State(app): State<Shared>, UrlPath(period): UrlPath<String>) -> Response {
-    let period = match parse_period(&app, &period) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+async fn board_page(State(app): State<Shared>, PeriodParam(period): PeriodParam) -> Response {
     let snap = match snapshot(&app, period).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -339,11 +350,7 @@ async fn board_page(State(app): State<Shared>, UrlPath(period): UrlPath<String>)
     )
 }
 
-async fn board_fragment(State(app): State<Shared>, UrlPath(period): UrlPath<String>) -> Response {
-    let period = match parse_period(&app, &period) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+async fn board_fragment(State(app): State<Shared>, PeriodParam(period): PeriodParam) -> Response {
     match snapshot(&app, period).await {
         Ok(snap) => render(&app, "board_table.html", context! { board => board_of(&app, &snap) }),
         Err(r) => r,
@@ -372,11 +379,7 @@ impl UploadResult {
 
 /// Stores every file of a multipart upload unchanged in the inbox and checks it at once. A file over the
 /// reader's limit is refused as it streams in, and nothing of it is kept.
-async fn upload(State(app): State<Shared>, UrlPath(period): UrlPath<String>, mut form: Multipart) -> Response {
-    let period = match parse_period(&app, &period) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+async fn upload(State(app): State<Shared>, PeriodParam(period): PeriodParam, mut form: Multipart) -> Response {
     let limit = app.batch.limits.max_file_bytes;
     let mut results = Vec::new();
     loop {
@@ -475,11 +478,7 @@ struct PageQuery {
 /// Rows shown per page on a prefecture's page.
 const ROWS_PER_PAGE: usize = 50;
 
-async fn prefecture_page(State(app): State<Shared>, UrlPath((period, code)): UrlPath<(String, String)>, Query(q): Query<PageQuery>) -> Response {
-    let period = match parse_period(&app, &period) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+async fn prefecture_page(State(app): State<Shared>, PeriodParam(period): PeriodParam, UrlPath((_, code)): UrlPath<(String, String)>, Query(q): Query<PageQuery>) -> Response {
     let Some(pref) = app.refdata.prefectures.lookup(&code).cloned() else {
         return refuse(StatusCode::NOT_FOUND, "没有这个市州。");
     };
@@ -561,11 +560,7 @@ fn download(bytes: Vec<u8>, name: &str) -> Response {
     r
 }
 
-async fn download_receipt(State(app): State<Shared>, UrlPath((period, id)): UrlPath<(String, i64)>) -> Response {
-    let period = match parse_period(&app, &period) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+async fn download_receipt(State(app): State<Shared>, PeriodParam(period): PeriodParam, UrlPath((_, id)): UrlPath<(String, i64)>) -> Response {
     let receipts = app.ws.receipts(period).unwrap_or_default();
     match receipts.iter().find(|r| r.id == id) {
         // The stored name comes from the receipts, never from the request.
@@ -574,11 +569,7 @@ async fn download_receipt(State(app): State<Shared>, UrlPath((period, id)): UrlP
     }
 }
 
-async fn download_feedback(State(app): State<Shared>, UrlPath((period, code)): UrlPath<(String, String)>) -> Response {
-    let period = match parse_period(&app, &period) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+async fn download_feedback(State(app): State<Shared>, PeriodParam(period): PeriodParam, UrlPath((_, code)): UrlPath<(String, String)>) -> Response {
     let Some(pref) = app.refdata.prefectures.lookup(&code).cloned() else {
         return refuse(StatusCode::NOT_FOUND, "没有这个市州。");
     };
@@ -641,11 +632,7 @@ fn count_files(dir: &std::path::Path) -> usize {
 }
 
 /// Generates the period's templates (prefilled from the previous period's rollup when there is one).
-async fn make_templates(State(app): State<Shared>, UrlPath(period): UrlPath<String>, axum::Form(form): axum::Form<TemplatesForm>) -> Response {
-    let period = match parse_period(&app, &period) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+async fn make_templates(State(app): State<Shared>, PeriodParam(period): PeriodParam, axum::Form(form): axum::Form<TemplatesForm>) -> Response {
     let deadline = match form.deadline.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         Some(d) => match d.parse::<chrono::NaiveDate>() {
             Ok(d) => Some(d),
@@ -666,15 +653,11 @@ async fn make_templates(State(app): State<Shared>, UrlPath(period): UrlPath<Stri
     };
     let refdata = Arc::clone(&app.refdata);
     let (ok, text) = command(move |out| crate::commands::template::run(&refdata, &cfg, out)).await;
-    axum::Json(serde_json::json!({ "ok": ok, "output": text })).into_response()
+    action_result(ok, &text)
 }
 
 /// The period's templates in one zip, to attach to a mail or save.
-async fn download_templates(State(app): State<Shared>, UrlPath(period): UrlPath<String>) -> Response {
-    let period = match parse_period(&app, &period) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+async fn download_templates(State(app): State<Shared>, PeriodParam(period): PeriodParam) -> Response {
     let dir = app.ws.dir(period, TEMPLATES);
     let mut names: Vec<PathBuf> = std::fs::read_dir(&dir).map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect()).unwrap_or_default();
     if names.is_empty() {
@@ -725,14 +708,14 @@ async fn upload_contacts(State(app): State<Shared>, mut form: Multipart) -> Resp
         Ok((c, _)) => c.len(),
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
-            return axum::Json(serde_json::json!({ "ok": false, "output": e.to_string() })).into_response();
+            return action_result(false, &e.to_string());
         }
     };
     for old in ["联系人.xlsx", "联系人.xls", "联系人.csv"] {
         let _ = std::fs::remove_file(app.ws.root.join(old));
     }
     match std::fs::rename(&tmp, app.ws.root.join(format!("联系人.{ext}"))) {
-        Ok(()) => axum::Json(serde_json::json!({ "ok": true, "output": format!("已保存联系人表,共 {n} 个市州有邮箱。") })).into_response(),
+        Ok(()) => action_result(true, &format!("已保存联系人表,共 {n} 个市州有邮箱。")),
         Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
@@ -747,13 +730,9 @@ struct MailForm {
 /// Writes the period's mail — templates, corrections, or reminders to those 未报送 or with errors — as .eml
 /// files in the period's 发件箱 folder (opened and sent from the office's mail program), with a result per
 /// prefecture. The same library path as `taizhang mail --outbox`.
-async fn send_mail(State(app): State<Shared>, UrlPath(period): UrlPath<String>, axum::Form(form): axum::Form<MailForm>) -> Response {
-    let period = match parse_period(&app, &period) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+async fn send_mail(State(app): State<Shared>, PeriodParam(period): PeriodParam, axum::Form(form): axum::Form<MailForm>) -> Response {
     let Some(contacts) = contacts_path(&app) else {
-        return axum::Json(serde_json::json!({ "ok": false, "output": "工作区中还没有联系人表。请先上传含「市州」「联系人」「邮箱」三列的联系人表。" })).into_response();
+        return action_result(false, "工作区中还没有联系人表。请先上传含「市州」「联系人」「邮箱」三列的联系人表。");
     };
     let (dir, remind, label) = match form.kind.as_str() {
         "templates" => (app.ws.dir(period, TEMPLATES), false, "模板"),
@@ -786,15 +765,11 @@ async fn send_mail(State(app): State<Shared>, UrlPath(period): UrlPath<String>, 
     };
     let refdata = Arc::clone(&app.refdata);
     let (ok, text) = command(move |out| crate::commands::mail::run(&refdata, &cfg, out)).await;
-    axum::Json(serde_json::json!({ "ok": ok, "output": text })).into_response()
+    action_result(ok, &text)
 }
 
 /// Builds the period's rollup with `consolidate`, against the previous period's rollup when there is one.
-async fn make_rollup(State(app): State<Shared>, UrlPath(period): UrlPath<String>) -> Response {
-    let period = match parse_period(&app, &period) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+async fn make_rollup(State(app): State<Shared>, PeriodParam(period): PeriodParam) -> Response {
     let cfg = crate::commands::consolidate::ConsolidateConfig {
         paths: vec![app.ws.dir(period, INBOX)],
         out: rollup_path(&app, period),
@@ -806,14 +781,10 @@ async fn make_rollup(State(app): State<Shared>, UrlPath(period): UrlPath<String>
     };
     let refdata = Arc::clone(&app.refdata);
     let (ok, text) = command(move |out| crate::commands::consolidate::run(&refdata, &cfg, out)).await;
-    axum::Json(serde_json::json!({ "ok": ok, "output": text })).into_response()
+    action_result(ok, &text)
 }
 
-async fn download_rollup(State(app): State<Shared>, UrlPath(period): UrlPath<String>) -> Response {
-    let period = match parse_period(&app, &period) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+async fn download_rollup(State(app): State<Shared>, PeriodParam(period): PeriodParam) -> Response {
     let path = rollup_path(&app, period);
     attachment(&path, &format!("{}全省汇总.xlsx", period.code()))
 }
