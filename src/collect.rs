@@ -17,7 +17,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
 
 use crate::eml::{self, PartKind, RECORD_FILE, Receipt, Sender};
 use crate::finding::{Code, Finding};
@@ -238,10 +237,6 @@ fn sender_prefectures(refdata: &RefData, path: &Path) -> Result<HashMap<String, 
     Ok(out)
 }
 
-fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// IMAP's date form: `1-Oct-2018`.
 fn imap_date(d: chrono::NaiveDate) -> String {
     d.format("%-d-%b-%Y").to_string()
@@ -271,7 +266,7 @@ impl Inbox {
                     continue;
                 }
                 if let Ok(bytes) = std::fs::read(&p) {
-                    hashes.entry(sha256_hex(&bytes)).or_insert(name);
+                    hashes.entry(eml::sha256_hex(&bytes)).or_insert(name);
                 }
             }
         }
@@ -284,14 +279,7 @@ impl Inbox {
 
     /// A name not yet taken in the folder (compared without case, as Windows does): `台账 (2).xlsx`.
     fn free_name(&self, name: &str) -> String {
-        let taken = |n: &str| self.names.contains(&n.to_lowercase()) || n == RECORD_FILE;
-        if !taken(name) {
-            return name.to_string();
-        }
-        let p = Path::new(name);
-        let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        let ext = p.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
-        (2..).map(|i| format!("{stem} ({i}){ext}")).find(|n| !taken(n)).unwrap_or_else(|| name.to_string())
+        eml::free_name(name, |n| self.names.contains(&n.to_lowercase()) || n == RECORD_FILE)
     }
 
     fn store(&mut self, name: &str, data: &[u8]) -> Result<String, CollectError> {
@@ -409,7 +397,7 @@ pub fn collect(refdata: &RefData, opts: &CollectOptions, progress: &mut dyn FnMu
                     });
                 }
                 for part in email.parts.iter().filter(|p| p.kind.is_kept()) {
-                    let sha = sha256_hex(&part.data);
+                    let sha = eml::sha256_hex(&part.data);
                     let mut line = Receipt { attachment: Some(part.path.clone()), sha256: Some(sha.clone()), ..head.clone() };
                     if let Some(existing) = inbox.hashes.get(&sha) {
                         line.stored = Some(existing.clone());
@@ -467,6 +455,6 @@ mod tests {
         assert_eq!(inbox.free_name("台账.XLSX"), "台账 (3).XLSX");
         assert_eq!(inbox.free_name("成都.xlsx"), "成都.xlsx");
         assert_eq!(inbox.free_name(RECORD_FILE), "收取记录 (2).jsonl");
-        assert_eq!(inbox.hashes.get(&sha256_hex(b"b")).map(String::as_str), Some("台账 (2).xlsx"));
+        assert_eq!(inbox.hashes.get(&eml::sha256_hex(b"b")).map(String::as_str), Some("台账 (2).xlsx"));
     }
 }

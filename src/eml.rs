@@ -333,6 +333,25 @@ pub fn cloud_links(text: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The sha256 of a received file, as hex: how a file that arrives twice is recognised (`collect`, the
+/// console's uploads).
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `name` when `taken` says it is free, else `name (2)`, `name (3)` … before the extension, as Windows
+/// names a second download: a received file never replaces another.
+pub fn free_name(name: &str, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(name) {
+        return name.to_string();
+    }
+    let p = std::path::Path::new(name);
+    let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let ext = p.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+    (2..).map(|i| format!("{stem} ({i}){ext}")).find(|n| !taken(n)).unwrap_or_else(|| name.to_string())
+}
+
 /// A file name as it may be stored: no folders, no control characters, none of the characters Windows
 /// refuses, not a device name Windows reserves, not hidden, not too long.
 pub fn sanitize(name: &str) -> String {

@@ -265,13 +265,15 @@ impl Workspace {
             let file = up.file.take().ok_or_else(|| WorkspaceError::Io { path: up.path.clone(), source: std::io::Error::other("closed") })?;
             file.sync_all().map_err(io(&up.path))?;
             drop(file);
-            let sha = hex(&std::mem::take(&mut up.hasher).finalize());
+            let sha: String = std::mem::take(&mut up.hasher).finalize().iter().map(|b| format!("{b:02x}")).collect();
             let _storing = self.storing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if let Some(r) = self.receipts(up.period)?.into_iter().find(|r| r.sha256 == sha) {
                 return Ok(Stored::Duplicate(r));
             }
             let inbox = self.dir(up.period, INBOX);
-            let name = free_name(&inbox, &crate::eml::sanitize(&up.original));
+            // Compared without case, as Windows compares names.
+            let taken: Vec<String> = std::fs::read_dir(&inbox).map_err(io(&inbox))?.flatten().map(|e| e.file_name().to_string_lossy().to_lowercase()).collect();
+            let name = crate::eml::free_name(&crate::eml::sanitize(&up.original), |n| taken.contains(&n.to_lowercase()));
             let dest = inbox.join(&name);
             // The name is taken by a link, not by a rename, so a file that appeared meanwhile is never replaced.
             std::fs::hard_link(&up.path, &dest).map_err(io(&dest))?;
@@ -322,25 +324,9 @@ impl Drop for Upload {
     }
 }
 
-/// `name`, or `name(2)`, `name(3)` … before the extension, whichever is free in `dir`.
-fn free_name(dir: &Path, name: &str) -> String {
-    if !dir.join(name).exists() {
-        return name.to_string();
-    }
-    let (stem, ext) = match name.rfind('.') {
-        Some(i) if i > 0 => (&name[..i], &name[i..]),
-        _ => (name, ""),
-    };
-    (2..).map(|n| format!("{stem}({n}){ext}")).find(|n| !dir.join(n).exists()).unwrap_or_else(|| name.to_string())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The sha256 of `bytes`, as hex.
 pub fn hex_sha256(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
+    crate::eml::sha256_hex(bytes)
 }
 
 #[cfg(test)]
@@ -361,7 +347,7 @@ mod tests {
         let Stored::New(a) = put(&ws, "../成都.xlsx", b"one") else { panic!() };
         assert_eq!(a.stored_name, "成都.xlsx");
         let Stored::New(b) = put(&ws, "成都.xlsx", b"two") else { panic!() };
-        assert_eq!(b.stored_name, "成都(2).xlsx", "same name: a new name, never an overwrite");
+        assert_eq!(b.stored_name, "成都 (2).xlsx", "same name: a new name, never an overwrite");
         let Stored::Duplicate(c) = put(&ws, "成都-副本.xlsx", b"one") else { panic!() };
         assert_eq!(c.id, a.id, "identical content: the same file");
         assert_eq!(std::fs::read(ws.dir(p, INBOX).join("成都.xlsx")).unwrap(), b"one");
@@ -377,9 +363,9 @@ mod tests {
         assert_eq!(picked.iter().map(|r| r.stored_name.as_str()).collect::<Vec<_>>(), ["手工放入.xlsx"]);
         assert_eq!(picked[0].source, "文件夹");
         let names: Vec<String> = ws.receipts(p).unwrap().into_iter().map(|r| r.stored_name).collect();
-        assert_eq!(names, ["成都.xlsx", "成都(2).xlsx", "手工放入.xlsx"]);
+        assert_eq!(names, ["成都.xlsx", "成都 (2).xlsx", "手工放入.xlsx"]);
         let mut files: Vec<String> = std::fs::read_dir(ws.dir(p, INBOX)).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         files.sort();
-        assert_eq!(files, ["成都(2).xlsx", "成都.xlsx", "手工放入.xlsx"], "no temporary file is left");
+        assert_eq!(files, ["成都 (2).xlsx", "成都.xlsx", "手工放入.xlsx"], "no temporary file is left");
     }
 }
