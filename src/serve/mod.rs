@@ -493,7 +493,10 @@ async fn prefecture_page(State(app): State<Shared>, PeriodParam(period): PeriodP
     let mut files = Vec::new();
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut row_source = String::new();
-    for s in snap.subs.iter().filter(|s| s.prefecture.as_deref() == Some(pref.name.as_str())) {
+    // The file that counts first, then the others in the order they were read.
+    let mut mine: Vec<&crate::Submission> = snap.subs.iter().filter(|s| s.prefecture.as_deref() == Some(pref.name.as_str())).collect();
+    mine.sort_by_key(|s| counting.as_deref() != Some(s.file_name().as_str()));
+    for s in mine {
         let stored = stored_name_of(&app, period, &s.name);
         let receipt = receipts.iter().rev().find(|r| r.stored_name == stored);
         let counts = s.counts();
