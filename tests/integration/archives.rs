@@ -3,13 +3,13 @@
 //! them; each member is a return named after its archive, and what cannot be opened is a finding that says
 //! what to send instead.
 
-use std::io::{Cursor, Write};
+use std::io::Cursor;
 use std::path::Path;
 
 use rust_xlsxwriter::Workbook;
 use taizhang::rollup::sheets;
 
-use super::common::{sheet_rows, stderr, stdout, taizhang};
+use super::common::{gbk_zip, sheet_rows, stderr, stdout, taizhang, zip_bomb, zip_of};
 
 const HEADER: [&str; 8] = ["序号", "所属(产业)行业", "提升企业名称", "主导产品", "问题和短板", "提升目标", "提升措施", "进展情况及成效"];
 
@@ -29,35 +29,6 @@ fn ledger(enterprise: &str) -> Vec<u8> {
     wb.save_to_buffer().unwrap()
 }
 
-fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for (name, data) in members {
-        w.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
-        w.write_all(data).unwrap();
-    }
-    w.finish().unwrap().into_inner()
-}
-
-/// A zip whose member name is GBK without the UTF-8 flag, as Windows' "send to compressed folder" writes
-/// it on a Chinese system: written under an ASCII name of the same length, then patched.
-fn gbk_zip(name: &str, data: &[u8]) -> Vec<u8> {
-    let gbk = encoding_rs::GBK.encode(name).0.into_owned();
-    let placeholder = "A".repeat(gbk.len() - 5) + ".xlsx";
-    assert_eq!(placeholder.len(), gbk.len());
-    let mut bytes = zip_of(&[(&placeholder, data)]);
-    let mut patched = 0;
-    let mut i = 0;
-    while i + gbk.len() <= bytes.len() {
-        if &bytes[i..i + gbk.len()] == placeholder.as_bytes() {
-            bytes[i..i + gbk.len()].copy_from_slice(&gbk);
-            patched += 1;
-        }
-        i += 1;
-    }
-    assert_eq!(patched, 2, "local header and central directory");
-    bytes
-}
-
 fn seven_zip(name: &str, data: &[u8]) -> Vec<u8> {
     let mut w = sevenz_rust2::ArchiveWriter::new(Cursor::new(Vec::new())).unwrap();
     w.push_archive_entry(sevenz_rust2::ArchiveEntry::new_file(name), Some(data)).unwrap();
@@ -74,14 +45,7 @@ fn inbox(dir: &Path) {
     // A zip in a zip: only the outer archive names the prefecture.
     write("绵阳市.zip", zip_of(&[("内层.zip", &zip_of(&[("台账.xlsx", &ledger("绵阳丙酒业有限公司"))]))]));
     write("宜宾市.7z", seven_zip("台账.xlsx", &ledger("宜宾丁酒业有限公司")));
-    // 300 MB of zeros in a few hundred kilobytes.
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    w.start_file("泸州市台账.xlsx", zip::write::SimpleFileOptions::default().large_file(true)).unwrap();
-    let chunk = vec![0u8; 1 << 20];
-    for _ in 0..300 {
-        w.write_all(&chunk).unwrap();
-    }
-    write("泸州市.zip", w.finish().unwrap().into_inner());
+    write("泸州市.zip", zip_bomb("泸州市台账.xlsx"));
     write("乐山市.rar", b"Rar!\x1a\x07\x01\x00some compressed bytes".to_vec());
 }
 

@@ -7,24 +7,13 @@ use std::path::{Path, PathBuf};
 
 use calamine::Reader;
 use rust_xlsxwriter::{Format, Workbook};
-use taizhang::batch::{BatchOptions, Input, import_one};
 use taizhang::rollup::sheets;
 use taizhang::submission::Submission;
 
-use super::common::{assert_accounted, libreoffice_convert, refdata, sheet_rows, stderr, stdout, taizhang};
+use super::common::{import_checked as import, libreoffice_convert, located, pairs, refdata, sheet_rows, stderr, stdout, taizhang, write_rows};
 
 const HEADER: [&str; 8] = ["序号", "所属(产业)行业", "提升企业名称", "主导产品", "问题和短板", "提升目标", "提升措施", "进展情况及成效"];
 const PROGRESS_HEADER: [&str; 5] = ["序号", "内容", "完成状态", "推进情况", "量化完成值"];
-
-fn write_rows(ws: &mut rust_xlsxwriter::Worksheet, first: u32, rows: &[&[&str]]) {
-    for (r, row) in rows.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            if !v.is_empty() {
-                ws.write_string(first + r as u32, c as u16, *v).unwrap();
-            }
-        }
-    }
-}
 
 /// 成都市's return: every careless case of the ledger in one sheet, and a progress sheet whose statuses
 /// contradict their texts.
@@ -96,30 +85,9 @@ fn mianyang(dir: &Path) -> PathBuf {
     path
 }
 
-/// Imports a return, checking first that every cell of it is accounted for.
-fn import(path: &Path) -> Submission {
-    let input = Input::file(path, path.file_name().unwrap().to_string_lossy().into_owned(), true);
-    let s = import_one(refdata(), &input, &BatchOptions::default());
-    assert_accounted(path, &s);
-    s
-}
-
 fn enterprises(s: &Submission) -> Vec<&str> {
     let e = refdata().ledger.column_index("enterprise").unwrap();
     s.rows.iter().map(|r| r.text(e)).collect()
-}
-
-/// Findings as (code, cell), in the order reported, leaving out the hints every return has (extra column).
-fn located(s: &Submission) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = s.findings.iter().map(|f| (f.code.as_str().to_string(), f.location())).collect();
-    v.sort();
-    v
-}
-
-fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
-    v.sort();
-    v
 }
 
 fn check_chengdu(s: &Submission) {

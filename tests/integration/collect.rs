@@ -5,7 +5,7 @@
 //! link — and `collect` then `consolidate` gives exactly the expected rows and findings. Saved .eml files
 //! are read by `check` directly.
 
-use std::io::{Cursor, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -13,7 +13,7 @@ use std::process::{Child, Command, Output, Stdio};
 use rust_xlsxwriter::Workbook;
 use taizhang::rollup::sheets;
 
-use super::common::{libreoffice_convert, sheet_rows, stderr, stdout, taizhang};
+use super::common::{gbk_zip, libreoffice_convert, sheet_rows, stderr, stdout, taizhang, zip_bomb, zip_of};
 
 const HEADER: [&str; 8] = ["序号", "所属(产业)行业", "提升企业名称", "主导产品", "问题和短板", "提升目标", "提升措施", "进展情况及成效"];
 
@@ -43,42 +43,6 @@ fn converted(enterprise: &str, format: &str, work: &Path) -> Vec<u8> {
     let out = work.join(format!("out-{format}"));
     std::fs::create_dir_all(&out).unwrap();
     std::fs::read(libreoffice_convert(&src, format, &out)).unwrap()
-}
-
-fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for (name, data) in members {
-        w.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
-        w.write_all(data).unwrap();
-    }
-    w.finish().unwrap().into_inner()
-}
-
-/// A zip whose member name is GBK without the UTF-8 flag (Chinese Windows): written under an ASCII name
-/// of the same length, then patched.
-fn gbk_zip(name: &str, data: &[u8]) -> Vec<u8> {
-    let gbk = encoding_rs::GBK.encode(name).0.into_owned();
-    let placeholder = "A".repeat(gbk.len() - 5) + ".xlsx";
-    let mut bytes = zip_of(&[(&placeholder, data)]);
-    let mut i = 0;
-    while i + gbk.len() <= bytes.len() {
-        if &bytes[i..i + gbk.len()] == placeholder.as_bytes() {
-            bytes[i..i + gbk.len()].copy_from_slice(&gbk);
-        }
-        i += 1;
-    }
-    bytes
-}
-
-/// 300 MB of zeros in a few hundred kilobytes.
-fn zip_bomb() -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    w.start_file("广安市台账.xlsx", zip::write::SimpleFileOptions::default().large_file(true)).unwrap();
-    let chunk = vec![0u8; 1 << 20];
-    for _ in 0..300 {
-        w.write_all(&chunk).unwrap();
-    }
-    w.finish().unwrap().into_inner()
 }
 
 fn base64(b: &[u8]) -> String {
@@ -170,7 +134,7 @@ fn messages(work: &Path) -> Vec<Vec<u8>> {
         // No attachment; a RAR; a zip bomb; a cloud-drive link.
         message("nc@nc.example.cn", "南充台账", "m7", "台账随后发送。", vec![]),
         message("ms@ms.example.cn", "眉山台账", "m8", "", vec![Part::File(named("眉山市.rar"), b"Rar!\x1a\x07\x01\x00some compressed bytes".to_vec())]),
-        message("ga@ga.example.cn", "广安台账", "m9", "", vec![Part::File(named("广安市.zip"), zip_bomb())]),
+        message("ga@ga.example.cn", "广安台账", "m9", "", vec![Part::File(named("广安市.zip"), zip_bomb("广安市台账.xlsx"))]),
         message("dz@dz.example.cn", "达州台账", "m10", "台账见 https://pan.baidu.com/s/1AbCdEf 提取码 x1y2", vec![]),
         // From 雅安's address, a return that says it is 巴中's.
         message("ya@ya.example.cn", "台账", "m11", "", vec![Part::File(named("巴中市台账.xlsx"), ledger("巴中庚酒业有限公司"))]),

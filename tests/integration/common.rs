@@ -149,3 +149,79 @@ pub fn assert_accounted(path: &Path, s: &taizhang::Submission) {
         assert!(ok, "{}: {sheet}!{} 「{text}」 is neither data, nor layout, nor in a finding", path.display(), cell.a1());
     }
 }
+
+/// Writes rows of text (an empty string is an empty cell) from row `first`, column A.
+pub fn write_rows(ws: &mut rust_xlsxwriter::Worksheet, first: u32, rows: &[&[&str]]) {
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(first + r as u32, c as u16, *v).unwrap();
+            }
+        }
+    }
+}
+
+/// A submission's findings as (code, location), sorted, to compare with an exact expectation.
+pub fn located(s: &taizhang::Submission) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = s.findings.iter().map(|f| (f.code.as_str().to_string(), f.location())).collect();
+    v.sort();
+    v
+}
+
+/// An expectation for [`located`].
+pub fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    v.sort();
+    v
+}
+
+/// A zip of `members` (name, bytes), names flagged UTF-8 where they need it.
+pub fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in members {
+        w.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// A zip whose member name is GBK without the UTF-8 flag, as Windows' "send to compressed folder" writes
+/// it on a Chinese system: written under an ASCII name of the same length, then patched.
+pub fn gbk_zip(name: &str, data: &[u8]) -> Vec<u8> {
+    let gbk = encoding_rs::GBK.encode(name).0.into_owned();
+    let placeholder = "A".repeat(gbk.len() - 5) + ".xlsx";
+    assert_eq!(placeholder.len(), gbk.len());
+    let mut bytes = zip_of(&[(&placeholder, data)]);
+    let mut patched = 0;
+    let mut i = 0;
+    while i + gbk.len() <= bytes.len() {
+        if &bytes[i..i + gbk.len()] == placeholder.as_bytes() {
+            bytes[i..i + gbk.len()].copy_from_slice(&gbk);
+            patched += 1;
+        }
+        i += 1;
+    }
+    assert_eq!(patched, 2, "local header and central directory");
+    bytes
+}
+
+/// A zip bomb: one member `name` of 300 MB of zeros, in a few hundred kilobytes.
+pub fn zip_bomb(name: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    w.start_file(name, zip::write::SimpleFileOptions::default().large_file(true)).unwrap();
+    let chunk = vec![0u8; 1 << 20];
+    for _ in 0..300 {
+        w.write_all(&chunk).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// Reads a return as `check` does, checking first that every non-empty cell of it is accounted for.
+pub fn import_checked(path: &Path) -> taizhang::Submission {
+    let input = taizhang::batch::Input::file(path, path.file_name().unwrap().to_string_lossy().into_owned(), true);
+    let s = taizhang::batch::import_one(refdata(), &input, &taizhang::batch::BatchOptions::default());
+    assert_accounted(path, &s);
+    s
+}

@@ -4,45 +4,18 @@
 
 use std::path::{Path, PathBuf};
 
-use rust_xlsxwriter::{Format, Workbook, Worksheet};
+use rust_xlsxwriter::{Format, Workbook};
 use taizhang::batch::{BatchOptions, Input, import_one};
 use taizhang::submission::Submission;
 use taizhang::{Code, Severity};
 
-use super::common::{assert_accounted, libreoffice_convert, refdata};
+use super::common::{assert_accounted, import_checked, libreoffice_convert, located, pairs, refdata, write_rows};
 
 const HEADER: [&str; 8] = ["序号", "所属(产业)行业", "提升企业名称", "主导产品", "问题和短板", "提升目标", "提升措施", "进展情况及成效"];
-
-fn write_rows(ws: &mut Worksheet, first: u32, rows: &[&[&str]]) {
-    for (r, row) in rows.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            if !v.is_empty() {
-                ws.write_string(first + r as u32, c as u16, *v).unwrap();
-            }
-        }
-    }
-}
-
-fn import(path: &Path) -> Submission {
-    let input = Input::file(path, path.file_name().unwrap().to_string_lossy().into_owned(), true);
-    import_one(refdata(), &input, &BatchOptions::default())
-}
 
 fn field(s: &Submission, key: &str) -> Vec<String> {
     let i = refdata().ledger.column_index(key).unwrap();
     s.rows.iter().map(|r| r.text(i).to_string()).collect()
-}
-
-fn located(s: &Submission) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = s.findings.iter().map(|f| (f.code.as_str().to_string(), f.location())).collect();
-    v.sort();
-    v
-}
-
-fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
-    v.sort();
-    v
 }
 
 /// Both the file as written and its xls re-saved by LibreOffice.
@@ -87,8 +60,7 @@ fn county_sheets(dir: &Path) -> PathBuf {
 fn a_ledger_split_into_county_sheets_is_read_whole() {
     let dir = tempfile::tempdir().unwrap();
     for path in both(dir.path(), county_sheets(dir.path())) {
-        let s = import(&path);
-        assert_accounted(&path, &s);
+        let s = import_checked(&path);
         assert_eq!(field(&s, "enterprise"), ["成都甲酒业有限公司", "成都乙茶业有限公司", "成都丙家具有限公司", "成都丁电子有限公司"], "{path:?}");
         let sheets: Vec<&str> = s.rows.iter().map(|r| r.sheet.as_str()).collect();
         assert_eq!(sheets, ["锦江区", "青羊区", "青羊区", "金牛区"], "each row keeps its sheet");
@@ -120,8 +92,7 @@ fn unseen_wordings(dir: &Path) -> PathBuf {
 fn headers_read_by_their_meaning() {
     let dir = tempfile::tempdir().unwrap();
     for path in both(dir.path(), unseen_wordings(dir.path())) {
-        let s = import(&path);
-        assert_accounted(&path, &s);
+        let s = import_checked(&path);
         assert_eq!(field(&s, "measures"), ["引进检测设备"]);
         assert_eq!(field(&s, "progress"), ["设备已到位"]);
         // Two columns' names in one header: kept whole as an extra column, nothing guessed.
@@ -167,8 +138,7 @@ fn merged_enterprise(dir: &Path) -> PathBuf {
 fn an_enterprise_over_merged_rows_is_one_row() {
     let dir = tempfile::tempdir().unwrap();
     for path in both(dir.path(), merged_enterprise(dir.path())) {
-        let s = import(&path);
-        assert_accounted(&path, &s);
+        let s = import_checked(&path);
         assert_eq!(field(&s, "enterprise"), ["宜宾甲酒业有限公司", "宜宾乙茶业有限公司"], "{path:?}: {:#?}", s.findings);
         assert_eq!(field(&s, "measures"), ["1.建立首席质量官制度\n2.导入卓越绩效模式\n3.申报天府质量奖", "建设标准化车间"]);
         assert_eq!(field(&s, "progress"), ["已任命首席质量官\n已开展培训2次", "推进中"]);
@@ -216,8 +186,7 @@ fn stacked_tables_are_read_by_their_own_period() {
     let dir = tempfile::tempdir().unwrap();
     for path in both(dir.path(), stacked_tables(dir.path())) {
         // Without a period asked for: the latest table, and the return is for its period.
-        let s = import(&path);
-        assert_accounted(&path, &s);
+        let s = import_checked(&path);
         assert_eq!(s.period.map(|p| p.code()).as_deref(), Some("2018Q3"), "{path:?}");
         assert_eq!(field(&s, "enterprise"), ["成都甲酒业有限公司", "成都乙茶业有限公司", "成都丙家具有限公司"]);
         assert_eq!(field(&s, "progress"), ["三季度进展"; 3]);
