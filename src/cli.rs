@@ -230,17 +230,7 @@ impl MailArgs {
         let destination = match (self.outbox, self.smtp) {
             (Some(dir), _) => commands::mail::Destination::Outbox(dir),
             (None, Some(server)) => {
-                let (host, port) = match server.rsplit_once(':') {
-                    Some((h, p)) => (h.to_string(), p.parse::<u16>().map_err(|_| taizhang::Error::Message(format!("SMTP 端口「{p}」无效")))?),
-                    None => (server.clone(), if self.tls { 465 } else { 25 }),
-                };
-                let security = if self.tls {
-                    taizhang::mail::Security::Implicit
-                } else if self.starttls {
-                    taizhang::mail::Security::StartTls
-                } else {
-                    taizhang::mail::Security::Opportunistic
-                };
+                let (host, port, security) = mail_server("SMTP", &server, (465, 25), self.tls, self.starttls)?;
                 commands::mail::Destination::Smtp(taizhang::mail::SmtpOptions {
                     host,
                     port,
@@ -297,17 +287,7 @@ pub struct CollectArgs {
 
 impl CollectArgs {
     pub fn config(self) -> Result<taizhang::collect::CollectOptions, taizhang::Error> {
-        let (host, port) = match self.imap.rsplit_once(':') {
-            Some((h, p)) => (h.to_string(), p.parse::<u16>().map_err(|_| taizhang::Error::Message(format!("IMAP 端口「{p}」无效")))?),
-            None => (self.imap.clone(), if self.tls { 993 } else { 143 }),
-        };
-        let security = if self.tls {
-            taizhang::mail::Security::Implicit
-        } else if self.starttls {
-            taizhang::mail::Security::StartTls
-        } else {
-            taizhang::mail::Security::Opportunistic
-        };
+        let (host, port, security) = mail_server("IMAP", &self.imap, (993, 143), self.tls, self.starttls)?;
         Ok(taizhang::collect::CollectOptions {
             host,
             port,
@@ -406,6 +386,29 @@ impl ServeArgs {
             batch,
         }
     }
+}
+
+/// A mail server given as `HOST[:PORT]` with `--tls` / `--starttls`: its host, its port (the protocol's
+/// usual one for implicit TLS or plain when none is given) and how the connection is protected.
+fn mail_server(
+    protocol: &str,
+    server: &str,
+    (tls_port, plain_port): (u16, u16),
+    tls: bool,
+    starttls: bool,
+) -> Result<(String, u16, taizhang::mail::Security), taizhang::Error> {
+    let (host, port) = match server.rsplit_once(':') {
+        Some((h, p)) => (h.to_string(), p.parse::<u16>().map_err(|_| taizhang::Error::Message(format!("{protocol} 端口「{p}」无效")))?),
+        None => (server.to_string(), if tls { tls_port } else { plain_port }),
+    };
+    let security = if tls {
+        taizhang::mail::Security::Implicit
+    } else if starttls {
+        taizhang::mail::Security::StartTls
+    } else {
+        taizhang::mail::Security::Opportunistic
+    };
+    Ok((host, port, security))
 }
 
 fn parse_period(s: &str) -> Result<Period, String> {

@@ -138,6 +138,17 @@ pub struct Outgoing {
     pub message: Result<Message, String>,
 }
 
+/// A prefecture's contact as a recipient, or why there is none.
+fn recipient(contact: Option<&Contact>) -> Result<Mailbox, String> {
+    let contact = contact.ok_or("联系人表中没有该市州")?;
+    let email = contact.email.as_deref().ok_or("联系人表中该市州没有邮箱")?;
+    match &contact.name {
+        Some(n) => format!("{n} <{email}>").parse(),
+        None => email.parse(),
+    }
+    .map_err(|_| format!("邮箱「{email}」格式不正确"))
+}
+
 fn fill(text: &str, refdata: &RefData, prefecture: &str, contact: Option<&str>, period: Option<Period>, deadline: Option<chrono::NaiveDate>, attachment: &str) -> String {
     let _ = refdata;
     text.replace("{period_code}", &period.map(|p| p.code()).unwrap_or_default())
@@ -226,19 +237,13 @@ fn build_message(
     contact: Option<&Contact>,
     attachment: &Path,
 ) -> Result<Message, String> {
-    let contact = contact.ok_or("联系人表中没有该市州")?;
-    let email = contact.email.as_deref().ok_or("联系人表中该市州没有邮箱")?;
-    let to: Mailbox = match &contact.name {
-        Some(n) => format!("{n} <{email}>").parse(),
-        None => email.parse(),
-    }
-    .map_err(|_| format!("邮箱「{email}」格式不正确"))?;
+    let to = recipient(contact)?;
     let name = attachment.file_name().unwrap_or_default().to_string_lossy().into_owned();
     let (period, deadline) = workbook_period(refdata, attachment);
     let (subject, body) = if feedback { (&refdata.mail.feedback_subject, &refdata.mail.feedback_body) } else { (&refdata.mail.subject, &refdata.mail.body) };
     let subject = opts.subject.as_ref().unwrap_or(subject);
     let body = opts.body.as_ref().unwrap_or(body);
-    let fill = |t: &str| fill(t, refdata, prefecture, contact.name.as_deref(), period, deadline, &name);
+    let fill = |t: &str| fill(t, refdata, prefecture, contact.and_then(|c| c.name.as_deref()), period, deadline, &name);
     let bytes = std::fs::read(attachment).map_err(|e| format!("无法读取附件 {name}: {e}"))?;
     Message::builder()
         .from(from.clone())
@@ -419,13 +424,7 @@ pub fn prepare_reminders(
         let items = r.items.iter().enumerate().map(|(i, t)| format!("{}. {t}", i + 1)).collect::<Vec<_>>().join("\n");
         let text = |t: &str| fill(t, refdata, &r.prefecture, contact.and_then(|c| c.name.as_deref()), period, deadline, "").replace("{status}", &r.status).replace("{items}", &items);
         let message = (|| {
-            let contact = contact.ok_or("联系人表中没有该市州")?;
-            let email = contact.email.as_deref().ok_or("联系人表中该市州没有邮箱")?;
-            let to: Mailbox = match &contact.name {
-                Some(n) => format!("{n} <{email}>").parse(),
-                None => email.parse(),
-            }
-            .map_err(|_| format!("邮箱「{email}」格式不正确"))?;
+            let to = recipient(contact)?;
             Message::builder()
                 .from(from.clone())
                 .to(to)

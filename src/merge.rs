@@ -91,6 +91,37 @@ pub struct PrefectureSummary {
     pub unused: Vec<(String, String)>,
 }
 
+impl PrefectureSummary {
+    /// A line with nothing arrived yet.
+    fn new(name: String, zone: String, status: ReturnStatus) -> Self {
+        PrefectureSummary {
+            name,
+            zone,
+            status,
+            reason: None,
+            file: None,
+            filled_date: None,
+            filler: None,
+            phone: None,
+            enterprises: 0,
+            tasks_reported: 0,
+            counts: Counts::default(),
+            superseded: Vec::new(),
+            unused: Vec::new(),
+        }
+    }
+
+    /// What the line says of the return in the rollup: its file, who filled it in, its rows and tasks.
+    fn take_return(&mut self, s: &Submission) {
+        self.file = Some(s.file_name());
+        self.filled_date = s.filled_date_text();
+        self.filler = s.filler.as_ref().map(|l| l.text.clone());
+        self.phone = s.phone.as_ref().map(|l| l.text.clone());
+        self.enterprises = s.frames.as_ref().map_or(0, |f| f.distinct_rows);
+        self.tasks_reported = s.progress.len();
+    }
+}
+
 /// Options of the merge.
 #[derive(Debug, Clone, Default)]
 pub struct MergeOptions {
@@ -434,21 +465,7 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
     for p in prefs {
         let zone = refdata.prefectures.zone_of(p).name.clone();
         let winner = winners.iter().find(|(w, _)| subs[*w].prefecture.as_deref() == Some(&p.name));
-        let mut line = PrefectureSummary {
-            name: p.name.clone(),
-            zone,
-            status: ReturnStatus::Missing,
-            reason: None,
-            file: None,
-            filled_date: None,
-            filler: None,
-            phone: None,
-            enterprises: 0,
-            tasks_reported: 0,
-            counts: Counts::default(),
-            superseded: Vec::new(),
-            unused: Vec::new(),
-        };
+        let mut line = PrefectureSummary::new(p.name.clone(), zone, ReturnStatus::Missing);
         let mine: Vec<usize> = (0..subs.len()).filter(|&i| subs[i].prefecture.as_deref() == Some(&p.name) && !subs[i].skipped).collect();
         for &i in &mine {
             if winner.is_some_and(|(w, _)| *w == i) {
@@ -459,14 +476,8 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
             line.unused.push((subs[i].file_name(), why));
         }
         if let Some((w, _)) = winner {
-            let s = &subs[*w];
             line.status = ReturnStatus::Returned;
-            line.file = Some(s.file_name());
-            line.filled_date = s.filled_date_text();
-            line.filler = s.filler.as_ref().map(|l| l.text.clone());
-            line.phone = s.phone.as_ref().map(|l| l.text.clone());
-            line.enterprises = s.frames.as_ref().map_or(0, |f| f.distinct_rows);
-            line.tasks_reported = s.progress.len();
+            line.take_return(&subs[*w]);
         } else if let Some(&i) = mine.iter().find(|&&i| subs[i].readable && subs[i].period.is_some()) {
             line.status = ReturnStatus::WrongPeriod;
             line.reason = Some(format!("只收到{}的文件「{}」", subs[i].period.map(|p| p.label()).unwrap_or_default(), subs[i].file_name()));
@@ -480,22 +491,9 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
         prefectures.push(line);
     }
     for &i in &unknown {
-        let s = &subs[i];
-        prefectures.push(PrefectureSummary {
-            name: UNKNOWN_PREFECTURE.to_string(),
-            zone: String::new(),
-            status: ReturnStatus::Returned,
-            reason: None,
-            file: Some(s.file_name()),
-            filled_date: s.filled_date_text(),
-            filler: s.filler.as_ref().map(|l| l.text.clone()),
-            phone: s.phone.as_ref().map(|l| l.text.clone()),
-            enterprises: s.frames.as_ref().map_or(0, |f| f.distinct_rows),
-            tasks_reported: s.progress.len(),
-            counts: Counts::default(),
-            superseded: Vec::new(),
-            unused: Vec::new(),
-        });
+        let mut line = PrefectureSummary::new(UNKNOWN_PREFECTURE.to_string(), String::new(), ReturnStatus::Returned);
+        line.take_return(&subs[i]);
+        prefectures.push(line);
     }
 
     // The plan's indicators, from the returns in the rollup (and the ledger's enterprise counts).
@@ -597,19 +595,9 @@ impl Merged {
         }
         if other != Counts::default() {
             self.prefectures.push(PrefectureSummary {
-                name: OTHER_FINDINGS.to_string(),
-                zone: String::new(),
-                status: ReturnStatus::Other,
                 reason: Some("市州不明的文件、跳过的文件和汇总表本身的问题".into()),
-                file: None,
-                filled_date: None,
-                filler: None,
-                phone: None,
-                enterprises: 0,
-                tasks_reported: 0,
                 counts: other,
-                superseded: Vec::new(),
-                unused: Vec::new(),
+                ..PrefectureSummary::new(OTHER_FINDINGS.to_string(), String::new(), ReturnStatus::Other)
             });
         }
     }
