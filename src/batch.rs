@@ -29,12 +29,15 @@ pub struct Input {
     pub contents: Option<Arc<Vec<u8>>>,
     /// Who sent it, when it came by email (an attachment of a saved .eml, or a file `collect` stored).
     pub sender: Option<crate::eml::Sender>,
+    /// The prefecture whose private upload link it came through (the console's record says so). That
+    /// link is the prefecture's own, so it outranks whatever the file says.
+    pub link: Option<String>,
 }
 
 impl Input {
     /// A file on disk.
     pub fn file(path: impl Into<PathBuf>, name: impl Into<String>, explicit: bool) -> Self {
-        Input { path: path.into(), name: name.into(), explicit, contents: None, sender: None }
+        Input { path: path.into(), name: name.into(), explicit, contents: None, sender: None, link: None }
     }
 }
 
@@ -109,8 +112,8 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<Finding>) {
                 }
                 let path = entry.path().to_path_buf();
                 let name_shown = path.display().to_string();
-                if name == crate::eml::RECORD_FILE {
-                    // `collect`'s record: not a return, but who sent the files beside it.
+                if crate::eml::is_record_name(&name) {
+                    // `collect`'s or the upload links' record: not a return, but who sent the files beside it.
                     records.push(path);
                     continue;
                 }
@@ -142,16 +145,22 @@ fn apply_records(records: &[PathBuf], inputs: &mut [Input], notes: &mut Vec<Find
     for path in records {
         let record = crate::eml::read_record(path);
         let Some(dir) = path.parent() else { continue };
-        for input in inputs.iter_mut().filter(|i| i.sender.is_none() && i.path.parent() == Some(dir)) {
+        for input in inputs.iter_mut().filter(|i| i.path.parent() == Some(dir)) {
             let name = input.path.file_name().map(|n| n.to_string_lossy().into_owned());
-            if let Some(r) = record.iter().find(|r| r.stored.is_some() && r.stored == name && r.sender.is_some()) {
+            let mine = |r: &&crate::eml::Receipt| r.stored.is_some() && r.stored == name;
+            if input.sender.is_none()
+                && let Some(r) = record.iter().filter(mine).find(|r| r.sender.is_some())
+            {
                 input.sender.clone_from(&r.sender);
+            }
+            if let Some(r) = record.iter().filter(mine).find(|r| r.link.is_some()) {
+                input.link.clone_from(&r.link);
             }
         }
         // Findings about what is inside a stored archive (a zip bomb) were made before the sender was known.
         for note in notes.iter_mut().filter(|n| n.prefecture.is_none()) {
             let of = record.iter().find(|r| r.stored.as_ref().is_some_and(|s| note.file.starts_with(&format!("{}/", dir.join(s).display()))));
-            if let Some(p) = of.and_then(|r| r.sender.as_ref()).and_then(|s| s.prefecture.clone()) {
+            if let Some(p) = of.and_then(|r| r.link.clone().or_else(|| r.sender.as_ref().and_then(|s| s.prefecture.clone()))) {
                 note.prefecture = Some(p);
             }
         }
@@ -208,7 +217,7 @@ fn push_email(input: Input, bytes: &[u8], inputs: &mut Vec<Input>, notes: &mut V
             continue;
         }
         let is_archive = part.kind == crate::eml::PartKind::Archive;
-        let member = Input { path: input.path.clone(), name, explicit: input.explicit, contents: Some(Arc::new(part.data)), sender: sender.clone() };
+        let member = Input { name, contents: Some(Arc::new(part.data)), sender: sender.clone(), ..input.clone() };
         if is_archive {
             let bytes = Arc::clone(member.contents.as_ref().expect("set above"));
             push_archive(member, &bytes, inputs, notes);
@@ -237,7 +246,7 @@ fn push_archive(input: Input, bytes: &[u8], inputs: &mut Vec<Input>, notes: &mut
     if expanded.members.is_empty() && expanded.problems.is_empty() {
         notes.push(Finding::new(Code::NotSpreadsheet, &input.name, "压缩包中没有任何文件。请把填好的台账(xlsx、xls 或 ods)直接发送或压缩后发送。"));
     }
-    let from = input.sender.as_ref().and_then(|s| s.prefecture.clone());
+    let from = input.link.clone().or_else(|| input.sender.as_ref().and_then(|s| s.prefecture.clone()));
     for (member, e) in &expanded.problems {
         let mut f = archive_finding(&format!("{}/{member}", input.name), e);
         f.prefecture.clone_from(&from);
@@ -250,7 +259,7 @@ fn push_archive(input: Input, bytes: &[u8], inputs: &mut Vec<Input>, notes: &mut
             notes.push(Finding::new(Code::Skipped, name, format!("已跳过:{why}。")));
             continue;
         }
-        inputs.push(Input { path: input.path.clone(), name, explicit: input.explicit, contents: Some(Arc::new(m.data)), sender: input.sender.clone() });
+        inputs.push(Input { name, contents: Some(Arc::new(m.data)), ..input.clone() });
     }
 }
 
@@ -312,8 +321,11 @@ pub fn import_one(refdata: &RefData, input: &Input, opts: &BatchOptions) -> Subm
             // A member of an archive is imported under its path inside the archive, so that its own name and
             // the archive's can both tell the prefecture and the period; it is then filed under the archive.
             let as_named = if input.contents.is_some() { Path::new(&input.name) } else { input.path.as_path() };
-            let sender = input.sender.as_ref().and_then(|s| s.prefecture.as_deref());
-            let mut sub = crate::import::import_workbook_from(refdata, &wb, as_named, &input.name, opts.period, sender);
+            let from = crate::import::Provenance {
+                sender: input.sender.as_ref().and_then(|s| s.prefecture.as_deref()),
+                link: input.link.as_deref(),
+            };
+            let mut sub = crate::import::import_workbook_from(refdata, &wb, as_named, &input.name, opts.period, from);
             sub.file.clone_from(&input.path);
             sub
         }
@@ -416,9 +428,10 @@ fn file_prefecture(refdata: &RefData, path: &Path) -> Option<String> {
     refdata.prefectures.find_in(&stem).map(|p| p.name.clone())
 }
 
-/// The prefecture of a file that could not be read: from its name, else from its sender.
+/// The prefecture of a file that could not be read: from the upload link it came through, else from its
+/// name, else from its sender.
 fn input_prefecture(refdata: &RefData, input: &Input) -> Option<String> {
-    file_prefecture(refdata, &input.path).or_else(|| input.sender.as_ref().and_then(|s| s.prefecture.clone()))
+    input.link.clone().or_else(|| file_prefecture(refdata, &input.path)).or_else(|| input.sender.as_ref().and_then(|s| s.prefecture.clone()))
 }
 
 fn failed(input: &Input, code: Code, message: String, refdata: &RefData) -> Submission {

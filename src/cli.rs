@@ -226,6 +226,7 @@ impl MailArgs {
             subject: self.subject,
             body,
             only,
+            links: Default::default(),
         };
         let destination = match (self.outbox, self.smtp) {
             (Some(dir), _) => commands::mail::Destination::Outbox(dir),
@@ -281,14 +282,21 @@ pub struct CollectArgs {
     #[arg(long, value_name = "文件")]
     pub contacts: Option<PathBuf>,
     /// 附件存入的收件箱文件夹,如 收件箱/2018Q3(收取记录保存在其中的 收取记录.jsonl)
-    #[arg(long, value_name = "目录")]
-    pub into: PathBuf,
+    #[arg(long, value_name = "目录", required_unless_present = "workspace", conflicts_with = "workspace")]
+    pub into: Option<PathBuf>,
+    /// 存入网页工作台的工作区(与 taizhang serve 的 --workspace 相同),附件存入该期的「收件箱」并记入收件记录
+    #[arg(long, value_name = "目录", requires = "period")]
+    pub workspace: Option<PathBuf>,
+    /// 与 --workspace 一起使用:存入哪一期,如 2018Q3
+    #[arg(long, value_name = "期别", value_parser = parse_period, requires = "workspace")]
+    pub period: Option<Period>,
 }
 
 impl CollectArgs {
-    pub fn config(self) -> Result<taizhang::collect::CollectOptions, taizhang::Error> {
+    pub fn config(self) -> Result<commands::collect::CollectConfig, taizhang::Error> {
         let (host, port, security) = mail_server("IMAP", &self.imap, (993, 143), self.tls, self.starttls)?;
-        Ok(taizhang::collect::CollectOptions {
+        let workspace = self.workspace.zip(self.period);
+        let options = taizhang::collect::CollectOptions {
             host,
             port,
             security,
@@ -298,9 +306,10 @@ impl CollectArgs {
             mailbox: self.mailbox,
             since: self.since,
             contacts: self.contacts,
-            into: self.into,
+            into: self.into.unwrap_or_default(),
             timeout: Duration::from_secs(60),
-        })
+        };
+        Ok(commands::collect::CollectConfig { options, workspace })
     }
 }
 
@@ -367,6 +376,12 @@ pub struct ServeArgs {
     /// 单个上传文件的大小上限(MB,默认 256,即读取文件的上限);超过的文件不保存
     #[arg(long, value_name = "MB")]
     pub max_file_mb: Option<u64>,
+    /// 市州打开上传链接所用的地址,如 http://10.1.2.3:8750(默认为监听地址)
+    #[arg(long, value_name = "网址")]
+    pub public_url: Option<String>,
+    /// 「收取邮件」额外信任的根证书(PEM),用于使用内部证书的邮件服务器
+    #[arg(long, value_name = "文件")]
+    pub ca_cert: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -384,6 +399,8 @@ impl ServeArgs {
             listen: self.listen.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], taizhang::serve::DEFAULT_PORT))),
             open_browser: !self.no_browser,
             batch,
+            public_url: self.public_url,
+            ca_cert: self.ca_cert,
         }
     }
 }

@@ -262,7 +262,7 @@ impl Inbox {
             for p in files {
                 let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 names.insert(name.to_lowercase());
-                if name == RECORD_FILE {
+                if eml::is_record_name(&name) {
                     continue;
                 }
                 if let Ok(bytes) = std::fs::read(&p) {
@@ -279,7 +279,7 @@ impl Inbox {
 
     /// A name not yet taken in the folder (compared without case, as Windows does): `台账 (2).xlsx`.
     fn free_name(&self, name: &str) -> String {
-        eml::free_name(name, |n| self.names.contains(&n.to_lowercase()) || n == RECORD_FILE)
+        eml::free_name(name, |n| self.names.contains(&n.to_lowercase()) || eml::is_record_name(n))
     }
 
     fn store(&mut self, name: &str, data: &[u8]) -> Result<String, CollectError> {
@@ -346,6 +346,7 @@ pub fn collect(refdata: &RefData, opts: &CollectOptions, progress: &mut dyn FnMu
             code: None,
             value: None,
             message: None,
+            link: None,
         };
         let mut lines = Vec::new();
         let body = if size > MAX_MESSAGE_BYTES {

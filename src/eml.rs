@@ -429,6 +429,17 @@ pub fn findings(email: &Email, file: &str) -> Vec<Finding> {
 /// read it back for the sender of each stored file and for the findings of messages that stored nothing.
 pub const RECORD_FILE: &str = "收取记录.jsonl";
 
+/// The record the console keeps of files uploaded through the prefectures' private links, in the same
+/// form as [`RECORD_FILE`] (one writer each, so neither overwrites the other's lines).
+pub const UPLOAD_RECORD_FILE: &str = "上传记录.jsonl";
+
+/// Whether `name` is one of the records kept beside the returns: never a return, and a name no received
+/// file may take (a file called so would speak for the others' senders).
+pub fn is_record_name(name: &str) -> bool {
+    let name = name.to_lowercase();
+    [RECORD_FILE, UPLOAD_RECORD_FILE].iter().any(|r| r.to_lowercase() == name)
+}
+
 /// One line of [`RECORD_FILE`].
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Receipt {
@@ -451,6 +462,9 @@ pub struct Receipt {
     pub code: Option<String>,
     pub value: Option<String>,
     pub message: Option<String>,
+    /// The prefecture whose private upload link (`taizhang serve`) brought the file, in place of a message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
 
 impl Receipt {

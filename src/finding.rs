@@ -126,6 +126,9 @@ codes! {
     PreviousPeriod = "P06", Warning, "上期汇总表期别不符";
     /// The file names no period and no period was given, so it was not counted.
     PeriodUnknown = "P07", Warning, "期别不明(未纳入汇总)";
+    /// A file uploaded through one prefecture's private link names another prefecture. It counts for
+    /// the link's prefecture: a link never files a return as another prefecture's.
+    LinkPrefectureConflict = "P08", Error, "上传链接与填报市州不符";
     /// A mandatory field of a ledger row is empty.
     RequiredEmpty = "V01", Error, "必填项为空";
     /// An industry not in the list.

@@ -378,8 +378,16 @@ struct Importer<'a> {
     wanted: Option<Period>,
     /// The period of the tables read, when a sheet held tables of several periods.
     block_period: Option<Period>,
-    /// The prefecture of the email address the file came from.
-    sender: Option<String>,
+    /// Where the file came from, besides its own content.
+    from: (Option<String>, Option<String>),
+}
+
+/// Where a return came from, when it tells the prefecture: the prefecture of the address it was sent
+/// from, or of the private upload link it came through.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Provenance<'a> {
+    pub sender: Option<&'a str>,
+    pub link: Option<&'a str>,
 }
 
 /// Reads the hidden sheet of one of taizhang's templates.
@@ -411,12 +419,13 @@ pub fn import_workbook(refdata: &RefData, wb: &Workbook, file: &Path, name: &str
 /// [`import_workbook`] for a collection of `period`: where a sheet holds tables of several periods, that
 /// period's tables are read (without it, the latest).
 pub fn import_workbook_for(refdata: &RefData, wb: &Workbook, file: &Path, name: &str, period: Option<Period>) -> Submission {
-    import_workbook_from(refdata, wb, file, name, period, None)
+    import_workbook_from(refdata, wb, file, name, period, Provenance::default())
 }
 
-/// [`import_workbook_for`] for a file that came by email from `sender`'s prefecture: the sender is the
-/// last source for the prefecture, so a return that names another one gets P02 like any disagreement.
-pub fn import_workbook_from(refdata: &RefData, wb: &Workbook, file: &Path, name: &str, period: Option<Period>, sender: Option<&str>) -> Submission {
+/// [`import_workbook_for`] for a file that came by email or through an upload link. The sender is the
+/// last source for the prefecture, so a return that names another one gets P02 like any disagreement;
+/// the link is the first and decides, and a return that names another prefecture gets P08.
+pub fn import_workbook_from(refdata: &RefData, wb: &Workbook, file: &Path, name: &str, period: Option<Period>, from: Provenance<'_>) -> Submission {
     let mut sub = Submission::new(file.to_path_buf(), name.to_string());
     sub.format = Some(wb.format);
     sub.readable = true;
@@ -428,7 +437,7 @@ pub fn import_workbook_from(refdata: &RefData, wb: &Workbook, file: &Path, name:
         titles: Vec::new(),
         wanted: period,
         block_period: None,
-        sender: sender.map(str::to_string),
+        from: (from.sender.map(str::to_string), from.link.map(str::to_string)),
     };
     imp.run(wb);
     crate::indicators::import(refdata, wb, &mut imp.sub);
@@ -1360,8 +1369,12 @@ impl Importer<'_> {
                 self.prefecture_sources.push((source.into(), p.name.clone()));
             }
         }
-        if let Some(p) = &self.sender {
+        if let Some(p) = &self.from.0 {
             self.prefecture_sources.push(("发件人邮箱".into(), p.clone()));
+        }
+        if let Some(link) = self.from.1.clone() {
+            self.link_prefecture(link);
+            return;
         }
         let Some((_, chosen)) = self.prefecture_sources.first().cloned() else {
             let f = self.finding(
@@ -1387,6 +1400,25 @@ impl Importer<'_> {
             self.sub.push(f);
         } else {
             self.sub.prefecture = Some(chosen);
+        }
+    }
+
+    /// A return uploaded through `link`'s private link is `link`'s, whatever it says: anything in the
+    /// file that names another prefecture is an error the prefecture fixes, never a reason to file the
+    /// return as another prefecture's.
+    fn link_prefecture(&mut self, link: String) {
+        let others: Vec<String> = self.prefecture_sources.iter().filter(|(_, name)| *name != link).map(|(src, name)| format!("{src}为{name}")).collect();
+        self.sub.prefecture = Some(link.clone());
+        if !others.is_empty() {
+            let f = self.finding(
+                Code::LinkPrefectureConflict,
+                format!(
+                    "本文件通过{link}的专用上传链接上传,但{}。已按{link}的报送处理。如填错了市州,请改正后重新上传;如是代其他市州报送,请由该市州通过自己的上传链接上传。",
+                    others.join(",")
+                ),
+            )
+            .value(others.join(","));
+            self.sub.push(f);
         }
     }
 

@@ -127,6 +127,8 @@ pub struct MailOptions {
     pub body: Option<String>,
     /// Only these prefectures (canonical names); empty for all.
     pub only: Vec<String>,
+    /// Each prefecture's private upload link (by canonical name), said in the message when there is one.
+    pub links: std::collections::BTreeMap<String, String>,
 }
 
 /// One message to one prefecture, or why it cannot be sent.
@@ -158,6 +160,17 @@ fn fill(text: &str, refdata: &RefData, prefecture: &str, contact: Option<&str>, 
         .replace("{deadline}", &deadline.map(chinese_date).unwrap_or_else(|| "规定时间".into()))
         .replace("{attachment}", attachment)
         .replace("{sender}", "四川省质量提升办")
+        .replace("{link_paragraph}", "")
+        .replace("{link}", "")
+}
+
+/// `text` with the prefecture's upload link said where it has `{link_paragraph}` (the paragraph of
+/// `templates/mail.toml` naming `{link}`), or nothing there when it has no link.
+fn with_link(text: &str, refdata: &RefData, opts: &MailOptions, prefecture: &str) -> String {
+    match opts.links.get(prefecture) {
+        Some(url) => text.replace("{link_paragraph}", &refdata.mail.link_paragraph.replace("{link}", url)),
+        None => text.to_string(),
+    }
 }
 
 /// The media type of a workbook attachment, from its content.
@@ -243,7 +256,7 @@ fn build_message(
     let (subject, body) = if feedback { (&refdata.mail.feedback_subject, &refdata.mail.feedback_body) } else { (&refdata.mail.subject, &refdata.mail.body) };
     let subject = opts.subject.as_ref().unwrap_or(subject);
     let body = opts.body.as_ref().unwrap_or(body);
-    let fill = |t: &str| fill(t, refdata, prefecture, contact.and_then(|c| c.name.as_deref()), period, deadline, &name);
+    let fill = |t: &str| fill(&with_link(t, refdata, opts, prefecture), refdata, prefecture, contact.and_then(|c| c.name.as_deref()), period, deadline, &name);
     let bytes = std::fs::read(attachment).map_err(|e| format!("无法读取附件 {name}: {e}"))?;
     Message::builder()
         .from(from.clone())
@@ -399,7 +412,7 @@ pub const REMIND_BODY: &str = "{contact}:
 
 请于{deadline}前把填好的台账(附件1、附件2,xlsx、xls 或 ods 文件)作为附件回复至本邮箱;请勿发送网盘链接或 RAR 压缩包。如已修改,请发送完整文件,以填报日期最新的一份为准。
 
-谢谢!
+{link_paragraph}谢谢!
 
 {sender}
 ";
@@ -422,7 +435,7 @@ pub fn prepare_reminders(
         let contact = contacts.iter().find(|c| c.prefecture == r.prefecture);
         let to = contact.and_then(|c| c.email.clone());
         let items = r.items.iter().enumerate().map(|(i, t)| format!("{}. {t}", i + 1)).collect::<Vec<_>>().join("\n");
-        let text = |t: &str| fill(t, refdata, &r.prefecture, contact.and_then(|c| c.name.as_deref()), period, deadline, "").replace("{status}", &r.status).replace("{items}", &items);
+        let text = |t: &str| fill(&with_link(t, refdata, opts, &r.prefecture), refdata, &r.prefecture, contact.and_then(|c| c.name.as_deref()), period, deadline, "").replace("{status}", &r.status).replace("{items}", &items);
         let message = (|| {
             let to = recipient(contact)?;
             Message::builder()

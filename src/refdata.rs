@@ -489,6 +489,9 @@ pub struct MailText {
     pub body: String,
     pub feedback_subject: String,
     pub feedback_body: String,
+    /// Filled in for `{link_paragraph}` when a prefecture has an upload link; none in an older copy.
+    #[serde(default)]
+    pub link_paragraph: String,
 }
 
 /// How an indicator's value is compared with its target.

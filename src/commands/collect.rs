@@ -14,9 +14,55 @@ use crate::{Error, ExitStatus};
 /// # Errors
 /// When the server cannot be reached, the login or the mailbox is refused, or the folder cannot be
 /// written.
-pub fn run(refdata: &RefData, opts: &CollectOptions, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+pub fn run(refdata: &RefData, cfg: &CollectConfig, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    #[cfg(feature = "serve")]
+    if let Some((root, period)) = &cfg.workspace {
+        let ws = crate::serve::workspace::Workspace::open(root).map_err(|e| Error::Message(e.to_string()))?;
+        ws.ensure(*period).map_err(|e| Error::Message(e.to_string()))?;
+        let opts = CollectOptions { into: ws.dir(*period, crate::serve::workspace::INBOX), ..cfg.options.clone() };
+        return run_in(refdata, &opts, Some((&ws, *period)), out);
+    }
+    run_in(refdata, &cfg.options, None, out)
+}
+
+/// What `taizhang collect` was asked.
+#[derive(Debug, Clone)]
+pub struct CollectConfig {
+    pub options: CollectOptions,
+    /// A console workspace and the period to file into, in place of `options.into`.
+    pub workspace: Option<(std::path::PathBuf, crate::period::Period)>,
+}
+
+/// The console's workspace and the period whose inbox `collect` files into.
+#[cfg(feature = "serve")]
+pub type Workspace<'a> = Option<(&'a crate::serve::workspace::Workspace, crate::period::Period)>;
+#[cfg(not(feature = "serve"))]
+pub type Workspace<'a> = Option<std::convert::Infallible>;
+
+/// [`run`], filing into a workspace period's inbox (`opts.into`) and recording each stored attachment in
+/// its receipts as received by mail from its sender, as the console shows them.
+///
+/// # Errors
+/// As [`run`]; and when the receipts cannot be written.
+pub fn run_in(refdata: &RefData, opts: &CollectOptions, workspace: Workspace<'_>, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let mut shown = Vec::new();
     let outcome = collect::collect(refdata, opts, &mut |m| shown.push(m.to_string())).map_err(|e| Error::Message(e.to_string()))?;
+    #[cfg(feature = "serve")]
+    if let Some((ws, period)) = workspace {
+        let arrived: Vec<(String, String, String)> = outcome
+            .receipts
+            .iter()
+            .filter_map(|r| {
+                // Stored now (a RAR is stored too, to be looked at), not recognised as stored before.
+                let stored = r.stored.clone().filter(|s| outcome.stored.contains(s) && r.code.as_deref() != Some("C05"))?;
+                let from = r.sender.as_ref().map_or_else(|| "邮件".to_string(), |s| format!("邮件({})", s.display()));
+                Some((stored.clone(), r.attachment.clone().unwrap_or(stored), from))
+            })
+            .collect();
+        ws.record_arrived(period, &arrived).map_err(|e| Error::Message(e.to_string()))?;
+    }
+    #[cfg(not(feature = "serve"))]
+    let _ = workspace;
     let mut current = None;
     for r in &outcome.receipts {
         let label = r.message_label();

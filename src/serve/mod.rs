@@ -9,6 +9,7 @@
 //! so the console works offline.
 
 pub mod board;
+mod links;
 pub mod security;
 pub mod workspace;
 
@@ -42,6 +43,11 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     pub open_browser: bool,
     pub batch: BatchOptions,
+    /// The address the prefectures open their upload links at (`http://10.1.2.3:8750`), when it is not
+    /// the address listened on (listening on 0.0.0.0, behind a proxy).
+    pub public_url: Option<String>,
+    /// An extra root certificate for the mail server the 收取邮件 button collects from.
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// Port tried first; a free one is taken when it is in use.
@@ -77,7 +83,25 @@ struct App {
     password: Option<String>,
     port: u16,
     listen_host: String,
+    /// Scheme, host and port of the upload links.
+    public_base: String,
+    /// The host (and port) of `--public-url`, also accepted in the Host header.
+    public_host: Option<String>,
+    throttle: security::Throttle,
+    ca_cert: Option<PathBuf>,
     pages: Environment<'static>,
+}
+
+impl App {
+    /// Whether a Host header (or an Origin's host) names this server.
+    fn host_allowed(&self, host: &str) -> bool {
+        security::host_allowed(host, self.port, &self.listen_host) || self.public_host.as_deref().is_some_and(|p| host.trim().eq_ignore_ascii_case(p))
+    }
+
+    /// Whether only this machine can reach the console (and so the prefectures cannot open their links).
+    fn local_only(&self) -> bool {
+        self.public_host.is_none() && (self.listen_host == "127.0.0.1" || self.listen_host == "localhost")
+    }
 }
 
 type Shared = Arc<App>;
@@ -89,6 +113,8 @@ const PAGES: &[(&str, &str)] = &[
     ("board_table.html", include_str!("../../templates/web/board_table.html")),
     ("prefecture.html", include_str!("../../templates/web/prefecture.html")),
     ("message.html", include_str!("../../templates/web/message.html")),
+    ("link.html", include_str!("../../templates/web/link.html")),
+    ("links.html", include_str!("../../templates/web/links.html")),
 ];
 const SCRIPT: &str = include_str!("../../templates/web/app.js");
 const STYLE: &str = include_str!("../../templates/web/app.css");
@@ -138,6 +164,8 @@ pub fn run(refdata: &RefData, cfg: &ServeConfig, out: &mut dyn std::io::Write) -
         let token = security::random_token().map_err(|e| ServeError::Random(e.to_string()))?;
         let csrf = security::random_token().map_err(|e| ServeError::Random(e.to_string()))?;
         let host = if addr.ip().is_unspecified() || addr.ip().is_loopback() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
+        let public_base = cfg.public_url.clone().unwrap_or_else(|| format!("http://{host}:{}", addr.port()));
+        let public_host = cfg.public_url.as_deref().and_then(public_host);
         let url = format!("http://{host}:{}/?token={token}", addr.port());
         let _ = writeln!(out, "{url}");
         let _ = writeln!(out, "台账工作台已启动,工作区:{},当前期别:{}。按 Ctrl+C 停止。", cfg.workspace.display(), period.label());
@@ -156,10 +184,24 @@ pub fn run(refdata: &RefData, cfg: &ServeConfig, out: &mut dyn std::io::Write) -
             password,
             port: addr.port(),
             listen_host: host,
+            public_base,
+            public_host,
+            throttle: security::Throttle::default(),
+            ca_cert: cfg.ca_cert.clone(),
             pages: environment()?,
         });
-        axum::serve(listener, router(app)).await.map_err(ServeError::Runtime)
+        // The client's address is kept on every request: failed link tokens are counted per address.
+        axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>()).await.map_err(ServeError::Runtime)
     })
+}
+
+/// The host of a public URL as a browser's Host header names it: `http://10.1.2.3:8750/` →
+/// `10.1.2.3:8750`, `https://tz.example.cn/` → `tz.example.cn` (a default port is not written).
+fn public_host(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split('/').next().filter(|h| !h.is_empty())?.to_ascii_lowercase();
+    let default = if scheme.eq_ignore_ascii_case("https") { ":443" } else { ":80" };
+    Some(host.strip_suffix(default).map(str::to_string).unwrap_or(host))
 }
 
 /// Opens the default browser on `url`; a failure only means the official opens it by hand.
@@ -193,7 +235,14 @@ fn router(app: Shared) -> Router {
         .route("/p/{period}/rollup", post(make_rollup))
         .route("/p/{period}/rollup.xlsx", get(download_rollup))
         .route("/p/{period}/mail", post(send_mail))
+        .route("/p/{period}/collect", post(collect_mail))
         .route("/contacts", post(upload_contacts))
+        .route("/links", get(links::office_page))
+        .route("/links/{code}/regenerate", post(links::regenerate))
+        .route("/u/{token}", get(links::page))
+        .route("/u/{token}/template", get(links::template))
+        .route("/u/{token}/feedback", get(links::feedback))
+        .route("/u/{token}/upload", post(links::upload))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn_with_state(Arc::clone(&app), guard))
         .with_state(app)
@@ -223,8 +272,16 @@ async fn guard(State(app): State<Shared>, req: Request, next: Next) -> Response 
 async fn check(app: &App, req: Request, next: Next) -> Response {
     let headers = req.headers();
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-    if !security::host_allowed(host, app.port, &app.listen_host) {
+    if !app.host_allowed(host) {
         return refuse(StatusCode::FORBIDDEN, "拒绝访问:请求的主机名与本工作台不符。");
+    }
+    let path = req.uri().path();
+    if path == "/static/app.js" || path == "/static/app.css" {
+        // The same script and style sheet for every page, the links' included: nothing to protect.
+        return next.run(req).await;
+    }
+    if path.starts_with("/u/") {
+        return links::guard(app, req, next).await;
     }
     if let Some(pw) = &app.password
         && !basic_password(headers).is_some_and(|p| security::same_secret(&p, pw))
@@ -257,7 +314,7 @@ async fn check(app: &App, req: Request, next: Next) -> Response {
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         let csrf_ok = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).is_some_and(|v| security::same_secret(v, &app.csrf));
         let origin_ok = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).is_none_or(|o| {
-            o.strip_prefix("http://").is_some_and(|h| security::host_allowed(h, app.port, &app.listen_host))
+            o.strip_prefix("http://").or_else(|| o.strip_prefix("https://")).is_some_and(|h| app.host_allowed(h))
         });
         if !csrf_ok || !origin_ok {
             return refuse(StatusCode::FORBIDDEN, "请求缺少有效的校验码,已拒绝。请刷新页面后重试。");
@@ -343,10 +400,15 @@ async fn board_page(State(app): State<Shared>, PeriodParam(period): PeriodParam)
     let rollup_exists = rollup_path(&app, period).is_file();
     let contacts = contacts_path(&app).and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
     let templates = count_files(&app.ws.dir(period, TEMPLATES));
+    let imap = context! {
+        server => app.ws.setting("imap.server"), user => app.ws.setting("imap.user"), security => app.ws.setting("imap.security"),
+        mailbox => app.ws.setting("imap.mailbox"), since => app.ws.setting(&format!("imap.since.{}", period.code())),
+        password_set => std::env::var(crate::collect::PASSWORD_VAR).is_ok_and(|p| !p.is_empty()),
+    };
     render(
         &app,
         "board.html",
-        context! { board => b, csrf => app.csrf, deadline, days_left, periods, rollup_exists, templates, contacts, title => format!("{} 看板", period.label()) },
+        context! { board => b, csrf => app.csrf, deadline, days_left, periods, rollup_exists, templates, contacts, imap, title => format!("{} 看板", period.label()) },
     )
 }
 
@@ -377,16 +439,26 @@ impl UploadResult {
     }
 }
 
-/// Stores every file of a multipart upload unchanged in the inbox and checks it at once. A file over the
-/// reader's limit is refused as it streams in, and nothing of it is kept.
-async fn upload(State(app): State<Shared>, PeriodParam(period): PeriodParam, mut form: Multipart) -> Response {
+/// Stores every file of a multipart upload unchanged in the inbox and checks it at once.
+async fn upload(State(app): State<Shared>, PeriodParam(period): PeriodParam, form: Multipart) -> Response {
+    match receive(&app, period, form, workspace::Source::Office, usize::MAX).await {
+        Ok(results) => axum::Json(results).into_response(),
+        Err(r) => r,
+    }
+}
+
+/// Receives the files of an upload from `source` (at most `max_files` of them are stored): each is
+/// stored unchanged in the inbox and checked at once, as `check` would. A file over the reader's limit is
+/// refused as it streams in, and nothing of it is kept.
+async fn receive(app: &Shared, period: Period, mut form: Multipart, source: workspace::Source<'_>, max_files: usize) -> Result<Vec<UploadResult>, Response> {
     let limit = app.batch.limits.max_file_bytes;
     let mut results = Vec::new();
+    let mut stored_files = 0;
     loop {
         let mut field = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("上传中断:{e}")),
+            Err(e) => return Err(refuse(StatusCode::BAD_REQUEST, &format!("上传中断:{e}"))),
         };
         let original = field.file_name().unwrap_or("未命名文件").to_string();
         // A lock file or a file manager's dropping travels with returns but is none: not stored, as the
@@ -394,6 +466,10 @@ async fn upload(State(app): State<Shared>, PeriodParam(period): PeriodParam, mut
         if let Some(why) = crate::batch::skip_reason(original.rsplit(['/', '\\']).next().unwrap_or(&original)) {
             results.push(UploadResult::failed(original, format!("未保存:{why},不是报送文件。")));
             continue;
+        }
+        if stored_files >= max_files {
+            results.push(UploadResult::failed(original, "未保存:本期通过此链接上传的文件已达上限。如需继续上传,请联系省局质量提升办。".into()));
+            break;
         }
         let mut up = match app.ws.begin_upload(period, &original, limit) {
             Ok(u) => u,
@@ -425,31 +501,39 @@ async fn upload(State(app): State<Shared>, PeriodParam(period): PeriodParam, mut
             // The rest of this field is not read: the connection is closed after the response.
             break;
         }
-        let a = Arc::clone(&app);
-        let stored = tokio::task::spawn_blocking(move || a.ws.finish_upload(up, "网页上传")).await;
+        let a = Arc::clone(app);
+        let source_name = match source {
+            workspace::Source::Office => None,
+            workspace::Source::Link(p) => Some(p.to_string()),
+        };
+        let stored = tokio::task::spawn_blocking(move || {
+            let source = source_name.as_deref().map_or(workspace::Source::Office, workspace::Source::Link);
+            a.ws.finish_upload(up, source)
+        })
+        .await;
         match stored {
-            Ok(Ok(Stored::New(r))) => results.push(UploadResult { stored: Some(r.stored_name), ..UploadResult::failed(original, String::new()) }),
+            Ok(Ok(Stored::New(r))) => {
+                stored_files += 1;
+                results.push(UploadResult { stored: Some(r.stored_name), ..UploadResult::failed(original, String::new()) });
+            }
             Ok(Ok(Stored::Duplicate(r))) => results.push(UploadResult { duplicate_of: Some(r.stored_name), ..UploadResult::failed(original, String::new()) }),
             Ok(Err(e)) => results.push(UploadResult::failed(original, e.to_string())),
             Err(e) => results.push(UploadResult::failed(original, e.to_string())),
         }
     }
     // Checked at once: the snapshot reads every new file, in isolation, as `check` would.
-    let snap = match snapshot(&app, period).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let snap = snapshot(app, period).await?;
     for r in &mut results {
         if r.error.as_deref() == Some("") {
             r.error = None;
         }
         let Some(name) = r.stored.as_ref().or(r.duplicate_of.as_ref()) else { continue };
         // What could not even be read as a file (an archive member past the limits …).
-        for f in snap.skipped.iter().filter(|f| stored_name_of(&app, period, &f.file) == *name) {
+        for f in snap.skipped.iter().filter(|f| stored_name_of(app, period, &f.file) == *name) {
             r.errors += usize::from(f.severity == crate::Severity::Error);
             r.findings.push(f.to_string().replacen(&f.file, &crate::submission::base_name(&f.file), 1));
         }
-        let mine: Vec<&crate::Submission> = snap.subs.iter().filter(|s| stored_name_of(&app, period, &s.name) == *name).collect();
+        let mine: Vec<&crate::Submission> = snap.subs.iter().filter(|s| stored_name_of(app, period, &s.name) == *name).collect();
         for s in mine {
             let c = s.counts();
             r.errors += c.errors;
@@ -459,7 +543,7 @@ async fn upload(State(app): State<Shared>, PeriodParam(period): PeriodParam, mut
             r.findings.extend(s.findings.iter().filter(|f| f.severity != crate::Severity::Info).map(|f| f.to_string().replacen(&s.name, &s.file_name(), 1)));
         }
     }
-    axum::Json(results).into_response()
+    Ok(results)
 }
 
 /// The inbox file a submission came from: the first component of its name under the inbox (an archive's
@@ -488,39 +572,11 @@ async fn prefecture_page(State(app): State<Shared>, PeriodParam(period): PeriodP
     };
     let line = snap.merged.prefectures.iter().find(|p| p.name == pref.name).cloned();
     let counting = line.as_ref().and_then(|l| l.file.clone());
-    let receipts = app.ws.receipts(period).unwrap_or_default();
     let specs = &app.refdata.ledger.columns;
-    let mut files = Vec::new();
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut row_source = String::new();
-    // The file that counts first, then the others in the order they were read.
-    let mut mine: Vec<&crate::Submission> = snap.subs.iter().filter(|s| s.prefecture.as_deref() == Some(pref.name.as_str())).collect();
-    mine.sort_by_key(|s| counting.as_deref() != Some(s.file_name().as_str()));
-    for s in mine {
-        let stored = stored_name_of(&app, period, &s.name);
-        let receipt = receipts.iter().rev().find(|r| r.stored_name == stored);
-        let counts = s.counts();
-        let is_counting = counting.as_deref() == Some(s.file_name().as_str());
-        let why = line.as_ref().and_then(|l| l.unused.iter().find(|(f, _)| *f == s.file_name()).map(|(_, w)| w.clone())).unwrap_or_default();
-        files.push(context! {
-            name => s.file_name(),
-            path_in_inbox => s.name.strip_prefix(&app.ws.dir(period, INBOX).display().to_string()).unwrap_or(&s.name).trim_start_matches(['/', '\\']).to_string(),
-            counting => is_counting,
-            why,
-            received_at => receipt.map(|r| r.received_at.clone()),
-            source => receipt.map(|r| r.source.clone()),
-            receipt_id => receipt.map(|r| r.id),
-            errors => counts.errors, warnings => counts.warnings, infos => counts.infos,
-            findings => sorted_findings(s).into_iter().map(|f| context! {
-                severity => f.severity.label(), code => f.code.as_str(), sheet => f.sheet.clone(), cell => f.cell.clone(),
-                field => f.field.clone(), value => f.value.clone(), message => f.message.clone(),
-            }).collect::<Vec<_>>(),
-        });
-        if is_counting {
-            row_source = s.file_name();
-            rows = s.distinct_rows().map(|r| specs.iter().enumerate().map(|(i, _)| r.text(i).to_string()).collect()).collect();
-        }
-    }
+    let files = files_of(&app, &snap, period, &pref.name, false);
+    let counted = snap.subs.iter().find(|s| s.prefecture.as_deref() == Some(pref.name.as_str()) && counting.as_deref() == Some(s.file_name().as_str()));
+    let rows: Vec<Vec<String>> = counted.map(|s| s.distinct_rows().map(|r| specs.iter().enumerate().map(|(i, _)| r.text(i).to_string()).collect()).collect()).unwrap_or_default();
+    let row_source = counted.map(crate::Submission::file_name).unwrap_or_default();
     let pages = rows.len().div_ceil(ROWS_PER_PAGE).max(1);
     let page = q.page.unwrap_or(1).clamp(1, pages);
     let shown: Vec<Vec<String>> = rows.iter().skip((page - 1) * ROWS_PER_PAGE).take(ROWS_PER_PAGE).cloned().collect();
@@ -534,6 +590,47 @@ async fn prefecture_page(State(app): State<Shared>, PeriodParam(period): PeriodP
             row_source, page, pages, first_row => (page - 1) * ROWS_PER_PAGE,
         },
     )
+}
+
+/// The files of `prefecture` in the period, the one that counts first, each with its findings (errors
+/// first). For the prefecture's own link page (`for_link`), nothing of the office's is shown: no path in
+/// the inbox, no download of the stored file, and no finding that names another prefecture's return.
+fn files_of(app: &App, snap: &Snapshot, period: Period, prefecture: &str, for_link: bool) -> Vec<minijinja::Value> {
+    let line = snap.merged.prefectures.iter().find(|p| p.name == prefecture);
+    let counting = line.and_then(|l| l.file.clone());
+    let receipts = app.ws.receipts(period).unwrap_or_default();
+    let mut mine: Vec<&crate::Submission> = snap.subs.iter().filter(|s| s.prefecture.as_deref() == Some(prefecture)).collect();
+    mine.sort_by_key(|s| counting.as_deref() != Some(s.file_name().as_str()));
+    let inbox = app.ws.dir(period, INBOX).display().to_string();
+    mine.into_iter()
+        .map(|s| {
+            let stored = stored_name_of(app, period, &s.name);
+            let receipt = receipts.iter().rev().find(|r| r.stored_name == stored);
+            let counts = s.counts();
+            let is_counting = counting.as_deref() == Some(s.file_name().as_str());
+            let why = line.and_then(|l| l.unused.iter().find(|(f, _)| *f == s.file_name()).map(|(_, w)| w.clone())).unwrap_or_default();
+            let in_inbox = s.name.strip_prefix(&inbox).unwrap_or(&s.name).trim_start_matches(['/', '\\']).to_string();
+            let findings: Vec<minijinja::Value> = sorted_findings(s)
+                .into_iter()
+                .filter(|f| !(for_link && f.code == crate::Code::CrossPrefecture))
+                .map(|f| context! {
+                    severity => f.severity.label(), code => f.code.as_str(), sheet => f.sheet.clone(), cell => f.cell.clone(),
+                    field => f.field.clone(), value => f.value.clone(), message => f.message.clone(),
+                })
+                .collect();
+            context! {
+                name => s.file_name(),
+                path_in_inbox => if for_link { s.file_name() } else { in_inbox },
+                counting => is_counting,
+                why,
+                received_at => receipt.map(|r| r.received_at.clone()),
+                source => receipt.map(|r| r.source.clone()),
+                receipt_id => if for_link { None } else { receipt.map(|r| r.id) },
+                errors => counts.errors, warnings => counts.warnings, infos => counts.infos,
+                findings,
+            }
+        })
+        .collect()
 }
 
 /// A file's findings, errors first, each kind in the order found.
@@ -576,11 +673,17 @@ async fn download_feedback(State(app): State<Shared>, PeriodParam(period): Perio
     let Some(pref) = app.refdata.prefectures.lookup(&code).cloned() else {
         return refuse(StatusCode::NOT_FOUND, "没有这个市州。");
     };
-    let snap = match snapshot(&app, period).await {
+    feedback_of(&app, period, &pref.name, &format!("/p/{}", period.code())).await
+}
+
+/// The corrections workbook of `prefecture`, written afresh from the inbox as it is now, as a download;
+/// a page saying so when its returns need none. `back` is where that page leads.
+async fn feedback_of(app: &Shared, period: Period, prefecture: &str, back: &str) -> Response {
+    let snap = match snapshot(app, period).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let a = Arc::clone(&app);
+    let a = Arc::clone(app);
     let written = tokio::task::spawn_blocking(move || {
         let dir = a.ws.dir(period, FEEDBACK);
         crate::feedback::write_all(&a.refdata, &snap.subs, Some(period), &dir, true)
@@ -591,13 +694,13 @@ async fn download_feedback(State(app): State<Shared>, PeriodParam(period): Perio
         Ok(Err(e)) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     };
-    match written.into_iter().find(|w| w.prefecture == pref.name).map(|w| w.result) {
+    match written.into_iter().find(|w| w.prefecture == prefecture).map(|w| w.result) {
         Some(Ok(path)) => {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             attachment(&path, &name)
         }
         Some(Err(e)) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
-        None => render(&app, "message.html", context! { title => "无需审核意见", message => format!("{}本期的报送没有需要修改的问题。", pref.name), back => format!("/p/{}", period.code()) }),
+        None => render(app, "message.html", context! { title => "无需审核意见", message => format!("{prefecture}本期的报送没有需要修改的问题。"), back => back }),
     }
 }
 
@@ -758,7 +861,7 @@ async fn send_mail(State(app): State<Shared>, PeriodParam(period): PeriodParam, 
     }
     let from = form.from.map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).unwrap_or_else(|| crate::mail::DEFAULT_FROM.into());
     let cfg = crate::commands::mail::MailConfig {
-        options: crate::mail::MailOptions { dir: dir.clone(), contacts, from, subject: None, body: None, only: Vec::new() },
+        options: crate::mail::MailOptions { dir: dir.clone(), contacts, from, subject: None, body: None, only: Vec::new(), links: if app.local_only() { Default::default() } else { links::by_name(&app) } },
         destination: crate::commands::mail::Destination::Outbox(app.ws.period_dir(period).join("发件箱").join(label)),
         remind: remind.then(|| crate::commands::mail::RemindConfig {
             inbox: vec![dir],
@@ -768,6 +871,70 @@ async fn send_mail(State(app): State<Shared>, PeriodParam(period): PeriodParam, 
     };
     let refdata = Arc::clone(&app.refdata);
     let (ok, text) = command(move |out| crate::commands::mail::run(&refdata, &cfg, out)).await;
+    action_result(ok, &text)
+}
+
+#[derive(Debug, Deserialize)]
+struct CollectForm {
+    server: String,
+    user: String,
+    password: Option<String>,
+    /// tls or starttls.
+    security: Option<String>,
+    mailbox: Option<String>,
+    since: Option<String>,
+}
+
+/// Collects the office mailbox into the period's inbox — the same library path as
+/// `taizhang collect --workspace` — and records each stored attachment as received by mail from its
+/// sender. The password comes from the form or from `TAIZHANG_IMAP_PASSWORD`, and is never kept.
+async fn collect_mail(State(app): State<Shared>, PeriodParam(period): PeriodParam, axum::Form(form): axum::Form<CollectForm>) -> Response {
+    let tls = form.security.as_deref() != Some("starttls");
+    let server = form.server.trim();
+    let (host, port) = match server.rsplit_once(':') {
+        Some((h, p)) => match p.parse::<u16>() {
+            Ok(p) if !h.is_empty() => (h.to_string(), p),
+            _ => return action_result(false, "邮件服务器应写成 imap.example.gov.cn:993 的形式。"),
+        },
+        None if !server.is_empty() => (server.to_string(), if tls { 993 } else { 143 }),
+        None => return action_result(false, "请填写邮件服务器。"),
+    };
+    let since = match form.since.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => match d.parse::<chrono::NaiveDate>() {
+            Ok(d) => Some(d),
+            Err(_) => return action_result(false, "起始日期应写成 2018-09-20 的形式。"),
+        },
+        None => None,
+    };
+    let mailbox = form.mailbox.map(|m| m.trim().to_string()).filter(|m| !m.is_empty()).unwrap_or_else(|| "INBOX".into());
+    let saved = [
+        ("imap.server", form.server.trim().to_string()),
+        ("imap.user", form.user.trim().to_string()),
+        ("imap.security", if tls { "tls".into() } else { "starttls".into() }),
+        ("imap.mailbox", mailbox.clone()),
+        (&format!("imap.since.{}", period.code()), since.map(|d| d.to_string()).unwrap_or_default()),
+    ];
+    for (k, v) in saved {
+        if let Err(e) = app.ws.set_setting(k, &v) {
+            return refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
+        }
+    }
+    let password = form.password.filter(|p| !p.is_empty()).or_else(|| std::env::var(crate::collect::PASSWORD_VAR).ok().filter(|p| !p.is_empty()));
+    let opts = crate::collect::CollectOptions {
+        host,
+        port,
+        security: if tls { crate::mail::Security::Implicit } else { crate::mail::Security::StartTls },
+        user: form.user.trim().to_string(),
+        password,
+        ca_cert: app.ca_cert.clone(),
+        mailbox,
+        since,
+        contacts: contacts_path(&app),
+        into: app.ws.dir(period, INBOX),
+        timeout: std::time::Duration::from_secs(60),
+    };
+    let a = Arc::clone(&app);
+    let (ok, text) = command(move |out| crate::commands::collect::run_in(&a.refdata, &opts, Some((&a.ws, period)), out)).await;
     action_result(ok, &text)
 }
 

@@ -100,7 +100,14 @@ impl Workspace {
                 source TEXT NOT NULL,
                 UNIQUE (period, stored_name)
             );
-            CREATE TABLE IF NOT EXISTS periods (period TEXT PRIMARY KEY, deadline TEXT);",
+            CREATE TABLE IF NOT EXISTS periods (period TEXT PRIMARY KEY, deadline TEXT);
+            CREATE TABLE IF NOT EXISTS links (
+                code TEXT PRIMARY KEY,
+                token TEXT NOT NULL,
+                token_sha256 TEXT NOT NULL UNIQUE,
+                created_at TEXT NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
         )?;
         Ok(Workspace { root: root.to_path_buf(), db: Mutex::new(conn), storing: Mutex::new(()) })
     }
@@ -210,7 +217,7 @@ impl Workspace {
             .flatten()
             .filter(|e| e.path().is_file())
             .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| !n.starts_with('.') && !n.starts_with("~$") && !known.contains(n))
+            .filter(|n| !n.starts_with('.') && !n.starts_with("~$") && !crate::eml::is_record_name(n) && !known.contains(n))
             .collect();
         names.sort();
         let mut out = Vec::new();
@@ -260,7 +267,7 @@ impl Workspace {
     ///
     /// # Errors
     /// A file or database error; the temporary file is removed.
-    pub fn finish_upload(&self, mut up: Upload, source: &str) -> Result<Stored, WorkspaceError> {
+    pub fn finish_upload(&self, mut up: Upload, source: Source<'_>) -> Result<Stored, WorkspaceError> {
         let result = (|| {
             let file = up.file.take().ok_or_else(|| WorkspaceError::Io { path: up.path.clone(), source: std::io::Error::other("closed") })?;
             file.sync_all().map_err(io(&up.path))?;
@@ -273,15 +280,153 @@ impl Workspace {
             let inbox = self.dir(up.period, INBOX);
             // Compared without case, as Windows compares names.
             let taken: Vec<String> = std::fs::read_dir(&inbox).map_err(io(&inbox))?.flatten().map(|e| e.file_name().to_string_lossy().to_lowercase()).collect();
-            let name = crate::eml::free_name(&crate::eml::sanitize(&up.original), |n| taken.contains(&n.to_lowercase()));
+            // A record's name is never a received file's: such a file would speak for the others' senders.
+            let name = crate::eml::free_name(&crate::eml::sanitize(&up.original), |n| taken.contains(&n.to_lowercase()) || crate::eml::is_record_name(n));
             let dest = inbox.join(&name);
             // The name is taken by a link, not by a rename, so a file that appeared meanwhile is never replaced.
             std::fs::hard_link(&up.path, &dest).map_err(io(&dest))?;
-            let r = self.record(up.period, &up.original, &name, &sha, up.size as i64, source)?;
+            let r = self.record(up.period, &up.original, &name, &sha, up.size as i64, &source.label())?;
+            if let Source::Link(prefecture) = source {
+                self.note_link_upload(&r, prefecture)?;
+            }
             Ok(Stored::New(r))
         })();
         let _ = std::fs::remove_file(&up.path);
         result
+    }
+}
+
+impl Workspace {
+    /// Writes down, beside the returns, that a file came through `prefecture`'s private link, so that
+    /// every reader of the inbox (the board, `check`, `consolidate`) files it as that prefecture's.
+    /// Called with the storing lock held: this is the record's only writer.
+    fn note_link_upload(&self, r: &Receipt, prefecture: &str) -> Result<(), WorkspaceError> {
+        let Ok(period) = r.period.parse::<Period>() else { return Ok(()) };
+        let path = self.dir(period, INBOX).join(crate::eml::UPLOAD_RECORD_FILE);
+        let line = crate::eml::Receipt {
+            collected: chrono::Local::now().to_rfc3339(),
+            mailbox: "上传链接".into(),
+            uidvalidity: 0,
+            uid: 0,
+            message_id: None,
+            sender: None,
+            date: None,
+            subject: None,
+            attachment: Some(r.original_name.clone()),
+            stored: Some(r.stored_name.clone()),
+            sha256: Some(r.sha256.clone()),
+            code: None,
+            value: None,
+            message: None,
+            link: Some(prefecture.to_string()),
+        };
+        let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(&serde_json::to_string(&line).unwrap_or_default());
+        text.push('\n');
+        crate::output::write_atomic(&path, text.as_bytes()).map_err(|e| WorkspaceError::Io { path: path.clone(), source: std::io::Error::other(e.to_string()) })
+    }
+
+    /// Records files another writer (`collect`) stored in the inbox, with where they came from; a file
+    /// the folder scan recorded first gets its source corrected.
+    ///
+    /// # Errors
+    /// A database or file error.
+    pub fn record_arrived(&self, period: Period, files: &[(String, String, String)]) -> Result<(), WorkspaceError> {
+        let _storing = self.storing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let inbox = self.dir(period, INBOX);
+        for (stored, original, source) in files {
+            let path = inbox.join(stored);
+            let bytes = std::fs::read(&path).map_err(io(&path))?;
+            let now = chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
+            self.conn().execute(
+                "INSERT INTO receipts (period, received_at, original_name, stored_name, sha256, size, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(period, stored_name) DO UPDATE SET original_name = excluded.original_name, source = excluded.source",
+                params![period.code(), now, original, stored, hex_sha256(&bytes), bytes.len() as i64, source],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The private upload link token of every prefecture in `codes`, created for those that have none.
+    ///
+    /// # Errors
+    /// A database error, or no randomness.
+    pub fn links(&self, codes: &[String]) -> Result<Vec<(String, String)>, WorkspaceError> {
+        let mut out = Vec::new();
+        for code in codes {
+            let known: Option<String> = self.conn().query_row("SELECT token FROM links WHERE code = ?1", [code], |r| r.get(0)).optional()?;
+            let token = match known {
+                Some(t) => t,
+                None => self.regenerate_link(code)?,
+            };
+            out.push((code.clone(), token));
+        }
+        Ok(out)
+    }
+
+    /// Gives `code` a new link token; the old one stops working at once.
+    ///
+    /// # Errors
+    /// A database error, or no randomness.
+    pub fn regenerate_link(&self, code: &str) -> Result<String, WorkspaceError> {
+        let token = super::security::random_token().map_err(|e| WorkspaceError::Io { path: self.root.clone(), source: std::io::Error::other(e.to_string()) })?;
+        let now = chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
+        self.conn().execute(
+            "INSERT INTO links (code, token, token_sha256, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(code) DO UPDATE SET token = excluded.token, token_sha256 = excluded.token_sha256, created_at = excluded.created_at",
+            params![code, token, hex_sha256(token.as_bytes()), now],
+        )?;
+        Ok(token)
+    }
+
+    /// The prefecture code a link token opens. Looked up by the token's hash, so that the time a lookup
+    /// takes tells nothing about how close a guess was.
+    pub fn link_code(&self, token: &str) -> Option<String> {
+        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        self.conn().query_row("SELECT code FROM links WHERE token_sha256 = ?1", [hex_sha256(token.as_bytes())], |r| r.get(0)).optional().ok().flatten()
+    }
+
+    /// A setting of the console (the mail server to collect from …).
+    pub fn setting(&self, key: &str) -> Option<String> {
+        self.conn().query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional().ok().flatten()
+    }
+
+    /// Keeps a setting.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), WorkspaceError> {
+        self.conn().execute("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", params![key, value])?;
+        Ok(())
+    }
+
+    /// How many files came through `prefecture`'s link in `period`.
+    pub fn link_uploads(&self, period: Period, prefecture: &str) -> usize {
+        self.receipts(period).map(|rs| rs.iter().filter(|r| r.source == Source::Link(prefecture).label()).count()).unwrap_or(0)
+    }
+}
+
+/// Where an upload came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source<'a> {
+    /// The office's own page.
+    Office,
+    /// A prefecture's private link (the prefecture's name).
+    Link(&'a str),
+}
+
+impl Source<'_> {
+    /// As the receipts show it.
+    pub fn label(&self) -> String {
+        match self {
+            Source::Office => "网页上传".into(),
+            Source::Link(p) => format!("{p}上传链接"),
+        }
     }
 }
 
@@ -342,7 +487,7 @@ mod tests {
         let put = |ws: &Workspace, name: &str, data: &[u8]| {
             let mut up = ws.begin_upload(p, name, 1 << 20).unwrap();
             up.write(data).unwrap();
-            ws.finish_upload(up, "网页上传").unwrap()
+            ws.finish_upload(up, Source::Office).unwrap()
         };
         let Stored::New(a) = put(&ws, "../成都.xlsx", b"one") else { panic!() };
         assert_eq!(a.stored_name, "成都.xlsx");

@@ -150,6 +150,21 @@ document.addEventListener("DOMContentLoaded", () => {
       runAction(mf.dataset.url, body, "正在写出邮件");
     });
   }
+  const cl = document.getElementById("collect-form");
+  if (cl) {
+    cl.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const body = new URLSearchParams(new FormData(cl));
+      cl.querySelector('input[name="password"]').value = "";
+      runAction(cl.dataset.url, body, "正在收取邮件").then(refreshBoard);
+    });
+  }
+  for (const b of document.querySelectorAll("button.regen")) {
+    b.addEventListener("click", () => {
+      if (confirm("重新生成" + b.dataset.name + "的上传链接?原链接将立即失效。")) runAction(b.dataset.url, null, "正在重新生成", true);
+    });
+  }
+  for (const i of document.querySelectorAll("input.link-url")) i.addEventListener("focus", () => i.select());
   const rb = document.getElementById("rollup-button");
   if (rb) rb.addEventListener("click", () => runAction(rb.dataset.url, null, "正在生成全省汇总表", true));
   if (document.getElementById("board")) setInterval(refreshBoard, 5000);

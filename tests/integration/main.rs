@@ -19,5 +19,6 @@ mod rollup;
 mod roundtrip;
 mod samples;
 mod serve;
+mod links;
 mod shapes;
 mod template;

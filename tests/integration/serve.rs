@@ -11,15 +11,15 @@ use std::process::{Child, Command, Stdio};
 use super::common::samples;
 
 /// A console started on a free port.
-struct Console {
+pub(crate) struct Console {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     token: String,
-    workspace: PathBuf,
+    pub(crate) workspace: PathBuf,
 }
 
 impl Console {
-    fn start(workspace: &Path, extra: &[&str]) -> Console {
+    pub(crate) fn start(workspace: &Path, extra: &[&str]) -> Console {
         let listen: &[&str] = if extra.contains(&"--default-listen") { &[] } else { &["--listen", "127.0.0.1:0"] };
         let extra: Vec<&&str> = extra.iter().filter(|a| **a != "--default-listen").collect();
         let mut child = Command::new(env!("CARGO_BIN_EXE_taizhang"))
@@ -43,31 +43,31 @@ impl Console {
         Console { child, port: port.parse().unwrap(), token: token.to_string(), workspace: workspace.to_path_buf() }
     }
 
-    fn host(&self) -> String {
+    pub(crate) fn host(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }
 
-    fn cookie(&self) -> String {
+    pub(crate) fn cookie(&self) -> String {
         format!("taizhang_session={}", self.token)
     }
 
     /// The CSRF token, as the board page carries it.
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         let page = self.get("/p/2018Q3", &[("Cookie", &self.cookie())]);
         assert_eq!(page.status, 200, "{}", page.body);
         let at = page.body.find("name=\"csrf-token\" content=\"").expect("csrf meta") + 27;
         page.body[at..at + 64].to_string()
     }
 
-    fn get(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+    pub(crate) fn get(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
         request(self.port, "GET", path, &self.host(), headers, b"")
     }
 
-    fn inbox(&self) -> PathBuf {
+    pub(crate) fn inbox(&self) -> PathBuf {
         self.workspace.join("2018Q3").join("收件箱")
     }
 
-    fn upload(&self, files: &[(&str, &[u8])], csrf: Option<&str>) -> Reply {
+    pub(crate) fn upload(&self, files: &[(&str, &[u8])], csrf: Option<&str>) -> Reply {
         let (ctype, body) = multipart(files);
         let cookie = self.cookie();
         let mut headers = vec![("Cookie", cookie.as_str()), ("Content-Type", ctype.as_str())];
@@ -85,21 +85,21 @@ impl Drop for Console {
     }
 }
 
-struct Reply {
-    status: u16,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
     headers: Vec<(String, String)>,
-    body: String,
-    bytes: Vec<u8>,
+    pub(crate) body: String,
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
 /// One HTTP/1.1 request, written by hand so that any header can be wrong on purpose.
-fn request(port: u16, method: &str, path: &str, host: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+pub(crate) fn request(port: u16, method: &str, path: &str, host: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
     for (k, v) in headers {
@@ -137,7 +137,7 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
     out
 }
 
-fn multipart(files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+pub(crate) fn multipart(files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
     let boundary = "----taizhang-test-boundary-7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
     for (name, data) in files {
@@ -149,13 +149,13 @@ fn multipart(files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-fn files_in(dir: &Path) -> Vec<String> {
+pub(crate) fn files_in(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir).map(|rd| rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect()).unwrap_or_default();
     v.sort();
     v
 }
 
-fn sample(name: &str) -> Vec<u8> {
+pub(crate) fn sample(name: &str) -> Vec<u8> {
     std::fs::read(samples().join(name)).unwrap()
 }
 
@@ -347,7 +347,7 @@ fn the_console_in_a_real_browser() {
 }
 
 impl Console {
-    fn post_form(&self, path: &str, form: &str, csrf: &str) -> Reply {
+    pub(crate) fn post_form(&self, path: &str, form: &str, csrf: &str) -> Reply {
         let cookie = self.cookie();
         let headers = [("Cookie", cookie.as_str()), ("Content-Type", "application/x-www-form-urlencoded"), ("X-CSRF-Token", csrf)];
         request(self.port, "POST", path, &self.host(), &headers, form.as_bytes())
@@ -355,7 +355,7 @@ impl Console {
 }
 
 /// Percent-encodes a form value.
-fn enc(s: &str) -> String {
+pub(crate) fn enc(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
@@ -363,7 +363,8 @@ fn enc(s: &str) -> String {
 fn templates_mail_and_reminders_from_the_page() {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("工作区");
-    let c = Console::start(&ws, &[]);
+    // Reached by the prefectures at this address: the mail carries each one's upload link.
+    let c = Console::start(&ws, &["--public-url", "http://tz.example.cn:8750"]);
     let csrf = c.csrf();
     // Without contacts: said so, nothing written.
     let r = c.post_form("/p/2018Q3/mail", "kind=templates", &csrf);
@@ -392,6 +393,13 @@ fn templates_mail_and_reminders_from_the_page() {
     let outbox = ws.join("2018Q3/发件箱/模板");
     assert_eq!(files_in(&outbox).len(), 21, "{}", res["output"]);
     assert_eq!(res["output"].as_str().unwrap().matches("已写入").count(), 21, "a result per prefecture");
+    // Each message names its own prefecture's upload link, and no other.
+    let links = super::links::links_of(&c);
+    let chengdu = std::fs::read_dir(&outbox).unwrap().map(|e| e.unwrap().path()).find(|p| p.to_string_lossy().contains("成都")).unwrap();
+    let raw = std::fs::read(&chengdu).unwrap();
+    let text = mail_parser::MessageParser::default().parse(&raw).unwrap().body_text(0).unwrap().into_owned();
+    assert!(text.contains(&format!("http://tz.example.cn:8750/u/{}", links["成都市"])), "{text}");
+    assert!(!text.contains(&links["绵阳市"]), "{text}");
     // 成都 returns; the reminders go to the 20 others, each naming what is missing.
     c.upload(&[("2018Q3-成都市-质量提升台账.xlsx", &sample("2018Q3-成都市-质量提升台账.xlsx"))], Some(&csrf));
     let r = c.post_form("/p/2018Q3/mail", &format!("kind=remind&from={from}"), &csrf);
