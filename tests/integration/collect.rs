@@ -498,3 +498,65 @@ fn saved_emails_are_read_by_check() {
     assert_eq!(cd["sender"], "张明 <zhang@cd.example.cn>", "the sender is kept as provenance");
     assert_eq!(cd["prefecture"], "成都市");
 }
+
+/// The console's workspace: `collect --workspace` and the page's 收取邮件 action file into the period's
+/// inbox and its receipts, as received by mail from their senders, and the board counts them at once.
+#[test]
+fn collect_into_the_console_workspace_from_the_command_line_and_the_page() {
+    use super::serve::{Console, enc};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let work = d.join("work");
+    std::fs::create_dir(&work).unwrap();
+    let all = messages(&work);
+    // At first only 成都's and 德阳's messages have arrived.
+    let server = dovecot(d, &all[..2]);
+    let ws = d.join("工作区");
+    std::fs::create_dir_all(&ws).unwrap();
+    std::fs::write(ws.join("联系人.csv"), CONTACTS).unwrap();
+    let imaps = format!("localhost:{}", server.imaps);
+    let o = collect(d, "s3cret", &["--imap", &imaps, "--tls", "--ca-cert", "ca.pem", "--user", "office", "--contacts", "工作区/联系人.csv", "--workspace", "工作区", "--period", "2018Q3"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let inbox = ws.join("2018Q3/收件箱");
+    assert_eq!(files(&inbox), ["德阳市台账.xls", "成都市台账.xlsx", "收取记录.jsonl"]);
+
+    // The console shows them as received by mail, from whom, and counts them.
+    let ca = d.join("ca.pem").display().to_string();
+    let c = Console::start(&ws, &["--ca-cert", &ca]);
+    let cookie = c.cookie();
+    let cd = c.get("/p/2018Q3/prefecture/510100", &[("Cookie", &cookie)]);
+    assert!(cd.body.contains("邮件(张明 &lt;zhang@cd.example.cn&gt;)"), "{}", cd.body);
+    assert!(c.get("/p/2018Q3/board", &[("Cookie", &cookie)]).body.contains("已报送 2/21"));
+
+    // A wrong password from the page: said in Chinese, nothing collected.
+    let csrf = c.csrf();
+    let form = |password: &str| format!("server={}&user=office&password={}&security=starttls", enc(&format!("localhost:{}", server.imap)), enc(password));
+    let r = c.post_form("/p/2018Q3/collect", &form("wrong"), &csrf);
+    let res: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(res["ok"], false, "{}", r.body);
+    assert!(res["output"].as_str().unwrap().contains("登录失败"), "{}", r.body);
+    // The action is guarded like every other.
+    assert_eq!(c.post_form("/p/2018Q3/collect", &form("s3cret"), "0000").status, 403);
+
+    // 绵阳's message arrives; the button collects it, and only it.
+    std::fs::write(server.maildir.join("new").join("1538964099.M99P1.taizhang-test"), &all[2]).unwrap();
+    if id(&["-u"]) == "0" {
+        run(d, "chown", &["-R", "dovecot:dovecot", &server.maildir.display().to_string()]);
+    }
+    let r = c.post_form("/p/2018Q3/collect", &form("s3cret"), &csrf);
+    let res: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(res["ok"], true, "{}", r.body);
+    assert!(res["output"].as_str().unwrap().contains("共收取 1 封新邮件,保存 1 个附件"), "{}", r.body);
+    assert_eq!(files(&inbox), ["return.ods", "德阳市台账.xls", "成都市台账.xlsx", "收取记录.jsonl"]);
+    assert!(c.get("/p/2018Q3/board", &[("Cookie", &cookie)]).body.contains("已报送 3/21"));
+    let my = c.get("/p/2018Q3/prefecture/510700", &[("Cookie", &cookie)]);
+    assert!(my.body.contains("邮件(my@my.example.cn)") && my.body.contains("return.ods"), "{}", my.body);
+    // The server and account are kept for next time; the password is not.
+    let page = c.get("/p/2018Q3", &[("Cookie", &cookie)]);
+    assert!(page.body.replace("&#x2f;", "/").contains(&format!("value=\"localhost:{}\"", server.imap)), "{}", page.body);
+    assert!(!page.body.contains("s3cret"));
+    for f in ["台账收件记录.sqlite", "台账收件记录.sqlite-wal"] {
+        let db = std::fs::read(ws.join(f)).unwrap_or_default();
+        assert!(!db.windows(6).any(|w| w == b"s3cret"), "the password is never stored ({f})");
+    }
+}

@@ -199,3 +199,33 @@ fn a_link_stores_at_most_its_quota_of_files_a_period() {
     assert!(r.body.contains("已达上限"), "{}", r.body);
     assert_eq!(files_in(&c.inbox()).into_iter().filter(|n| n.ends_with(".csv")).count(), 50);
 }
+
+#[test]
+fn a_prefecture_uploads_through_its_link_in_a_real_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = Console::start(&dir.path().join("工作区"), &[]);
+    let csrf = c.csrf();
+    assert!(c.post_form("/p/2018Q3/templates", "deadline=2018-10-10", &csrf).body.contains("\"ok\":true"));
+    let shots = std::env::var_os("TAIZHANG_SCREENSHOTS").map_or_else(|| dir.path().join("shots"), std::path::PathBuf::from);
+    let office = format!("http://127.0.0.1:{}/?token={}", c.port, token_of(&c));
+    // 乐山's sample return has errors to show.
+    let file = super::common::samples().join("乐山市质量提升台账.xlsx");
+    let prefecture = "乐山市";
+    let script = super::common::repo().join("tests/e2e/link.py");
+    let o = Command::new("python3").arg(&script).arg(&office).arg(prefecture).arg(&file).arg(&shots).output().expect("python3");
+    assert!(o.status.success(), "browser test failed (chromium and playwright are installed by .ci/run):\n{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&o.stdout).lines().last().unwrap()).unwrap();
+    assert!(r["link"].as_str().unwrap().contains("/u/"), "{r}");
+    assert!(r["template"].as_str().unwrap().contains(prefecture), "its own template: {r}");
+    let text = r["text"].as_str().unwrap();
+    assert!(text.contains(&file.file_name().unwrap().to_string_lossy().to_string()), "the upload on the page: {r}");
+    assert!(text.contains(&format!("{prefecture}上传链接")), "{r}");
+    assert!(r["findings"].as_u64().unwrap() >= 9, "乐山's findings on its own page: {r}");
+    assert!(r["upload_result"].as_str().unwrap().contains("错误"), "checked at once: {r}");
+    assert_eq!(r["office_status"], 403, "the link's browser has no way into the office's pages: {r}");
+    // The office's board counts it as the prefecture's.
+    let board = c.get("/p/2018Q3/board", &[("Cookie", &c.cookie())]);
+    assert!(board.body.contains("已报送 1/21"), "{}", board.body);
+    let stored = files_in(&c.inbox());
+    assert!(stored.contains(&file.file_name().unwrap().to_string_lossy().to_string()), "{stored:?}");
+}
