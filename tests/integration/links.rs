@@ -229,3 +229,22 @@ fn a_prefecture_uploads_through_its_link_in_a_real_browser() {
     let stored = files_in(&c.inbox());
     assert!(stored.contains(&file.file_name().unwrap().to_string_lossy().to_string()), "{stored:?}");
 }
+
+#[test]
+fn beyond_loopback_the_office_needs_its_password_and_a_link_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = Console::start(&dir.path().join("工作区"), &["--listen", "0.0.0.0:0", "--env-password=office-pw"]);
+    let cookie = c.cookie();
+    // The office: token and password (HTTP Basic, "any user:office-pw").
+    let basic = "Basic dXNlcjpvZmZpY2UtcHc=";
+    assert_eq!(c.get("/links", &[("Cookie", &cookie)]).status, 401, "no password");
+    let page = c.get("/links", &[("Cookie", &cookie), ("Authorization", basic)]);
+    assert_eq!(page.status, 200, "{}", page.body);
+    let body = page.body.replace("&#x2f;", "/");
+    let at = body.find("/u/").unwrap() + 3;
+    let token = &body[at..at + 64];
+    // A prefecture has neither the office's token nor its password: its link opens its page.
+    assert_eq!(visit(&c, &format!("/u/{token}")).status, 200);
+    assert_eq!(visit(&c, "/static/app.css").status, 200, "the page's style sheet too");
+    assert_eq!(visit(&c, "/p/2018Q3").status, 401, "and nothing of the office's");
+}

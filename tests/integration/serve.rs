@@ -21,7 +21,10 @@ pub(crate) struct Console {
 impl Console {
     pub(crate) fn start(workspace: &Path, extra: &[&str]) -> Console {
         let listen: &[&str] = if extra.contains(&"--default-listen") { &[] } else { &["--listen", "127.0.0.1:0"] };
-        let extra: Vec<&&str> = extra.iter().filter(|a| **a != "--default-listen").collect();
+        // `--env-password=P` is no option of taizhang: the console is started with TAIZHANG_SERVE_PASSWORD=P.
+        let password = extra.iter().find_map(|a| a.strip_prefix("--env-password=")).unwrap_or("");
+        let listen: &[&str] = if extra.iter().any(|a| a.starts_with("--listen")) { &[] } else { listen };
+        let extra: Vec<&&str> = extra.iter().filter(|a| **a != "--default-listen" && !a.starts_with("--env-password=")).collect();
         let mut child = Command::new(env!("CARGO_BIN_EXE_taizhang"))
             .args(["serve", "--workspace"])
             .arg(workspace)
@@ -30,6 +33,7 @@ impl Console {
             .args(extra)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("TAIZHANG_SERVE_PASSWORD", password)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
