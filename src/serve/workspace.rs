@@ -513,4 +513,26 @@ mod tests {
         files.sort();
         assert_eq!(files, ["成都 (2).xlsx", "成都.xlsx", "手工放入.xlsx"], "no temporary file is left");
     }
+
+    #[test]
+    fn link_tokens_are_per_prefecture_looked_up_by_hash_and_replaced_when_regenerated() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::open(dir.path()).unwrap();
+        let codes = vec!["510100".to_string(), "510700".to_string()];
+        let first = ws.links(&codes).unwrap();
+        assert_eq!(ws.links(&codes).unwrap(), first, "kept once made");
+        let (cd, my) = (&first[0].1, &first[1].1);
+        assert_ne!(cd, my);
+        assert_eq!(ws.link_code(cd).as_deref(), Some("510100"));
+        assert_eq!(ws.link_code(&cd.to_uppercase()), None, "exactly the token");
+        assert_eq!(ws.link_code("510100"), None);
+        assert_eq!(ws.link_code(&format!("{}'", &cd[..63])), None);
+        let new = ws.regenerate_link("510100").unwrap();
+        assert_eq!(ws.link_code(cd), None, "the old token stops at once");
+        assert_eq!(ws.link_code(&new).as_deref(), Some("510100"));
+        assert_eq!(ws.link_code(my).as_deref(), Some("510700"), "the others are untouched");
+        // Only the hash is looked up; the token itself is kept to be shown to the office.
+        let stored: String = ws.conn().query_row("SELECT token_sha256 FROM links WHERE code = '510100'", [], |r| r.get(0)).unwrap();
+        assert_eq!(stored, hex_sha256(new.as_bytes()));
+    }
 }
