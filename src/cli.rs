@@ -131,6 +131,9 @@ pub struct ConsolidateArgs {
     /// 上期汇总表:在汇总表中增加与上期相比的变化
     #[arg(long, value_name = "汇总表")]
     pub previous: Option<PathBuf>,
+    /// 省局自己掌握的指标数值(含「指标」「完成值」两列的表格,如国家监督抽查合格率),填入指标完成情况
+    #[arg(long, value_name = "文件")]
+    pub province_figures: Option<PathBuf>,
     /// 覆盖已存在的输出文件
     #[arg(long)]
     pub force: bool,
@@ -148,6 +151,7 @@ impl ConsolidateArgs {
             parquet: self.parquet,
             force: self.force,
             previous: self.previous,
+            province_figures: self.province_figures,
         }
     }
 }

@@ -596,24 +596,75 @@ pub fn aggregate(refdata: &RefData, inputs: &[PrefectureInput<'_>]) -> Figures {
                 }
                 Aggregate::Province => (None, Some(ind.target)),
             };
-            let rate = match (province, province_target) {
-                (Some(v), Some(t)) => Some(match ind.comparison {
-                    Comparison::AtMost if v > 0.0 => tidy(t / v),
-                    Comparison::AtMost => 1.0,
-                    _ => tidy(v / t),
-                }),
-                _ => None,
-            };
-            let status = match (province, province_target) {
-                (None, _) => Status::NoData,
-                (Some(_), None) => Status::NoTarget,
-                (Some(v), Some(t)) if meets(ind, v, t) => Status::Met,
-                _ => Status::NotMet,
-            };
+            let (rate, status) = judge(ind, province, province_target);
             Figure { id: ind.id.clone(), values, province, province_target, rate, status, previous: None }
         })
         .collect();
     Figures { figures, previous_period: None, has_previous: false }
+}
+
+/// How far a province figure is from its target: the rate (1.0 = 100 %) and the status.
+fn judge(ind: &Indicator, province: Option<f64>, target: Option<f64>) -> (Option<f64>, Status) {
+    let rate = match (province, target) {
+        (Some(v), Some(t)) => Some(match ind.comparison {
+            Comparison::AtMost if v > 0.0 => tidy(t / v),
+            Comparison::AtMost => 1.0,
+            _ => tidy(v / t),
+        }),
+        _ => None,
+    };
+    let status = match (province, target) {
+        (None, _) => Status::NoData,
+        (Some(_), None) => Status::NoTarget,
+        (Some(v), Some(t)) if meets(ind, v, t) => Status::Met,
+        _ => Status::NotMet,
+    };
+    (rate, status)
+}
+
+/// The figures the province reports itself (`aggregate = "province"`: the national spot-check pass rate,
+/// the surveys …), as the office enters them, by indicator id.
+pub type ProvinceFigures = BTreeMap<String, f64>;
+
+/// Reads the office's own figures from a sheet (xlsx, xls, ods or csv) with an 指标 column (the indicator's
+/// name or an alias) and a 完成值 column (全省完成值, 全省, 数值 also do). Rows without a value are passed
+/// over.
+///
+/// # Errors
+/// In Chinese, naming the cell: a file that cannot be read, no such columns, an indicator that is not
+/// one the province reports itself, a value that is not one number.
+pub fn read_province_figures(refdata: &RefData, path: &std::path::Path) -> Result<ProvinceFigures, String> {
+    let wb = crate::read::read_file(path, &crate::read::Limits::default()).map_err(|e| format!("无法读取 {}:{e}", path.display()))?;
+    let sheet = wb.sheets.iter().find(|s| s.visibility == crate::read::Visibility::Visible).ok_or_else(|| format!("{} 中没有工作表", path.display()))?;
+    let is_name = |t: &str| fold_key(t) == "指标" || fold_key(t) == "指标名称";
+    let is_value = |t: &str| ["完成值", "全省完成值", "全省", "数值", "全省数"].iter().any(|w| fold_key(t) == fold_key(w));
+    let mut header = None;
+    for r in sheet.grid.row_numbers().take(20) {
+        let row = sheet.grid.row(r);
+        let name = row.iter().find(|c| is_name(&text_of(c))).map(|c| c.pos.col);
+        let value = row.iter().find(|c| is_value(&text_of(c))).map(|c| c.pos.col);
+        if let (Some(n), Some(v)) = (name, value) {
+            header = Some((r, n, v));
+            break;
+        }
+    }
+    let (h, name_col, value_col) = header.ok_or_else(|| format!("{}:未找到「指标」和「完成值」两列", path.display()))?;
+    let mut out = ProvinceFigures::new();
+    for r in sheet.grid.row_numbers().filter(|r| *r > h) {
+        let row = sheet.grid.row(r);
+        let at = |col: u32| row.iter().find(|c| c.pos.col == col);
+        let Some(name_cell) = at(name_col).filter(|c| !text_of(c).is_empty()) else { continue };
+        let Some(value_cell) = at(value_col).filter(|c| !text_of(c).is_empty()) else { continue };
+        let name = text_of(name_cell);
+        let cell = crate::cell::CellRef::new(r, value_col).to_string();
+        let ind = refdata.indicators.lookup(&name).ok_or_else(|| format!("{} 第{}行:「{name}」不是行动计划的量化指标", sheet.name, r + 1))?;
+        if ind.aggregate != Aggregate::Province {
+            return Err(format!("{} 第{}行:「{}」由各市州填报,不由省局填写", sheet.name, r + 1, ind.name));
+        }
+        let v = cell_value(&value_cell.value, ind.unit == "%").ok_or_else(|| format!("{} {cell}:「{}」不是一个数值", sheet.name, text_of(value_cell)))?;
+        out.insert(ind.id.clone(), v.value);
+    }
+    Ok(out)
 }
 
 /// The figures of an earlier rollup's 指标完成情况 sheet: province figure and each prefecture's value by
@@ -690,6 +741,17 @@ pub fn read_previous(refdata: &RefData, path: &std::path::Path) -> Result<Previo
 }
 
 impl Figures {
+    /// Sets the figures the province reports itself; the others are formed from the returns and stay.
+    pub fn set_province(&mut self, refdata: &RefData, own: &ProvinceFigures) {
+        for f in &mut self.figures {
+            let Some(ind) = refdata.indicators.get(&f.id).filter(|i| i.aggregate == Aggregate::Province) else { continue };
+            if let Some(v) = own.get(&f.id) {
+                f.province = Some(*v);
+                (f.rate, f.status) = judge(ind, f.province, f.province_target);
+            }
+        }
+    }
+
     /// Adds the previous rollup's province figures, for the change column.
     pub fn set_previous(&mut self, previous: &Previous) {
         self.has_previous = true;

@@ -23,6 +23,8 @@ pub struct ConsolidateConfig {
     pub batch: BatchOptions,
     /// The previous quarter's rollup, to add what changed since.
     pub previous: Option<PathBuf>,
+    /// The figures the province reports itself (a sheet of 指标 and 完成值), for the 指标完成情况 sheet.
+    pub province_figures: Option<PathBuf>,
 }
 
 /// Prefixes text that a spreadsheet program would run as a formula (= + - @ at the start), so a CSV
@@ -187,6 +189,10 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
     if let Some(prev) = &cfg.previous {
         let figures = crate::indicators::read_previous(refdata, prev).map_err(|e| Error::Message(format!("无法读取 {}: {e}", prev.display())))?;
         merged.indicators.set_previous(&figures);
+    }
+    if let Some(path) = &cfg.province_figures {
+        let own = crate::indicators::read_province_figures(refdata, path).map_err(Error::Message)?;
+        merged.indicators.set_province(refdata, &own);
     }
     let mut more = skipped;
     more.extend(period_checks(&merged, cfg, previous.as_ref()));

@@ -150,9 +150,11 @@ pub struct IndicatorRow {
     pub reported: usize,
 }
 
-fn indicator_rows(refdata: &RefData, m: &Merged) -> Vec<IndicatorRow> {
+fn indicator_rows(refdata: &RefData, m: &Merged, own: &crate::indicators::ProvinceFigures) -> Vec<IndicatorRow> {
     use crate::indicators::Status;
-    m.indicators
+    let mut figures = m.indicators.clone();
+    figures.set_province(refdata, own);
+    figures
         .figures
         .iter()
         .filter_map(|f| {
@@ -179,7 +181,8 @@ fn indicator_rows(refdata: &RefData, m: &Merged) -> Vec<IndicatorRow> {
 pub const TARGET_ENTERPRISES: usize = 50;
 
 /// The board of a snapshot; `arrived` gives the arrival time of a stored file name.
-pub fn board(refdata: &RefData, snap: &Snapshot, arrived: &dyn Fn(&str) -> Option<String>) -> Board {
+/// `own` holds the figures the province reports itself, as the office entered them.
+pub fn board(refdata: &RefData, snap: &Snapshot, own: &crate::indicators::ProvinceFigures, arrived: &dyn Fn(&str) -> Option<String>) -> Board {
     let mut zones: Vec<ZoneRows> = refdata.prefectures.zones().iter().map(|z| ZoneRows { name: z.name.clone(), rows: Vec::new() }).collect();
     let mut other = None;
     for p in &snap.merged.prefectures {
@@ -221,6 +224,6 @@ pub fn board(refdata: &RefData, snap: &Snapshot, arrived: &dyn Fn(&str) -> Optio
         counts: merge::totals(&snap.merged),
         zones,
         other,
-        indicators: indicator_rows(refdata, &snap.merged),
+        indicators: indicator_rows(refdata, &snap.merged, own),
     }
 }

@@ -236,6 +236,7 @@ fn router(app: Shared) -> Router {
         .route("/p/{period}/rollup.xlsx", get(download_rollup))
         .route("/p/{period}/mail", post(send_mail))
         .route("/p/{period}/collect", post(collect_mail))
+        .route("/p/{period}/province-figures", post(save_own_figures))
         .route("/contacts", post(upload_contacts))
         .route("/links", get(links::office_page))
         .route("/links/{code}/regenerate", post(links::regenerate))
@@ -374,7 +375,8 @@ async fn snapshot(app: &Shared, period: Period) -> Result<Arc<Snapshot>, Respons
 
 fn board_of(app: &App, snap: &Snapshot) -> board::Board {
     let receipts = app.ws.receipts(snap.period).unwrap_or_default();
-    board::board(&app.refdata, snap, &|file| receipts.iter().rev().find(|r| r.stored_name == file).map(|r| r.received_at.clone()))
+    let own = own_figures(app, snap.period);
+    board::board(&app.refdata, snap, &own, &|file| receipts.iter().rev().find(|r| r.stored_name == file).map(|r| r.received_at.clone()))
 }
 
 /// Days left until the deadline (negative when past), with the deadline.
@@ -405,10 +407,19 @@ async fn board_page(State(app): State<Shared>, PeriodParam(period): PeriodParam)
         mailbox => app.ws.setting("imap.mailbox"), since => app.ws.setting(&format!("imap.since.{}", period.code())),
         password_set => std::env::var(crate::collect::PASSWORD_VAR).is_ok_and(|p| !p.is_empty()),
     };
+    let own = own_figures(&app, period);
+    let own_rows: Vec<minijinja::Value> = app
+        .refdata
+        .indicators
+        .indicators
+        .iter()
+        .filter(|i| i.aggregate == crate::refdata::Aggregate::Province)
+        .map(|i| context! { id => i.id.clone(), name => i.name.clone(), unit => i.unit.clone(), target => crate::indicators::target_text(i), value => own.get(&i.id).map(|v| crate::text::format_number(*v)) })
+        .collect();
     render(
         &app,
         "board.html",
-        context! { board => b, csrf => app.csrf, deadline, days_left, periods, rollup_exists, templates, contacts, imap, title => format!("{} 看板", period.label()) },
+        context! { board => b, csrf => app.csrf, deadline, days_left, periods, rollup_exists, templates, contacts, imap, own_rows, title => format!("{} 看板", period.label()) },
     )
 }
 
@@ -416,6 +427,41 @@ async fn board_fragment(State(app): State<Shared>, PeriodParam(period): PeriodPa
     match snapshot(&app, period).await {
         Ok(snap) => render(&app, "board_table.html", context! { board => board_of(&app, &snap) }),
         Err(r) => r,
+    }
+}
+
+/// The sheet of the figures the province reports itself, kept in the period's folder (the files are the
+/// truth: the office may open it in Excel too).
+fn own_figures_path(app: &App, period: Period) -> PathBuf {
+    app.ws.period_dir(period).join("省局填报指标.csv")
+}
+
+/// The figures the province reports itself for `period`, as last entered (none when the sheet cannot be
+/// read: the page then shows 无数据 and the form says why when saved).
+fn own_figures(app: &App, period: Period) -> crate::indicators::ProvinceFigures {
+    let path = own_figures_path(app, period);
+    if !path.is_file() {
+        return Default::default();
+    }
+    crate::indicators::read_province_figures(&app.refdata, &path).unwrap_or_default()
+}
+
+/// Saves the figures the province reports itself (the form of the board: one field per indicator id),
+/// each read as the rollup reads it; a value that is not one number is refused with its indicator named.
+async fn save_own_figures(State(app): State<Shared>, PeriodParam(period): PeriodParam, axum::Form(form): axum::Form<std::collections::BTreeMap<String, String>>) -> Response {
+    let mut lines = vec!["指标,完成值".to_string()];
+    for ind in app.refdata.indicators.indicators.iter().filter(|i| i.aggregate == crate::refdata::Aggregate::Province) {
+        let Some(text) = form.get(&ind.id).map(|t| t.trim()).filter(|t| !t.is_empty()) else { continue };
+        match crate::indicators::parse_value(text, ind.unit == "%") {
+            Some(v) => lines.push(format!("{},{}", ind.name, crate::text::format_number(v.value))),
+            None => return action_result(false, &format!("「{}」的完成值「{text}」不是一个数值{}。", ind.name, if ind.unit == "%" { "(百分比写成 91.5 或 91.5%)" } else { "" })),
+        }
+    }
+    let text = format!("\u{feff}{}\n", lines.join("\n"));
+    let path = own_figures_path(&app, period);
+    match crate::output::write_atomic(&path, text.as_bytes()) {
+        Ok(()) => action_result(true, &format!("已保存 {} 项省局填报的指标,看板和汇总表按此计算。", lines.len() - 1)),
+        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
 
@@ -948,6 +994,7 @@ async fn make_rollup(State(app): State<Shared>, PeriodParam(period): PeriodParam
         force: true,
         batch: BatchOptions { period: Some(period), ..app.batch.clone() },
         previous: previous_rollup(&app, period),
+        province_figures: Some(own_figures_path(&app, period)).filter(|p| p.is_file()),
     };
     let refdata = Arc::clone(&app.refdata);
     let (ok, text) = command(move |out| crate::commands::consolidate::run(&refdata, &cfg, out)).await;

@@ -150,6 +150,13 @@ document.addEventListener("DOMContentLoaded", () => {
       runAction(mf.dataset.url, body, "正在写出邮件");
     });
   }
+  const of = document.getElementById("own-form");
+  if (of) {
+    of.addEventListener("submit", (e) => {
+      e.preventDefault();
+      runAction(of.dataset.url, new URLSearchParams(new FormData(of)), "正在保存").then(refreshBoard);
+    });
+  }
   const cl = document.getElementById("collect-form");
   if (cl) {
     cl.addEventListener("submit", (e) => {

@@ -487,3 +487,48 @@ for r in range(4, ws.max_row + 1):
     assert!(!rows.iter().any(|l| l.contains("精准帮扶中小微企业 ")), "the ledger's count is not asked again");
     assert_eq!(rows.len(), asked.len() + 1, "the indicators and the note under them");
 }
+
+/// The figures only the province has (the national spot-check pass rate, the surveys …): entered by the
+/// office in a sheet of 指标 and 完成值, they stand in the rollup with their rate and status; a figure that
+/// is the prefectures' to report, or not a number, is refused with the cell named.
+#[test]
+fn the_provinces_own_figures_are_entered_by_the_office() {
+    let r = refdata();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // As Excel saves a CSV: a byte-order mark; the rate written as a percentage, a count with its unit.
+    std::fs::write(d.join("省局.csv"), "\u{feff}指标,完成值,备注\n重点消费品国家监督抽查合格率,90.2%,国家局通报\n“川字号”产品开展绿色产品认证,13种,\n产品质量满意度调查,,未开展\n").unwrap();
+    let samples = super::common::samples();
+    let o = taizhang(d, &["consolidate", samples.to_str().unwrap(), "--period", "2018Q3", "--out", "rollup.xlsx", "--province-figures", "省局.csv"]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}{}", stdout(&o), stderr(&o));
+    let rows = rollup_sheet(&d.join("rollup.xlsx"));
+    let header: Vec<String> = rows[2].iter().map(|c| text(c).replace('\n', "")).collect();
+    let col = |h: &str| header.iter().position(|x| x == h).unwrap();
+    let row_of = |id: &str| &rows[3 + r.indicators.indicators.iter().position(|i| i.id == id).unwrap()];
+    let rate = row_of("spot_check_pass_rate");
+    assert_eq!(num(&rate[col("全省完成值")]), Some(90.2));
+    assert_eq!(text(&rate[col("状态")]), "未达标", "90.2% is under the plan's 91.5%");
+    assert!(close(num(&rate[col("完成率")]).unwrap(), 90.2 / 91.5));
+    let green = row_of("green_products");
+    assert_eq!(num(&green[col("全省完成值")]), Some(13.0));
+    assert_eq!(text(&green[col("状态")]), "达标");
+    assert_eq!(text(&row_of("satisfaction_surveys")[col("状态")]), "无数据", "left empty: no data, not zero");
+
+    // Without the sheet these are 无数据, as before.
+    let o = taizhang(d, &["consolidate", samples.to_str().unwrap(), "--period", "2018Q3", "--out", "plain.xlsx"]);
+    assert!(matches!(o.status.code(), Some(0 | 1)));
+    let plain = rollup_sheet(&d.join("plain.xlsx"));
+    assert_eq!(text(&plain[3 + r.indicators.indicators.iter().position(|i| i.id == "spot_check_pass_rate").unwrap()][col("状态")]), "无数据");
+
+    // A figure the prefectures report, and a value that is no number: refused, nothing written.
+    for (content, said) in [
+        ("指标,完成值\n企业标准自我声明公开,300\n", "「企业标准自我声明公开」由各市州填报"),
+        ("指标,完成值\n重点消费品国家监督抽查合格率,较高\n", "B2:「较高」不是一个数值"),
+    ] {
+        std::fs::write(d.join("bad.csv"), content).unwrap();
+        let o = taizhang(d, &["consolidate", samples.to_str().unwrap(), "--period", "2018Q3", "--out", "bad.xlsx", "--province-figures", "bad.csv"]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(said), "{}", stderr(&o));
+        assert!(!d.join("bad.xlsx").exists());
+    }
+}

@@ -426,3 +426,33 @@ fn a_second_console_on_the_default_port_takes_a_free_one() {
         assert_eq!(c.get("/p/2018Q3", &[("Cookie", &c.cookie())]).status, 200, "both serve");
     }
 }
+
+#[test]
+fn the_provinces_own_figures_from_the_page_reach_the_board_and_the_rollup() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("工作区");
+    let c = Console::start(&ws, &[]);
+    let csrf = c.csrf();
+    let cookie = c.cookie();
+    let page = c.get("/p/2018Q3", &[("Cookie", &cookie)]);
+    assert!(page.body.contains("name=\"spot_check_pass_rate\""), "a field per figure only the province has");
+    assert!(!page.body.contains("name=\"self_declared_standards\""), "none for what the prefectures report");
+    // Not a number: refused, naming the indicator; nothing saved.
+    let r = c.post_form("/p/2018Q3/province-figures", &format!("spot_check_pass_rate={}", enc("很高")), &csrf);
+    assert!(r.body.contains("\"ok\":false") && r.body.contains("重点消费品国家监督抽查合格率"), "{}", r.body);
+    assert!(!ws.join("2018Q3/省局填报指标.csv").exists());
+    let r = c.post_form("/p/2018Q3/province-figures", &format!("spot_check_pass_rate={}&green_products=12&satisfaction_surveys=", enc("92.1%")), &csrf);
+    assert!(r.body.contains("\"ok\":true"), "{}", r.body);
+    assert!(r.body.contains("已保存 2 项"), "{}", r.body);
+    let board = c.get("/p/2018Q3/board", &[("Cookie", &cookie)]).body;
+    let row = board.split("<tr>").find(|r| r.contains("重点消费品国家监督抽查合格率")).unwrap();
+    assert!(row.contains("92.1") && row.contains("达标") && !row.contains("未达标"), "{row}");
+    // The rollup built from the page carries them.
+    c.upload(&[("2018Q3-成都市-质量提升台账.xlsx", &sample("2018Q3-成都市-质量提升台账.xlsx"))], Some(&csrf));
+    let r = c.post_form("/p/2018Q3/rollup", "", &csrf);
+    assert!(r.body.contains("\"ok\":true"), "{}", r.body);
+    let rollup = ws.join("2018Q3/汇总/2018Q3全省汇总.xlsx");
+    let cells = super::common::sheet_rows(&rollup, "指标完成情况");
+    let line = cells.iter().find(|r| r.iter().any(|c| c == "重点消费品国家监督抽查合格率")).unwrap();
+    assert!(line.iter().any(|c| c == "92.1") && line.iter().any(|c| c == "达标"), "{line:?}");
+}
