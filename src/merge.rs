@@ -641,9 +641,6 @@ pub fn export_frame(refdata: &RefData, m: &Merged) -> PolarsResult<DataFrame> {
     df.select(present)
 }
 
-/// Whether a prefecture is below the plan's target of enterprises helped (每个市州精准帮扶至少50家).
-pub const TARGET_ENTERPRISES: usize = 50;
-
 /// Severity counts of the merge's findings.
 pub fn totals(m: &Merged) -> Counts {
     Counts::of(&m.findings)

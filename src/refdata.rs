@@ -642,7 +642,16 @@ impl Indicators {
         if self.sheet.chars().count() > 31 {
             return Err("sheet 名称超过31个字符".into());
         }
+        if !self.indicators.iter().any(|i| i.source == Source::Ledger && i.scope == Scope::Prefecture) {
+            return Err("缺少由台账统计的每个市州帮扶企业数指标(sme_helped)".into());
+        }
         Ok(())
+    }
+
+    /// The number of enterprises every prefecture is to help (每个市州精准帮扶至少50家): the target of the
+    /// indicator counted from the ledger, which loading makes sure exists.
+    pub fn enterprises_target(&self) -> usize {
+        self.indicators.iter().find(|i| i.source == Source::Ledger && i.scope == Scope::Prefecture).map_or(0, |i| i.target.round() as usize)
     }
 }
 

@@ -13,7 +13,7 @@ use rust_xlsxwriter::{
 };
 
 use crate::finding::Severity;
-use crate::merge::{Merged, ReturnStatus, TARGET_ENTERPRISES, cols};
+use crate::merge::{Merged, ReturnStatus, cols};
 use crate::refdata::RefData;
 use crate::template::{fit_height, print_setup};
 
@@ -261,7 +261,7 @@ fn write_summary(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, 
         ("警告数", 7.0),
         ("提示数", 7.0),
         ("未采用的文件及原因", 34.0),
-        (&format!("达到{TARGET_ENTERPRISES}家目标"), 9.0),
+        (&format!("达到{}家目标", refdata.indicators.enterprises_target()), 9.0),
     ]
     .iter()
     .map(|(h, w)| (h.to_string(), *w))
@@ -283,7 +283,7 @@ fn write_summary(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, 
     for p in &order {
         let missing = !matches!(p.status, ReturnStatus::Returned | ReturnStatus::Other);
         let (tf, cf) = if missing { (&st.missing, &st.missing_center) } else { (&st.text, &st.center) };
-        let below = p.enterprises < TARGET_ENTERPRISES && !p.zone.is_empty();
+        let below = p.enterprises < refdata.indicators.enterprises_target() && !p.zone.is_empty();
         let ef = if missing { &st.missing_center } else if below { &st.below_target } else { &st.number };
         let mut unused: Vec<String> = p.unused.iter().map(|(f, why)| format!("{f}({why})")).collect();
         if p.status == ReturnStatus::Other {

@@ -133,6 +133,8 @@ pub struct Board {
     /// The plan's quantified targets against what the returns report, as the rollup's 指标完成情况 sheet
     /// gives them.
     pub indicators: Vec<IndicatorRow>,
+    /// Enterprises every prefecture is to help (the plan's 每个市州精准帮扶至少50家).
+    pub enterprises_target: usize,
 }
 
 /// One of the plan's targets on the board.
@@ -177,9 +179,6 @@ fn indicator_rows(refdata: &RefData, m: &Merged, own: &crate::indicators::Provin
         .collect()
 }
 
-/// Enterprises a prefecture is to help, at least (the plan's "每个市州至少帮扶50家").
-pub const TARGET_ENTERPRISES: usize = 50;
-
 /// The board of a snapshot; `arrived` gives the arrival time of a stored file name.
 /// `own` holds the figures the province reports itself, as the office entered them.
 pub fn board(refdata: &RefData, snap: &Snapshot, own: &crate::indicators::ProvinceFigures, arrived: &dyn Fn(&str) -> Option<String>) -> Board {
@@ -206,7 +205,7 @@ pub fn board(refdata: &RefData, snap: &Snapshot, own: &crate::indicators::Provin
             enterprises: p.enterprises,
             tasks: p.tasks_reported,
             counts: p.counts,
-            target_met: p.enterprises >= TARGET_ENTERPRISES,
+            target_met: p.enterprises >= refdata.indicators.enterprises_target(),
         };
         match zones.iter_mut().find(|z| z.name == p.zone) {
             Some(z) => z.rows.push(row),
@@ -225,5 +224,6 @@ pub fn board(refdata: &RefData, snap: &Snapshot, own: &crate::indicators::Provin
         zones,
         other,
         indicators: indicator_rows(refdata, &snap.merged, own),
+        enterprises_target: refdata.indicators.enterprises_target(),
     }
 }
