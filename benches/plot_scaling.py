@@ -9,7 +9,8 @@ import statistics
 import sys
 from collections import defaultdict
 
-POINTS = {"scale-1k": 1008, "scale-10k": 9996, "scale-100k": 100002, "national-clean": 1000020}
+POINTS = {"scale-1k": 1008, "scale-10k": 9996, "scale-100k": 100002, "scale-250k": 250005, "scale-500k": 500010,
+          "national-clean": 1000020}
 walls = defaultdict(list)
 with open(sys.argv[1], newline="") as f:
     for r in csv.DictReader(f, delimiter="\t"):

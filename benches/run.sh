@@ -5,7 +5,7 @@
 #
 #   --rounds N            rounds per province-scale corpus (default 3)
 #   --rounds-national N   rounds at national scale (default 1)
-#   --rounds-scaling N    rounds per scaling corpus of 1k/10k/100k rows (default 3)
+#   --rounds-scaling N    rounds per scaling corpus of 1k/10k/100k/250k/500k rows (default 3)
 #   --pandas-national M   auto (default: run only if the province timing extrapolates to < PANDAS_LIMIT s),
 #                         yes, or no
 #   --no-national         skip the national-scale corpus (and the 1M point of the scaling table)
@@ -85,10 +85,12 @@ declare -A CORPUS_ARGS=(
   [scale-1k]="--rows 48"
   [scale-10k]="--rows 476"
   [scale-100k]="--rows 4762"
+  [scale-250k]="--rows 11905"
+  [scale-500k]="--rows 23810"
 )
 declare -A CORPUS_ROWS=(
   [province-clean]=42000 [province-messy]=42000 [province-sst]=42000 [national-clean]=1000020
-  [scale-1k]=1008 [scale-10k]=9996 [scale-100k]=100002
+  [scale-1k]=1008 [scale-10k]=9996 [scale-100k]=100002 [scale-250k]=250005 [scale-500k]=500010
 )
 
 gen() {
@@ -214,7 +216,8 @@ fi
 
 # ---- scaling -----------------------------------------------------------------------------------------
 if [ "$SCALING" = 1 ]; then
-  for c in scale-1k scale-10k scale-100k; do
+  # 250k and 500k complete the memory curve between 100k and the national 1M.
+  for c in scale-1k scale-10k scale-100k scale-250k scale-500k; do
     gen "$c"
     bench "$c" "$ROUNDS_SCALING" taizhang floor
   done

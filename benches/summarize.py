@@ -89,13 +89,14 @@ if t:
     out.append(f"`taizhang template --period 2018Q3` (21 workbooks): median {t['wall']:.3f} s over {t['n']} runs "
                f"(min {t['min']:.3f}, max {t['max']:.3f}), peak RSS {t['rss']:.0f} MiB.\n")
 
-gens = [(c, stats(c, "gen_ledgers")) for c, _ in CORPORA + [("scale-1k", ""), ("scale-10k", ""), ("scale-100k", "")]]
+gens = [(c, stats(c, "gen_ledgers")) for c, _ in CORPORA + [("scale-1k", ""), ("scale-10k", ""), ("scale-100k", ""), ("scale-250k", ""), ("scale-500k", "")]]
 gens = [(c, s) for c, s in gens if s]
 if gens:
     out.append("Corpus generation (`gen_ledgers`): " + ", ".join(
         f"{c} {s['wall']:.1f} s / {s['rss']:.0f} MiB" for c, s in gens) + ".\n")
 
-scale = [("scale-1k", "1,008"), ("scale-10k", "9,996"), ("scale-100k", "100,002"), ("national-clean", "1,000,020")]
+scale = [("scale-1k", "1,008"), ("scale-10k", "9,996"), ("scale-100k", "100,002"), ("scale-250k", "250,005"),
+         ("scale-500k", "500,010"), ("national-clean", "1,000,020")]
 rows = []
 for c, n in scale:
     a, b = stats(c, "taizhang"), stats(c, "floor")
