@@ -7,8 +7,6 @@
 
 pub mod archive;
 pub mod batch;
-mod biff;
-mod biff_sparse;
 pub mod cell;
 pub mod classify;
 #[cfg(feature = "mail")]
@@ -27,7 +25,6 @@ pub mod indicators;
 pub mod mail;
 #[cfg(feature = "rollup")]
 pub mod merge;
-mod ods;
 pub mod output;
 pub mod period;
 pub mod read;

@@ -13,7 +13,9 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use crate::cell::CellRef;
-use crate::read::{Limits, ReadError, Rect};
+use super::cells::{range_cells, visibility};
+use super::error::{ReadError, corrupt};
+use super::grid::{Format, Grid, Limits, Rect, Sheet, Workbook};
 
 /// Merged ranges of each sheet, in sheet order.
 #[derive(Debug, Clone, Default)]
@@ -126,4 +128,20 @@ pub fn scan<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limits: &Limits) -> Re
         buf.clear();
     }
     Ok(spans)
+}
+
+pub(super) fn read_ods(bytes: Vec<u8>, spans: Spans, limits: &Limits) -> Result<Workbook, ReadError> {
+    use calamine::Reader as _;
+    let mut wb: calamine::Ods<_> = calamine::Ods::new(std::io::Cursor::new(bytes)).map_err(corrupt)?;
+    let meta: Vec<_> = wb.sheets_metadata().to_vec();
+    let mut sheets = Vec::new();
+    for (i, m) in meta.into_iter().enumerate() {
+        let merges = spans.by_sheet.get(i).cloned().unwrap_or_default();
+        let (grid, error) = match wb.worksheet_range(&m.name).map_err(corrupt).and_then(|r| range_cells(&r, limits)) {
+            Ok(cells) => (Grid::new(cells, merges, limits), None),
+            Err(e) => (Grid::default(), Some(e)),
+        };
+        sheets.push(Sheet { name: m.name, visibility: visibility(m.visible), grid, error });
+    }
+    Ok(Workbook { format: Format::Ods, sheets })
 }
