@@ -298,7 +298,7 @@ pub struct Written {
 /// # Errors
 /// When a workbook cannot be built; files that cannot be written are reported in the result.
 pub fn write_all(refdata: &RefData, subs: &[Submission], period: Option<Period>, dir: &Path, force: bool) -> Result<Vec<Written>, TemplateError> {
-    let collected = period.or_else(|| crate::batch::majority_period(subs));
+    let collected = period.or_else(|| crate::import::batch::majority_period(subs));
     let mut out = Vec::new();
     for p in refdata.prefectures.all() {
         let mine: Vec<&Submission> = subs.iter().filter(|s| s.prefecture.as_deref() == Some(p.name.as_str()) && !s.skipped).collect();
@@ -306,7 +306,7 @@ pub fn write_all(refdata: &RefData, subs: &[Submission], period: Option<Period>,
             continue;
         }
         let usable: Vec<Submission> =
-            mine.iter().filter(|s| crate::batch::counts_for(s, collected, period)).map(|s| (*s).clone()).collect();
+            mine.iter().filter(|s| crate::import::batch::counts_for(s, collected, period)).map(|s| (*s).clone()).collect();
         let (bytes, is_notice) = match latest_per_prefecture(&usable).first() {
             Some(s) => (build(refdata, s, collected)?, false),
             None => {

@@ -6,9 +6,7 @@
 //! The binary is a thin layer over [`commands`]; everything it does is available here.
 
 pub mod archive;
-pub mod batch;
 pub mod cell;
-pub mod classify;
 #[cfg(feature = "mail")]
 pub mod collect;
 pub mod commands;
@@ -36,7 +34,6 @@ pub mod serve;
 pub mod submission;
 pub mod template;
 pub mod text;
-pub mod validate;
 
 pub use finding::{Code, Finding, Severity};
 pub use period::Period;

@@ -339,11 +339,11 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
     let prefs = refdata.prefectures.all();
     let unknown_order = prefs.len() as u32;
     let order_of = |name: &str| refdata.prefectures.index_of(name).map_or(unknown_order, |i| i as u32);
-    let period = crate::batch::settle_periods(subs, opts.period);
+    let period = crate::import::batch::settle_periods(subs, opts.period);
 
     // Returns for another period, or without one when none was given, are not rolled up (each has its
     // finding from `settle_periods`).
-    let usable: Vec<usize> = (0..subs.len()).filter(|&i| !subs[i].skipped && crate::batch::counts_for(&subs[i], period, opts.period)).collect();
+    let usable: Vec<usize> = (0..subs.len()).filter(|&i| !subs[i].skipped && crate::import::batch::counts_for(&subs[i], period, opts.period)).collect();
     let (known, unknown): (Vec<usize>, Vec<usize>) = usable.iter().partition(|&&i| subs[i].prefecture.is_some());
     let winners = choose_winners(subs, &known, &order_of)?;
     for (w, losers) in &winners {

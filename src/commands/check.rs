@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::batch::{self, BatchOptions};
+use crate::import::batch::{self, BatchOptions};
 use crate::finding::{Counts, Finding};
 use crate::refdata::RefData;
 use crate::submission::Submission;

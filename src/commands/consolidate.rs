@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::batch::BatchOptions;
+use crate::import::batch::BatchOptions;
 use crate::finding::{Code, Counts};
 use crate::merge::{self, MergeOptions, Merged, ReturnStatus};
 use crate::output::{AtomicError, check_output, write_atomic, write_atomic_with};
@@ -156,7 +156,7 @@ fn write_exports(refdata: &RefData, m: &Merged, cfg: &ConsolidateConfig, inputs:
 /// # Errors
 /// When the output would overwrite an input or an existing file (without `--force`), or cannot be written.
 pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let (inputs, skipped) = crate::batch::discover(&cfg.paths);
+    let (inputs, skipped) = crate::import::batch::discover(&cfg.paths);
     let input_paths: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
     check_output(&cfg.out, &input_paths, cfg.force)?;
     if inputs.is_empty() {
@@ -169,15 +169,15 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
     // Each reader thread also turns its ledger into a frame, so rows are not held twice.
     let shared = std::sync::Arc::new(refdata.clone());
     let opts = cfg.batch.clone();
-    let worker: crate::batch::Worker = std::sync::Arc::new(move |input: &crate::batch::Input| {
-        let mut s = crate::batch::import_one(&shared, input, &opts);
+    let worker: crate::import::batch::Worker = std::sync::Arc::new(move |input: &crate::import::batch::Input| {
+        let mut s = crate::import::batch::import_one(&shared, input, &opts);
         if s.readable {
             // A failure here is left for the merge, which converts any submission without frames.
             let _ = merge::attach_frames(&shared, &mut s);
         }
         s
     });
-    let mut subs = crate::batch::run_isolated(refdata, &inputs, &cfg.batch, worker, &mut progress);
+    let mut subs = crate::import::batch::run_isolated(refdata, &inputs, &cfg.batch, worker, &mut progress);
     let mut merged = merge::merge(refdata, &mut subs, &MergeOptions { period: cfg.batch.period })
         .map_err(|e| Error::Message(e.to_string()))?;
     let previous = match &cfg.previous {

@@ -30,7 +30,7 @@ pub struct RemindConfig {
     /// The inbox folders (as `check` reads them: archives, saved emails, `collect`'s record).
     pub inbox: Vec<PathBuf>,
     /// With the period to remind about.
-    pub batch: crate::batch::BatchOptions,
+    pub batch: crate::import::batch::BatchOptions,
     pub deadline: Option<chrono::NaiveDate>,
 }
 

@@ -12,7 +12,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use crate::batch::{self, BatchOptions, Input};
+use crate::import::batch::{self, BatchOptions, Input};
 use crate::finding::{Counts, Finding};
 use crate::merge::{self, Merged, MergeOptions, ReturnStatus};
 use crate::period::Period;

@@ -220,8 +220,8 @@ pub fn zip_bomb(name: &str) -> Vec<u8> {
 
 /// Reads a return as `check` does, checking first that every non-empty cell of it is accounted for.
 pub fn import_checked(path: &Path) -> taizhang::Submission {
-    let input = taizhang::batch::Input::file(path, path.file_name().unwrap().to_string_lossy().into_owned(), true);
-    let s = taizhang::batch::import_one(refdata(), &input, &taizhang::batch::BatchOptions::default());
+    let input = taizhang::import::batch::Input::file(path, path.file_name().unwrap().to_string_lossy().into_owned(), true);
+    let s = taizhang::import::batch::import_one(refdata(), &input, &taizhang::import::batch::BatchOptions::default());
     assert_accounted(path, &s);
     s
 }

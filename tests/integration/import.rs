@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
-use taizhang::batch::{BatchOptions, Input, import_one};
+use taizhang::import::batch::{BatchOptions, Input, import_one};
 use taizhang::submission::Submission;
 use taizhang::{Code, Severity};
 

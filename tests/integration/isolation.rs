@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use taizhang::batch::{BatchOptions, Input, Worker, import_all, run_isolated};
+use taizhang::import::batch::{BatchOptions, Input, Worker, import_all, run_isolated};
 use taizhang::submission::Submission;
 use taizhang::{Code, Severity};
 

@@ -243,9 +243,9 @@ fn feedback_marks_the_cells_and_mail_sends_it() {
     let wb = open_workbook_auto(&fb).unwrap();
     assert_eq!(wb.sheet_names()[..3], [layout.instructions.clone(), layout.feedback.clone(), layout.ledger.clone()]);
     // The rows as read, in the template; the bad credit code on its row, marked.
-    let read = taizhang::batch::import_one(
+    let read = taizhang::import::batch::import_one(
         refdata(),
-        &taizhang::batch::Input::file(leshan.clone(), "乐山", true),
+        &taizhang::import::batch::Input::file(leshan.clone(), "乐山", true),
         &Default::default(),
     );
     let uscc_col = refdata().ledger.column_index("uscc").unwrap() as u32;

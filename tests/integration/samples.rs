@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use serde_json::Value as Json;
-use taizhang::batch::{BatchOptions, Input, discover, import_one};
+use taizhang::import::batch::{BatchOptions, Input, discover, import_one};
 use taizhang::submission::Submission;
 use taizhang::{Code, Period, Severity};
 

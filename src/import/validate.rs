@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::classify::{Stated, joined_names, looks_like_organisation, stated_status};
+use crate::import::classify::{Stated, joined_names, looks_like_organisation, stated_status};
 use crate::finding::{Code, Finding};
 use crate::refdata::RefData;
 use crate::submission::{LedgerRow, Located, ProgressRow, Submission};

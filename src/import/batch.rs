@@ -330,7 +330,7 @@ pub fn import_one(refdata: &RefData, input: &Input, opts: &BatchOptions) -> Subm
     sub.modified = std::fs::metadata(&input.path).and_then(|m| m.modified()).ok();
     sub.sender.clone_from(&input.sender);
     if sub.readable {
-        crate::validate::validate(refdata, &mut sub);
+        crate::import::validate::validate(refdata, &mut sub);
         if opts.period.is_some() {
             // With the period given, a file says at once whether it counts; otherwise that needs the batch.
             settle_periods(std::slice::from_mut(&mut sub), opts.period);

@@ -1,0 +1,294 @@
+//! From a workbook as read to a [`Submission`]: finding the ledger and the task progress in whatever layout
+//! the prefecture left them, mapping columns by their headers, telling data rows from notes, and working
+//! out which prefecture and period the file is for.
+//!
+//! The rule that shapes this module is conservation: every non-empty cell ends up in a field, in a kept
+//! extra column, in the submission's labels and notes (recorded in [`Submission::layout`]), or in a
+//! finding. Nothing is dropped silently and nothing is guessed.
+//!
+//! The stages, in order, are in this file ([`import_workbook_from`] and `Importer::run`); each has its own
+//! module: [`header`] (finding the header), [`notes`] (labels and notes around a table), [`ledger`] (the
+//! 附件2 rows), [`progress`] (the 附件1 tasks), [`identity`] (prefecture and period), then [`classify`]
+//! and [`validate`] on the rows; [`batch`] runs the whole over many files.
+
+pub mod batch;
+pub mod classify;
+mod header;
+mod identity;
+mod ledger;
+mod notes;
+mod progress;
+pub mod validate;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::cell::CellRef;
+use crate::finding::{Code, Finding, Severity};
+use crate::period::Period;
+use crate::read::{Visibility, Workbook};
+use crate::refdata::RefData;
+use crate::submission::{LayoutCell, Role, Submission, TemplateMeta};
+use crate::template::TEMPLATE_ID;
+use crate::text::parse_date;
+
+use header::*;
+use notes::*;
+
+/// The working state of one import.
+struct Importer<'a> {
+    refdata: &'a RefData,
+    labels: Labels,
+    sub: Submission,
+    /// Prefecture candidates: (where, canonical name).
+    prefecture_sources: Vec<(String, String)>,
+    titles: Vec<String>,
+    /// The period being collected, when the caller knows it.
+    wanted: Option<Period>,
+    /// The period of the tables read, when a sheet held tables of several periods.
+    block_period: Option<Period>,
+    /// The prefecture of the email address the file came from.
+    sender: Option<String>,
+}
+
+/// Reads the hidden sheet of one of taizhang's templates.
+fn template_meta(refdata: &RefData, wb: &Workbook) -> Option<(TemplateMeta, String)> {
+    let sheet = wb.sheets.iter().find(|s| s.name == refdata.template.sheets.meta)?;
+    let mut kv = HashMap::new();
+    for r in sheet.grid.row_numbers() {
+        let row = sheet.grid.row(r);
+        if let (Some(k), Some(v)) = (row.iter().find(|c| c.pos.col == 0), row.iter().find(|c| c.pos.col == 1)) {
+            kv.insert(k.value.to_text(), v.value.to_text());
+        }
+    }
+    if kv.get("template").map(String::as_str) != Some(TEMPLATE_ID) {
+        return None;
+    }
+    let meta = TemplateMeta {
+        version: kv.get("version").and_then(|v| v.parse().ok()).unwrap_or(0),
+        prefecture_code: kv.get("prefecture_code").cloned().unwrap_or_default(),
+        period: kv.get("period").and_then(|p| p.parse().ok()),
+    };
+    Some((meta, sheet.name.clone()))
+}
+
+/// Turns a workbook into a submission. `name` is the file as shown to people.
+pub fn import_workbook(refdata: &RefData, wb: &Workbook, file: &Path, name: &str) -> Submission {
+    import_workbook_for(refdata, wb, file, name, None)
+}
+
+/// [`import_workbook`] for a collection of `period`: where a sheet holds tables of several periods, that
+/// period's tables are read (without it, the latest).
+pub fn import_workbook_for(refdata: &RefData, wb: &Workbook, file: &Path, name: &str, period: Option<Period>) -> Submission {
+    import_workbook_from(refdata, wb, file, name, period, None)
+}
+
+/// [`import_workbook_for`] for a file that came by email from `sender`'s prefecture: the sender is the
+/// last source for the prefecture, so a return that names another one gets P02 like any disagreement.
+pub fn import_workbook_from(refdata: &RefData, wb: &Workbook, file: &Path, name: &str, period: Option<Period>, sender: Option<&str>) -> Submission {
+    let mut sub = Submission::new(file.to_path_buf(), name.to_string());
+    sub.format = Some(wb.format);
+    sub.readable = true;
+    let mut imp = Importer {
+        refdata,
+        labels: Labels::new(refdata),
+        sub,
+        prefecture_sources: Vec::new(),
+        titles: Vec::new(),
+        wanted: period,
+        block_period: None,
+        sender: sender.map(str::to_string),
+    };
+    imp.run(wb);
+    crate::indicators::import(refdata, wb, &mut imp.sub);
+    imp.sub
+}
+
+impl Importer<'_> {
+    fn layout(&mut self, sheet: &str, cell: CellRef, role: Role) {
+        self.sub.layout.push(LayoutCell { sheet: sheet.to_string(), cell, role });
+    }
+
+    fn finding(&self, code: Code, message: impl Into<String>) -> Finding {
+        Finding::new(code, self.sub.name.clone(), message)
+    }
+
+    fn run(&mut self, wb: &Workbook) {
+        let layout = &self.refdata.template.sheets;
+        let meta = template_meta(self.refdata, wb);
+        let ours = meta.is_some();
+        if let Some((m, meta_sheet)) = &meta {
+            self.sub.template = Some(m.clone());
+            if let Some(p) = self.refdata.prefectures.lookup(&m.prefecture_code) {
+                self.prefecture_sources.push(("模板".into(), p.name.clone()));
+            }
+            self.sub.period = m.period;
+            let names = [meta_sheet.clone(), layout.lists.clone(), layout.instructions.clone(), layout.feedback.clone()];
+            for s in wb.sheets.iter().filter(|s| names.contains(&s.name)) {
+                for c in s.grid.cells() {
+                    self.layout(&s.name, c.pos, Role::Reference);
+                }
+            }
+        }
+        let ledger_m = Matcher::new(&self.refdata.ledger.columns);
+        let progress_m = Matcher::new(&self.refdata.tasks.columns);
+        let col = |key: &str| self.refdata.ledger.column_index(key);
+        let (enterprise, industry) = (col("enterprise"), col("industry"));
+        let t = &self.refdata.tasks.columns;
+        let tcol = |key: &str| t.iter().position(|c| c.key == key);
+        let (status, narrative, no, content) = (tcol("status"), tcol("narrative"), tcol("no"), tcol("content"));
+
+        // Score every readable visible sheet as a ledger and as a progress table. Every sheet with a ledger
+        // header is read (a ledger split into one sheet per county); the best progress table is.
+        let mut ledgers: Vec<(usize, Header)> = Vec::new();
+        // Sheets whose header names some ledger columns but not enough to be read: (sheet, fields named).
+        let mut near_ledgers: Vec<(usize, Vec<usize>)> = Vec::new();
+        let mut progress: Option<(usize, Header)> = None;
+        for (i, s) in wb.sheets.iter().enumerate() {
+            if let Some(e) = &s.error {
+                let code = match e {
+                    crate::read::ReadError::TooLarge(_) => Code::TooLarge,
+                    crate::read::ReadError::Encrypted => Code::Encrypted,
+                    _ => Code::Unreadable,
+                };
+                let f = self.finding(code, format!("工作表「{}」无法读取:{e}", s.name)).sheet(&s.name);
+                self.sub.push(f);
+                continue;
+            }
+            if s.visibility != Visibility::Visible || s.grid.is_empty() {
+                continue;
+            }
+            // The sheets taizhang itself adds to a template or a feedback workbook (the findings list names
+            // the ledger's columns in every row) are never data.
+            if ours && [&layout.meta, &layout.lists, &layout.instructions, &layout.feedback].contains(&&s.name) {
+                continue;
+            }
+            if let Some(h) = detect_header(&s.grid, &ledger_m) {
+                let has = |f: Option<usize>| f.is_some_and(|f| h.fields.values().any(|v| *v == f));
+                if has(enterprise) && (has(industry) || h.score >= 3) {
+                    ledgers.push((i, h));
+                } else if h.score >= 2 {
+                    let mut named: Vec<usize> = h.fields.values().copied().collect();
+                    named.sort_unstable();
+                    named.dedup();
+                    near_ledgers.push((i, named));
+                }
+            }
+            if let Some(h) = detect_header(&s.grid, &progress_m) {
+                let has = |f: Option<usize>| f.is_some_and(|f| h.fields.values().any(|v| *v == f));
+                if (has(status) || has(narrative))
+                    && (has(no) || has(content))
+                    && h.score >= 3
+                    && h.score > progress.as_ref().map_or(0, |l| l.1.score)
+                {
+                    progress = Some((i, h));
+                }
+            }
+        }
+        // A further ledger sheet (one per county) has the header of the best one, give or take a column or
+        // two; a sheet that merely names a few columns is not one.
+        let best = ledgers.iter().map(|(_, h)| h.score).max().unwrap_or(0);
+        for (i, h) in ledgers.iter().filter(|(_, h)| h.score + 2 < best) {
+            let mut named: Vec<usize> = h.fields.values().copied().collect();
+            named.sort_unstable();
+            named.dedup();
+            near_ledgers.push((*i, named));
+        }
+        ledgers.retain(|(_, h)| h.score + 2 >= best);
+        if let Some(p) = &progress
+            && ledgers.iter().any(|l| l.0 == p.0)
+        {
+            // One sheet cannot be both; the ledger wins, since it is what every return must have.
+            progress = None;
+        }
+
+        for (i, h) in &ledgers {
+            let sheet = &wb.sheets[*i];
+            if self.sub.ledger_sheet.is_none() {
+                self.sub.ledger_sheet = Some(sheet.name.clone());
+            }
+            let blocks = stacked_blocks(&sheet.grid, &ledger_m, h.clone(), enterprise);
+            self.import_blocks(sheet, &blocks);
+        }
+        if ledgers.len() > 1 {
+            let names = ledgers.iter().map(|(i, _)| wb.sheets[*i].name.as_str()).collect::<Vec<_>>().join("」「");
+            let f = self.finding(
+                Code::SeveralLedgerSheets,
+                format!("台账分在{}个工作表中(「{names}」),已全部导入,每家企业的来源单元格注明了所在工作表。", ledgers.len()),
+            );
+            self.sub.push(f);
+        }
+        if ledgers.is_empty() {
+            let f = self.finding(
+                Code::NoLedger,
+                "未找到质量提升台账:没有一个工作表的表头含有「提升企业名称」「所属(产业)行业」等列。请使用省局下发的模板填报,不要修改表头。",
+            );
+            self.sub.push(f);
+        }
+        if let Some((i, h)) = &progress {
+            let sheet = &wb.sheets[*i];
+            self.sub.progress_sheet = Some(sheet.name.clone());
+            self.import_progress(sheet, h);
+        } else if ours || !ledgers.is_empty() {
+            let f = self.finding(
+                Code::NoProgress,
+                "未找到「附件1 任务进展」表(含「完成状态」「推进情况」列),本次未报送36项重点工作的进展。如已填写,请使用省局下发的模板。",
+            );
+            self.sub.push(f);
+        }
+
+        // Sheets that were neither, and hidden sheets with content.
+        let used: Vec<usize> = ledgers.iter().chain(progress.iter()).map(|(i, _)| *i).collect();
+        for (i, s) in wb.sheets.iter().enumerate() {
+            if used.contains(&i) || s.grid.is_empty() || s.error.is_some() {
+                continue;
+            }
+            if ours && [&layout.meta, &layout.lists, &layout.instructions, &layout.feedback].contains(&&s.name) {
+                continue;
+            }
+            let near = near_ledgers.iter().find(|(n, _)| *n == i);
+            let f = if let Some((_, named)) = near.filter(|_| s.visibility == Visibility::Visible) {
+                let names = named.iter().map(|&f| self.refdata.ledger.columns[f].name.as_str()).collect::<Vec<_>>().join("」「");
+                self.finding(
+                    Code::SheetIgnored,
+                    format!("工作表「{}」的表头有「{names}」等台账列,但缺少「提升企业名称」或「所属(产业)行业」列,未能作为台账导入。如其中是台账数据,请按模板补齐表头后重新报送。", s.name),
+                )
+                .severity(Severity::Warning)
+            } else if s.visibility == Visibility::Visible {
+                self.finding(
+                    Code::SheetIgnored,
+                    format!("工作表「{}」不是台账或任务进展表,其内容未导入汇总。如其中有需要汇总的数据,请填入模板相应工作表。", s.name),
+                )
+            } else {
+                self.finding(
+                    Code::HiddenSheet,
+                    format!("工作表「{}」已被隐藏,未读取。如其中有台账数据,请取消隐藏后重新报送。", s.name),
+                )
+            };
+            let f = f.sheet(&s.name);
+            self.sub.push(f);
+        }
+
+        self.resolve_prefecture(wb);
+        self.resolve_period();
+        if let Some(d) = &self.sub.filled_date {
+            self.sub.filled_on = parse_date(&d.text);
+            if self.sub.filled_on.is_none() {
+                let f = self
+                    .finding(Code::BadDate, "「填报日期」无法识别为日期,请写成 2018-10-09 的形式。")
+                    .sheet(&d.sheet)
+                    .cell(d.cell)
+                    .field("填报日期")
+                    .value(&d.text);
+                self.sub.push(f);
+            }
+        }
+        // Stamp every finding with the prefecture, now that it is known.
+        let p = self.sub.prefecture.clone();
+        for f in &mut self.sub.findings {
+            if f.prefecture.is_none() {
+                f.prefecture.clone_from(&p);
+            }
+        }
+    }
+}
