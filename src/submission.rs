@@ -170,7 +170,7 @@ pub struct Submission {
     /// The ledger as a frame, once converted for the merge (the rows are then released).
     #[cfg(feature = "rollup")]
     #[serde(skip)]
-    pub frames: Option<crate::merge::Frames>,
+    pub frames: Option<crate::rollup::merge::Frames>,
 }
 
 impl Submission {

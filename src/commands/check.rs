@@ -78,7 +78,7 @@ pub fn read_all(refdata: &RefData, paths: &[PathBuf], opts: &BatchOptions) -> (V
 #[cfg(feature = "rollup")]
 pub fn add_merge_findings(refdata: &RefData, subs: &mut [Submission], period: Option<crate::Period>) {
     let mut copy = subs.to_vec();
-    if crate::merge::merge(refdata, &mut copy, &crate::merge::MergeOptions { period }).is_ok() {
+    if crate::rollup::merge::merge(refdata, &mut copy, &crate::rollup::merge::MergeOptions { period }).is_ok() {
         for (s, c) in subs.iter_mut().zip(copy) {
             s.findings = c.findings;
         }

@@ -7,7 +7,7 @@ use polars::prelude::*;
 
 use crate::import::batch::BatchOptions;
 use crate::finding::{Code, Counts};
-use crate::merge::{self, MergeOptions, Merged, ReturnStatus};
+use crate::rollup::merge::{self, MergeOptions, Merged, ReturnStatus};
 use crate::output::{AtomicError, check_output, write_atomic, write_atomic_with};
 use crate::refdata::RefData;
 use crate::{Error, ExitStatus};
@@ -181,7 +181,7 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
     let mut merged = merge::merge(refdata, &mut subs, &MergeOptions { period: cfg.batch.period })
         .map_err(|e| Error::Message(e.to_string()))?;
     let previous = match &cfg.previous {
-        Some(prev) => Some(crate::history::read_rollup(refdata, prev).map_err(|e| Error::Message(e.to_string()))?),
+        Some(prev) => Some(crate::rollup::history::read_rollup(refdata, prev).map_err(|e| Error::Message(e.to_string()))?),
         None => None,
     };
     if let Some(prev) = &cfg.previous {
@@ -196,8 +196,8 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
         Some(old) => {
             // Compare the rollup as it will be written with the previous one, both read the same way.
             let bytes = crate::rollup::build(refdata, &merged, None).map_err(|e| Error::Message(e.to_string()))?;
-            let new = crate::history::read_rollup_bytes(refdata, bytes, &cfg.out.display().to_string()).map_err(|e| Error::Message(e.to_string()))?;
-            let d = crate::diff::compare(refdata, &old, &new);
+            let new = crate::rollup::history::read_rollup_bytes(refdata, bytes, &cfg.out.display().to_string()).map_err(|e| Error::Message(e.to_string()))?;
+            let d = crate::rollup::diff::compare(refdata, &old, &new);
             writeln!(out, "与上期相比:{}", d.summary())?;
             Some(d)
         }
@@ -219,7 +219,7 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
 /// Warnings about the rollup itself: built for another period than its file name says (P05), or not for
 /// the quarter after the previous rollup's (P06). Both happen when the returns of two quarters share a
 /// folder, and a rollup of the wrong quarter must not pass unnoticed.
-pub fn period_checks(m: &Merged, cfg: &ConsolidateConfig, previous: Option<&crate::history::Rollup>) -> Vec<crate::Finding> {
+pub fn period_checks(m: &Merged, cfg: &ConsolidateConfig, previous: Option<&crate::rollup::history::Rollup>) -> Vec<crate::Finding> {
     let mut v = Vec::new();
     let Some(period) = m.period else { return v };
     let out_name = cfg.out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

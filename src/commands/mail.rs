@@ -49,9 +49,9 @@ fn reminded_of(f: &crate::Finding) -> bool {
 /// When the merge fails.
 #[cfg(feature = "rollup")]
 pub fn reminders(refdata: &RefData, cfg: &RemindConfig) -> Result<(Option<crate::Period>, Vec<mail::Reminder>), Error> {
-    use crate::merge::{MergeOptions, ReturnStatus};
+    use crate::rollup::merge::{MergeOptions, ReturnStatus};
     let (mut subs, skipped) = crate::commands::check::read_all(refdata, &cfg.inbox, &cfg.batch);
-    let mut merged = crate::merge::merge(refdata, &mut subs, &MergeOptions { period: cfg.batch.period }).map_err(|e| Error::Message(e.to_string()))?;
+    let mut merged = crate::rollup::merge::merge(refdata, &mut subs, &MergeOptions { period: cfg.batch.period }).map_err(|e| Error::Message(e.to_string()))?;
     merged.add_findings(refdata, skipped);
     let mut out = Vec::new();
     for p in merged.prefectures.iter().filter(|p| refdata.prefectures.lookup(&p.name).is_some()) {

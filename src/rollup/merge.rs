@@ -14,29 +14,9 @@ use crate::finding::{Code, Counts, Finding, Severity};
 use crate::period::Period;
 use crate::refdata::RefData;
 use crate::submission::{LedgerRow, Submission};
+use crate::rollup::layout::{OTHER_FINDINGS, UNKNOWN_PREFECTURE, cols};
 use crate::text::enterprise_key;
 
-/// Names of the columns the merge adds around the ledger's own.
-pub mod cols {
-    pub const SEQ: &str = "序号";
-    pub const PREFECTURE: &str = "填报市州";
-    pub const ZONE: &str = "经济区";
-    pub const FILE: &str = "来源文件";
-    pub const CELL: &str = "来源单元格";
-    pub const ORIGINAL_SEQ: &str = "原序号";
-    pub const INDUSTRY_GROUP: &str = "行业(统计口径)";
-    pub const TASK: &str = "任务序号";
-    pub const STATUS: &str = "完成状态";
-    pub const NARRATIVE: &str = "推进情况";
-    pub const VALUE: &str = "量化完成值";
-    /// The sheet of a row, when a return splits its ledger into one sheet per county (区县).
-    pub const COUNTY_SHEET: &str = "区县(工作表)";
-    // Internal columns, dropped before export.
-    pub const P_ORDER: &str = "_pref_order";
-    pub const SUB: &str = "_sub";
-    pub const ROW: &str = "_row";
-    pub const KEY: &str = "_key";
-}
 
 /// What the rollup says of a prefecture's return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,8 +138,6 @@ pub enum MergeError {
     Polars(#[from] PolarsError),
 }
 
-/// The label used for rows whose prefecture could not be determined.
-pub const UNKNOWN_PREFECTURE: &str = "(市州不明)";
 
 fn str_col<S: AsRef<str>>(name: &str, values: Vec<Option<S>>) -> Column {
     Column::new(name.into(), StringChunked::from_iter_options(name.into(), values.iter().map(|v| v.as_ref().map(AsRef::as_ref))).into_series())
@@ -603,8 +581,6 @@ impl Merged {
     }
 }
 
-/// The summary line that counts findings belonging to no prefecture's line.
-pub const OTHER_FINDINGS: &str = "(其他)";
 
 /// Sorts findings by prefecture (official order, unknown last), severity, file, sheet and cell.
 pub fn sort_findings(refdata: &RefData, findings: &mut [Finding]) {

@@ -11,8 +11,9 @@ use std::collections::HashMap;
 
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
-use crate::history::{Progress, Rollup, Row};
+use crate::rollup::history::{Progress, Rollup, Row};
 use crate::refdata::RefData;
+use crate::rollup::layout::diff_sheets as sheets;
 use crate::template::{fit_height, print_setup};
 
 /// The fields compared between quarters.
@@ -151,14 +152,6 @@ pub fn compare(refdata: &RefData, old: &Rollup, new: &Rollup) -> Diff {
     d
 }
 
-/// Sheet names of the comparison.
-pub mod sheets {
-    pub const SUMMARY: &str = "变化汇总";
-    pub const ADDED: &str = "新增企业";
-    pub const REMOVED: &str = "减少企业";
-    pub const CHANGED: &str = "内容变化";
-    pub const MOVED: &str = "任务状态变化";
-}
 
 struct Styles {
     title: Format,
@@ -319,7 +312,7 @@ pub fn workbook(refdata: &RefData, d: &Diff) -> Result<Vec<u8>, XlsxError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::{Progress, Rollup, Row};
+    use crate::rollup::history::{Progress, Rollup, Row};
 
     fn row(refdata: &RefData, prefecture: &str, enterprise: &str) -> Row {
         let mut fields = vec![String::new(); refdata.ledger.columns.len()];

@@ -13,27 +13,12 @@ use rust_xlsxwriter::{
 };
 
 use crate::finding::Severity;
-use crate::merge::{Merged, ReturnStatus, TARGET_ENTERPRISES, cols};
+use crate::rollup::layout::{NOT_REPORTED_LINE, cols, sheets, summary_cols};
+use crate::rollup::merge::{Merged, ReturnStatus, TARGET_ENTERPRISES};
 use crate::refdata::RefData;
 use crate::template::{fit_height, print_setup};
 
-/// Sheet names of the rollup.
-pub mod sheets {
-    pub const SUMMARY: &str = "汇总";
-    pub const LEDGER: &str = "附件2 质量提升台账 (全省汇总)";
-    pub const TASKS: &str = "附件1 任务分解及进展";
-    pub const PROGRESS: &str = "附件1 进展明细";
-    pub const INDUSTRY: &str = "按行业统计";
-    pub const FINDINGS: &str = "问题清单";
-}
 
-/// What 附件1 进展明细 showed, up to issue 15, in the status of a task a prefecture did not report on
-/// (rollups of earlier quarters still have such rows; `history` passes over them).
-pub const NOT_REPORTED: &str = "(未填报)";
-
-/// The start of the line under a task of 附件1 进展明细 naming the returned prefectures that did not
-/// report on it.
-pub const NOT_REPORTED_LINE: &str = "未填报本项的市州:";
 
 /// Excel's limits on a sheet and a cell.
 const MAX_ROWS: u32 = 1_048_576;
@@ -195,7 +180,7 @@ fn str_values(df: &DataFrame, name: &str) -> Vec<Option<String>> {
 ///
 /// # Errors
 /// When rust_xlsxwriter or polars fails.
-pub fn build(refdata: &RefData, m: &Merged, previous: Option<&crate::diff::Diff>) -> Result<Vec<u8>, RollupError> {
+pub fn build(refdata: &RefData, m: &Merged, previous: Option<&crate::rollup::diff::Diff>) -> Result<Vec<u8>, RollupError> {
     Ok(workbook(refdata, m, previous)?.save_to_buffer()?)
 }
 
@@ -204,11 +189,11 @@ pub fn build(refdata: &RefData, m: &Merged, previous: Option<&crate::diff::Diff>
 ///
 /// # Errors
 /// As [`build`], and when `w` cannot be written.
-pub fn write_to(refdata: &RefData, m: &Merged, previous: Option<&crate::diff::Diff>, w: impl std::io::Write + Send) -> Result<(), RollupError> {
+pub fn write_to(refdata: &RefData, m: &Merged, previous: Option<&crate::rollup::diff::Diff>, w: impl std::io::Write + Send) -> Result<(), RollupError> {
     Ok(workbook(refdata, m, previous)?.save_to_writer(w)?)
 }
 
-fn workbook(refdata: &RefData, m: &Merged, previous: Option<&crate::diff::Diff>) -> Result<Workbook, RollupError> {
+fn workbook(refdata: &RefData, m: &Merged, previous: Option<&crate::rollup::diff::Diff>) -> Result<Workbook, RollupError> {
     let st = Styles::new();
     let mut wb = Workbook::new();
     let period_label = m.period.map(|p| p.label()).unwrap_or_default();
@@ -239,7 +224,7 @@ fn workbook(refdata: &RefData, m: &Merged, previous: Option<&crate::diff::Diff>)
     write_industry(&mut wb, refdata, m, &st, &period_label)?;
     write_findings(&mut wb, refdata, m, &st, &period_label)?;
     if let Some(d) = previous {
-        crate::diff::write_sheets(&mut wb, refdata, d, "")?;
+        crate::rollup::diff::write_sheets(&mut wb, refdata, d, "")?;
     }
     Ok(wb)
 }
@@ -249,8 +234,8 @@ fn write_summary(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, 
     ws.set_name(sheets::SUMMARY)?;
     let headers: Vec<(String, f64)> = [
         ("经济区", 14.0),
-        ("市州", 16.0),
-        ("报送状态", 9.0),
+        (summary_cols::PREFECTURE, 16.0),
+        (summary_cols::STATUS, 9.0),
         ("采用文件", 30.0),
         ("填报日期", 11.0),
         ("填报人", 8.0),
@@ -271,7 +256,7 @@ fn write_summary(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, 
     let h = 2;
     header_row(ws, h, &headers, st)?;
     // Prefectures grouped by zone, official order within each.
-    let mut order: Vec<&crate::merge::PrefectureSummary> = Vec::new();
+    let mut order: Vec<&crate::rollup::merge::PrefectureSummary> = Vec::new();
     for z in refdata.prefectures.zones() {
         order.extend(m.prefectures.iter().filter(|p| p.zone == z.name));
     }
@@ -404,7 +389,7 @@ fn write_ledger(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, p
     let parts = n.div_ceil(per_sheet).max(1);
     for part in 0..parts {
         let ws = wb.add_worksheet_with_constant_memory()?;
-        let name = if part == 0 { sheets::LEDGER.to_string() } else { format!("附件2 全省汇总(续{part})") };
+        let name = if part == 0 { sheets::LEDGER.to_string() } else { sheets::ledger_continued(part) };
         ws.set_name(&name)?;
         titles(ws, &format!("{}({period}全省汇总)", refdata.ledger.title), scope, printed, st)?;
         header_row(ws, h, &headers, st)?;
