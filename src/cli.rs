@@ -216,7 +216,7 @@ impl MailArgs {
     pub fn config(self, refdata: &taizhang::RefData) -> Result<commands::mail::MailConfig, taizhang::Error> {
         let only = taizhang::template::resolve_prefectures(refdata, &self.only)?;
         let body = match &self.body {
-            Some(p) => Some(std::fs::read_to_string(p).map_err(|e| taizhang::Error::Message(format!("无法读取正文文件 {}: {e}", p.display())))?),
+            Some(p) => Some(std::fs::read_to_string(p).map_err(|source| taizhang::Error::BodyFile { path: p.clone(), source })?),
             None => None,
         };
         let options = taizhang::mail::MailOptions {

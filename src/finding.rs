@@ -221,6 +221,11 @@ pub struct Finding {
     pub value: Option<String>,
     /// A complete Chinese sentence that can be forwarded to the prefecture.
     pub message: String,
+    /// 技术细节: what a library said about the problem, in its own words (often English, e.g. "invalid Zip
+    /// archive: Could not find EOCD"), for the people who look after the office's computers. Shown apart
+    /// from the message, which stays forwardable as it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 impl Finding {
@@ -236,6 +241,7 @@ impl Finding {
             field: None,
             value: None,
             message: message.into(),
+            detail: None,
         }
     }
 
@@ -257,6 +263,12 @@ impl Finding {
     pub fn value(mut self, value: impl Into<String>) -> Self {
         let v = value.into();
         self.value = (!v.is_empty()).then_some(v);
+        self
+    }
+
+    /// The technical detail (see [`Finding::detail`]), when there is one.
+    pub fn detail(mut self, detail: Option<String>) -> Self {
+        self.detail = detail.filter(|d| !d.is_empty());
         self
     }
 
@@ -291,6 +303,9 @@ impl fmt::Display for Finding {
             let shown: String = v.chars().take(60).collect();
             let more = if v.chars().count() > 60 { "…" } else { "" };
             write!(f, " (原值:「{}{more}」)", shown.replace('\n', "⏎"))?;
+        }
+        if let Some(d) = &self.detail {
+            write!(f, " [技术细节:{d}]")?;
         }
         Ok(())
     }

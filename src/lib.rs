@@ -10,6 +10,7 @@ pub mod cell;
 #[cfg(feature = "mail")]
 pub mod collect;
 pub mod commands;
+mod error;
 pub mod eml;
 pub mod feedback;
 pub mod finding;
@@ -29,6 +30,7 @@ pub mod submission;
 pub mod template;
 pub mod text;
 
+pub use error::Error;
 pub use finding::{Code, Finding, Severity};
 pub use period::Period;
 pub use refdata::RefData;
@@ -57,27 +59,4 @@ impl ExitStatus {
             ExitStatus::Failure => 2,
         }
     }
-}
-
-/// An error that stops a command (as opposed to a finding, which is reported and the command goes on).
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error(transparent)]
-    RefData(#[from] refdata::RefDataError),
-    #[error(transparent)]
-    Template(#[from] template::TemplateError),
-    #[error(transparent)]
-    Output(#[from] output::OutputError),
-    #[error(transparent)]
-    Period(#[from] period::PeriodError),
-    /// The web console could not start or stopped on an error.
-    #[cfg(feature = "serve")]
-    #[error(transparent)]
-    Serve(#[from] serve::ServeError),
-    /// Writing to the terminal or a report failed.
-    #[error("输出失败: {0}")]
-    Io(#[from] std::io::Error),
-    /// Anything else that stops a command, already worded for the user.
-    #[error("{0}")]
-    Message(String),
 }

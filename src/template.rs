@@ -156,7 +156,7 @@ pub struct TemplateReport {
     /// Files that existed and were kept (no `--force`).
     pub kept: Vec<PathBuf>,
     /// Files that could not be written, with the reason.
-    pub failed: Vec<(PathBuf, String)>,
+    pub failed: Vec<(PathBuf, TemplateError)>,
 }
 
 impl TemplateOptions {
@@ -228,7 +228,7 @@ pub fn write_templates(refdata: &RefData, opts: &TemplateOptions) -> Result<Temp
             .and_then(|bytes| output::write_atomic(&path, &bytes).map_err(TemplateError::from))
         {
             Ok(()) => report.written.push(path),
-            Err(e) => report.failed.push((path, e.to_string())),
+            Err(e) => report.failed.push((path, e)),
         }
     }
     Ok(report)

@@ -160,7 +160,7 @@ pub fn run(refdata: &RefData, cfg: &CheckConfig, out: &mut dyn Write) -> Result<
             })
             .collect();
         let report = Report { files, skipped: &skipped, counts: all };
-        let bytes = serde_json::to_vec_pretty(&report).map_err(|e| Error::Message(format!("JSON 生成失败: {e}")))?;
+        let bytes = serde_json::to_vec_pretty(&report)?;
         let inputs: Vec<PathBuf> = subs.iter().map(|s| s.file.clone()).collect();
         crate::output::check_output(path, &inputs, true)?;
         crate::output::write_atomic(path, &bytes)?;

@@ -16,7 +16,7 @@ use crate::{Error, ExitStatus};
 /// written.
 pub fn run(refdata: &RefData, opts: &CollectOptions, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let mut shown = Vec::new();
-    let outcome = collect::collect(refdata, opts, &mut |m| shown.push(m.to_string())).map_err(|e| Error::Message(e.to_string()))?;
+    let outcome = collect::collect(refdata, opts, &mut |m| shown.push(m.to_string()))?;
     let mut current = None;
     for r in &outcome.receipts {
         let label = r.message_label();

@@ -70,6 +70,7 @@ fn findings_frame(m: &Merged) -> PolarsResult<DataFrame> {
             Column::new("字段".into(), s(&|x| x.field.clone())),
             Column::new("原值".into(), s(&|x| x.value.clone())),
             Column::new("说明".into(), s(&|x| Some(x.message.clone()))),
+            Column::new("技术细节".into(), s(&|x| x.detail.clone())),
         ],
     )
 }
@@ -117,7 +118,7 @@ pub fn indicators_parquet_path(refdata: &RefData, ledger: &Path) -> PathBuf {
 }
 
 fn write_exports(refdata: &RefData, m: &Merged, cfg: &ConsolidateConfig, inputs: &[PathBuf], out: &mut dyn Write) -> Result<(), Error> {
-    let polars_err = |e: PolarsError| Error::Message(format!("导出失败: {e}"));
+    let polars_err = Error::Export;
     let ledger = merge::export_frame(refdata, m).map_err(polars_err)?;
     if let Some(dir) = &cfg.csv {
         let files = [
@@ -178,14 +179,13 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
         s
     });
     let mut subs = crate::import::batch::run_isolated(refdata, &inputs, &cfg.batch, worker, &mut progress);
-    let mut merged = merge::merge(refdata, &mut subs, &MergeOptions { period: cfg.batch.period })
-        .map_err(|e| Error::Message(e.to_string()))?;
+    let mut merged = merge::merge(refdata, &mut subs, &MergeOptions { period: cfg.batch.period })?;
     let previous = match &cfg.previous {
-        Some(prev) => Some(crate::rollup::history::read_rollup(refdata, prev).map_err(|e| Error::Message(e.to_string()))?),
+        Some(prev) => Some(crate::rollup::history::read_rollup(refdata, prev)?),
         None => None,
     };
     if let Some(prev) = &cfg.previous {
-        let figures = crate::indicators::read_previous(refdata, prev).map_err(|e| Error::Message(format!("无法读取 {}: {e}", prev.display())))?;
+        let figures = crate::indicators::read_previous(refdata, prev).map_err(|source| Error::PreviousIndicators { path: prev.clone(), source })?;
         merged.indicators.set_previous(&figures);
     }
     let mut more = skipped;
@@ -195,8 +195,8 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
     let diff = match previous {
         Some(old) => {
             // Compare the rollup as it will be written with the previous one, both read the same way.
-            let bytes = crate::rollup::build(refdata, &merged, None).map_err(|e| Error::Message(e.to_string()))?;
-            let new = crate::rollup::history::read_rollup_bytes(refdata, bytes, &cfg.out.display().to_string()).map_err(|e| Error::Message(e.to_string()))?;
+            let bytes = crate::rollup::build(refdata, &merged, None)?;
+            let new = crate::rollup::history::read_rollup_bytes(refdata, bytes, &cfg.out.display().to_string())?;
             let d = crate::rollup::diff::compare(refdata, &old, &new);
             writeln!(out, "与上期相比:{}", d.summary())?;
             Some(d)
@@ -209,7 +209,7 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
     // Streamed into the temporary file, so the finished workbook is never held in memory.
     write_atomic_with(&cfg.out, |f| crate::rollup::write_to(refdata, &merged, diff.as_ref(), std::io::BufWriter::new(f))).map_err(|e| match e {
         AtomicError::Output(o) => Error::from(o),
-        AtomicError::Writer(w) => Error::Message(w.to_string()),
+        AtomicError::Writer(w) => Error::from(w),
     })?;
     report(&merged, refdata.prefectures.all().len(), &cfg.out, out)?;
     write_exports(refdata, &merged, cfg, &input_paths, out)?;

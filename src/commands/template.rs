@@ -32,7 +32,7 @@ pub fn run(refdata: &RefData, cfg: &TemplateConfig, out: &mut dyn Write) -> Resu
     if let Some(from) = &cfg.from {
         #[cfg(feature = "rollup")]
         {
-            let rollup = crate::rollup::history::read_rollup(refdata, from).map_err(|e| Error::Message(e.to_string()))?;
+            let rollup = crate::rollup::history::read_rollup(refdata, from)?;
             if let Some(p) = rollup.period
                 && p >= cfg.period
             {
@@ -48,7 +48,7 @@ pub fn run(refdata: &RefData, cfg: &TemplateConfig, out: &mut dyn Write) -> Resu
             if !blank.is_empty() {
                 writeln!(out, "提示:{} 个市州在该汇总表中未报送,其模板不预填:{}。", blank.len(), blank.join("、"))?;
             }
-            let previous = crate::indicators::read_previous(refdata, from).map_err(|e| Error::Message(format!("无法读取 {}: {e}", from.display())))?;
+            let previous = crate::indicators::read_previous(refdata, from).map_err(|source| Error::PreviousIndicators { path: from.clone(), source })?;
             crate::indicators::add_prefill(refdata, &previous, cfg.period, &mut prefill);
         }
         #[cfg(not(feature = "rollup"))]

@@ -93,7 +93,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<Finding>) {
                     Ok(e) => e,
                     Err(e) => {
                         let where_ = e.path().map(|x| x.display().to_string()).unwrap_or_else(|| shown.clone());
-                        notes.push(Finding::new(Code::Unreadable, where_, format!("无法读取目录项:{e}")));
+                        notes.push(Finding::new(Code::Unreadable, where_, "无法读取此目录项,请确认文件夹可以打开。").detail(Some(e.to_string())));
                         continue;
                     }
                 };
@@ -167,7 +167,7 @@ fn push_input(input: Input, inputs: &mut Vec<Input>, notes: &mut Vec<Finding>) {
     if is_eml && input.contents.is_none() && std::fs::metadata(&input.path).is_ok_and(|m| m.len() <= limits.max_file_bytes) {
         match std::fs::read(&input.path) {
             Ok(bytes) => push_email(input, &bytes, inputs, notes),
-            Err(e) => notes.push(Finding::new(Code::Unreadable, &input.name, format!("无法读取文件:{e}"))),
+            Err(e) => notes.push(Finding::new(Code::Unreadable, &input.name, "无法读取文件,请确认文件仍在原处并且可以读取。").detail(Some(e.to_string()))),
         }
         return;
     }
@@ -261,17 +261,12 @@ fn archive_finding(name: &str, e: &crate::archive::ArchiveError) -> Finding {
         ArchiveError::TooLarge(_) | ArchiveError::TooManyMembers => Code::TooLarge,
         ArchiveError::Corrupt(_) | ArchiveError::TooDeep => Code::Unreadable,
     };
-    Finding::new(code, name, e.to_string())
+    Finding::new(code, name, e.to_string()).detail(e.detail())
 }
 
 /// The finding for a file that could not be read.
 pub fn read_error_finding(input: &Input, e: &ReadError) -> Finding {
-    let code = match e {
-        ReadError::Encrypted => Code::Encrypted,
-        ReadError::NotSpreadsheet(_) => Code::NotSpreadsheet,
-        ReadError::TooLarge(_) => Code::TooLarge,
-        _ => Code::Unreadable,
-    };
+    let code = e.code();
     // An archive taizhang cannot open (RAR, gzip) most likely holds a return: say what to send instead.
     if let ReadError::NotSpreadsheet(what) = e
         && what.contains("压缩包")
@@ -282,7 +277,7 @@ pub fn read_error_finding(input: &Input, e: &ReadError) -> Finding {
             format!("{what}无法读取。请直接发送填好的台账文件(xlsx、xls 或 ods),或改用 zip 格式压缩后发送。"),
         );
     }
-    let f = Finding::new(code, &input.name, e.to_string());
+    let f = Finding::new(code, &input.name, e.to_string()).detail(e.detail());
     // A document that is not a spreadsheet, found in a folder next to the returns, is passed over.
     if code == Code::NotSpreadsheet && !input.explicit { f.severity(Severity::Info) } else { f }
 }
@@ -421,12 +416,12 @@ fn input_prefecture(refdata: &RefData, input: &Input) -> Option<String> {
     file_prefecture(refdata, &input.path).or_else(|| input.sender.as_ref().and_then(|s| s.prefecture.clone()))
 }
 
-fn failed(input: &Input, code: Code, message: String, refdata: &RefData) -> Submission {
+fn failed(input: &Input, code: Code, message: String, detail: Option<String>, refdata: &RefData) -> Submission {
     let mut s = Submission::new(input.path.clone(), input.name.clone());
     s.prefecture = input_prefecture(refdata, input);
     s.sender.clone_from(&input.sender);
     s.modified = std::fs::metadata(&input.path).and_then(|m| m.modified()).ok();
-    s.push(Finding::new(code, &input.name, message));
+    s.push(Finding::new(code, &input.name, message).detail(detail));
     s
 }
 
@@ -491,7 +486,7 @@ pub fn run_isolated(
             });
             match spawned {
                 Ok(_) => running.push((i, Instant::now())),
-                Err(e) => results[i] = Some(failed(&inputs[i], Code::ReaderFailure, format!("无法启动读取线程:{e}"), refdata)),
+                Err(e) => results[i] = Some(failed(&inputs[i], Code::ReaderFailure, "无法启动读取线程,请稍后重试。".into(), Some(e.to_string()), refdata)),
             }
         }
         if running.is_empty() {
@@ -504,11 +499,11 @@ pub fn run_isolated(
                 if let Some(pos) = running.iter().position(|(j, _)| *j == i) {
                     running.remove(pos);
                     let sub = r.unwrap_or_else(|msg| {
-                        let detail = if msg.is_empty() { String::new() } else { format!("({msg})") };
                         failed(
                             &inputs[i],
                             Code::ReaderFailure,
-                            format!("读取此文件时表格解析组件发生异常{detail},文件可能已损坏。请用 Excel 或 WPS 打开后另存为 xlsx 重新报送。"),
+                            "读取此文件时表格解析组件发生异常,文件可能已损坏。请用 Excel 或 WPS 打开后另存为 xlsx 重新报送。".into(),
+                            Some(msg),
                             refdata,
                         )
                     });
@@ -527,6 +522,7 @@ pub fn run_isolated(
                         &inputs[*i],
                         Code::Timeout,
                         format!("读取超过 {} 秒仍未完成,已放弃。文件可能过大或已损坏,请另存为 xlsx 后重新报送。", opts.timeout.as_secs_f32()),
+                        None,
                         refdata,
                     ));
                     done += 1;
@@ -540,7 +536,7 @@ pub fn run_isolated(
     results
         .into_iter()
         .zip(inputs)
-        .map(|(r, input)| r.unwrap_or_else(|| failed(input, Code::ReaderFailure, "读取线程意外结束。".into(), refdata)))
+        .map(|(r, input)| r.unwrap_or_else(|| failed(input, Code::ReaderFailure, "读取线程意外结束。".into(), None, refdata)))
         .collect()
 }
 

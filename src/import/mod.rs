@@ -146,12 +146,7 @@ impl Importer<'_> {
         let mut progress: Option<(usize, Header)> = None;
         for (i, s) in wb.sheets.iter().enumerate() {
             if let Some(e) = &s.error {
-                let code = match e {
-                    crate::read::ReadError::TooLarge(_) => Code::TooLarge,
-                    crate::read::ReadError::Encrypted => Code::Encrypted,
-                    _ => Code::Unreadable,
-                };
-                let f = self.finding(code, format!("工作表「{}」无法读取:{e}", s.name)).sheet(&s.name);
+                let f = self.finding(e.code(), format!("工作表「{}」无法读取:{e}", s.name)).sheet(&s.name).detail(e.detail());
                 self.sub.push(f);
                 continue;
             }

@@ -4,7 +4,7 @@ use calamine::{Data, DataRef, SheetVisible};
 
 use crate::cell::CellRef;
 
-use super::error::{ReadError, corrupt, too_many_cells};
+use super::error::{ReadError, corrupt};
 use super::grid::{Limits, Rect, Value, Visibility};
 
 pub(super) fn visibility(v: SheetVisible) -> Visibility {
@@ -81,7 +81,7 @@ pub(super) fn stream_cells<'d, E: std::fmt::Display>(
                 let (r, col) = c.get_position();
                 if let Some(v) = from_data_ref(c.get_value().clone()) {
                     if cells.len() >= limits.max_cells {
-                        return (cells, Some(too_many_cells(limits)));
+                        return (cells, Some(limits.too_many_cells()));
                     }
                     cells.push((CellRef::new(r, col), v));
                 }
@@ -97,7 +97,7 @@ pub(super) fn range_cells(range: &calamine::Range<Data>, limits: &Limits) -> Res
     for (r, c, d) in range.used_cells() {
         if let Some(v) = from_data(d) {
             if cells.len() >= limits.max_cells {
-                return Err(too_many_cells(limits));
+                return Err(limits.too_many_cells());
             }
             let start = range.start().unwrap_or((0, 0));
             cells.push((CellRef::new(start.0 + r as u32, start.1 + c as u32), v));

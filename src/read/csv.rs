@@ -3,7 +3,7 @@
 
 use crate::cell::CellRef;
 
-use super::error::{ReadError, corrupt, too_many_cells};
+use super::error::{ReadError, corrupt};
 use super::grid::{Format, Grid, Limits, Sheet, Value, Visibility, Workbook};
 
 /// CSV in UTF-8 (with or without BOM) or GB18030, comma, tab or semicolon separated.
@@ -30,7 +30,7 @@ pub(super) fn read_text(bytes: &[u8], limits: &Limits) -> Result<Workbook, ReadE
                 continue;
             }
             if cells.len() >= limits.max_cells {
-                return Err(too_many_cells(limits));
+                return Err(limits.too_many_cells());
             }
             cells.push((CellRef::new(r as u32, c as u32), Value::Text(field.to_string())));
         }

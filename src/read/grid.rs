@@ -26,6 +26,13 @@ pub struct Limits {
     pub max_xls_reserve_bytes: u64,
 }
 
+impl Limits {
+    /// The error for a sheet with more non-empty cells than [`Limits::max_cells`].
+    pub(crate) fn too_many_cells(&self) -> ReadError {
+        ReadError::TooLarge(format!("工作表超过 {} 个非空单元格", self.max_cells))
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {

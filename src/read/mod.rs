@@ -81,11 +81,11 @@ pub fn sniff(bytes: &[u8]) -> Kind {
 /// A [`ReadError`] saying why the file as a whole cannot be read. A sheet that cannot be read while the
 /// others can is returned with [`Sheet::error`] set instead.
 pub fn read_file(path: &Path, limits: &Limits) -> Result<Workbook, ReadError> {
-    let meta = std::fs::metadata(path).map_err(|e| ReadError::Io(e.to_string()))?;
+    let meta = std::fs::metadata(path)?;
     if meta.len() > limits.max_file_bytes {
         return Err(ReadError::TooLarge(format!("文件大小 {} MB 超过上限 {} MB", meta.len() >> 20, limits.max_file_bytes >> 20)));
     }
-    let bytes = std::fs::read(path).map_err(|e| ReadError::Io(e.to_string()))?;
+    let bytes = std::fs::read(path)?;
     read_bytes(bytes, limits)
 }
 

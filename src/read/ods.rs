@@ -52,7 +52,7 @@ pub fn scan<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limits: &Limits) -> Re
     let max = limits.max_cells as u64;
     let too_large = || ReadError::TooLarge(format!("工作表展开后超过 {max} 个非空单元格"));
     loop {
-        let ev = reader.read_event_into(&mut buf).map_err(|e| ReadError::Corrupt(format!("content.xml: {e}")))?;
+        let ev = reader.read_event_into(&mut buf).map_err(|e| corrupt(format!("content.xml: {e}")))?;
         match ev {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let empty = matches!(ev, Event::Empty(_));

@@ -52,7 +52,7 @@ impl Rollup {
 /// A rollup that could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
-    #[error("无法读取汇总表 {file}: {source}")]
+    #[error("无法读取汇总表 {file}: {source}{}", .source.detail().map(|d| format!("(技术细节:{d})")).unwrap_or_default())]
     Read {
         file: String,
         #[source]

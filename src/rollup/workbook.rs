@@ -988,6 +988,7 @@ fn write_findings(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
         ("字段", 12.0),
         ("原值", 22.0),
         ("说明", 60.0),
+        ("技术细节", 30.0),
     ]
     .iter()
     .map(|(h, w)| (h.to_string(), *w))
@@ -1022,6 +1023,7 @@ fn write_findings(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
                 Cell::S(f.field.as_deref().unwrap_or(""), &st.text),
                 Cell::S(f.value.as_deref().unwrap_or(""), &st.text),
                 Cell::S(&f.message, &st.text),
+                Cell::S(f.detail.as_deref().unwrap_or(""), &st.text),
             ],
             &widths,
         )?;
