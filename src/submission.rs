@@ -167,10 +167,6 @@ pub struct Submission {
     /// Cells that were recognised as titles, labels, headers, notes or reference text.
     #[serde(skip)]
     pub layout: Vec<LayoutCell>,
-    /// The ledger as a frame, once converted for the merge (the rows are then released).
-    #[cfg(feature = "rollup")]
-    #[serde(skip)]
-    pub frames: Option<crate::rollup::merge::Frames>,
 }
 
 impl Submission {
@@ -204,8 +200,6 @@ impl Submission {
             indicators: Vec::new(),
             sender: None,
             layout: Vec::new(),
-            #[cfg(feature = "rollup")]
-            frames: None,
         }
     }
 

@@ -7,6 +7,7 @@ use polars::prelude::*;
 
 use crate::import::batch::BatchOptions;
 use crate::finding::{Code, Counts};
+use crate::rollup::frames::Frames;
 use crate::rollup::merge::{self, MergeOptions, Merged, ReturnStatus};
 use crate::output::{AtomicError, check_output, write_atomic, write_atomic_with};
 use crate::refdata::RefData;
@@ -167,19 +168,18 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
         return Err(Error::Message("没有找到任何报送文件,未生成汇总表。".into()));
     }
     let mut progress = crate::commands::check::progress_printer();
-    // Each reader thread also turns its ledger into a frame, so rows are not held twice.
+    // Each reader thread also moves its ledger rows into a frame, so rows are not held twice.
     let shared = std::sync::Arc::new(refdata.clone());
     let opts = cfg.batch.clone();
-    let worker: crate::import::batch::Worker = std::sync::Arc::new(move |input: &crate::import::batch::Input| {
+    let worker: crate::import::batch::WorkerWith<Option<Frames>> = std::sync::Arc::new(move |input: &crate::import::batch::Input| {
         let mut s = crate::import::batch::import_one(&shared, input, &opts);
-        if s.readable {
-            // A failure here is left for the merge, which converts any submission without frames.
-            let _ = merge::attach_frames(&shared, &mut s);
-        }
-        s
+        // A failure here is left for the merge, which builds the frames of any return that has none.
+        let frames = if s.readable { Frames::take(&shared, &mut s).ok() } else { None };
+        (s, frames)
     });
-    let mut subs = crate::import::batch::run_isolated(refdata, &inputs, &cfg.batch, worker, &mut progress);
-    let mut merged = merge::merge(refdata, &mut subs, &MergeOptions { period: cfg.batch.period })?;
+    let (mut subs, frames): (Vec<_>, Vec<_>) =
+        crate::import::batch::run_isolated_with(refdata, &inputs, &cfg.batch, worker, &mut progress).into_iter().map(|(s, f)| (s, f.flatten())).unzip();
+    let mut merged = merge::merge_framed(refdata, &mut subs, frames, &MergeOptions { period: cfg.batch.period })?;
     let previous = match &cfg.previous {
         Some(prev) => Some(crate::rollup::history::read_rollup(refdata, prev)?),
         None => None,

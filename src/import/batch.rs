@@ -447,6 +447,10 @@ fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
 /// Reads one file into a submission; see [`run_isolated`].
 pub type Worker = Arc<dyn Fn(&Input) -> Submission + Send + Sync>;
 
+/// Reads one file into a submission and builds something more from it in the same reader thread (the
+/// rollup's frames); see [`run_isolated_with`].
+pub type WorkerWith<T> = Arc<dyn Fn(&Input) -> (Submission, T) + Send + Sync>;
+
 /// Reads every input, `opts.jobs` at a time, each on its own thread with a deadline. The result has one
 /// submission per input, in input order. `progress` is called after each file with (done, total, name).
 pub fn import_all(refdata: &RefData, inputs: &[Input], opts: &BatchOptions, progress: &mut dyn FnMut(usize, usize, &str)) -> Vec<Submission> {
@@ -466,9 +470,24 @@ pub fn run_isolated(
     worker: Worker,
     progress: &mut dyn FnMut(usize, usize, &str),
 ) -> Vec<Submission> {
+    let with: WorkerWith<()> = Arc::new(move |input: &Input| (worker(input), ()));
+    run_isolated_with(refdata, inputs, opts, with, progress).into_iter().map(|(s, _)| s).collect()
+}
+
+/// [`run_isolated`] for a worker that returns more than the submission: each result comes with what the
+/// worker built, or `None` for a file whose worker panicked or timed out (its submission then holds the
+/// F06 or F05 finding).
+pub fn run_isolated_with<T: Send + 'static>(
+    refdata: &RefData,
+    inputs: &[Input],
+    opts: &BatchOptions,
+    worker: WorkerWith<T>,
+    progress: &mut dyn FnMut(usize, usize, &str),
+) -> Vec<(Submission, Option<T>)> {
     quiet_reader_panics();
-    let (tx, rx) = mpsc::channel::<(usize, Result<Submission, String>)>();
-    let mut results: Vec<Option<Submission>> = vec![None; inputs.len()];
+    let (tx, rx) = mpsc::channel::<(usize, Result<(Submission, T), String>)>();
+    let mut results: Vec<Option<(Submission, Option<T>)>> = (0..inputs.len()).map(|_| None).collect();
+    let failed = |input: &Input, code: Code, message: String, detail: Option<String>, refdata: &RefData| (failed(input, code, message, detail, refdata), None);
     let mut queue: VecDeque<usize> = (0..inputs.len()).collect();
     let mut running: Vec<(usize, Instant)> = Vec::new();
     let jobs = opts.jobs.max(1);
@@ -498,7 +517,7 @@ pub fn run_isolated(
             Ok((i, r)) => {
                 if let Some(pos) = running.iter().position(|(j, _)| *j == i) {
                     running.remove(pos);
-                    let sub = r.unwrap_or_else(|msg| {
+                    let sub = r.map(|(s, t)| (s, Some(t))).unwrap_or_else(|msg| {
                         failed(
                             &inputs[i],
                             Code::ReaderFailure,

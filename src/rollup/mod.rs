@@ -5,6 +5,7 @@
 //! Every sheet and column name they share is spelled once, in [`layout`].
 
 pub mod diff;
+pub mod frames;
 pub mod history;
 pub mod layout;
 pub mod merge;
