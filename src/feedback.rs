@@ -234,7 +234,7 @@ pub fn notice(refdata: &RefData, prefecture: &str, files: &[&Submission], period
         if label.is_empty() { "本期".to_string() } else { label.clone() }
     );
     ws.merge_range(1, 0, 1, last, &intro, &base)?;
-    ws.set_row_height(1, template::fit_height(&[(&intro, headers.iter().map(|h| h.1).sum())], 16.0) + 4.0)?;
+    ws.set_row_height(1, crate::xlsx::fit_height(&[(&intro, headers.iter().map(|h| h.1).sum())], 16.0) + 4.0)?;
     for (c, (h, _)) in headers.iter().enumerate() {
         ws.write_string_with_format(2, c as u16, *h, &header)?;
     }
@@ -249,7 +249,7 @@ pub fn notice(refdata: &RefData, prefecture: &str, files: &[&Submission], period
             let todo = what_to_do(f, period);
             let cells = [n.to_string(), s.file_name(), f.code.title().to_string(), f.message.clone(), todo];
             let texts: Vec<(&str, f64)> = cells.iter().zip(headers.iter()).map(|(t, (_, w))| (t.as_str(), *w)).collect();
-            ws.set_row_height(r, template::fit_height(&texts, 15.0).max(20.0))?;
+            ws.set_row_height(r, crate::xlsx::fit_height(&texts, 15.0).max(20.0))?;
             for (c, t) in cells.iter().enumerate() {
                 let fmt = if c == 2 && f.severity == Severity::Error { &error } else { &cell };
                 ws.write_string_with_format(r, c as u16, t, fmt)?;
@@ -261,7 +261,7 @@ pub fn notice(refdata: &RefData, prefecture: &str, files: &[&Submission], period
     let hint = hint.replace("2018Q3", &period.map(|p| p.code()).unwrap_or_else(|| "2018Q3".into())).replace("成都市", prefecture);
     ws.merge_range(r + 1, 0, r + 1, last, &hint, &base)?;
     ws.set_row_height(r + 1, 36)?;
-    template::print_setup(ws, 2, 2)?;
+    crate::xlsx::print_setup(ws, 2, 2)?;
     Ok(wb.save_to_buffer()?)
 }
 

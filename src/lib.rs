@@ -29,6 +29,7 @@ pub mod serve;
 pub mod submission;
 pub mod template;
 pub mod text;
+pub mod xlsx;
 
 pub use error::Error;
 pub use finding::{Code, Finding, Severity};

@@ -15,12 +15,12 @@ pub mod batch;
 pub mod classify;
 mod header;
 mod identity;
+mod indicators;
 mod ledger;
 mod notes;
 mod progress;
 pub mod validate;
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use crate::cell::CellRef;
@@ -28,8 +28,7 @@ use crate::finding::{Code, Finding, Severity};
 use crate::period::Period;
 use crate::read::{Visibility, Workbook};
 use crate::refdata::RefData;
-use crate::submission::{LayoutCell, Role, Submission, TemplateMeta};
-use crate::template::TEMPLATE_ID;
+use crate::submission::{LayoutCell, Role, Submission};
 use crate::text::parse_date;
 
 use header::*;
@@ -49,27 +48,6 @@ struct Importer<'a> {
     block_period: Option<Period>,
     /// The prefecture of the email address the file came from.
     sender: Option<String>,
-}
-
-/// Reads the hidden sheet of one of taizhang's templates.
-fn template_meta(refdata: &RefData, wb: &Workbook) -> Option<(TemplateMeta, String)> {
-    let sheet = wb.sheets.iter().find(|s| s.name == refdata.template.sheets.meta)?;
-    let mut kv = HashMap::new();
-    for r in sheet.grid.row_numbers() {
-        let row = sheet.grid.row(r);
-        if let (Some(k), Some(v)) = (row.iter().find(|c| c.pos.col == 0), row.iter().find(|c| c.pos.col == 1)) {
-            kv.insert(k.value.to_text(), v.value.to_text());
-        }
-    }
-    if kv.get("template").map(String::as_str) != Some(TEMPLATE_ID) {
-        return None;
-    }
-    let meta = TemplateMeta {
-        version: kv.get("version").and_then(|v| v.parse().ok()).unwrap_or(0),
-        prefecture_code: kv.get("prefecture_code").cloned().unwrap_or_default(),
-        period: kv.get("period").and_then(|p| p.parse().ok()),
-    };
-    Some((meta, sheet.name.clone()))
 }
 
 /// Turns a workbook into a submission. `name` is the file as shown to people.
@@ -100,7 +78,7 @@ pub fn import_workbook_from(refdata: &RefData, wb: &Workbook, file: &Path, name:
         sender: sender.map(str::to_string),
     };
     imp.run(wb);
-    crate::indicators::import(refdata, wb, &mut imp.sub);
+    indicators::import(refdata, wb, &mut imp.sub);
     imp.sub
 }
 
@@ -115,7 +93,7 @@ impl Importer<'_> {
 
     fn run(&mut self, wb: &Workbook) {
         let layout = &self.refdata.template.sheets;
-        let meta = template_meta(self.refdata, wb);
+        let meta = crate::xlsx::meta::read(wb, &self.refdata.template.sheets.meta);
         let ours = meta.is_some();
         if let Some((m, meta_sheet)) = &meta {
             self.sub.template = Some(m.clone());

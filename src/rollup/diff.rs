@@ -14,7 +14,7 @@ use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksh
 use crate::rollup::history::{Progress, Rollup, Row};
 use crate::refdata::RefData;
 use crate::rollup::layout::diff_sheets as sheets;
-use crate::template::{fit_height, print_setup};
+use crate::xlsx::{fit_height, print_setup};
 
 /// The fields compared between quarters.
 pub const COMPARED: [&str; 3] = ["goal", "measures", "progress"];

@@ -16,7 +16,7 @@ use crate::finding::Severity;
 use crate::rollup::layout::{NOT_REPORTED_LINE, cols, sheets, summary_cols};
 use crate::rollup::merge::{Merged, ReturnStatus, TARGET_ENTERPRISES};
 use crate::refdata::RefData;
-use crate::template::{fit_height, print_setup};
+use crate::xlsx::{fit_height, print_setup};
 
 
 
