@@ -112,6 +112,16 @@ pub(super) struct Header {
     pub(super) score: usize,
 }
 
+impl Header {
+    /// The ledger fields the header names, each once, in column order of the reference data.
+    pub(super) fn named_fields(&self) -> Vec<usize> {
+        let mut named: Vec<usize> = self.fields.values().copied().collect();
+        named.sort_unstable();
+        named.dedup();
+        named
+    }
+}
+
 pub(super) fn cell_text(c: &GridCell) -> String {
     match &c.value {
         Value::Text(s) => s.clone(),

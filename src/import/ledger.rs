@@ -278,12 +278,38 @@ impl Importer<'_> {
         role
     }
 
+    /// Imports one table of the 附件2 ledger: its columns, then row by row (data rows, enterprises over
+    /// merged rows, totals and headings, notes under the table), then what the rows say together.
     pub(super) fn import_ledger(&mut self, sheet: &Sheet, block: &Block) {
         let h = &block.header;
         self.import_preamble(sheet, block.preamble_start, h.first_row);
         let specs = self.refdata.ledger.columns.clone();
         let mut extras = std::mem::take(&mut self.sub.extra_columns);
         let mut roles = self.map_columns(sheet, h, &specs, &mut extras, true);
+        self.record_columns(sheet, &specs, &roles);
+        let mut t = TableState::new(self.sub.rows.len());
+        let rows: Vec<u32> = sheet.grid.row_numbers().filter(|r| *r > h.last_row && block.end.is_none_or(|e| *r < e)).collect();
+        for r in rows {
+            self.ledger_row(sheet, r, &specs, &mut roles, &mut extras, &mut t);
+        }
+        self.report_joined(sheet, &specs, t.joined);
+        let table_start = t.table_start;
+        if self.sub.rows.len() == table_start {
+            let f = self
+                .finding(Code::EmptyLedger, "台账表头下没有填写任何企业。请逐家填写提升企业后重新报送。")
+                .sheet(&sheet.name)
+                .cell(CellRef::new(h.last_row + 1, 0));
+            self.sub.push(f);
+        }
+        for row in &mut self.sub.rows {
+            row.extras.resize(extras.len(), None);
+        }
+        self.sub.extra_columns = extras;
+        self.prefecture_column_sources();
+    }
+
+    /// Reports required columns the table lacks (S02), and records which sheet column holds each field.
+    fn record_columns(&mut self, sheet: &Sheet, specs: &[ColumnSpec], roles: &BTreeMap<u32, ColRole>) {
         for (i, spec) in specs.iter().enumerate() {
             if spec.required && !roles.values().any(|r| *r == ColRole::Field(i)) {
                 let f = self
@@ -300,149 +326,156 @@ impl Importer<'_> {
             self.sub.ledger_columns.clone_from(&columns);
         }
         self.sub.sheet_columns.push((sheet.name.clone(), columns));
+    }
+
+    /// One row under the header: a note line, more lines of the enterprise above, a numbered empty row, a
+    /// total or heading, a remark, or an enterprise.
+    fn ledger_row(&mut self, sheet: &Sheet, r: u32, specs: &[ColumnSpec], roles: &mut BTreeMap<u32, ColRole>, extras: &mut Vec<String>, t: &mut TableState) {
+        let seq = self.refdata.ledger.column_index("seq");
+        let enterprise = self.refdata.ledger.column_index("enterprise");
+        let cells = sheet.grid.row(r);
+        let first = cells.iter().find(|c| !c.is_merge_copy() || c.origin.row == r);
+        let Some(first) = first else { return };
+        let first_text = first.value.to_text();
+        if self.labels.opens_note(&first_text) && !first.value.is_error() {
+            t.in_footer = true;
+            t.after_note = true;
+            self.import_note_row(sheet, cells);
+            return;
+        }
+        let Some(RowBuild { row, own, only_seq, errors, own_cells }) = self.build_row(sheet, r, specs, roles, extras) else {
+            // Only values merged down from the rows above: not a row of its own.
+            return;
+        };
+        // The enterprise's name merged down from the row above: this row holds more lines of the
+        // same enterprise, not another one.
+        let ent_cell = enterprise.and_then(|e| row.fields[e].as_ref()).filter(|l| l.cell.row < r).map(|l| l.cell);
+        if let Some(ent_cell) = ent_cell
+            && let Some(idx) = self.sub.rows.len().checked_sub(1).filter(|&i| {
+                let prev = &self.sub.rows[i];
+                prev.sheet == sheet.name && enterprise.and_then(|e| prev.fields[e].as_ref()).is_some_and(|l| l.cell == ent_cell)
+            })
+        {
+            self.formula_errors(sheet, errors, specs, extras);
+            self.continue_enterprise(sheet, idx, row, cells);
+            t.joined.entry(idx).or_insert((ent_cell.row, r)).1 = r;
+            return;
+        }
+        if only_seq
+            && let Some(l) = seq.and_then(|s| row.fields[s].as_ref())
+            && l.text.parse::<f64>().is_ok()
+        {
+            // A numbered empty row of the template.
+            self.layout(&sheet.name, l.cell, Role::Reference);
+            return;
+        }
+        // Under a note line, lone texts are the note's next lines (handled below); elsewhere a row is
+        // classified from all its cells.
+        let kind = if t.in_footer && own_cells.len() == 1 {
+            RowKind::Enterprise
+        } else {
+            let texts: Vec<(Slot, &str)> = own_cells.iter().map(|(_, s, t)| (*s, t.as_str())).collect();
+            classify_row(&self.refdata.ledger.rows, &texts)
+        };
+        if kind != RowKind::Enterprise {
+            self.non_enterprise_row(sheet, cells, kind, &own_cells, (t.table_start, &mut t.section_start));
+            return;
+        }
+        if only_seq && let Some(l) = seq.and_then(|s| row.fields[s].clone()) {
+            // A long text in the 序号 column alone: a line of remarks.
+            self.layout(&sheet.name, CellRef::new(r, l.cell.col), Role::Note);
+            self.remark(&sheet.name, l.cell, l.text);
+            return;
+        }
+        // Under a note line, a row is data when it names an enterprise or fills two columns; a lone
+        // text right under a note is the note's next line.
+        let own_field = |f: usize| row.fields[f].as_ref().is_some_and(|l| l.cell.row == r);
+        let own_fields = (0..row.fields.len()).filter(|&f| own_field(f)).count();
+        let data_like = (enterprise.is_some_and(own_field) && !(t.after_note && own == 1)) || own_fields >= 2;
+        if t.in_footer && !data_like {
+            // Continuation lines of a remark under the table.
+            self.import_note_row(sheet, cells);
+            return;
+        }
+        self.formula_errors(sheet, errors, specs, extras);
+        t.after_note = false;
+        self.sub.rows.push(row);
+    }
+
+    /// The row's values by column role, with what classifying it needs. `None` when the row holds only
+    /// values merged down from the rows above.
+    fn build_row(&mut self, sheet: &Sheet, r: u32, specs: &[ColumnSpec], roles: &mut BTreeMap<u32, ColRole>, extras: &mut Vec<String>) -> Option<RowBuild> {
         let seq = self.refdata.ledger.column_index("seq");
         let enterprise = self.refdata.ledger.column_index("enterprise");
         let industry = self.refdata.ledger.column_index("industry");
-        // Where this table's rows, and the current section's (after a heading or a sub-total), begin in
-        // `sub.rows`, to check the counts of totals against.
-        let table_start = self.sub.rows.len();
-        // Enterprises written over several rows (index into `sub.rows` → first and last row).
-        let mut joined: BTreeMap<usize, (u32, u32)> = BTreeMap::new();
-        let mut section_start = table_start;
-        let mut in_footer = false;
-        // Whether the last row with content was a note line.
-        let mut after_note = false;
-        let rows: Vec<u32> = sheet.grid.row_numbers().filter(|r| *r > h.last_row && block.end.is_none_or(|e| *r < e)).collect();
-        for r in rows {
-            let cells = sheet.grid.row(r);
-            let first = cells.iter().find(|c| !c.is_merge_copy() || c.origin.row == r);
-            let Some(first) = first else { continue };
-            let first_text = first.value.to_text();
-            if self.labels.opens_note(&first_text) && !first.value.is_error() {
-                in_footer = true;
-                after_note = true;
-                self.import_note_row(sheet, cells);
-                continue;
-            }
-            // Build the row.
-            let mut row = LedgerRow {
-                sheet: sheet.name.clone(),
-                row: r,
-                fields: vec![None; specs.len()],
-                extras: Vec::new(),
-                prefecture: None,
-                duplicate_of: None,
+        let cells = sheet.grid.row(r);
+        // Build the row.
+        let mut row = LedgerRow {
+            sheet: sheet.name.clone(),
+            row: r,
+            fields: vec![None; specs.len()],
+            extras: Vec::new(),
+            prefecture: None,
+            duplicate_of: None,
+        };
+        let mut own = 0usize; // values written in this row (not copies of a merge from above)
+        let mut only_seq = true;
+        let mut errors = Vec::new();
+        // Each value written in this row once (a merge across columns counts once), for classifying it.
+        let mut own_cells: Vec<(CellRef, Slot, String)> = Vec::new();
+        for c in cells {
+            let role = match roles.get(&c.pos.col) {
+                Some(role) => role.clone(),
+                None if !c.is_merge_copy() => self.headerless_column(sheet, c, extras, roles),
+                None => continue,
             };
-            let mut own = 0usize; // values written in this row (not copies of a merge from above)
-            let mut only_seq = true;
-            let mut errors = Vec::new();
-            // Each value written in this row once (a merge across columns counts once), for classifying it.
-            let mut own_cells: Vec<(CellRef, Slot, String)> = Vec::new();
-            for c in cells {
-                let role = match roles.get(&c.pos.col) {
-                    Some(role) => role.clone(),
-                    None if !c.is_merge_copy() => self.headerless_column(sheet, c, &mut extras, &mut roles),
-                    None => continue,
-                };
-                let text = c.value.to_text();
-                if text.is_empty() {
-                    continue;
+            let text = c.value.to_text();
+            if text.is_empty() {
+                continue;
+            }
+            let loc = Located { text, sheet: sheet.name.clone(), cell: c.origin };
+            let from_above = c.is_merge_copy() && c.origin.row < r;
+            if !from_above {
+                own += 1;
+                if !matches!(role, ColRole::Field(f) if Some(f) == seq) {
+                    only_seq = false;
                 }
-                let loc = Located { text, sheet: sheet.name.clone(), cell: c.origin };
-                let from_above = c.is_merge_copy() && c.origin.row < r;
-                if !from_above {
-                    own += 1;
-                    if !matches!(role, ColRole::Field(f) if Some(f) == seq) {
-                        only_seq = false;
-                    }
-                    if !own_cells.iter().any(|(o, _, _)| *o == c.origin) {
-                        let slot = match role {
-                            ColRole::Field(f) if Some(f) == seq => Slot::Seq,
-                            ColRole::Field(f) if Some(f) == industry => Slot::Industry,
-                            ColRole::Field(f) if Some(f) == enterprise => Slot::Enterprise,
-                            _ => Slot::Other,
-                        };
-                        own_cells.push((c.origin, slot, loc.text.clone()));
+                if !own_cells.iter().any(|(o, _, _)| *o == c.origin) {
+                    let slot = match role {
+                        ColRole::Field(f) if Some(f) == seq => Slot::Seq,
+                        ColRole::Field(f) if Some(f) == industry => Slot::Industry,
+                        ColRole::Field(f) if Some(f) == enterprise => Slot::Enterprise,
+                        _ => Slot::Other,
+                    };
+                    own_cells.push((c.origin, slot, loc.text.clone()));
+                }
+            }
+            if c.value.is_error() && !c.is_merge_copy() {
+                errors.push((c.origin, loc.text.clone(), role.clone()));
+            }
+            match role {
+                ColRole::Field(f) => {
+                    if row.fields[f].is_none() {
+                        row.fields[f] = Some(loc);
                     }
                 }
-                if c.value.is_error() && !c.is_merge_copy() {
-                    errors.push((c.origin, loc.text.clone(), role.clone()));
-                }
-                match role {
-                    ColRole::Field(f) => {
-                        if row.fields[f].is_none() {
-                            row.fields[f] = Some(loc);
-                        }
+                ColRole::Prefecture => row.prefecture = Some(loc),
+                ColRole::Extra(e) => {
+                    if row.extras.len() <= e {
+                        row.extras.resize(e + 1, None);
                     }
-                    ColRole::Prefecture => row.prefecture = Some(loc),
-                    ColRole::Extra(e) => {
-                        if row.extras.len() <= e {
-                            row.extras.resize(e + 1, None);
-                        }
-                        if row.extras[e].is_none() {
-                            row.extras[e] = Some(loc);
-                        }
+                    if row.extras[e].is_none() {
+                        row.extras[e] = Some(loc);
                     }
                 }
             }
-            if own == 0 {
-                // Only values merged down from the rows above: not a row of its own.
-                continue;
-            }
-            // The enterprise's name merged down from the row above: this row holds more lines of the
-            // same enterprise, not another one.
-            let ent_cell = enterprise.and_then(|e| row.fields[e].as_ref()).filter(|l| l.cell.row < r).map(|l| l.cell);
-            if let Some(ent_cell) = ent_cell
-                && let Some(idx) = self.sub.rows.len().checked_sub(1).filter(|&i| {
-                    let prev = &self.sub.rows[i];
-                    prev.sheet == sheet.name && enterprise.and_then(|e| prev.fields[e].as_ref()).is_some_and(|l| l.cell == ent_cell)
-                })
-            {
-                self.formula_errors(sheet, errors, &specs, &extras);
-                self.continue_enterprise(sheet, idx, row, cells);
-                joined.entry(idx).or_insert((ent_cell.row, r)).1 = r;
-                continue;
-            }
-            if only_seq
-                && let Some(l) = seq.and_then(|s| row.fields[s].as_ref())
-                && l.text.parse::<f64>().is_ok()
-            {
-                // A numbered empty row of the template.
-                self.layout(&sheet.name, l.cell, Role::Reference);
-                continue;
-            }
-            // Under a note line, lone texts are the note's next lines (handled below); elsewhere a row is
-            // classified from all its cells.
-            let kind = if in_footer && own_cells.len() == 1 {
-                RowKind::Enterprise
-            } else {
-                let texts: Vec<(Slot, &str)> = own_cells.iter().map(|(_, s, t)| (*s, t.as_str())).collect();
-                classify_row(&self.refdata.ledger.rows, &texts)
-            };
-            if kind != RowKind::Enterprise {
-                self.non_enterprise_row(sheet, cells, kind, &own_cells, (table_start, &mut section_start));
-                continue;
-            }
-            if only_seq && let Some(l) = seq.and_then(|s| row.fields[s].clone()) {
-                // A long text in the 序号 column alone: a line of remarks.
-                self.layout(&sheet.name, CellRef::new(r, l.cell.col), Role::Note);
-                self.remark(&sheet.name, l.cell, l.text);
-                continue;
-            }
-            // Under a note line, a row is data when it names an enterprise or fills two columns; a lone
-            // text right under a note is the note's next line.
-            let own_field = |f: usize| row.fields[f].as_ref().is_some_and(|l| l.cell.row == r);
-            let own_fields = (0..row.fields.len()).filter(|&f| own_field(f)).count();
-            let data_like = (enterprise.is_some_and(own_field) && !(after_note && own == 1)) || own_fields >= 2;
-            if in_footer && !data_like {
-                // Continuation lines of a remark under the table.
-                self.import_note_row(sheet, cells);
-                continue;
-            }
-            self.formula_errors(sheet, errors, &specs, &extras);
-            after_note = false;
-            self.sub.rows.push(row);
         }
+        (own > 0).then_some(RowBuild { row, own, only_seq, errors, own_cells })
+    }
+
+    /// V20 for each enterprise written over several rows (index into `sub.rows` → first and last row).
+    fn report_joined(&mut self, sheet: &Sheet, specs: &[ColumnSpec], joined: BTreeMap<usize, (u32, u32)>) {
+        let enterprise = self.refdata.ledger.column_index("enterprise");
         for (idx, (first, last)) in joined {
             let Some(l) = enterprise.and_then(|e| self.sub.rows[idx].fields[e].clone()) else { continue };
             let f = self
@@ -456,18 +489,10 @@ impl Importer<'_> {
                 .value(&l.text);
             self.sub.push(f);
         }
-        if self.sub.rows.len() == table_start {
-            let f = self
-                .finding(Code::EmptyLedger, "台账表头下没有填写任何企业。请逐家填写提升企业后重新报送。")
-                .sheet(&sheet.name)
-                .cell(CellRef::new(h.last_row + 1, 0));
-            self.sub.push(f);
-        }
-        for row in &mut self.sub.rows {
-            row.extras.resize(extras.len(), None);
-        }
-        self.sub.extra_columns = extras;
-        // A 填报市州 column is a source for the prefecture.
+    }
+
+    /// A 填报市州 column is a source for the prefecture; a value there that is no prefecture is reported.
+    fn prefecture_column_sources(&mut self) {
         let mut named: Vec<String> = Vec::new();
         for row in &self.sub.rows {
             if let Some(l) = &row.prefecture {
@@ -589,4 +614,37 @@ impl Importer<'_> {
         }
         *section_start = self.sub.rows.len();
     }
+}
+
+/// Where a table's rows stand while it is read.
+struct TableState {
+    /// Where this table's rows begin in `sub.rows`, to check the counts of totals against.
+    table_start: usize,
+    /// Where the current section's rows (after a heading or a sub-total) begin.
+    section_start: usize,
+    /// Enterprises written over several rows (index into `sub.rows` → first and last row).
+    joined: BTreeMap<usize, (u32, u32)>,
+    /// Under a note line: the rest of the table is read as notes unless a row is clearly data.
+    in_footer: bool,
+    /// Whether the last row with content was a note line.
+    after_note: bool,
+}
+
+impl TableState {
+    fn new(table_start: usize) -> Self {
+        TableState { table_start, section_start: table_start, joined: BTreeMap::new(), in_footer: false, after_note: false }
+    }
+}
+
+/// A row built from its cells, before it is classified.
+struct RowBuild {
+    row: LedgerRow,
+    /// Values written in this row (not copies of a merge from above).
+    own: usize,
+    /// Whether the only value of its own is in the 序号 column.
+    only_seq: bool,
+    /// Formula error values (#N/A …), reported once the row is known to be data.
+    errors: Vec<(CellRef, String, ColRole)>,
+    /// Each value written in this row once (a merge across columns counts once), for classifying it.
+    own_cells: Vec<(CellRef, Slot, String)>,
 }
