@@ -107,14 +107,16 @@ pub(super) fn import(refdata: &RefData, wb: &Workbook, sub: &mut Submission) {
     let name = sheet.name.clone();
     // The importer passed over the sheet as not a table it knows; it is read here.
     sub.findings.retain(|f| !(f.code == Code::SheetIgnored && f.cell.is_none() && f.sheet.as_deref() == Some(name.as_str())));
-    let file = sub.name.clone();
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut layout: Vec<(CellRef, Role)> = Vec::new();
-    let mut reported: Vec<Reported> = Vec::new();
-    let col_of = |c: u32| cols.get(&c).copied();
-    let asked: Vec<&Indicator> = refdata.indicators.asked().collect();
-    let finding = |code: Code, cell: CellRef, field: &str, value: &str, message: String| {
-        Finding::new(code, file.clone(), message).sheet(name.clone()).cell(cell).field(field).value(value)
+    let mut s = IndicatorSheet {
+        refdata,
+        asked: refdata.indicators.asked().collect(),
+        file: sub.name.clone(),
+        name,
+        cols,
+        findings: Vec::new(),
+        layout: Vec::new(),
+        reported: Vec::new(),
+        remarks: Vec::new(),
     };
     for r in sheet.grid.row_numbers() {
         let cells: Vec<&GridCell> = sheet.grid.row(r).iter().filter(|c| !c.is_merge_copy()).collect();
@@ -122,153 +124,212 @@ pub(super) fn import(refdata: &RefData, wb: &Workbook, sub: &mut Submission) {
             continue;
         }
         if r < header_row {
-            layout.extend(cells.iter().map(|c| (c.pos, Role::Title)));
-            continue;
+            s.layout.extend(cells.iter().map(|c| (c.pos, Role::Title)));
+        } else if r == header_row {
+            s.header(&cells);
+        } else {
+            s.row(r, &cells);
         }
-        if r == header_row {
-            for c in &cells {
-                match col_of(c.pos.col) {
-                    Some(_) => layout.push((c.pos, Role::Header)),
-                    None => findings.push(finding(
+    }
+    let name = s.name.clone();
+    sub.layout.extend(s.layout.into_iter().map(|(cell, role)| LayoutCell { sheet: name.clone(), cell, role }));
+    sub.remarks.extend(s.remarks);
+    sub.indicators = s.reported;
+    for f in s.findings {
+        sub.push(f);
+    }
+}
+
+/// The state of reading one 指标完成情况 sheet.
+struct IndicatorSheet<'a> {
+    refdata: &'a RefData,
+    /// The indicators the template asks, in order (a row may name its indicator by number).
+    asked: Vec<&'a Indicator>,
+    file: String,
+    name: String,
+    cols: BTreeMap<u32, Col>,
+    findings: Vec<Finding>,
+    layout: Vec<(CellRef, Role)>,
+    reported: Vec<Reported>,
+    remarks: Vec<Located>,
+}
+
+impl IndicatorSheet<'_> {
+    fn finding(&self, code: Code, cell: CellRef, field: &str, value: &str, message: String) -> Finding {
+        Finding::new(code, self.file.clone(), message).sheet(self.name.clone()).cell(cell).field(field).value(value)
+    }
+
+    fn col_of(&self, c: u32) -> Option<Col> {
+        self.cols.get(&c).copied()
+    }
+
+    fn located(&self, text: String, cell: CellRef) -> Located {
+        Located { text, sheet: self.name.clone(), cell }
+    }
+
+    /// The header row: the template's columns are layout, any other column is I05.
+    fn header(&mut self, cells: &[&GridCell]) {
+        for c in cells {
+            match self.col_of(c.pos.col) {
+                Some(_) => self.layout.push((c.pos, Role::Header)),
+                None => {
+                    let f = self.finding(
                         Code::IndicatorUnmatched,
                         c.pos,
                         &text_of(c),
                         &text_of(c),
                         format!("「{}」不是指标完成情况表的列,该列内容未汇总。请使用模板的列,说明写在「说明」列。", text_of(c)),
-                    )),
+                    );
+                    self.findings.push(f);
                 }
             }
-            continue;
         }
-        let at = |k: Col| cells.iter().find(|c| col_of(c.pos.col) == Some(k)).copied();
+    }
+
+    /// A row under the header: an indicator (by its name, else its number), a duplicate of one, or a row
+    /// that is none.
+    fn row(&mut self, r: u32, cells: &[&GridCell]) {
+        let at = |k: Col| cells.iter().find(|c| self.col_of(c.pos.col) == Some(k)).copied();
         let name_cell = at(Col::Name);
-        let by_name = name_cell.and_then(|c| refdata.indicators.lookup(&text_of(c)));
-        let by_no = || {
-            at(Col::No)
+        let value_cell = at(Col::Value);
+        let indicator = match name_cell {
+            Some(c) => self.refdata.indicators.lookup(&text_of(c)),
+            None => at(Col::No)
                 .and_then(|c| match &c.value {
                     Value::Number(n) if n.fract() == 0.0 && *n >= 1.0 => Some(*n as usize),
                     v => v.to_text().trim().parse::<usize>().ok(),
                 })
-                .and_then(|n| asked.get(n.wrapping_sub(1)).copied())
+                .and_then(|n| self.asked.get(n.wrapping_sub(1)).copied()),
         };
-        let indicator = match name_cell {
-            Some(_) => by_name,
-            None => by_no(),
-        };
-        let value_cell = at(Col::Value);
         let Some(ind) = indicator else {
-            // A row that is no indicator: the template's own note, a remark, or something typed that
-            // cannot be put anywhere.
-            let texts: Vec<String> = cells.iter().map(|c| text_of(c)).collect();
-            if cells.len() == 1 && clean_text(&texts[0]) == clean_text(LEDGER_NOTE) {
-                layout.push((cells[0].pos, Role::Reference));
-                continue;
-            }
-            if value_cell.is_none() && cells.len() == 1 {
-                let c = cells[0];
-                let loc = Located { text: clean_text(&texts[0]), sheet: name.clone(), cell: c.pos };
-                findings.push(finding(Code::Note, c.pos, "", &loc.text, format!("表格备注:{}", loc.text)));
-                sub.remarks.push(loc);
-                continue;
-            }
-            let first = value_cell.or(name_cell).unwrap_or(cells[0]);
-            let shown = name_cell.map(text_of).unwrap_or_default();
-            findings.push(finding(
-                Code::IndicatorUnmatched,
-                first.pos,
-                headers::NAME,
-                &texts.join(" | "),
-                format!(
-                    "第{}行{}不是模板中的指标,本行未汇总。请按模板的指标名称填写,不要改动或增加指标行;其他情况请写在「说明」中。",
-                    r + 1,
-                    if shown.is_empty() { String::new() } else { format!("「{shown}」") }
-                ),
-            ));
-            layout.extend(cells.iter().filter(|c| c.pos != first.pos).map(|c| (c.pos, Role::Note)));
-            continue;
+            self.no_indicator(r, cells, name_cell, value_cell);
+            return;
         };
-        if reported.iter().any(|x| x.id == ind.id) {
+        if self.reported.iter().any(|x| x.id == ind.id) {
             let first = value_cell.or(name_cell).unwrap_or(cells[0]);
-            findings.push(finding(
+            let f = self.finding(
                 Code::IndicatorUnmatched,
                 first.pos,
                 &ind.name,
                 &cells.iter().map(|c| text_of(c)).collect::<Vec<_>>().join(" | "),
                 format!("指标「{}」填了两次(第{}行重复),以第一次为准,本行未汇总。请删除重复的行。", ind.name, r + 1),
-            ));
-            layout.extend(cells.iter().filter(|c| c.pos != first.pos).map(|c| (c.pos, Role::Note)));
-            continue;
+            );
+            self.findings.push(f);
+            self.layout.extend(cells.iter().filter(|c| c.pos != first.pos).map(|c| (c.pos, Role::Note)));
+            return;
         }
         let mut rep = Reported { id: ind.id.clone(), value: None, cell: None, note: None, previous: None };
-        for c in &cells {
-            match col_of(c.pos.col) {
+        self.other_cells(ind, cells, &mut rep);
+        if let Some(c) = value_cell {
+            self.value(ind, c, &mut rep);
+        }
+        self.reported.push(rep);
+    }
+
+    /// A row that is no indicator: the template's own note, a remark, or something typed that cannot be
+    /// put anywhere (I05).
+    fn no_indicator(&mut self, r: u32, cells: &[&GridCell], name_cell: Option<&GridCell>, value_cell: Option<&GridCell>) {
+        let texts: Vec<String> = cells.iter().map(|c| text_of(c)).collect();
+        if cells.len() == 1 && clean_text(&texts[0]) == clean_text(LEDGER_NOTE) {
+            self.layout.push((cells[0].pos, Role::Reference));
+            return;
+        }
+        if value_cell.is_none() && cells.len() == 1 {
+            let c = cells[0];
+            let loc = self.located(clean_text(&texts[0]), c.pos);
+            let f = self.finding(Code::Note, c.pos, "", &loc.text, format!("表格备注:{}", loc.text));
+            self.findings.push(f);
+            self.remarks.push(loc);
+            return;
+        }
+        let first = value_cell.or(name_cell).unwrap_or(cells[0]);
+        let shown = name_cell.map(text_of).unwrap_or_default();
+        let f = self.finding(
+            Code::IndicatorUnmatched,
+            first.pos,
+            headers::NAME,
+            &texts.join(" | "),
+            format!(
+                "第{}行{}不是模板中的指标,本行未汇总。请按模板的指标名称填写,不要改动或增加指标行;其他情况请写在「说明」中。",
+                r + 1,
+                if shown.is_empty() { String::new() } else { format!("「{shown}」") }
+            ),
+        );
+        self.findings.push(f);
+        self.layout.extend(cells.iter().filter(|c| c.pos != first.pos).map(|c| (c.pos, Role::Note)));
+    }
+
+    /// The cells of an indicator's row other than its value: 说明, 上期值, the template's reference text,
+    /// and anything outside the table (I05).
+    fn other_cells(&mut self, ind: &Indicator, cells: &[&GridCell], rep: &mut Reported) {
+        for c in cells {
+            match self.col_of(c.pos.col) {
                 Some(Col::Value) => {}
-                Some(Col::Note) => rep.note = Some(Located { text: text_of(c), sheet: name.clone(), cell: c.pos }),
+                Some(Col::Note) => rep.note = Some(self.located(text_of(c), c.pos)),
                 Some(Col::Previous) => {
                     rep.previous = cell_value(&c.value, ind.is_percent()).map(|p| p.value);
-                    layout.push((c.pos, Role::Reference));
+                    self.layout.push((c.pos, Role::Reference));
                 }
-                Some(_) => layout.push((c.pos, Role::Reference)),
-                None => findings.push(finding(
-                    Code::IndicatorUnmatched,
-                    c.pos,
-                    &ind.name,
-                    &text_of(c),
-                    format!("指标「{}」一行在表格以外的列中写有内容,未汇总。如需说明,请写在「说明」列。", ind.name),
-                )),
-            }
-        }
-        if let Some(c) = value_cell {
-            let text = text_of(c);
-            rep.cell = Some(Located { text: text.clone(), sheet: name.clone(), cell: c.pos });
-            let unit = if ind.is_percent() { "百分数(如 91.5)".to_string() } else { format!("数字(单位:{})", ind.unit) };
-            match cell_value(&c.value, ind.is_percent()) {
-                None => findings.push(finding(
-                    Code::IndicatorUnreadable,
-                    c.pos,
-                    &ind.name,
-                    &text,
-                    format!("指标「{}」的累计完成值「{text}」无法识别为一个数,未计入全省合计。请只填写一个{unit},文字写在「说明」中。", ind.name),
-                )),
-                Some(p) => {
-                    rep.value = Some(p.value);
-                    let v = format_number(p.value);
-                    if p.approximate {
-                        findings.push(finding(
-                            Code::IndicatorApproximate,
-                            c.pos,
-                            &ind.name,
-                            &text,
-                            format!("指标「{}」的累计完成值写的是约数「{text}」,已按 {v} 计入。如有准确数,请填写准确数。", ind.name),
-                        ));
-                    }
-                    if let Some(prev) = rep.previous
-                        && p.value < prev
-                    {
-                        findings.push(finding(
-                            Code::IndicatorDecreased,
-                            c.pos,
-                            &ind.name,
-                            &text,
-                            format!(
-                                "指标「{}」的累计完成值 {v} 比上期的 {} 少。累计值一般不会减少,请核实;如确有调整,请在「说明」中写明原因。",
-                                ind.name,
-                                format_number(prev)
-                            ),
-                        ));
-                    }
-                    if let Some(why) = implausible(ind, p.value) {
-                        findings.push(finding(Code::IndicatorImplausible, c.pos, &ind.name, &text, why));
-                    }
+                Some(_) => self.layout.push((c.pos, Role::Reference)),
+                None => {
+                    let f = self.finding(
+                        Code::IndicatorUnmatched,
+                        c.pos,
+                        &ind.name,
+                        &text_of(c),
+                        format!("指标「{}」一行在表格以外的列中写有内容,未汇总。如需说明,请写在「说明」列。", ind.name),
+                    );
+                    self.findings.push(f);
                 }
             }
         }
-        reported.push(rep);
     }
-    sub.layout.extend(layout.into_iter().map(|(cell, role)| LayoutCell { sheet: name.clone(), cell, role }));
-    sub.indicators = reported;
-    for f in findings {
-        sub.push(f);
+
+    /// The 累计完成值: read as a number (I01 when it is not one), with I04 for an approximation, I02 when it
+    /// went down since 上期值 and I03 when it cannot be right.
+    fn value(&mut self, ind: &Indicator, c: &GridCell, rep: &mut Reported) {
+        let text = text_of(c);
+        rep.cell = Some(self.located(text.clone(), c.pos));
+        let unit = if ind.is_percent() { "百分数(如 91.5)".to_string() } else { format!("数字(单位:{})", ind.unit) };
+        let Some(p) = cell_value(&c.value, ind.is_percent()) else {
+            let f = self.finding(
+                Code::IndicatorUnreadable,
+                c.pos,
+                &ind.name,
+                &text,
+                format!("指标「{}」的累计完成值「{text}」无法识别为一个数,未计入全省合计。请只填写一个{unit},文字写在「说明」中。", ind.name),
+            );
+            self.findings.push(f);
+            return;
+        };
+        rep.value = Some(p.value);
+        let v = format_number(p.value);
+        if p.approximate {
+            let f = self.finding(
+                Code::IndicatorApproximate,
+                c.pos,
+                &ind.name,
+                &text,
+                format!("指标「{}」的累计完成值写的是约数「{text}」,已按 {v} 计入。如有准确数,请填写准确数。", ind.name),
+            );
+            self.findings.push(f);
+        }
+        if let Some(prev) = rep.previous
+            && p.value < prev
+        {
+            let f = self.finding(
+                Code::IndicatorDecreased,
+                c.pos,
+                &ind.name,
+                &text,
+                format!("指标「{}」的累计完成值 {v} 比上期的 {} 少。累计值一般不会减少,请核实;如确有调整,请在「说明」中写明原因。", ind.name, format_number(prev)),
+            );
+            self.findings.push(f);
+        }
+        if let Some(why) = implausible(ind, p.value) {
+            let f = self.finding(Code::IndicatorImplausible, c.pos, &ind.name, &text, why);
+            self.findings.push(f);
+        }
     }
 }
 
