@@ -266,37 +266,7 @@ fn write_summary(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, 
     let mut totals = (0usize, 0usize, 0usize, 0usize, 0usize, 0usize);
     let widths: Vec<f64> = headers.iter().map(|(_, w)| *w).collect();
     for p in &order {
-        let missing = !matches!(p.status, ReturnStatus::Returned | ReturnStatus::Other);
-        let (tf, cf) = if missing { (&st.missing, &st.missing_center) } else { (&st.text, &st.center) };
-        let below = p.enterprises < TARGET_ENTERPRISES && !p.zone.is_empty();
-        let ef = if missing { &st.missing_center } else if below { &st.below_target } else { &st.number };
-        let mut unused: Vec<String> = p.unused.iter().map(|(f, why)| format!("{f}({why})")).collect();
-        if p.status == ReturnStatus::Other {
-            unused.extend(p.reason.clone());
-        }
-        let superseded = unused.join("\n");
-        let target = if p.zone.is_empty() { "" } else if below { "否" } else { "是" };
-        put_row(
-            ws,
-            r,
-            &[
-                Cell::B(&st.center),
-                Cell::S(&p.name, tf),
-                Cell::S(p.status.label(), cf),
-                Cell::S(p.file.as_deref().unwrap_or(""), tf),
-                Cell::S(p.filled_date.as_deref().unwrap_or(""), cf),
-                Cell::S(p.filler.as_deref().unwrap_or(""), cf),
-                Cell::S(p.phone.as_deref().unwrap_or(""), cf),
-                Cell::N(p.enterprises as f64, ef),
-                Cell::N(p.tasks_reported as f64, if missing { &st.missing_center } else { &st.number }),
-                Cell::N(p.counts.errors as f64, if p.counts.errors > 0 { &st.error } else { cf }),
-                Cell::N(p.counts.warnings as f64, if p.counts.warnings > 0 { &st.warning } else { cf }),
-                Cell::N(p.counts.infos as f64, cf),
-                Cell::S(&superseded, tf),
-                Cell::S(target, if below { &st.below_target } else { cf }),
-            ],
-            &widths,
-        )?;
+        let below = summary_row(ws, r, p, st, &widths)?;
         totals.0 += usize::from(p.status == ReturnStatus::Returned && !p.zone.is_empty());
         totals.1 += p.enterprises;
         totals.2 += p.counts.errors;
@@ -318,7 +288,50 @@ fn write_summary(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, 
     if let Some((start, z)) = zone_start {
         write_zone(ws, start, r - 1, z, st)?;
     }
-    let prefs = refdata.prefectures.all().len();
+    summary_totals(ws, r, refdata.prefectures.all().len(), totals, st)?;
+    finish_table(ws, h, r - 1, width)?;
+    ws.set_active(true);
+    Ok(())
+}
+
+/// One prefecture's line of 汇总. Returns whether it is below the target of enterprises helped.
+fn summary_row(ws: &mut Worksheet, r: u32, p: &crate::rollup::merge::PrefectureSummary, st: &Styles, widths: &[f64]) -> Result<bool, XlsxError> {
+    let missing = !matches!(p.status, ReturnStatus::Returned | ReturnStatus::Other);
+    let (tf, cf) = if missing { (&st.missing, &st.missing_center) } else { (&st.text, &st.center) };
+    let below = p.enterprises < TARGET_ENTERPRISES && !p.zone.is_empty();
+    let ef = if missing { &st.missing_center } else if below { &st.below_target } else { &st.number };
+    let mut unused: Vec<String> = p.unused.iter().map(|(f, why)| format!("{f}({why})")).collect();
+    if p.status == ReturnStatus::Other {
+        unused.extend(p.reason.clone());
+    }
+    let superseded = unused.join("\n");
+    let target = if p.zone.is_empty() { "" } else if below { "否" } else { "是" };
+    put_row(
+        ws,
+        r,
+        &[
+            Cell::B(&st.center),
+            Cell::S(&p.name, tf),
+            Cell::S(p.status.label(), cf),
+            Cell::S(p.file.as_deref().unwrap_or(""), tf),
+            Cell::S(p.filled_date.as_deref().unwrap_or(""), cf),
+            Cell::S(p.filler.as_deref().unwrap_or(""), cf),
+            Cell::S(p.phone.as_deref().unwrap_or(""), cf),
+            Cell::N(p.enterprises as f64, ef),
+            Cell::N(p.tasks_reported as f64, if missing { &st.missing_center } else { &st.number }),
+            Cell::N(p.counts.errors as f64, if p.counts.errors > 0 { &st.error } else { cf }),
+            Cell::N(p.counts.warnings as f64, if p.counts.warnings > 0 { &st.warning } else { cf }),
+            Cell::N(p.counts.infos as f64, cf),
+            Cell::S(&superseded, tf),
+            Cell::S(target, if below { &st.below_target } else { cf }),
+        ],
+        &widths,
+    )?;
+    Ok(below)
+}
+
+/// The 合计 line of 汇总: prefectures returned, enterprises, findings, prefectures meeting the target.
+fn summary_totals(ws: &mut Worksheet, r: u32, prefs: usize, totals: (usize, usize, usize, usize, usize, usize), st: &Styles) -> Result<(), XlsxError> {
     ws.merge_range(r, 0, r, 1, "合计", &st.total)?;
     ws.write_string_with_format(r, 2, &format!("{}/{prefs}", totals.0), &st.total)?;
     for c in [3u16, 4, 5, 6, 8, 12] {
@@ -329,8 +342,6 @@ fn write_summary(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, 
     ws.write_number_with_format(r, 10, totals.3 as f64, &st.total_number)?;
     ws.write_number_with_format(r, 11, totals.5 as f64, &st.total_number)?;
     ws.write_string_with_format(r, 13, &format!("{}/{prefs}", totals.4), &st.total)?;
-    finish_table(ws, h, r - 1, width)?;
-    ws.set_active(true);
     Ok(())
 }
 

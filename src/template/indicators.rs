@@ -1,6 +1,6 @@
 //! 指标完成情况 in a prefecture's template.
 
-use rust_xlsxwriter::{DataValidation, DataValidationErrorStyle, DataValidationRule, Format, Workbook, XlsxError};
+use rust_xlsxwriter::{DataValidation, DataValidationErrorStyle, DataValidationRule, Format, Workbook, Worksheet, XlsxError};
 
 use super::{Extras, Formats, INDICATORS_HEADER_ROW, Table, marks_at, protect};
 use crate::period::Period;
@@ -20,8 +20,7 @@ pub(super) fn write(
     extras: &Extras<'_>,
     f: &Formats,
 ) -> Result<(), XlsxError> {
-    use crate::indicators::{LEDGER_NOTE, headers, horizon_text, target_text};
-    let prefill = extras.prefill;
+    use crate::indicators::{LEDGER_NOTE, headers};
     let ind = &refdata.indicators;
     let cols: [(&str, f64); 8] = [
         (headers::NO, 4.0),
@@ -51,65 +50,9 @@ pub(super) fn write(
         ws.write_string_with_format(h, i as u16, *name, &f.header)?;
     }
     ws.set_row_height(h, 24)?;
-    let number = f.locked_center.clone().set_num_format("General");
     let rows: Vec<&crate::refdata::Indicator> = ind.asked().collect();
     for (k, i) in rows.iter().enumerate() {
-        let r = h + 1 + k as u32;
-        let pre = prefill.and_then(|p| p.indicators.iter().find(|x| x.id == i.id));
-        let target = target_text(i);
-        let height = fit_height(&[(&i.name, cols[1].1), (&target, cols[3].1), (horizon_text(i), cols[4].1), (pre.map_or("", |p| p.note.as_str()), cols[7].1)], 15.0);
-        ws.set_row_height(r, height.max(20.0))?;
-        ws.write_number_with_format(r, 0, (k + 1) as f64, &f.locked_center)?;
-        ws.write_string_with_format(r, 1, &i.name, &f.locked_text)?;
-        ws.write_string_with_format(r, 2, &i.unit, &f.locked_center)?;
-        ws.write_string_with_format(r, 3, &target, &f.locked_center)?;
-        ws.write_string_with_format(r, 4, horizon_text(i), &f.locked_center)?;
-        match pre.and_then(|p| p.previous) {
-            Some(v) => ws.write_number_with_format(r, 5, v, &number)?,
-            None => ws.write_blank(r, 5, &number)?,
-        };
-        // Corrections: the cells a finding is about are coloured and carry its message.
-        let marked = |column: &str, plain: &Format| -> (Format, Option<String>) {
-            match marks_at(extras, Table::Indicators, k, column) {
-                Some((crate::Severity::Error, m, _)) => (f.marked_error.clone(), Some(m)),
-                Some((_, m, _)) => (f.marked_warning.clone(), Some(m)),
-                None => (plain.clone(), None),
-            }
-        };
-        let (vf, vnote) = marked("value", &f.data_number);
-        match pre.map(|p| p.value.as_str()).filter(|v| !v.is_empty()) {
-            Some(v) => match v.parse::<f64>() {
-                Ok(n) => ws.write_number_with_format(r, 6, n, &vf)?,
-                Err(_) => ws.write_string_with_format(r, 6, v, &vf)?,
-            },
-            None => ws.write_blank(r, 6, &vf)?,
-        };
-        let (nf, nnote) = marked("note", &f.data);
-        match pre.map(|p| p.note.as_str()).filter(|v| !v.is_empty()) {
-            Some(v) => ws.write_string_with_format(r, 7, v, &nf)?,
-            None => ws.write_blank(r, 7, &nf)?,
-        };
-        for (c, message) in [(6u16, vnote), (7, nnote)] {
-            if let Some(m) = message {
-                ws.insert_note(r, c, &rust_xlsxwriter::Note::new(m).set_author("省质量提升办"))?;
-            }
-        }
-        let dv = if i.is_percent() {
-            DataValidation::new()
-                .allow_decimal_number(DataValidationRule::Between(0.0, 100.0))
-                .set_error_title("请填写百分数")?
-                .set_error_message("请填写0到100之间的百分数,如 91.5(表示91.5%)。")?
-                .set_input_title("百分数")?
-                .set_input_message("填写如 91.5,表示91.5%。")?
-        } else {
-            DataValidation::new()
-                .allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0))
-                .set_error_title("请填写数字")?
-                .set_error_message(format!("请只填写一个数字(单位:{}),文字说明请写在「说明」中。", i.unit))?
-                .set_input_title(format!("单位:{}", i.unit))?
-                .set_input_message("填写截至本季度末的累计数。")?
-        };
-        ws.add_data_validation(r, 6, r, 6, &dv.set_error_style(DataValidationErrorStyle::Warning))?;
+        indicator_row(ws, h + 1 + k as u32, k, i, &cols, extras, f)?;
     }
     let note_row = h + 1 + rows.len() as u32;
     ws.merge_range(note_row, 0, note_row, last_col, LEDGER_NOTE, &f.instructions)?;
@@ -123,3 +66,69 @@ pub(super) fn write(
     Ok(())
 }
 
+/// One indicator's row: its reference cells locked, 上期值, and 累计完成值 and 说明 to fill in (prefilled
+/// and marked in corrections).
+fn indicator_row(ws: &mut Worksheet, r: u32, k: usize, i: &crate::refdata::Indicator, cols: &[(&str, f64); 8], extras: &Extras<'_>, f: &Formats) -> Result<(), XlsxError> {
+    use crate::indicators::{horizon_text, target_text};
+    let number = f.locked_center.clone().set_num_format("General");
+    let pre = extras.prefill.and_then(|p| p.indicators.iter().find(|x| x.id == i.id));
+    let target = target_text(i);
+    let height = fit_height(&[(&i.name, cols[1].1), (&target, cols[3].1), (horizon_text(i), cols[4].1), (pre.map_or("", |p| p.note.as_str()), cols[7].1)], 15.0);
+    ws.set_row_height(r, height.max(20.0))?;
+    ws.write_number_with_format(r, 0, (k + 1) as f64, &f.locked_center)?;
+    ws.write_string_with_format(r, 1, &i.name, &f.locked_text)?;
+    ws.write_string_with_format(r, 2, &i.unit, &f.locked_center)?;
+    ws.write_string_with_format(r, 3, &target, &f.locked_center)?;
+    ws.write_string_with_format(r, 4, horizon_text(i), &f.locked_center)?;
+    match pre.and_then(|p| p.previous) {
+        Some(v) => ws.write_number_with_format(r, 5, v, &number)?,
+        None => ws.write_blank(r, 5, &number)?,
+    };
+    // Corrections: the cells a finding is about are coloured and carry its message.
+    let marked = |column: &str, plain: &Format| -> (Format, Option<String>) {
+        match marks_at(extras, Table::Indicators, k, column) {
+            Some((crate::Severity::Error, m, _)) => (f.marked_error.clone(), Some(m)),
+            Some((_, m, _)) => (f.marked_warning.clone(), Some(m)),
+            None => (plain.clone(), None),
+        }
+    };
+    let (vf, vnote) = marked("value", &f.data_number);
+    match pre.map(|p| p.value.as_str()).filter(|v| !v.is_empty()) {
+        Some(v) => match v.parse::<f64>() {
+            Ok(n) => ws.write_number_with_format(r, 6, n, &vf)?,
+            Err(_) => ws.write_string_with_format(r, 6, v, &vf)?,
+        },
+        None => ws.write_blank(r, 6, &vf)?,
+    };
+    let (nf, nnote) = marked("note", &f.data);
+    match pre.map(|p| p.note.as_str()).filter(|v| !v.is_empty()) {
+        Some(v) => ws.write_string_with_format(r, 7, v, &nf)?,
+        None => ws.write_blank(r, 7, &nf)?,
+    };
+    for (c, message) in [(6u16, vnote), (7, nnote)] {
+        if let Some(m) = message {
+            ws.insert_note(r, c, &rust_xlsxwriter::Note::new(m).set_author("省质量提升办"))?;
+        }
+    }
+    ws.add_data_validation(r, 6, r, 6, &value_validation(i)?.set_error_style(DataValidationErrorStyle::Warning))?;
+    Ok(())
+}
+
+/// 累计完成值 as a number (a percentage between 0 and 100 where the unit is one).
+fn value_validation(i: &crate::refdata::Indicator) -> Result<DataValidation, XlsxError> {
+    Ok(if i.is_percent() {
+        DataValidation::new()
+            .allow_decimal_number(DataValidationRule::Between(0.0, 100.0))
+            .set_error_title("请填写百分数")?
+            .set_error_message("请填写0到100之间的百分数,如 91.5(表示91.5%)。")?
+            .set_input_title("百分数")?
+            .set_input_message("填写如 91.5,表示91.5%。")?
+    } else {
+        DataValidation::new()
+            .allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0))
+            .set_error_title("请填写数字")?
+            .set_error_message(format!("请只填写一个数字(单位:{}),文字说明请写在「说明」中。", i.unit))?
+            .set_input_title(format!("单位:{}", i.unit))?
+            .set_input_message("填写截至本季度末的累计数。")?
+    })
+}
