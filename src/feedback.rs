@@ -82,33 +82,10 @@ pub fn build(refdata: &RefData, sub: &Submission, period: Option<Period>) -> Res
     }
     let Some(prefecture) = sub.prefecture.as_deref().and_then(|p| refdata.prefectures.lookup(p)) else { return Ok(None) };
     let Some(period) = sub.period.or(period) else { return Ok(None) };
-    let prefill = Prefill {
-        ledger: sub.rows.iter().map(|r| (0..refdata.ledger.columns.len()).map(|i| r.text(i).to_string()).collect()).collect(),
-        progress: sub
-            .progress
-            .iter()
-            .map(|p| {
-                let t = |l: &Option<crate::submission::Located>| l.as_ref().map(|l| l.text.clone()).unwrap_or_default();
-                (p.task, [t(&p.status), t(&p.narrative), t(&p.value)])
-            })
-            .collect(),
-        ledger_extra_headers: sub.extra_columns.clone(),
-        ledger_extras: sub.rows.iter().map(|r| (0..sub.extra_columns.len()).map(|e| r.extra(e).to_string()).collect()).collect(),
-        indicators: sub
-            .indicators
-            .iter()
-            .map(|r| crate::template::IndicatorPrefill {
-                id: r.id.clone(),
-                previous: r.previous,
-                value: r.cell.as_ref().map(|l| l.text.clone()).unwrap_or_default(),
-                note: r.note.as_ref().map(|l| l.text.clone()).unwrap_or_default(),
-            })
-            .collect(),
-    };
+    let prefill = prefill_of(refdata, sub);
     // Where each original row went.
     let ledger_rows: HashMap<(&str, u32), usize> = sub.rows.iter().enumerate().map(|(k, r)| ((r.sheet.as_str(), r.row), k)).collect();
     let task_rows: HashMap<(&str, u32), u32> = sub.progress.iter().map(|p| ((p.sheet.as_str(), p.row), p.task)).collect();
-    let sheets = &refdata.template.sheets;
     let mut marks = Vec::new();
     for f in &mut findings {
         let (Some(sheet), Some(cell)) = (f.sheet.clone(), f.cell.as_deref().and_then(parse_a1)) else { continue };
@@ -122,31 +99,9 @@ pub fn build(refdata: &RefData, sub: &Submission, period: Option<Period>) -> Res
         // The finding is shown where the prefecture will see the cell: in this workbook when the cell is
         // in it, else in its own file.
         let place = if let Some(&k) = ledger_rows.get(&(sheet.as_str(), cell.row)) {
-            let row = &sub.rows[k];
-            let at = |l: &Option<crate::submission::Located>| l.as_ref().is_some_and(|l| l.cell.col == cell.col);
-            let column = row
-                .fields
-                .iter()
-                .position(at)
-                .or_else(|| sub.ledger_columns.iter().position(|c| *c == Some(cell.col)))
-                .map(|i| (i, refdata.ledger.columns[i].key.clone()))
-                .or_else(|| row.extras.iter().position(at).map(|e| (refdata.ledger.columns.len() + e, template::extra_key(e))))
-                .or_else(|| {
-                    column_key(refdata, Table::Ledger, f.field.as_deref())
-                        .and_then(|key| refdata.ledger.columns.iter().position(|c| c.key == key).map(|i| (i, key)))
-                });
-            column.map(|(col, key)| (Table::Ledger, k, key, template::LEDGER_HEADER_ROW + 1 + k as u32, col as u32, sheets.ledger.clone()))
+            ledger_place(refdata, sub, k, cell, f.field.as_deref())
         } else if let Some(&task) = task_rows.get(&(sheet.as_str(), cell.row)) {
-            let p = sub.progress.iter().find(|p| p.task == task);
-            let at = |l: &Option<crate::submission::Located>| l.as_ref().is_some_and(|l| l.cell.col == cell.col);
-            let key = p
-                .and_then(|p| {
-                    [("status", &p.status), ("narrative", &p.narrative), ("value", &p.value)].into_iter().find(|(_, l)| at(l)).map(|(k, _)| k.to_string())
-                })
-                .or_else(|| column_key(refdata, Table::Progress, f.field.as_deref()))
-                .unwrap_or_else(|| "narrative".into());
-            let col = refdata.tasks.columns.iter().position(|c| c.key == key).unwrap_or(0) as u32;
-            Some((Table::Progress, task as usize, key, template::PROGRESS_HEADER_ROW + task, col, sheets.progress.clone()))
+            Some(progress_place(refdata, sub, task, cell, f.field.as_deref()))
         } else {
             indicator_place(refdata, sub, &sheet, cell)
         };
@@ -168,6 +123,67 @@ pub fn build(refdata: &RefData, sub: &Submission, period: Option<Period>) -> Res
         findings: &findings,
     };
     template::build_with(refdata, prefecture, period, None, &extras).map(Some)
+}
+
+/// A return's rows, progress and indicators as they are written back into its corrections workbook.
+fn prefill_of(refdata: &RefData, sub: &Submission) -> Prefill {
+    Prefill {
+        ledger: sub.rows.iter().map(|r| (0..refdata.ledger.columns.len()).map(|i| r.text(i).to_string()).collect()).collect(),
+        progress: sub
+            .progress
+            .iter()
+            .map(|p| {
+                let t = |l: &Option<crate::submission::Located>| l.as_ref().map(|l| l.text.clone()).unwrap_or_default();
+                (p.task, [t(&p.status), t(&p.narrative), t(&p.value)])
+            })
+            .collect(),
+        ledger_extra_headers: sub.extra_columns.clone(),
+        ledger_extras: sub.rows.iter().map(|r| (0..sub.extra_columns.len()).map(|e| r.extra(e).to_string()).collect()).collect(),
+        indicators: sub
+            .indicators
+            .iter()
+            .map(|r| crate::template::IndicatorPrefill {
+                id: r.id.clone(),
+                previous: r.previous,
+                value: r.cell.as_ref().map(|l| l.text.clone()).unwrap_or_default(),
+                note: r.note.as_ref().map(|l| l.text.clone()).unwrap_or_default(),
+            })
+            .collect(),
+    }
+}
+
+/// Where a finding about a cell of the ledger goes in the corrections workbook: row `k` of 附件2, the
+/// column of the field (or the extra column) the cell holds.
+fn ledger_place(refdata: &RefData, sub: &Submission, k: usize, cell: crate::cell::CellRef, field: Option<&str>) -> Option<(Table, usize, String, u32, u32, String)> {
+    let row = &sub.rows[k];
+    let at = |l: &Option<crate::submission::Located>| l.as_ref().is_some_and(|l| l.cell.col == cell.col);
+    let column = row
+        .fields
+        .iter()
+        .position(at)
+        .or_else(|| sub.ledger_columns.iter().position(|c| *c == Some(cell.col)))
+        .map(|i| (i, refdata.ledger.columns[i].key.clone()))
+        .or_else(|| row.extras.iter().position(at).map(|e| (refdata.ledger.columns.len() + e, template::extra_key(e))))
+        .or_else(|| {
+            column_key(refdata, Table::Ledger, field)
+                .and_then(|key| refdata.ledger.columns.iter().position(|c| c.key == key).map(|i| (i, key)))
+        });
+    column.map(|(col, key)| (Table::Ledger, k, key, template::LEDGER_HEADER_ROW + 1 + k as u32, col as u32, refdata.template.sheets.ledger.clone()))
+}
+
+/// Where a finding about a cell of the task progress goes: the row of its task in 附件1, the column of
+/// the status, narrative or value the cell holds.
+fn progress_place(refdata: &RefData, sub: &Submission, task: u32, cell: crate::cell::CellRef, field: Option<&str>) -> (Table, usize, String, u32, u32, String) {
+    let p = sub.progress.iter().find(|p| p.task == task);
+    let at = |l: &Option<crate::submission::Located>| l.as_ref().is_some_and(|l| l.cell.col == cell.col);
+    let key = p
+        .and_then(|p| {
+            [("status", &p.status), ("narrative", &p.narrative), ("value", &p.value)].into_iter().find(|(_, l)| at(l)).map(|(k, _)| k.to_string())
+        })
+        .or_else(|| column_key(refdata, Table::Progress, field))
+        .unwrap_or_else(|| "narrative".into());
+    let col = refdata.tasks.columns.iter().position(|c| c.key == key).unwrap_or(0) as u32;
+    (Table::Progress, task as usize, key, template::PROGRESS_HEADER_ROW + task, col, refdata.template.sheets.progress.clone())
 }
 
 /// Where a finding about a cell of the 指标完成情况 sheet goes in the corrections workbook: the row of its

@@ -581,38 +581,48 @@ fn write_progress(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
     }
     let values: Vec<Vec<Option<String>>> = headers.iter().map(|(h, _)| str_values(&m.progress, h)).collect();
     let widths: Vec<f64> = headers.iter().map(|(_, w)| *w).collect();
-    let all_width: f64 = widths.iter().sum();
-    let heading = Format::new()
-        .set_font_name("宋体")
-        .set_font_size(10)
-        .set_bold()
-        .set_text_wrap()
-        .set_align(FormatAlign::VerticalCenter)
-        .set_border(FormatBorder::Thin)
-        .set_background_color(Color::RGB(0xDDEBF7));
-    let absent = Format::new()
-        .set_font_name("宋体")
-        .set_font_size(9)
-        .set_italic()
-        .set_text_wrap()
-        .set_align(FormatAlign::VerticalCenter)
-        .set_border(FormatBorder::Thin)
-        .set_font_color(Color::RGB(0x7F7F7F));
+    let table = ProgressTable { at, values, widths, width, returned };
     let mut r = h + 1;
     for t in &refdata.tasks.tasks {
+        r = table.task(ws, r, t, refdata, st)?;
+    }
+    ws.set_freeze_panes(h + 1, 0)?;
+    print_setup(ws, h, h)?;
+    Ok(())
+}
+
+/// The rows of 附件1 进展明细 by task and prefecture, and where their values are.
+struct ProgressTable<'a> {
+    /// Row of the progress frame of (task, prefecture).
+    at: HashMap<(u32, &'a str), usize>,
+    /// The frame's columns, in the order of the sheet's headers.
+    values: Vec<Vec<Option<String>>>,
+    widths: Vec<f64>,
+    width: u16,
+    /// The prefectures whose return is in the rollup.
+    returned: Vec<&'a str>,
+}
+
+impl ProgressTable<'_> {
+    /// One task from row `r`: its heading, a row per prefecture that reported on it, and a line naming
+    /// the returned prefectures that did not. Returns the next free row.
+    fn task(&self, ws: &mut Worksheet, mut r: u32, t: &crate::refdata::Task, refdata: &RefData, st: &Styles) -> Result<u32, XlsxError> {
+        let ProgressTable { at, values, widths, width, returned } = self;
+        let width = *width;
+        let all_width: f64 = widths.iter().sum();
         let no = t.no.to_string();
         let (resp, _) = refdata.tasks.effective_units(t.no);
         let text = format!("第{}项 {}(责任单位:{resp})", t.no, t.content);
         ws.set_row_height(r, fit_height(&[(&text, all_width)], LINE).max(LINE + 4.0))?;
-        ws.merge_range(r, 0, r, width - 1, &text, &heading)?;
+        ws.merge_range(r, 0, r, width - 1, &text, &heading_fmt())?;
         r += 1;
         let mut not_reported: Vec<&str> = Vec::new();
-        for p in &returned {
+        for p in returned {
             let Some(&i) = at.get(&(t.no, *p)) else {
                 not_reported.push(p);
                 continue;
             };
-            let mut cells: Vec<Cell<'_>> = Vec::with_capacity(headers.len());
+            let mut cells: Vec<Cell<'_>> = Vec::with_capacity(values.len());
             cells.push(Cell::S(&no, &st.center));
             cells.push(Cell::S(p, &st.center));
             for (c, col) in values.iter().enumerate().skip(2) {
@@ -622,20 +632,41 @@ fn write_progress(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
                     None => Cell::B(fmt),
                 });
             }
-            put_row(ws, r, &cells, &widths)?;
+            put_row(ws, r, &cells, widths)?;
             r += 1;
         }
         if !not_reported.is_empty() {
             let text = format!("{NOT_REPORTED_LINE}{}", not_reported.join("、"));
             ws.set_row_height(r, fit_height(&[(&text, all_width)], LINE).max(LINE + 2.0))?;
-            ws.merge_range(r, 0, r, width - 1, &text, &absent)?;
+            ws.merge_range(r, 0, r, width - 1, &text, &absent_fmt())?;
             r += 1;
         }
+        Ok(r)
     }
-    ws.set_freeze_panes(h + 1, 0)?;
-    print_setup(ws, h, h)?;
-    let _ = r;
-    Ok(())
+}
+
+/// The heading of a task in 附件1 进展明细.
+fn heading_fmt() -> Format {
+    Format::new()
+        .set_font_name("宋体")
+        .set_font_size(10)
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::VerticalCenter)
+        .set_border(FormatBorder::Thin)
+        .set_background_color(Color::RGB(0xDDEBF7))
+}
+
+/// The line naming the prefectures that did not report on a task.
+fn absent_fmt() -> Format {
+    Format::new()
+        .set_font_name("宋体")
+        .set_font_size(9)
+        .set_italic()
+        .set_text_wrap()
+        .set_align(FormatAlign::VerticalCenter)
+        .set_border(FormatBorder::Thin)
+        .set_font_color(Color::RGB(0x7F7F7F))
 }
 
 /// 指标完成情况: per indicator the target, the province figure, the rate of completion (with a data bar)
