@@ -170,6 +170,27 @@ impl Importer<'_> {
         self.sub.remarks.push(loc);
     }
 
+    /// S11 for a column whose header was read by a name inside it: says which column it was taken for.
+    fn header_by_meaning(&mut self, sheet: &Sheet, cells: &[(CellRef, String, bool)], f: usize, specs: &[ColumnSpec], matcher: &Matcher) {
+        let qualified = cells.iter().filter(|(_, _, copy)| !copy).find_map(|(cell, text, _)| match matcher.matches(text) {
+            Some(HeaderMatch::Qualified(g, name)) if g == f => Some((*cell, text.clone(), name)),
+            _ => None,
+        });
+        if let Some((cell, text, _)) = qualified {
+            let shown = clean_text(&text).replace('\n', "");
+            let hint = self
+                .finding(
+                    Code::HeaderByMeaning,
+                    format!("表头「{shown}」不是模板中的列名,已按其含义作为「{}」列导入。如不是该列,请改用模板中的列名。", specs[f].name),
+                )
+                .sheet(&sheet.name)
+                .cell(cell)
+                .field(&specs[f].name)
+                .value(&text);
+            self.sub.push(hint);
+        }
+    }
+
     /// Maps the header's columns: recognised fields, the 填报市州 column, group headers and extra columns.
     pub(super) fn map_columns(
         &mut self,
@@ -197,24 +218,7 @@ impl Importer<'_> {
                 if !taken.contains(&f) {
                     taken.push(f);
                     roles.insert(col, ColRole::Field(f));
-                    // A header read by a name inside it: say which column it was taken for.
-                    let qualified = cells.iter().filter(|(_, _, copy)| !copy).find_map(|(cell, text, _)| match matcher.matches(text) {
-                        Some(HeaderMatch::Qualified(g, name)) if g == f => Some((*cell, text.clone(), name)),
-                        _ => None,
-                    });
-                    if let Some((cell, text, _)) = qualified {
-                        let shown = clean_text(&text).replace('\n', "");
-                        let hint = self
-                            .finding(
-                                Code::HeaderByMeaning,
-                                format!("表头「{shown}」不是模板中的列名,已按其含义作为「{}」列导入。如不是该列,请改用模板中的列名。", specs[f].name),
-                            )
-                            .sheet(&sheet.name)
-                            .cell(cell)
-                            .field(&specs[f].name)
-                            .value(&text);
-                        self.sub.push(hint);
-                    }
+                    self.header_by_meaning(sheet, cells, f, specs, &matcher);
                     continue;
                 }
                 let (cell, text, _) = &cells[cells.len() - 1];
@@ -331,8 +335,8 @@ impl Importer<'_> {
     /// One row under the header: a note line, more lines of the enterprise above, a numbered empty row, a
     /// total or heading, a remark, or an enterprise.
     fn ledger_row(&mut self, sheet: &Sheet, r: u32, specs: &[ColumnSpec], roles: &mut BTreeMap<u32, ColRole>, extras: &mut Vec<String>, t: &mut TableState) {
-        let seq = self.refdata.ledger.column_index("seq");
-        let enterprise = self.refdata.ledger.column_index("enterprise");
+        let seq = Some(self.refdata.ledger.keys.seq);
+        let enterprise = Some(self.refdata.ledger.keys.enterprise);
         let cells = sheet.grid.row(r);
         let first = cells.iter().find(|c| !c.is_merge_copy() || c.origin.row == r);
         let Some(first) = first else { return };
@@ -405,9 +409,9 @@ impl Importer<'_> {
     /// The row's values by column role, with what classifying it needs. `None` when the row holds only
     /// values merged down from the rows above.
     fn build_row(&mut self, sheet: &Sheet, r: u32, specs: &[ColumnSpec], roles: &mut BTreeMap<u32, ColRole>, extras: &mut Vec<String>) -> Option<RowBuild> {
-        let seq = self.refdata.ledger.column_index("seq");
-        let enterprise = self.refdata.ledger.column_index("enterprise");
-        let industry = self.refdata.ledger.column_index("industry");
+        let seq = Some(self.refdata.ledger.keys.seq);
+        let enterprise = Some(self.refdata.ledger.keys.enterprise);
+        let industry = Some(self.refdata.ledger.keys.industry);
         let cells = sheet.grid.row(r);
         // Build the row.
         let mut row = LedgerRow {
@@ -475,7 +479,7 @@ impl Importer<'_> {
 
     /// V20 for each enterprise written over several rows (index into `sub.rows` → first and last row).
     fn report_joined(&mut self, sheet: &Sheet, specs: &[ColumnSpec], joined: BTreeMap<usize, (u32, u32)>) {
-        let enterprise = self.refdata.ledger.column_index("enterprise");
+        let enterprise = Some(self.refdata.ledger.keys.enterprise);
         for (idx, (first, last)) in joined {
             let Some(l) = enterprise.and_then(|e| self.sub.rows[idx].fields[e].clone()) else { continue };
             let f = self

@@ -100,7 +100,7 @@ impl Importer<'_> {
             if self.sub.ledger_sheet.is_none() {
                 self.sub.ledger_sheet = Some(sheet.name.clone());
             }
-            let enterprise = self.refdata.ledger.column_index("enterprise");
+            let enterprise = Some(self.refdata.ledger.keys.enterprise);
             let blocks = stacked_blocks(&sheet.grid, &Matcher::new(&self.refdata.ledger.columns), h.clone(), enterprise);
             self.import_blocks(sheet, &blocks);
         }

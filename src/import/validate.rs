@@ -33,7 +33,7 @@ pub fn check_credit_code(code: &str) -> Result<(), Option<char>> {
 
 /// The key of an enterprise in a row: its name's matching key.
 pub fn row_key(refdata: &RefData, row: &crate::submission::LedgerRow) -> String {
-    refdata.ledger.column_index("enterprise").map(|i| enterprise_key(row.text(i))).unwrap_or_default()
+    enterprise_key(row.text(refdata.ledger.keys.enterprise))
 }
 
 /// Applies the content rules to a submission, adding findings and marking exact duplicate rows.
@@ -82,7 +82,7 @@ fn required_fields(refdata: &RefData, sub: &Submission, row: &LedgerRow, finding
 /// V02: an industry not in the list, with the nearest one as a suggestion.
 fn industry_in_list(refdata: &RefData, sub: &Submission, row: &LedgerRow, findings: &mut Vec<Finding>) {
     let ledger = &refdata.ledger;
-    let industry = ledger.column_index("industry");
+    let industry = Some(ledger.keys.industry);
     if let Some(i) = industry
         && let Some(v) = &row.fields[i]
         && ledger.industry(&v.text).is_none()
@@ -107,7 +107,7 @@ fn industry_in_list(refdata: &RefData, sub: &Submission, row: &LedgerRow, findin
 /// V03: a 统一社会信用代码 whose check character (or form) is wrong.
 fn credit_code(refdata: &RefData, sub: &Submission, row: &LedgerRow, findings: &mut Vec<Finding>) {
     let ledger = &refdata.ledger;
-    let uscc = ledger.column_index("uscc");
+    let uscc = ledger.keys.uscc;
     if let Some(i) = uscc
         && let Some(v) = &row.fields[i]
         && let Err(expected) = check_credit_code(&v.text)
@@ -135,7 +135,7 @@ fn duplicates(refdata: &RefData, sub: &Submission, findings: &mut Vec<Finding>) 
     let ledger = &refdata.ledger;
     let mut exact: HashMap<(Vec<&str>, Vec<&str>), usize> = HashMap::new();
     let mut by_key: HashMap<String, usize> = HashMap::new();
-    let seq = ledger.column_index("seq");
+    let seq = Some(ledger.keys.seq);
     let mut dup_of = vec![None; sub.rows.len()];
     for (idx, row) in sub.rows.iter().enumerate() {
         let content: Vec<&str> = (0..ledger.columns.len()).filter(|i| Some(*i) != seq).map(|i| row.text(i)).collect();
@@ -158,7 +158,7 @@ fn duplicates(refdata: &RefData, sub: &Submission, findings: &mut Vec<Finding>) 
             continue;
         }
         if let Some(&first) = by_key.get(&key) {
-            let name = ledger.column_index("enterprise").map(|i| row.text(i)).unwrap_or_default();
+            let name = row.text(ledger.keys.enterprise);
             let f = crate::Finding::new(
                 Code::DuplicateEnterprise,
                 &sub.name,
@@ -169,7 +169,7 @@ fn duplicates(refdata: &RefData, sub: &Submission, findings: &mut Vec<Finding>) 
                 ),
             )
             .sheet(&row.sheet)
-            .cell(crate::cell::CellRef::new(row.row, ledger.column_index("enterprise").unwrap_or(0) as u32))
+            .cell(crate::cell::CellRef::new(row.row, ledger.keys.enterprise as u32))
             .field("提升企业名称")
             .value(name);
             findings.push(f);
@@ -186,7 +186,7 @@ fn duplicates(refdata: &RefData, sub: &Submission, findings: &mut Vec<Finding>) 
 fn plausibility(refdata: &RefData, sub: &Submission, row: &LedgerRow, findings: &mut Vec<Finding>) {
     let ledger = &refdata.ledger;
     let words = &ledger.rows;
-    let (Some(ei), Some(ii)) = (ledger.column_index("enterprise"), ledger.column_index("industry")) else { return };
+    let (ei, ii) = (ledger.keys.enterprise, ledger.keys.industry);
     let Some(ent) = row.fields[ei].as_ref() else { return };
     let columns = sub.columns_in(&row.sheet);
     let col_of = |i: usize| columns.get(i).copied().flatten();

@@ -99,7 +99,7 @@ impl Diff {
 
 /// Compares two rollups.
 pub fn compare(refdata: &RefData, old: &Rollup, new: &Rollup) -> Diff {
-    let ent = refdata.ledger.column_index("enterprise").unwrap_or(2);
+    let ent = refdata.ledger.keys.enterprise;
     let mut d = Diff { old_period: old.period, new_period: new.period, ..Diff::default() };
     for p in refdata.prefectures.all() {
         let n = |rows: &[Row]| rows.iter().filter(|r| r.prefecture == p.name).count();
@@ -266,9 +266,9 @@ pub fn write_sheets(wb: &mut Workbook, refdata: &RefData, d: &Diff, prefix: &str
     ];
     table(ws, &format!("质量提升台账变化汇总({span})"), &headers, &rows, &st)?;
 
-    let ent = refdata.ledger.column_index("enterprise").unwrap_or(2);
-    let ind = refdata.ledger.column_index("industry").unwrap_or(1);
-    let prod = refdata.ledger.column_index("product").unwrap_or(3);
+    let ent = refdata.ledger.keys.enterprise;
+    let ind = refdata.ledger.keys.industry;
+    let prod = refdata.ledger.keys.product;
     for (sheet, list) in [(sheets::ADDED, &d.added), (sheets::REMOVED, &d.removed)] {
         let rows: Vec<Vec<(String, u8)>> =
             list.iter().map(|r| vec![(r.prefecture.clone(), 1), (r.fields[ent].clone(), 0), (r.fields[ind].clone(), 0), (r.fields[prod].clone(), 0)]).collect();
@@ -316,7 +316,7 @@ mod tests {
 
     fn row(refdata: &RefData, prefecture: &str, enterprise: &str) -> Row {
         let mut fields = vec![String::new(); refdata.ledger.columns.len()];
-        fields[refdata.ledger.column_index("enterprise").unwrap()] = enterprise.into();
+        fields[refdata.ledger.keys.enterprise] = enterprise.into();
         Row { prefecture: prefecture.into(), fields, key: crate::text::enterprise_key(enterprise) }
     }
 

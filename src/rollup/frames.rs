@@ -61,7 +61,7 @@ pub(super) fn ledger_frame(refdata: &RefData, sub: &Submission) -> PolarsResult<
     let ledger = &refdata.ledger;
     let mut columns = Vec::new();
     columns.push(Column::new(cols::ROW.into(), rows.iter().map(|r| r.row).collect::<Vec<u32>>()));
-    let seq = ledger.column_index("seq");
+    let seq = Some(ledger.keys.seq);
     for (i, spec) in ledger.columns.iter().enumerate() {
         let name = if Some(i) == seq { cols::ORIGINAL_SEQ } else { spec.name.as_str() };
         columns.push(str_col(name, rows.iter().map(|r| r.fields[i].as_ref().map(|l| l.text.as_str())).collect()));
@@ -73,7 +73,7 @@ pub(super) fn ledger_frame(refdata: &RefData, sub: &Submission) -> PolarsResult<
         // A ledger split into one sheet per county: the sheet names the county of each row.
         columns.push(str_col(&extra_name(refdata, cols::COUNTY_SHEET), rows.iter().map(|r| Some(r.sheet.as_str())).collect()));
     }
-    let ent = ledger.column_index("enterprise").unwrap_or(0);
+    let ent = ledger.keys.enterprise;
     columns.push(str_col(
         cols::CELL,
         rows
@@ -82,7 +82,7 @@ pub(super) fn ledger_frame(refdata: &RefData, sub: &Submission) -> PolarsResult<
             .collect(),
     ));
     columns.push(str_col(cols::KEY, rows.iter().map(|r| Some(enterprise_key(r.text(ent)))).collect()));
-    let ind = ledger.column_index("industry").unwrap_or(1);
+    let ind = ledger.keys.industry;
     columns.push(str_col(
         cols::INDUSTRY_GROUP,
         rows

@@ -98,7 +98,7 @@ fn from_workbook(refdata: &RefData, wb: &crate::read::Workbook, file: &str) -> R
     }
     let mut out = Rollup::default();
     out.period = ledgers[0].grid.row(0).first().and_then(|c| crate::Period::find_in(&c.value.to_text()));
-    let ent = refdata.ledger.column_index("enterprise").unwrap_or(2);
+    let ent = refdata.ledger.keys.enterprise;
     for sheet in ledgers {
         let h = header(sheet);
         let pref_col = h.get(cols::PREFECTURE).copied();

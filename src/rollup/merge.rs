@@ -548,7 +548,7 @@ pub fn sort_findings(refdata: &RefData, findings: &mut [Finding]) {
 /// The ledger as it is exported and shown: the rollup's columns in order, internal columns dropped.
 pub fn export_frame(refdata: &RefData, m: &Merged) -> PolarsResult<DataFrame> {
     let mut names: Vec<String> = vec![cols::SEQ.into(), cols::PREFECTURE.into(), cols::ZONE.into()];
-    let seq = refdata.ledger.column_index("seq");
+    let seq = Some(refdata.ledger.keys.seq);
     for (i, c) in refdata.ledger.columns.iter().enumerate() {
         if Some(i) != seq {
             names.push(c.name.clone());

@@ -355,7 +355,7 @@ fn write_zone(ws: &mut Worksheet, first: u32, last: u32, zone: &str, st: &Styles
 }
 
 fn write_ledger(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, period: &str, scope: &str) -> Result<(), RollupError> {
-    let seq = refdata.ledger.column_index("seq");
+    let seq = Some(refdata.ledger.keys.seq);
     let mut headers: Vec<(String, f64)> = vec![(cols::SEQ.into(), 5.0), (cols::PREFECTURE.into(), 10.0)];
     for (i, c) in refdata.ledger.columns.iter().enumerate() {
         if Some(i) != seq {

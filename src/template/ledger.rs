@@ -31,7 +31,7 @@ pub(super) fn write(wb: &mut Workbook, cx: &Ctx<'_>) -> Result<(), XlsxError> {
         ws.write_string_with_format(LEDGER_HEADER_ROW, i as u16, &c.name, &f.header)?;
     }
     ws.set_row_height(LEDGER_HEADER_ROW, 36)?;
-    let seq = refdata.ledger.column_index("seq");
+    let seq = Some(refdata.ledger.keys.seq);
     let prefilled = prefill.map(|p| p.ledger.as_slice()).unwrap_or_default();
     let last_data = last_data.max(first_data + prefilled.len() as u32 + 49);
     for r in first_data..=last_data {
@@ -94,7 +94,7 @@ fn prefilled_rows(ws: &mut Worksheet, cx: &Ctx<'_>, first_data: u32, extra_heade
     let (refdata, extras, f) = (cx.refdata, cx.extras, &cx.f);
     let prefill = extras.prefill;
     let cols = &refdata.ledger.columns;
-    let seq = refdata.ledger.column_index("seq");
+    let seq = Some(refdata.ledger.keys.seq);
     let prefilled = prefill.map(|p| p.ledger.as_slice()).unwrap_or_default();
     for (k, row) in prefilled.iter().enumerate() {
         let r = first_data + k as u32;
@@ -141,7 +141,7 @@ fn validations(ws: &mut Worksheet, cx: &Ctx<'_>, first_data: u32, last_data: u32
     let refdata = cx.refdata;
     let lists = &cx.lists;
     let n_industries = refdata.ledger.industries.len() as u32;
-    let industry = refdata.ledger.column_index("industry");
+    let industry = Some(refdata.ledger.keys.industry);
     if let Some(ind) = industry {
         let dv = DataValidation::new()
             .allow_list_formula(Formula::new(format!("={lists}!$A$2:$A${}", n_industries + 1)))
@@ -152,7 +152,7 @@ fn validations(ws: &mut Worksheet, cx: &Ctx<'_>, first_data: u32, last_data: u32
             .set_input_message("请从下拉列表中选择;列表中没有的可直接填写。")?;
         ws.add_data_validation(first_data, ind as u16, last_data, ind as u16, &dv)?;
     }
-    if let Some(uscc) = refdata.ledger.column_index("uscc") {
+    if let Some(uscc) = refdata.ledger.keys.uscc {
         let dv = DataValidation::new()
             .allow_text_length(DataValidationRule::EqualTo(18))
             .set_error_style(DataValidationErrorStyle::Warning)

@@ -248,7 +248,7 @@ fn feedback_marks_the_cells_and_mail_sends_it() {
         &taizhang::import::batch::Input::file(leshan.clone(), "乐山", true),
         &Default::default(),
     );
-    let uscc_col = refdata().ledger.column_index("uscc").unwrap() as u32;
+    let uscc_col = refdata().ledger.keys.uscc.unwrap() as u32;
     let bad = read.rows.iter().position(|r| r.text(uscc_col as usize) == "91511181MA63D1KW3A").unwrap();
     let r = 3 + bad as u32;
     assert_eq!(cell(&fb, &layout.ledger, r, uscc_col), "91511181MA63D1KW3A");
