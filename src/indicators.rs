@@ -1,13 +1,13 @@
-//! The plan's quantified targets (`indicators.toml`): what each prefecture reports against them in the
-//! template's 指标完成情况 sheet, read back as tolerantly as the ledger, and how far the province is.
+//! The plan's quantified targets (`indicators.toml`): how numbers are read as people type them, how far
+//! the province is (the figures of the rollup), and the figures of an earlier rollup read back. The sheet
+//! itself has one module per stage: [`crate::template`] writes it into the templates,
+//! `import::indicators` reads it back from a return, [`crate::rollup::workbook`] writes the province's.
 //!
 //! The office is asked about these numbers every quarter; until now it added them up by hand from one
 //! 量化完成值 cell per task, although several tasks carry two or three numbers. Here every number has its
 //! own row, every value its own cell, and the province figure is formed the way the reference data says
 //! (a sum, a count of prefectures meeting their target, or the province's own figure).
 //!
-//! Conservation holds on this sheet as on the others: every non-empty cell is a value, a note, a layout
-//! cell of the template, or a finding.
 
 use std::collections::BTreeMap;
 

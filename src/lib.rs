@@ -3,7 +3,12 @@
 //! have edited it, reports every problem in a form that can be forwarded, merges the returns with polars and
 //! writes the provincial rollup laid out like the plan's 附件1 and 附件2.
 //!
-//! The binary is a thin layer over [`commands`]; everything it does is available here.
+//! The binary is a thin layer over [`commands`]; everything it does is available here. The pipeline reads
+//! from the tree: [`template`] writes what is sent out; [`read`] turns any returned file into a grid of
+//! cells (after [`archive`] and [`eml`] have taken it out of what it came in); [`import`] turns the grid
+//! into a [`Submission`] with its [`Finding`]s; [`rollup`] merges the submissions and writes the province's
+//! workbook; [`feedback`] and [`mail`] send corrections back. [`refdata`] is the reference data every stage
+//! reads, [`xlsx`] what every written workbook shares, [`error`](Error) what stops a command.
 
 pub mod archive;
 pub mod cell;
@@ -37,7 +42,7 @@ pub use period::Period;
 pub use refdata::RefData;
 pub use submission::Submission;
 
-/// The polars this crate merges with, for callers of [`merge`] who work with its frames.
+/// The polars this crate merges with, for callers of [`rollup::merge`] who work with its frames.
 #[cfg(feature = "rollup")]
 pub use polars;
 

@@ -7,9 +7,10 @@
 //! finding. Nothing is dropped silently and nothing is guessed.
 //!
 //! The stages, in order, are in this file ([`import_workbook_from`] and `Importer::run`); each has its own
-//! module: [`header`] (finding the header), [`notes`] (labels and notes around a table), [`ledger`] (the
-//! 附件2 rows), [`progress`] (the 附件1 tasks), [`identity`] (prefecture and period), then [`classify`]
-//! and [`validate`] on the rows; [`batch`] runs the whole over many files.
+//! module: `header` (finding the header), `notes` (labels and notes around a table), `ledger` (the
+//! 附件2 rows), `progress` (the 附件1 tasks), `indicators` (the 指标完成情况 sheet), `identity`
+//! (prefecture and period), then [`classify`] and [`validate`] on the rows; [`batch`] runs the whole over
+//! many files, each in its own thread with a deadline.
 
 pub mod batch;
 pub mod classify;

@@ -8,8 +8,8 @@
 //! Hostile input is bounded before memory is spent: file size, declared decompressed size of zip members,
 //! and the number of cells of a sheet are checked against [`Limits`] while reading, not after.
 //!
-//! The tree follows the formats: [`grid`] is the one representation, [`ooxml`], [`ods`], [`csv`] and
-//! [`xls`] each turn one family of files into it, [`cells`] converts calamine's values, and [`error`] says
+//! The tree follows the formats: [`grid`] is the one representation, `ooxml`, `ods`, [`csv`] and
+//! `xls` each turn one family of files into it, `cells` converts calamine's values, and [`error`] says
 //! why a file could not be read.
 
 mod cells;

@@ -1,4 +1,5 @@
-//! A first pass over an OpenDocument spreadsheet's `content.xml`, for what calamine does not give us.
+//! OpenDocument spreadsheets: a first pass over `content.xml` for what calamine does not give us, then
+//! calamine for the values.
 //!
 //! calamine reads ODS values but not merged cells: LibreOffice writes a merged range as one cell with
 //! `table:number-rows-spanned` / `table:number-columns-spanned` followed by `table:covered-table-cell`s, and

@@ -4,6 +4,11 @@
 //! A good template prevents most problems before they happen: the header is locked (so it cannot be
 //! renamed), the data cells are unlocked, rows can still be inserted, deleted, sorted and filtered, and the
 //! 行业 dropdown warns rather than forbids so that an industry missing from the list can still be written.
+//!
+//! [`build_with`] writes the workbook one sheet after the other, one function per sheet: `sheets`
+//! (填报说明, the 问题清单 of corrections, the hidden lists), `ledger` (附件2), `progress` (附件1),
+//! `indicators` (指标完成情况), then the hidden sheet of [`crate::xlsx::meta`]. `prefill` is what a
+//! template takes over from last quarter's rollup.
 
 use std::fs;
 use std::path::{Path, PathBuf};
