@@ -275,5 +275,60 @@ mod tests {
         // A sentence is not a header.
         assert_eq!(key("本表由各市州质量监督部门填写提升措施应当具体可行并有时间节点"), None);
     }
-}
 
+    /// A grid of text cells, one row per slice, from row `first`.
+    fn grid(first: u32, rows: &[&[&str]]) -> Grid {
+        use crate::read::{Limits, Value};
+        let mut cells = Vec::new();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
+                cells.push((CellRef::new(first + r as u32, c as u32), Value::Text(v.to_string())));
+            }
+        }
+        Grid::new(cells, Vec::new(), &Limits::default())
+    }
+
+    #[test]
+    fn the_header_is_found_under_titles_and_over_the_data() {
+        let (m, keys) = ledger_matcher();
+        let g = grid(
+            0,
+            &[
+                &["四川省重点消费品质量提升台账"],
+                &["填报市州:成都市", "", "", "填报日期:2018-10-09"],
+                &["序号", "所属（产业）行业", "提升企业名称", "主导产品"],
+                &["1", "白酒", "四川甲酒业有限公司", "浓香型白酒"],
+            ],
+        );
+        let h = detect_header(&g, &m).unwrap();
+        assert_eq!((h.first_row, h.last_row), (2, 2));
+        let named: Vec<&str> = h.named_fields().iter().map(|&f| keys[f].as_str()).collect();
+        assert_eq!(named, ["seq", "industry", "enterprise", "product"]);
+        // A sheet with no header at all has none.
+        assert!(detect_header(&grid(0, &[&["会议纪要"], &["2018年10月"]]), &m).is_none());
+    }
+
+    #[test]
+    fn a_table_kept_above_this_quarters_is_a_block_of_its_own() {
+        let (m, _) = ledger_matcher();
+        let header: &[&str] = &["序号", "所属（产业）行业", "提升企业名称", "主导产品"];
+        let g = grid(
+            0,
+            &[
+                &["2018年第二季度质量提升台账"],
+                header,
+                &["1", "白酒", "四川甲酒业有限公司", "浓香型白酒"],
+                &[],
+                &["2018年第三季度质量提升台账"],
+                header,
+                &["1", "茶叶", "四川乙茶业有限公司", "绿茶"],
+            ],
+        );
+        let first = detect_header(&g, &m).unwrap();
+        let enterprise = Some(RefData::embedded().unwrap().ledger.keys.enterprise);
+        let blocks = stacked_blocks(&g, &m, first, enterprise);
+        assert_eq!(blocks.len(), 2);
+        assert_eq!((blocks[0].header.first_row, blocks[0].end), (1, Some(4)));
+        assert_eq!((blocks[1].preamble_start, blocks[1].header.first_row, blocks[1].end), (4, 5, None));
+    }
+}

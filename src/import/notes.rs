@@ -138,3 +138,44 @@ pub(super) fn parse_notes(labels: &Labels, cells: &[(CellRef, String)]) -> (Vec<
     (notes, loose)
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels() -> Labels {
+        Labels::new(&RefData::embedded().unwrap())
+    }
+
+    #[test]
+    fn a_label_is_split_from_its_value_however_it_is_written() {
+        let l = labels();
+        assert_eq!(l.split("填报人:张三"), Some((NoteKind::Filler, "张三")));
+        assert_eq!(l.split("联系电话：028-86001234"), Some((NoteKind::Phone, "028-86001234")));
+        // Spaces inside the label, as people align them, and a label alone (its value in the next cell).
+        assert_eq!(l.split("填 报 人: 李四"), Some((NoteKind::Filler, "李四")));
+        assert_eq!(l.split("审核人"), Some((NoteKind::Reviewer, "")));
+        // The longest label wins: 填报单位 is the prefecture, not 填报 anything else.
+        assert_eq!(l.split("填报单位:成都市市场监管局"), Some((NoteKind::Prefecture, "成都市市场监管局")));
+        // A word that merely starts like a label is not one, nor is a value.
+        assert_eq!(l.split("日期格式不对"), None);
+        assert_eq!(l.split("四川甲食品有限公司"), None);
+        assert!(l.opens_note("注:本表由各市州填写"));
+        assert!(!l.opens_note("1"));
+    }
+
+    #[test]
+    fn several_notes_in_one_cell_and_across_cells() {
+        let l = labels();
+        let a = CellRef::new(20, 0);
+        let b = CellRef::new(20, 3);
+        let (notes, loose) = parse_notes(&l, &[(a, "填报人:张三  联系电话:13800000000".into()), (b, "审核人:".into()), (CellRef::new(20, 4), "王五".into())]);
+        let got: Vec<(NoteKind, &str, CellRef)> = notes.iter().map(|n| (n.kind, n.value.as_str(), n.value_cell)).collect();
+        assert_eq!(got, vec![(NoteKind::Filler, "张三", a), (NoteKind::Phone, "13800000000", a), (NoteKind::Reviewer, "王五", CellRef::new(20, 4))]);
+        assert!(loose.is_empty());
+        // Text before the first label stays apart, and a note's value keeps its line breaks.
+        let (notes, loose) = parse_notes(&l, &[(a, "以上数据已核实 备注:第一行\n第二行".into())]);
+        assert_eq!(loose, vec![(a, "以上数据已核实".to_string())]);
+        assert_eq!((notes[0].kind, notes[0].value.as_str()), (NoteKind::Remark, "第一行\n第二行"));
+    }
+}

@@ -577,3 +577,66 @@ pub fn totals(m: &Merged) -> Counts {
 pub fn has_errors(m: &Merged) -> bool {
     m.findings.iter().any(|f| f.severity == Severity::Error)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    fn sub(name: &str, prefecture: &str, filled: Option<(i32, u32, u32)>, modified_secs: Option<u64>) -> Submission {
+        let mut s = Submission::new(name.into(), name.into());
+        s.readable = true;
+        s.prefecture = Some(prefecture.into());
+        s.period = Some(Period { year: 2018, quarter: 3 });
+        s.filled_on = filled.and_then(|(y, m, d)| chrono::NaiveDate::from_ymd_opt(y, m, d));
+        s.modified = modified_secs.map(|t| SystemTime::UNIX_EPOCH + Duration::from_secs(t));
+        s
+    }
+
+    #[test]
+    fn the_latest_filled_date_wins_then_the_latest_file_then_the_first_input() {
+        let r = RefData::embedded().unwrap();
+        let order = Order::new(&r);
+        let subs = vec![
+            sub("a.xlsx", "成都市", Some((2018, 10, 9)), Some(300)),
+            sub("b.xlsx", "成都市", Some((2018, 10, 12)), Some(100)),
+            sub("c.xlsx", "自贡市", None, Some(100)),
+            sub("d.xlsx", "自贡市", None, Some(200)),
+            sub("e.xlsx", "泸州市", None, None),
+            sub("f.xlsx", "泸州市", None, None),
+        ];
+        let winners = choose_winners(&subs, &[0, 1, 2, 3, 4, 5], &|p| order.of(p)).unwrap();
+        // In official order: 成都 (the later 填报日期), 自贡 (the later file), 泸州 (the first input).
+        assert_eq!(winners, vec![(1, vec![0]), (3, vec![2]), (4, vec![5])]);
+    }
+
+    #[test]
+    fn each_prefecture_has_a_summary_line_saying_why_nothing_is_in() {
+        let r = RefData::embedded().unwrap();
+        let mut subs = vec![sub("成都.xlsx", "成都市", None, None), sub("自贡.xlsx", "自贡市", None, None), sub("攀枝花.xlsx", "攀枝花市", None, None)];
+        // 自贡 sent last quarter's file; 攀枝花's could not be read.
+        subs[1].period = Some(Period { year: 2018, quarter: 2 });
+        subs[2].readable = false;
+        subs[2].period = None;
+        subs[2].push(Finding::new(Code::Encrypted, "攀枝花.xlsx", "文件已加密,请去除密码后重新报送"));
+        let lines = summary_lines(&r, &subs, &[(0, vec![])], &|_| 12);
+        assert_eq!(lines.len(), r.prefectures.all().len());
+        let line = |name: &str| lines.iter().find(|l| l.name == name).unwrap();
+        assert_eq!((line("成都市").status, line("成都市").enterprises), (ReturnStatus::Returned, 12));
+        assert_eq!(line("自贡市").status, ReturnStatus::WrongPeriod);
+        assert_eq!(line("自贡市").reason.as_deref(), Some("只收到2018年第二季度的文件「自贡.xlsx」"));
+        assert_eq!(line("攀枝花市").status, ReturnStatus::Unreadable);
+        assert_eq!(line("攀枝花市").reason.as_deref(), Some("「攀枝花.xlsx」文件已加密,请去除密码后重新报送"));
+        assert_eq!(line("泸州市").status, ReturnStatus::Missing);
+    }
+
+    #[test]
+    fn a_passed_over_file_is_told_which_file_was_taken() {
+        let mut subs = vec![sub("旧.xlsx", "成都市", None, None), sub("新.xlsx", "成都市", Some((2018, 10, 12)), None)];
+        mark_superseded(&mut subs, &[(1, vec![0])]);
+        assert_eq!(subs[0].findings.len(), 1);
+        assert_eq!(subs[0].findings[0].code, Code::Superseded);
+        assert_eq!(subs[0].findings[0].message, "同一市州有更新的报送文件「新.xlsx」(填报日期 2018-10-12),本文件的数据未纳入汇总。");
+        assert!(subs[1].findings.is_empty());
+    }
+}
