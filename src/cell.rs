@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-/// A zero-based cell position.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+/// A zero-based cell position. Serialized in A1 form (`"C7"`), as people read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CellRef {
     pub row: u32,
     pub col: u32,
@@ -18,6 +18,19 @@ impl CellRef {
     /// The A1 form: `C7`.
     pub fn a1(&self) -> String {
         format!("{}{}", column_name(self.col), u64::from(self.row) + 1)
+    }
+}
+
+impl serde::Serialize for CellRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.a1())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CellRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_a1(&s).ok_or_else(|| serde::de::Error::custom(format!("not a cell in A1 form: {s}")))
     }
 }
 

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::cell::parse_a1;
 use crate::finding::{Code, Finding, Severity};
 use crate::period::Period;
 use crate::refdata::RefData;
@@ -88,7 +87,7 @@ pub fn build(refdata: &RefData, sub: &Submission, period: Option<Period>) -> Res
     let task_rows: HashMap<(&str, u32), u32> = sub.progress.iter().map(|p| ((p.sheet.as_str(), p.row), p.task)).collect();
     let mut marks = Vec::new();
     for f in &mut findings {
-        let (Some(sheet), Some(cell)) = (f.sheet.clone(), f.cell.as_deref().and_then(parse_a1)) else { continue };
+        let (Some(sheet), Some(cell)) = (f.sheet.clone(), f.cell) else { continue };
         let moved = |r: u32| -> Option<u32> {
             if let Some(&k) = ledger_rows.get(&(sheet.as_str(), r)) {
                 Some(template::LEDGER_HEADER_ROW + 1 + k as u32)
@@ -109,7 +108,7 @@ pub fn build(refdata: &RefData, sub: &Submission, period: Option<Period>) -> Res
             Some((table, row, column, r, c, name)) => {
                 f.message = renumber_rows(&f.message, &moved);
                 f.sheet = Some(name);
-                f.cell = Some(crate::cell::CellRef::new(r, c).a1());
+                f.cell = Some(crate::cell::CellRef::new(r, c));
                 marks.push(Mark { table, row, column, severity: f.severity, message: f.message.clone(), formula_error: f.code == Code::FormulaError });
             }
             None => f.sheet = Some(format!("原文件 {sheet}")),

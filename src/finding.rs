@@ -213,8 +213,8 @@ pub struct Finding {
     /// The prefecture the file belongs to, once known (used to sort and group).
     pub prefecture: Option<String>,
     pub sheet: Option<String>,
-    /// The cell in A1 form.
-    pub cell: Option<String>,
+    /// The cell (shown, and serialized, in A1 form).
+    pub cell: Option<crate::cell::CellRef>,
     /// The field (column header) concerned.
     pub field: Option<String>,
     /// The value as found in the file.
@@ -251,7 +251,7 @@ impl Finding {
     }
 
     pub fn cell(mut self, cell: crate::cell::CellRef) -> Self {
-        self.cell = Some(cell.a1());
+        self.cell = Some(cell);
         self
     }
 
@@ -282,7 +282,7 @@ impl Finding {
         match (&self.sheet, &self.cell) {
             (Some(s), Some(c)) => format!("{s}!{c}"),
             (Some(s), None) => s.clone(),
-            (None, Some(c)) => c.clone(),
+            (None, Some(c)) => c.a1(),
             (None, None) => String::new(),
         }
     }

@@ -67,7 +67,7 @@ fn findings_frame(m: &Merged) -> PolarsResult<DataFrame> {
             Column::new("问题类型".into(), s(&|x| Some(x.code.title().to_string()))),
             Column::new("文件".into(), s(&|x| Some(x.file.clone()))),
             Column::new("工作表".into(), s(&|x| x.sheet.clone())),
-            Column::new("单元格".into(), s(&|x| x.cell.clone())),
+            Column::new("单元格".into(), s(&|x| x.cell.map(|c| c.a1()))),
             Column::new("字段".into(), s(&|x| x.field.clone())),
             Column::new("原值".into(), s(&|x| x.value.clone())),
             Column::new("说明".into(), s(&|x| Some(x.message.clone()))),

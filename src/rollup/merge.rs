@@ -380,7 +380,7 @@ fn report_cross_prefecture(refdata: &RefData, subs: &mut [Submission], ledger: &
             .value(*name);
             if let Some((sheet, a1)) = c.split_once('!') {
                 f.sheet = Some(sheet.to_string());
-                f.cell = Some(a1.to_string());
+                f.cell = crate::cell::parse_a1(a1);
             }
             subs[*s as usize].push(f);
         }
@@ -533,7 +533,7 @@ impl Merged {
 /// Sorts findings by prefecture (official order, unknown last), severity, file, sheet and cell.
 pub fn sort_findings(refdata: &RefData, findings: &mut [Finding]) {
     let order = |f: &Finding| f.prefecture.as_deref().and_then(|p| refdata.prefectures.index_of(p)).unwrap_or(usize::MAX);
-    let cell_key = |f: &Finding| f.cell.as_deref().and_then(crate::cell::parse_a1).map(|c| (c.row, c.col));
+    let cell_key = |f: &Finding| f.cell.map(|c| (c.row, c.col));
     findings.sort_by(|a, b| {
         order(a)
             .cmp(&order(b))

@@ -1162,6 +1162,7 @@ fn write_findings(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
             Severity::Info => &st.center,
         };
         let file = crate::submission::base_name(&f.file);
+        let cell = f.cell.map(|c| c.a1()).unwrap_or_default();
         put_row(
             ws,
             r,
@@ -1173,7 +1174,7 @@ fn write_findings(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
                 Cell::S(f.code.title(), &st.text),
                 Cell::S(&file, &st.text),
                 Cell::S(f.sheet.as_deref().unwrap_or(""), &st.text),
-                Cell::S(f.cell.as_deref().unwrap_or(""), &st.center),
+                Cell::S(&cell, &st.center),
                 Cell::S(f.field.as_deref().unwrap_or(""), &st.text),
                 Cell::S(f.value.as_deref().unwrap_or(""), &st.text),
                 Cell::S(&f.message, &st.text),

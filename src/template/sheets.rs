@@ -48,7 +48,7 @@ pub(super) fn findings(wb: &mut Workbook, cx: &Ctx<'_>) -> Result<(), XlsxError>
             x.severity.label().to_string(),
             x.code.as_str().to_string(),
             x.sheet.clone().unwrap_or_default(),
-            x.cell.clone().unwrap_or_default(),
+            x.cell.map(|c| c.a1()).unwrap_or_default(),
             x.field.clone().unwrap_or_default(),
             x.value.clone().unwrap_or_default(),
             x.message.clone(),

@@ -142,7 +142,7 @@ pub fn assert_accounted(path: &Path, s: &taizhang::Submission) {
         .filter(|f| f.cell.is_none() && matches!(f.code, Code::SheetIgnored | Code::HiddenSheet | Code::Unreadable | Code::TooLarge))
         .filter_map(|f| f.sheet.as_deref())
         .collect();
-    let named: HashSet<(String, String)> = s.findings.iter().filter_map(|f| Some((f.sheet.clone()?, f.cell.clone()?))).collect();
+    let named: HashSet<(String, String)> = s.findings.iter().filter_map(|f| Some((f.sheet.clone()?, f.cell?.a1()))).collect();
     for (sheet, r, c, text) in cells_of(path) {
         let cell = taizhang::cell::CellRef::new(r, c);
         let ok = seen.contains(&(sheet.clone(), r, c)) || whole_sheets.contains(sheet.as_str()) || named.contains(&(sheet.clone(), cell.a1()));
