@@ -474,6 +474,19 @@ pub fn run_isolated(
     run_isolated_with(refdata, inputs, opts, with, progress).into_iter().map(|(s, _)| s).collect()
 }
 
+/// The message of F06, when a reading library panicked on a file.
+const PANIC_MESSAGE: &str = "读取此文件时表格解析组件发生异常,文件可能已损坏。请用 Excel 或 WPS 打开后另存为 xlsx 重新报送。";
+
+/// Runs the worker on `input` in a reader thread of its own, which sends back what the worker returned,
+/// or the text of its panic.
+fn spawn_reader<T: Send + 'static>(i: usize, input: Input, work: WorkerWith<T>, tx: mpsc::Sender<(usize, Result<(Submission, T), String>)>) -> std::io::Result<()> {
+    let spawned = std::thread::Builder::new().name(READER_THREAD.into()).stack_size(16 << 20).spawn(move || {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&input)));
+        let _ = tx.send((i, r.map_err(|p| panic_text(p.as_ref()))));
+    });
+    spawned.map(|_| ())
+}
+
 /// [`run_isolated`] for a worker that returns more than the submission: each result comes with what the
 /// worker built, or `None` for a file whose worker panicked or timed out (its submission then holds the
 /// F06 or F05 finding).
@@ -496,14 +509,7 @@ pub fn run_isolated_with<T: Send + 'static>(
         while running.len() < jobs
             && let Some(i) = queue.pop_front()
         {
-            let tx = tx.clone();
-            let work = Arc::clone(&worker);
-            let input = inputs[i].clone();
-            let spawned = std::thread::Builder::new().name(READER_THREAD.into()).stack_size(16 << 20).spawn(move || {
-                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&input)));
-                let _ = tx.send((i, r.map_err(|p| panic_text(p.as_ref()))));
-            });
-            match spawned {
+            match spawn_reader(i, inputs[i].clone(), Arc::clone(&worker), tx.clone()) {
                 Ok(_) => running.push((i, Instant::now())),
                 Err(e) => results[i] = Some(failed(&inputs[i], Code::ReaderFailure, "无法启动读取线程,请稍后重试。".into(), Some(e.to_string()), refdata)),
             }
@@ -517,15 +523,7 @@ pub fn run_isolated_with<T: Send + 'static>(
             Ok((i, r)) => {
                 if let Some(pos) = running.iter().position(|(j, _)| *j == i) {
                     running.remove(pos);
-                    let sub = r.map(|(s, t)| (s, Some(t))).unwrap_or_else(|msg| {
-                        failed(
-                            &inputs[i],
-                            Code::ReaderFailure,
-                            "读取此文件时表格解析组件发生异常,文件可能已损坏。请用 Excel 或 WPS 打开后另存为 xlsx 重新报送。".into(),
-                            Some(msg),
-                            refdata,
-                        )
-                    });
+                    let sub = r.map(|(s, t)| (s, Some(t))).unwrap_or_else(|msg| failed(&inputs[i], Code::ReaderFailure, PANIC_MESSAGE.into(), Some(msg), refdata));
                     results[i] = Some(sub);
                     done += 1;
                     progress(done, inputs.len(), &inputs[i].name);
@@ -537,13 +535,8 @@ pub fn run_isolated_with<T: Send + 'static>(
                     if now.duration_since(*t) < opts.timeout {
                         return true;
                     }
-                    results[*i] = Some(failed(
-                        &inputs[*i],
-                        Code::Timeout,
-                        format!("读取超过 {} 秒仍未完成,已放弃。文件可能过大或已损坏,请另存为 xlsx 后重新报送。", opts.timeout.as_secs_f32()),
-                        None,
-                        refdata,
-                    ));
+                    let message = format!("读取超过 {} 秒仍未完成,已放弃。文件可能过大或已损坏,请另存为 xlsx 后重新报送。", opts.timeout.as_secs_f32());
+                    results[*i] = Some(failed(&inputs[*i], Code::Timeout, message, None, refdata));
                     done += 1;
                     progress(done, inputs.len(), &inputs[*i].name);
                     false

@@ -206,18 +206,10 @@ fn table(ws: &mut Worksheet, title: &str, headers: &[(&str, f64)], rows: &[Vec<(
     Ok(())
 }
 
-/// Adds the comparison's sheets to a workbook (the `diff` command's workbook, or a rollup).
-///
-/// # Errors
-/// When rust_xlsxwriter fails.
-pub fn write_sheets(wb: &mut Workbook, refdata: &RefData, d: &Diff, prefix: &str) -> Result<(), XlsxError> {
-    let st = styles();
-    let label = |p: Option<crate::Period>| p.map(|p| p.label()).unwrap_or_else(|| "期别不明".into());
-    let span = format!("{} → {}", label(d.old_period), label(d.new_period));
+/// The lines of 变化汇总: every prefecture has one, compared ones with their counts, the others saying
+/// which return is missing.
+fn summary_rows(refdata: &RefData, d: &Diff) -> Vec<Vec<(String, u8)>> {
     let short = |p: &str| refdata.prefectures.lookup(p).map_or(p.to_string(), |x| x.name.clone());
-    let name = |s: &str| format!("{prefix}{s}");
-
-    // Every prefecture has a line: compared ones with their counts, the others saying which return is missing.
     let mut rows: Vec<Vec<(String, u8)>> = Vec::new();
     let missing = || ("未报送".to_string(), 1u8);
     let blank = || (String::new(), 1u8);
@@ -252,6 +244,20 @@ pub fn write_sheets(wb: &mut Workbook, refdata: &RefData, d: &Diff, prefix: &str
             blank(),
         ]);
     }
+    rows
+}
+
+/// Adds the comparison's sheets to a workbook (the `diff` command's workbook, or a rollup).
+///
+/// # Errors
+/// When rust_xlsxwriter fails.
+pub fn write_sheets(wb: &mut Workbook, refdata: &RefData, d: &Diff, prefix: &str) -> Result<(), XlsxError> {
+    let st = styles();
+    let label = |p: Option<crate::Period>| p.map(|p| p.label()).unwrap_or_else(|| "期别不明".into());
+    let span = format!("{} → {}", label(d.old_period), label(d.new_period));
+    let name = |s: &str| format!("{prefix}{s}");
+
+    let rows = summary_rows(refdata, d);
     let ws = wb.add_worksheet();
     ws.set_name(name(sheets::SUMMARY))?;
     let headers = [
