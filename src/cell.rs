@@ -40,7 +40,9 @@ impl fmt::Display for CellRef {
     }
 }
 
-/// The letters of a zero-based column: 0 → A, 25 → Z, 26 → AA.
+/// The letters of a zero-based column: 0 → A, 25 → Z, 26 → AA. (Not `rust_xlsxwriter::utility::
+/// column_number_to_name`, which takes Excel's 16,384 columns as u16: a CSV return may be wider, and a
+/// finding must still name its column.)
 pub fn column_name(col: u32) -> String {
     let mut n = u64::from(col) + 1;
     let mut s = Vec::new();

@@ -19,9 +19,10 @@ pub fn print_setup(ws: &mut Worksheet, repeat_first: u32, repeat_last: u32) -> R
     Ok(())
 }
 
-/// Display width of text in Excel character units: CJK and full-width characters take two.
+/// Display width of text in Excel character units: East Asian wide characters take two, and so do the
+/// ambiguous ones (…, —, ①), which the 宋体 and 黑体 of the workbooks draw full width.
 pub fn display_width(s: &str) -> f64 {
-    s.chars().map(|c| if (c as u32) < 0x1100 { 1.0 } else { 2.0 }).sum()
+    unicode_width::UnicodeWidthStr::width_cjk(s) as f64
 }
 
 /// A row height (points) that shows every cell's wrapped text: the most lines any cell needs, each
@@ -38,7 +39,9 @@ pub fn fit_height(cells: &[(&str, f64)], line: f64) -> f64 {
 }
 
 
-/// Quotes a sheet name for use in a formula.
+/// Quotes a sheet name for use in a formula, always. (`rust_xlsxwriter::utility::quote_sheet_name` quotes
+/// only where Excel requires it and would leave 下拉列表 bare: the dropdowns' formulas, and the bytes of
+/// every template, would change for no gain; a name edited in template.toml is quoted either way.)
 pub fn quote_sheet(name: &str) -> String {
     format!("'{}'", name.replace('\'', "''"))
 }
