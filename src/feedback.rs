@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use crate::xlsx::style;
 use crate::finding::{Code, Finding, Severity};
 use crate::period::Period;
 use crate::refdata::RefData;
@@ -218,7 +219,7 @@ fn what_to_do(f: &Finding, period: Option<Period>) -> String {
 /// # Errors
 /// When rust_xlsxwriter fails.
 pub fn notice(refdata: &RefData, prefecture: &str, files: &[&Submission], period: Option<Period>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook};
+    use rust_xlsxwriter::{DocProperties, ExcelDateTime, FormatAlign, FormatBorder, Workbook};
     let mut wb = Workbook::new();
     let created = match period {
         Some(p) => {
@@ -230,11 +231,11 @@ pub fn notice(refdata: &RefData, prefecture: &str, files: &[&Submission], period
     };
     let label = period.map(|p| p.label()).unwrap_or_default();
     wb.set_properties(&DocProperties::new().set_title(format!("{prefecture}{label}质量提升台账审核意见")).set_author("四川省质量提升办").set_creation_datetime(&created));
-    let base = Format::new().set_font_name("宋体").set_font_size(11).set_align(FormatAlign::VerticalCenter).set_text_wrap();
-    let title = base.clone().set_font_name("黑体").set_font_size(16).set_bold().set_align(FormatAlign::Center);
+    let base = style::base(11.0).set_text_wrap();
+    let title = base.clone().set_font_name(style::TITLE_FONT).set_font_size(16).set_bold().set_align(FormatAlign::Center);
     let cell = base.clone().set_border(FormatBorder::Thin).set_align(FormatAlign::Top);
-    let header = cell.clone().set_bold().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xD9E1F2));
-    let error = cell.clone().set_font_color(Color::RGB(0xC00000)).set_bold();
+    let header = cell.clone().set_bold().set_align(FormatAlign::Center).set_background_color(style::HEADER_FILL);
+    let error = cell.clone().set_font_color(style::ERROR_TEXT).set_bold();
     let ws = wb.add_worksheet();
     ws.set_name(&refdata.template.sheets.feedback)?;
     let headers = [("序号", 5.0), ("收到的文件", 30.0), ("问题", 16.0), ("说明", 52.0), ("请这样处理", 46.0)];

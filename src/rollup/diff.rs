@@ -9,8 +9,9 @@
 
 use std::collections::HashMap;
 
-use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
+use crate::xlsx::style;
 use crate::rollup::history::{Progress, Rollup, Row};
 use crate::refdata::RefData;
 use crate::rollup::layout::diff_sheets as sheets;
@@ -163,15 +164,15 @@ struct Styles {
 }
 
 fn styles() -> Styles {
-    let base = Format::new().set_font_name("宋体").set_font_size(10).set_align(FormatAlign::VerticalCenter);
+    let base = style::base(10.0);
     let cell = base.clone().set_border(FormatBorder::Thin).set_text_wrap().set_align(FormatAlign::Top);
     Styles {
-        title: base.clone().set_font_name("黑体").set_font_size(16).set_bold().set_align(FormatAlign::Center),
-        header: cell.clone().set_bold().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xD9E1F2)),
+        title: base.clone().set_font_name(style::TITLE_FONT).set_font_size(16).set_bold().set_align(FormatAlign::Center),
+        header: cell.clone().set_bold().set_align(FormatAlign::Center).set_background_color(style::HEADER_FILL),
         text: cell.clone(),
         center: cell.clone().set_align(FormatAlign::Center),
-        old: cell.clone().set_background_color(Color::RGB(0xF2F2F2)),
-        new: cell.set_background_color(Color::RGB(0xE2EFDA)),
+        old: cell.clone().set_background_color(style::OLD_FILL),
+        new: cell.set_background_color(style::NEW_FILL),
     }
 }
 

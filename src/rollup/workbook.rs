@@ -9,9 +9,10 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 use rust_xlsxwriter::{
-    Chart, ChartType, Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+    Chart, ChartType, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
 
+use crate::xlsx::style;
 use crate::finding::Severity;
 use crate::rollup::layout::{NOT_REPORTED_LINE, cols, sheets, summary_cols};
 use crate::rollup::merge::{Merged, ReturnStatus, TARGET_ENTERPRISES};
@@ -55,26 +56,26 @@ struct Styles {
 
 impl Styles {
     fn new() -> Self {
-        let base = Format::new().set_font_name("宋体").set_font_size(10).set_align(FormatAlign::VerticalCenter);
+        let base = style::base(10.0);
         let cell = base.clone().set_border(FormatBorder::Thin).set_text_wrap();
         Styles {
-            title: base.clone().set_font_name("黑体").set_font_size(16).set_bold().set_align(FormatAlign::Center),
+            title: base.clone().set_font_name(style::TITLE_FONT).set_font_size(16).set_bold().set_align(FormatAlign::Center),
             subtitle: base.clone().set_font_size(11).set_align(FormatAlign::Center).set_text_wrap(),
             label: base.clone().set_font_size(11).set_bold(),
-            header: cell.clone().set_font_name("黑体").set_bold().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xD9E1F2)),
+            header: cell.clone().set_font_name(style::TITLE_FONT).set_bold().set_align(FormatAlign::Center).set_background_color(style::HEADER_FILL),
             text: cell.clone().set_align(FormatAlign::Top),
             center: cell.clone().set_align(FormatAlign::Center),
             number: cell.clone().set_align(FormatAlign::Center).set_num_format("0"),
-            missing: cell.clone().set_background_color(Color::RGB(0xF8CBAD)),
-            missing_center: cell.clone().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xF8CBAD)),
-            below_target: cell.clone().set_align(FormatAlign::Center).set_num_format("0").set_background_color(Color::RGB(0xFFE699)),
-            total: cell.clone().set_bold().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xEDEDED)),
-            total_number: cell.clone().set_bold().set_align(FormatAlign::Center).set_num_format("0").set_background_color(Color::RGB(0xEDEDED)),
-            error: cell.clone().set_align(FormatAlign::Center).set_font_color(Color::RGB(0xC00000)).set_bold(),
-            warning: cell.clone().set_align(FormatAlign::Center).set_font_color(Color::RGB(0x9C5700)),
-            done: cell.clone().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xC6EFCE)),
-            ongoing: cell.clone().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xFFEB9C)),
-            not_started: cell.set_align(FormatAlign::Center).set_background_color(Color::RGB(0xEDEDED)),
+            missing: cell.clone().set_background_color(style::MISSING_FILL),
+            missing_center: cell.clone().set_align(FormatAlign::Center).set_background_color(style::MISSING_FILL),
+            below_target: cell.clone().set_align(FormatAlign::Center).set_num_format("0").set_background_color(style::BELOW_TARGET_FILL),
+            total: cell.clone().set_bold().set_align(FormatAlign::Center).set_background_color(style::GREY_FILL),
+            total_number: cell.clone().set_bold().set_align(FormatAlign::Center).set_num_format("0").set_background_color(style::GREY_FILL),
+            error: cell.clone().set_align(FormatAlign::Center).set_font_color(style::ERROR_TEXT).set_bold(),
+            warning: cell.clone().set_align(FormatAlign::Center).set_font_color(style::WARNING_TEXT),
+            done: cell.clone().set_align(FormatAlign::Center).set_background_color(style::DONE_FILL),
+            ongoing: cell.clone().set_align(FormatAlign::Center).set_background_color(style::WARNING_FILL),
+            not_started: cell.set_align(FormatAlign::Center).set_background_color(style::GREY_FILL),
         }
     }
 }
@@ -506,7 +507,7 @@ fn write_tasks(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, pe
             status.insert((t, p), s);
         }
     }
-    let absent = Format::new().set_border(FormatBorder::Thin).set_background_color(Color::RGB(0xFBE5D6));
+    let absent = Format::new().set_border(FormatBorder::Thin).set_background_color(style::MISSING_LIGHT_FILL);
     let returned: Vec<bool> =
         prefs.iter().map(|p| m.prefectures.iter().any(|l| l.name == p.name && l.status == ReturnStatus::Returned)).collect();
     let first = h + 1;
@@ -648,25 +649,25 @@ impl ProgressTable<'_> {
 /// The heading of a task in 附件1 进展明细.
 fn heading_fmt() -> Format {
     Format::new()
-        .set_font_name("宋体")
+        .set_font_name(style::BODY_FONT)
         .set_font_size(10)
         .set_bold()
         .set_text_wrap()
         .set_align(FormatAlign::VerticalCenter)
         .set_border(FormatBorder::Thin)
-        .set_background_color(Color::RGB(0xDDEBF7))
+        .set_background_color(style::HEADING_FILL)
 }
 
 /// The line naming the prefectures that did not report on a task.
 fn absent_fmt() -> Format {
     Format::new()
-        .set_font_name("宋体")
+        .set_font_name(style::BODY_FONT)
         .set_font_size(9)
         .set_italic()
         .set_text_wrap()
         .set_align(FormatAlign::VerticalCenter)
         .set_border(FormatBorder::Thin)
-        .set_font_color(Color::RGB(0x7F7F7F))
+        .set_font_color(style::MUTED_TEXT)
 }
 
 /// 指标完成情况: per indicator the target, the province figure, the rate of completion (with a data bar)
@@ -851,7 +852,7 @@ impl<'a> IndicatorLayout<'a> {
         &rust_xlsxwriter::ConditionalFormatDataBar::new()
             .set_minimum(rust_xlsxwriter::ConditionalFormatType::Number, 0)
             .set_maximum(rust_xlsxwriter::ConditionalFormatType::Number, 1)
-            .set_fill_color(Color::RGB(0x63BE7B))
+            .set_fill_color(style::RATE_BAR)
             .set_solid_fill(true),
     )?;
 
@@ -1026,7 +1027,7 @@ impl<'a> IndicatorLayout<'a> {
         .set_name("完成率")
         .set_categories((sheet, first, name_col, last, name_col))
         .set_values((sheet, first, rate_col, last, rate_col))
-        .set_format(rust_xlsxwriter::ChartFormat::new().set_solid_fill(rust_xlsxwriter::ChartSolidFill::new().set_color(Color::RGB(0x63BE7B))));
+        .set_format(rust_xlsxwriter::ChartFormat::new().set_solid_fill(rust_xlsxwriter::ChartSolidFill::new().set_color(style::RATE_BAR)));
     chart.title().set_name("各指标完成率(全省完成值÷目标)");
     // The indicators top to bottom as in the table, the rate axis at the bottom.
     // In a bar chart the category axis is the vertical one (y), the values run along x.

@@ -14,7 +14,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{
-    Color, DocProperties, ExcelDateTime, Format,
+    DocProperties, ExcelDateTime, Format,
     FormatAlign, FormatBorder, Formula, ProtectionOptions, Workbook, Worksheet, XlsxError,
 };
 
@@ -26,6 +26,7 @@ mod sheets;
 
 pub use prefill::{IndicatorPrefill, Prefill, add_indicator_prefill};
 
+use crate::xlsx::style;
 use crate::output::{self, OutputError};
 use crate::period::Period;
 use crate::refdata::{Prefecture, RefData};
@@ -169,24 +170,17 @@ pub fn resolve_prefectures(refdata: &RefData, names: &[String]) -> Result<Vec<St
 
 /// The file name of a prefecture's template.
 pub fn file_name(refdata: &RefData, prefecture: &Prefecture, period: Period) -> String {
-    refdata
-        .template
-        .file_name
-        .replace("{period_code}", &period.code())
-        .replace("{period}", &period.label())
-        .replace("{prefecture}", &prefecture.name)
+    fill_names(&refdata.template.file_name, prefecture, period)
 }
 
-/// Fills the placeholders of a template text.
+/// Fills the placeholders of a template text: {period_code}, {period}, {prefecture} and {deadline}.
 pub fn fill(text: &str, prefecture: &Prefecture, period: Period, deadline: Option<chrono::NaiveDate>) -> String {
-    text.replace("{period_code}", &period.code())
-        .replace("{period}", &period.label())
-        .replace("{prefecture}", &prefecture.name)
-        .replace("{deadline}", &deadline.map(chrono_date).unwrap_or_else(|| "规定时间".into()))
+    fill_names(text, prefecture, period).replace("{deadline}", &deadline.map(chinese_date).unwrap_or_else(|| "规定时间".into()))
 }
 
-fn chrono_date(d: chrono::NaiveDate) -> String {
-    chinese_date(d)
+/// The placeholders a file name may hold too: {period_code}, {period} and {prefecture}.
+fn fill_names(text: &str, prefecture: &Prefecture, period: Period) -> String {
+    text.replace("{period_code}", &period.code()).replace("{period}", &period.label()).replace("{prefecture}", &prefecture.name)
 }
 
 /// Writes one template per prefecture into `opts.out_dir` (created when missing). Existing files are kept
@@ -238,11 +232,11 @@ struct Formats {
 
 impl Formats {
     fn new() -> Self {
-        let base = Format::new().set_font_name("宋体").set_font_size(11).set_align(FormatAlign::VerticalCenter);
+        let base = style::base(11.0);
         let bordered = base.clone().set_border(FormatBorder::Thin).set_text_wrap();
-        let input_fill = Color::RGB(0xFFF8DC);
+        let input_fill = style::INPUT_FILL;
         Formats {
-            title: base.clone().set_font_name("黑体").set_font_size(18).set_bold().set_align(FormatAlign::Center),
+            title: base.clone().set_font_name(style::TITLE_FONT).set_font_size(18).set_bold().set_align(FormatAlign::Center),
             subtitle: base.clone().set_font_size(12).set_align(FormatAlign::Center),
             label: base.clone().set_bold(),
             label_right: base.clone().set_bold().set_align(FormatAlign::Right),
@@ -260,17 +254,17 @@ impl Formats {
                 .set_align(FormatAlign::Left),
             header: bordered
                 .clone()
-                .set_font_name("黑体")
+                .set_font_name(style::TITLE_FONT)
                 .set_bold()
                 .set_align(FormatAlign::Center)
-                .set_background_color(Color::RGB(0xD9E1F2)),
+                .set_background_color(style::HEADER_FILL),
             locked_text: bordered.clone().set_align(FormatAlign::Top),
             locked_center: bordered.clone().set_align(FormatAlign::Center),
             data: bordered.clone().set_unlocked().set_align(FormatAlign::Top),
             data_center: bordered.clone().set_unlocked().set_align(FormatAlign::Center),
             data_number: bordered.clone().set_unlocked().set_align(FormatAlign::Center).set_num_format("General"),
-            marked_error: bordered.clone().set_unlocked().set_align(FormatAlign::Top).set_background_color(Color::RGB(0xFFC7CE)),
-            marked_warning: bordered.clone().set_unlocked().set_align(FormatAlign::Top).set_background_color(Color::RGB(0xFFEB9C)),
+            marked_error: bordered.clone().set_unlocked().set_align(FormatAlign::Top).set_background_color(style::ERROR_FILL),
+            marked_warning: bordered.clone().set_unlocked().set_align(FormatAlign::Top).set_background_color(style::WARNING_FILL),
             instructions: base.set_text_wrap().set_align(FormatAlign::Top),
         }
     }

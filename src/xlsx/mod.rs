@@ -1,8 +1,9 @@
 //! What every workbook taizhang writes shares: the print setup, row heights that show wrapped text, and
-//! sheet names quoted for formulas; [`meta`] is the hidden sheet by which taizhang recognises its own
-//! templates.
+//! sheet names quoted for formulas; [`style`] is the one palette (fonts, colours, the base format),
+//! [`meta`] the hidden sheet by which taizhang recognises its own templates.
 
 pub mod meta;
+pub mod style;
 
 use rust_xlsxwriter::{Worksheet, XlsxError};
 
