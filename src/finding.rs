@@ -311,6 +311,31 @@ impl fmt::Display for Finding {
     }
 }
 
+/// The columns of a table of findings (问题清单 in the rollup, and its CSV export), in order: the headers
+/// here and the values of [`Finding::table_row`] are spelled once for both.
+pub const TABLE_COLUMNS: [&str; 11] = ["市州", "严重程度", "代码", "问题类型", "文件", "工作表", "单元格", "字段", "原值", "说明", "技术细节"];
+
+impl Finding {
+    /// The finding's values under [`TABLE_COLUMNS`], with its file shown as `file` (the rollup shows the
+    /// file name alone, the export the path as given); empty where there is nothing to say.
+    pub fn table_row(&self, file: &str) -> [String; 11] {
+        let or_empty = |v: &Option<String>| v.clone().unwrap_or_default();
+        [
+            or_empty(&self.prefecture),
+            self.severity.label().to_string(),
+            self.code.as_str().to_string(),
+            self.code.title().to_string(),
+            file.to_string(),
+            or_empty(&self.sheet),
+            self.cell.map(|c| c.a1()).unwrap_or_default(),
+            or_empty(&self.field),
+            or_empty(&self.value),
+            self.message.clone(),
+            or_empty(&self.detail),
+        ]
+    }
+}
+
 /// Counts of findings by severity.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {

@@ -56,24 +56,14 @@ fn csv_bytes(df: &DataFrame) -> PolarsResult<Vec<u8>> {
 }
 
 fn findings_frame(m: &Merged) -> PolarsResult<DataFrame> {
-    let f = &m.findings;
-    let s = |g: &dyn Fn(&crate::Finding) -> Option<String>| f.iter().map(g).collect::<Vec<Option<String>>>();
-    DataFrame::new(
-        f.len(),
-        vec![
-            Column::new("市州".into(), s(&|x| x.prefecture.clone())),
-            Column::new("严重程度".into(), s(&|x| Some(x.severity.label().to_string()))),
-            Column::new("代码".into(), s(&|x| Some(x.code.as_str().to_string()))),
-            Column::new("问题类型".into(), s(&|x| Some(x.code.title().to_string()))),
-            Column::new("文件".into(), s(&|x| Some(x.file.clone()))),
-            Column::new("工作表".into(), s(&|x| x.sheet.clone())),
-            Column::new("单元格".into(), s(&|x| x.cell.map(|c| c.a1()))),
-            Column::new("字段".into(), s(&|x| x.field.clone())),
-            Column::new("原值".into(), s(&|x| x.value.clone())),
-            Column::new("说明".into(), s(&|x| Some(x.message.clone()))),
-            Column::new("技术细节".into(), s(&|x| x.detail.clone())),
-        ],
-    )
+    let rows: Vec<[String; 11]> = m.findings.iter().map(|f| f.table_row(&f.file)).collect();
+    // An empty value is a null, as the export always wrote it.
+    let columns = crate::finding::TABLE_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(k, name)| Column::new((*name).into(), rows.iter().map(|r| Some(r[k].as_str()).filter(|v| !v.is_empty())).collect::<Vec<Option<&str>>>()))
+        .collect();
+    DataFrame::new(rows.len(), columns)
 }
 
 fn progress_export(m: &Merged) -> PolarsResult<DataFrame> {

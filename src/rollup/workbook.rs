@@ -1133,20 +1133,10 @@ fn write_findings(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
     ws.set_name(sheets::FINDINGS)?;
     let headers: Vec<(String, f64)> = [
         ("序号", 5.0),
-        ("市州", 10.0),
-        ("严重程度", 7.0),
-        ("代码", 6.0),
-        ("问题类型", 16.0),
-        ("文件", 24.0),
-        ("工作表", 14.0),
-        ("单元格", 7.0),
-        ("字段", 12.0),
-        ("原值", 22.0),
-        ("说明", 60.0),
-        ("技术细节", 30.0),
     ]
-    .iter()
-    .map(|(h, w)| (h.to_string(), *w))
+    .into_iter()
+    .chain(crate::finding::TABLE_COLUMNS.into_iter().zip([10.0, 7.0, 6.0, 16.0, 24.0, 14.0, 7.0, 12.0, 22.0, 60.0, 30.0]))
+    .map(|(h, w)| (h.to_string(), w))
     .collect();
     let width = headers.len() as u16;
     let c = crate::finding::Counts::of(&m.findings);
@@ -1162,27 +1152,12 @@ fn write_findings(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
             Severity::Warning => &st.warning,
             Severity::Info => &st.center,
         };
-        let file = crate::submission::base_name(&f.file);
-        let cell = f.cell.map(|c| c.a1()).unwrap_or_default();
-        put_row(
-            ws,
-            r,
-            &[
-                Cell::N((i + 1) as f64, &st.center),
-                Cell::S(f.prefecture.as_deref().unwrap_or(""), &st.center),
-                Cell::S(f.severity.label(), sev),
-                Cell::S(f.code.as_str(), &st.center),
-                Cell::S(f.code.title(), &st.text),
-                Cell::S(&file, &st.text),
-                Cell::S(f.sheet.as_deref().unwrap_or(""), &st.text),
-                Cell::S(&cell, &st.center),
-                Cell::S(f.field.as_deref().unwrap_or(""), &st.text),
-                Cell::S(f.value.as_deref().unwrap_or(""), &st.text),
-                Cell::S(&f.message, &st.text),
-                Cell::S(f.detail.as_deref().unwrap_or(""), &st.text),
-            ],
-            &widths,
-        )?;
+        let values = f.table_row(&crate::submission::base_name(&f.file));
+        // 市州, 严重程度, 代码 and 单元格 centred, the severity in its colour, the rest as text.
+        let fmts = [&st.center, sev, &st.center, &st.text, &st.text, &st.text, &st.center, &st.text, &st.text, &st.text, &st.text];
+        let cells: Vec<Cell<'_>> =
+            std::iter::once(Cell::N((i + 1) as f64, &st.center)).chain(values.iter().zip(fmts).map(|(v, fmt)| Cell::S(v, fmt))).collect();
+        put_row(ws, r, &cells, &widths)?;
         r += 1;
     }
     finish_table(ws, h, r.saturating_sub(1), width)?;
