@@ -26,8 +26,9 @@ pub enum ArchiveKind {
 /// Why an archive, or one of its members, could not be expanded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ArchiveError {
-    /// Damaged, truncated, or a compression method the decoder lacks.
-    #[error("压缩包已损坏或无法解压({0}),请重新压缩后发送,或直接发送表格文件")]
+    /// Damaged, truncated, or a compression method the decoder lacks. The text is the decoder's, for the
+    /// technical detail ([`ArchiveError::detail`]).
+    #[error("压缩包已损坏或无法解压,请重新压缩后发送,或直接发送表格文件")]
     Corrupt(String),
     /// Needs a password.
     #[error("压缩包已加密,请去除密码后重新发送,或直接发送表格文件")]
@@ -41,6 +42,16 @@ pub enum ArchiveError {
     /// More members than a return could hold.
     #[error("压缩包中的文件超过 {MAX_MEMBERS} 个,请只发送本期的台账文件")]
     TooManyMembers,
+}
+
+impl ArchiveError {
+    /// What the decoder said, in its words, for the finding's 技术细节.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            ArchiveError::Corrupt(d) => Some(d.clone()),
+            _ => None,
+        }
+    }
 }
 
 /// A file inside an archive.

@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-/// A zero-based cell position.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+/// A zero-based cell position. Serialized in A1 form (`"C7"`), as people read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CellRef {
     pub row: u32,
     pub col: u32,
@@ -21,13 +21,28 @@ impl CellRef {
     }
 }
 
+impl serde::Serialize for CellRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.a1())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CellRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_a1(&s).ok_or_else(|| serde::de::Error::custom(format!("not a cell in A1 form: {s}")))
+    }
+}
+
 impl fmt::Display for CellRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.a1())
     }
 }
 
-/// The letters of a zero-based column: 0 → A, 25 → Z, 26 → AA.
+/// The letters of a zero-based column: 0 → A, 25 → Z, 26 → AA. (Not `rust_xlsxwriter::utility::
+/// column_number_to_name`, which takes Excel's 16,384 columns as u16: a CSV return may be wider, and a
+/// finding must still name its column.)
 pub fn column_name(col: u32) -> String {
     let mut n = u64::from(col) + 1;
     let mut s = Vec::new();

@@ -81,8 +81,8 @@ pub struct ReadArgs {
 }
 
 impl ReadArgs {
-    pub fn options(&self) -> taizhang::batch::BatchOptions {
-        let mut o = taizhang::batch::BatchOptions { period: self.period, ..Default::default() };
+    pub fn options(&self) -> taizhang::import::batch::BatchOptions {
+        let mut o = taizhang::import::batch::BatchOptions { period: self.period, ..Default::default() };
         if self.timeout.is_finite() && self.timeout > 0.0 {
             o.timeout = Duration::from_secs_f64(self.timeout);
         }
@@ -220,7 +220,7 @@ impl MailArgs {
     pub fn config(self, refdata: &taizhang::RefData) -> Result<commands::mail::MailConfig, taizhang::Error> {
         let only = taizhang::template::resolve_prefectures(refdata, &self.only)?;
         let body = match &self.body {
-            Some(p) => Some(std::fs::read_to_string(p).map_err(|e| taizhang::Error::Message(format!("无法读取正文文件 {}: {e}", p.display())))?),
+            Some(p) => Some(std::fs::read_to_string(p).map_err(|source| taizhang::Error::BodyFile { path: p.clone(), source })?),
             None => None,
         };
         let options = taizhang::mail::MailOptions {
@@ -251,7 +251,7 @@ impl MailArgs {
         };
         let remind = self.remind.then(|| commands::mail::RemindConfig {
             inbox: self.inbox,
-            batch: taizhang::batch::BatchOptions { period: self.period, ..Default::default() },
+            batch: taizhang::import::batch::BatchOptions { period: self.period, ..Default::default() },
             deadline: self.deadline,
         });
         Ok(commands::mail::MailConfig { options, destination, remind })
@@ -390,7 +390,7 @@ pub struct ServeArgs {
 
 impl ServeArgs {
     pub fn config(self) -> taizhang::serve::ServeConfig {
-        let mut batch = taizhang::batch::BatchOptions::default();
+        let mut batch = taizhang::import::batch::BatchOptions::default();
         if self.timeout.is_finite() && self.timeout > 0.0 {
             batch.timeout = Duration::from_secs_f64(self.timeout);
         }

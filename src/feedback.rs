@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::cell::parse_a1;
+use crate::xlsx::style;
 use crate::finding::{Code, Finding, Severity};
 use crate::period::Period;
 use crate::refdata::RefData;
@@ -82,7 +82,52 @@ pub fn build(refdata: &RefData, sub: &Submission, period: Option<Period>) -> Res
     }
     let Some(prefecture) = sub.prefecture.as_deref().and_then(|p| refdata.prefectures.lookup(p)) else { return Ok(None) };
     let Some(period) = sub.period.or(period) else { return Ok(None) };
-    let prefill = Prefill {
+    let prefill = prefill_of(refdata, sub);
+    // Where each original row went.
+    let ledger_rows: HashMap<(&str, u32), usize> = sub.rows.iter().enumerate().map(|(k, r)| ((r.sheet.as_str(), r.row), k)).collect();
+    let task_rows: HashMap<(&str, u32), u32> = sub.progress.iter().map(|p| ((p.sheet.as_str(), p.row), p.task)).collect();
+    let mut marks = Vec::new();
+    for f in &mut findings {
+        let (Some(sheet), Some(cell)) = (f.sheet.clone(), f.cell) else { continue };
+        let moved = |r: u32| -> Option<u32> {
+            if let Some(&k) = ledger_rows.get(&(sheet.as_str(), r)) {
+                Some(template::LEDGER_HEADER_ROW + 1 + k as u32)
+            } else {
+                task_rows.get(&(sheet.as_str(), r)).map(|&t| template::PROGRESS_HEADER_ROW + t)
+            }
+        };
+        // The finding is shown where the prefecture will see the cell: in this workbook when the cell is
+        // in it, else in its own file.
+        let place = if let Some(&k) = ledger_rows.get(&(sheet.as_str(), cell.row)) {
+            ledger_place(refdata, sub, k, cell, f.field.as_deref())
+        } else if let Some(&task) = task_rows.get(&(sheet.as_str(), cell.row)) {
+            Some(progress_place(refdata, sub, task, cell, f.field.as_deref()))
+        } else {
+            indicator_place(refdata, sub, &sheet, cell)
+        };
+        match place {
+            Some((table, row, column, r, c, name)) => {
+                f.message = renumber_rows(&f.message, &moved);
+                f.sheet = Some(name);
+                f.cell = Some(crate::cell::CellRef::new(r, c));
+                marks.push(Mark { table, row, column, severity: f.severity, message: f.message.clone(), formula_error: f.code == Code::FormulaError });
+            }
+            None => f.sheet = Some(format!("原文件 {sheet}")),
+        }
+    }
+    let text = |l: &Option<crate::submission::Located>| l.as_ref().map(|l| l.text.clone());
+    let extras = Extras {
+        prefill: Some(&prefill),
+        info: [sub.filled_date_text(), text(&sub.filler), text(&sub.phone)],
+        marks,
+        findings: &findings,
+    };
+    template::build_with(refdata, prefecture, period, None, &extras).map(Some)
+}
+
+/// A return's rows, progress and indicators as they are written back into its corrections workbook.
+fn prefill_of(refdata: &RefData, sub: &Submission) -> Prefill {
+    Prefill {
         ledger: sub.rows.iter().map(|r| (0..refdata.ledger.columns.len()).map(|i| r.text(i).to_string()).collect()).collect(),
         progress: sub
             .progress
@@ -104,70 +149,41 @@ pub fn build(refdata: &RefData, sub: &Submission, period: Option<Period>) -> Res
                 note: r.note.as_ref().map(|l| l.text.clone()).unwrap_or_default(),
             })
             .collect(),
-    };
-    // Where each original row went.
-    let ledger_rows: HashMap<(&str, u32), usize> = sub.rows.iter().enumerate().map(|(k, r)| ((r.sheet.as_str(), r.row), k)).collect();
-    let task_rows: HashMap<(&str, u32), u32> = sub.progress.iter().map(|p| ((p.sheet.as_str(), p.row), p.task)).collect();
-    let sheets = &refdata.template.sheets;
-    let mut marks = Vec::new();
-    for f in &mut findings {
-        let (Some(sheet), Some(cell)) = (f.sheet.clone(), f.cell.as_deref().and_then(parse_a1)) else { continue };
-        let moved = |r: u32| -> Option<u32> {
-            if let Some(&k) = ledger_rows.get(&(sheet.as_str(), r)) {
-                Some(template::LEDGER_HEADER_ROW + 1 + k as u32)
-            } else {
-                task_rows.get(&(sheet.as_str(), r)).map(|&t| template::PROGRESS_HEADER_ROW + t)
-            }
-        };
-        // The finding is shown where the prefecture will see the cell: in this workbook when the cell is
-        // in it, else in its own file.
-        let place = if let Some(&k) = ledger_rows.get(&(sheet.as_str(), cell.row)) {
-            let row = &sub.rows[k];
-            let at = |l: &Option<crate::submission::Located>| l.as_ref().is_some_and(|l| l.cell.col == cell.col);
-            let column = row
-                .fields
-                .iter()
-                .position(at)
-                .or_else(|| sub.ledger_columns.iter().position(|c| *c == Some(cell.col)))
-                .map(|i| (i, refdata.ledger.columns[i].key.clone()))
-                .or_else(|| row.extras.iter().position(at).map(|e| (refdata.ledger.columns.len() + e, template::extra_key(e))))
-                .or_else(|| {
-                    column_key(refdata, Table::Ledger, f.field.as_deref())
-                        .and_then(|key| refdata.ledger.columns.iter().position(|c| c.key == key).map(|i| (i, key)))
-                });
-            column.map(|(col, key)| (Table::Ledger, k, key, template::LEDGER_HEADER_ROW + 1 + k as u32, col as u32, sheets.ledger.clone()))
-        } else if let Some(&task) = task_rows.get(&(sheet.as_str(), cell.row)) {
-            let p = sub.progress.iter().find(|p| p.task == task);
-            let at = |l: &Option<crate::submission::Located>| l.as_ref().is_some_and(|l| l.cell.col == cell.col);
-            let key = p
-                .and_then(|p| {
-                    [("status", &p.status), ("narrative", &p.narrative), ("value", &p.value)].into_iter().find(|(_, l)| at(l)).map(|(k, _)| k.to_string())
-                })
-                .or_else(|| column_key(refdata, Table::Progress, f.field.as_deref()))
-                .unwrap_or_else(|| "narrative".into());
-            let col = refdata.tasks.columns.iter().position(|c| c.key == key).unwrap_or(0) as u32;
-            Some((Table::Progress, task as usize, key, template::PROGRESS_HEADER_ROW + task, col, sheets.progress.clone()))
-        } else {
-            indicator_place(refdata, sub, &sheet, cell)
-        };
-        match place {
-            Some((table, row, column, r, c, name)) => {
-                f.message = renumber_rows(&f.message, &moved);
-                f.sheet = Some(name);
-                f.cell = Some(crate::cell::CellRef::new(r, c).a1());
-                marks.push(Mark { table, row, column, severity: f.severity, message: f.message.clone(), formula_error: f.code == Code::FormulaError });
-            }
-            None => f.sheet = Some(format!("原文件 {sheet}")),
-        }
     }
-    let text = |l: &Option<crate::submission::Located>| l.as_ref().map(|l| l.text.clone());
-    let extras = Extras {
-        prefill: Some(&prefill),
-        info: [sub.filled_date_text(), text(&sub.filler), text(&sub.phone)],
-        marks,
-        findings: &findings,
-    };
-    template::build_with(refdata, prefecture, period, None, &extras).map(Some)
+}
+
+/// Where a finding about a cell of the ledger goes in the corrections workbook: row `k` of 附件2, the
+/// column of the field (or the extra column) the cell holds.
+fn ledger_place(refdata: &RefData, sub: &Submission, k: usize, cell: crate::cell::CellRef, field: Option<&str>) -> Option<(Table, usize, String, u32, u32, String)> {
+    let row = &sub.rows[k];
+    let at = |l: &Option<crate::submission::Located>| l.as_ref().is_some_and(|l| l.cell.col == cell.col);
+    let column = row
+        .fields
+        .iter()
+        .position(at)
+        .or_else(|| sub.ledger_columns.iter().position(|c| *c == Some(cell.col)))
+        .map(|i| (i, refdata.ledger.columns[i].key.clone()))
+        .or_else(|| row.extras.iter().position(at).map(|e| (refdata.ledger.columns.len() + e, template::extra_key(e))))
+        .or_else(|| {
+            column_key(refdata, Table::Ledger, field)
+                .and_then(|key| refdata.ledger.columns.iter().position(|c| c.key == key).map(|i| (i, key)))
+        });
+    column.map(|(col, key)| (Table::Ledger, k, key, template::LEDGER_HEADER_ROW + 1 + k as u32, col as u32, refdata.template.sheets.ledger.clone()))
+}
+
+/// Where a finding about a cell of the task progress goes: the row of its task in 附件1, the column of
+/// the status, narrative or value the cell holds.
+fn progress_place(refdata: &RefData, sub: &Submission, task: u32, cell: crate::cell::CellRef, field: Option<&str>) -> (Table, usize, String, u32, u32, String) {
+    let p = sub.progress.iter().find(|p| p.task == task);
+    let at = |l: &Option<crate::submission::Located>| l.as_ref().is_some_and(|l| l.cell.col == cell.col);
+    let key = p
+        .and_then(|p| {
+            [("status", &p.status), ("narrative", &p.narrative), ("value", &p.value)].into_iter().find(|(_, l)| at(l)).map(|(k, _)| k.to_string())
+        })
+        .or_else(|| column_key(refdata, Table::Progress, field))
+        .unwrap_or_else(|| "narrative".into());
+    let col = refdata.tasks.columns.iter().position(|c| c.key == key).unwrap_or(0) as u32;
+    (Table::Progress, task as usize, key, template::PROGRESS_HEADER_ROW + task, col, refdata.template.sheets.progress.clone())
 }
 
 /// Where a finding about a cell of the 指标完成情况 sheet goes in the corrections workbook: the row of its
@@ -203,7 +219,7 @@ fn what_to_do(f: &Finding, period: Option<Period>) -> String {
 /// # Errors
 /// When rust_xlsxwriter fails.
 pub fn notice(refdata: &RefData, prefecture: &str, files: &[&Submission], period: Option<Period>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook};
+    use rust_xlsxwriter::{DocProperties, ExcelDateTime, FormatAlign, FormatBorder, Workbook};
     let mut wb = Workbook::new();
     let created = match period {
         Some(p) => {
@@ -215,11 +231,11 @@ pub fn notice(refdata: &RefData, prefecture: &str, files: &[&Submission], period
     };
     let label = period.map(|p| p.label()).unwrap_or_default();
     wb.set_properties(&DocProperties::new().set_title(format!("{prefecture}{label}质量提升台账审核意见")).set_author("四川省质量提升办").set_creation_datetime(&created));
-    let base = Format::new().set_font_name("宋体").set_font_size(11).set_align(FormatAlign::VerticalCenter).set_text_wrap();
-    let title = base.clone().set_font_name("黑体").set_font_size(16).set_bold().set_align(FormatAlign::Center);
+    let base = style::base(11.0).set_text_wrap();
+    let title = base.clone().set_font_name(style::TITLE_FONT).set_font_size(16).set_bold().set_align(FormatAlign::Center);
     let cell = base.clone().set_border(FormatBorder::Thin).set_align(FormatAlign::Top);
-    let header = cell.clone().set_bold().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xD9E1F2));
-    let error = cell.clone().set_font_color(Color::RGB(0xC00000)).set_bold();
+    let header = cell.clone().set_bold().set_align(FormatAlign::Center).set_background_color(style::HEADER_FILL);
+    let error = cell.clone().set_font_color(style::ERROR_TEXT).set_bold();
     let ws = wb.add_worksheet();
     ws.set_name(&refdata.template.sheets.feedback)?;
     let headers = [("序号", 5.0), ("收到的文件", 30.0), ("问题", 16.0), ("说明", 52.0), ("请这样处理", 46.0)];
@@ -234,7 +250,7 @@ pub fn notice(refdata: &RefData, prefecture: &str, files: &[&Submission], period
         if label.is_empty() { "本期".to_string() } else { label.clone() }
     );
     ws.merge_range(1, 0, 1, last, &intro, &base)?;
-    ws.set_row_height(1, template::fit_height(&[(&intro, headers.iter().map(|h| h.1).sum())], 16.0) + 4.0)?;
+    ws.set_row_height(1, crate::xlsx::fit_height(&[(&intro, headers.iter().map(|h| h.1).sum())], 16.0) + 4.0)?;
     for (c, (h, _)) in headers.iter().enumerate() {
         ws.write_string_with_format(2, c as u16, *h, &header)?;
     }
@@ -249,7 +265,7 @@ pub fn notice(refdata: &RefData, prefecture: &str, files: &[&Submission], period
             let todo = what_to_do(f, period);
             let cells = [n.to_string(), s.file_name(), f.code.title().to_string(), f.message.clone(), todo];
             let texts: Vec<(&str, f64)> = cells.iter().zip(headers.iter()).map(|(t, (_, w))| (t.as_str(), *w)).collect();
-            ws.set_row_height(r, template::fit_height(&texts, 15.0).max(20.0))?;
+            ws.set_row_height(r, crate::xlsx::fit_height(&texts, 15.0).max(20.0))?;
             for (c, t) in cells.iter().enumerate() {
                 let fmt = if c == 2 && f.severity == Severity::Error { &error } else { &cell };
                 ws.write_string_with_format(r, c as u16, t, fmt)?;
@@ -261,7 +277,7 @@ pub fn notice(refdata: &RefData, prefecture: &str, files: &[&Submission], period
     let hint = hint.replace("2018Q3", &period.map(|p| p.code()).unwrap_or_else(|| "2018Q3".into())).replace("成都市", prefecture);
     ws.merge_range(r + 1, 0, r + 1, last, &hint, &base)?;
     ws.set_row_height(r + 1, 36)?;
-    template::print_setup(ws, 2, 2)?;
+    crate::xlsx::print_setup(ws, 2, 2)?;
     Ok(wb.save_to_buffer()?)
 }
 
@@ -298,7 +314,7 @@ pub struct Written {
 /// # Errors
 /// When a workbook cannot be built; files that cannot be written are reported in the result.
 pub fn write_all(refdata: &RefData, subs: &[Submission], period: Option<Period>, dir: &Path, force: bool) -> Result<Vec<Written>, TemplateError> {
-    let collected = period.or_else(|| crate::batch::majority_period(subs));
+    let collected = period.or_else(|| crate::import::batch::majority_period(subs));
     let mut out = Vec::new();
     for p in refdata.prefectures.all() {
         let mine: Vec<&Submission> = subs.iter().filter(|s| s.prefecture.as_deref() == Some(p.name.as_str()) && !s.skipped).collect();
@@ -306,7 +322,7 @@ pub fn write_all(refdata: &RefData, subs: &[Submission], period: Option<Period>,
             continue;
         }
         let usable: Vec<Submission> =
-            mine.iter().filter(|s| crate::batch::counts_for(s, collected, period)).map(|s| (*s).clone()).collect();
+            mine.iter().filter(|s| crate::import::batch::counts_for(s, collected, period)).map(|s| (*s).clone()).collect();
         let (bytes, is_notice) = match latest_per_prefecture(&usable).first() {
             Some(s) => (build(refdata, s, collected)?, false),
             None => {

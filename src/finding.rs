@@ -216,14 +216,19 @@ pub struct Finding {
     /// The prefecture the file belongs to, once known (used to sort and group).
     pub prefecture: Option<String>,
     pub sheet: Option<String>,
-    /// The cell in A1 form.
-    pub cell: Option<String>,
+    /// The cell (shown, and serialized, in A1 form).
+    pub cell: Option<crate::cell::CellRef>,
     /// The field (column header) concerned.
     pub field: Option<String>,
     /// The value as found in the file.
     pub value: Option<String>,
     /// A complete Chinese sentence that can be forwarded to the prefecture.
     pub message: String,
+    /// 技术细节: what a library said about the problem, in its own words (often English, e.g. "invalid Zip
+    /// archive: Could not find EOCD"), for the people who look after the office's computers. Shown apart
+    /// from the message, which stays forwardable as it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 impl Finding {
@@ -239,6 +244,7 @@ impl Finding {
             field: None,
             value: None,
             message: message.into(),
+            detail: None,
         }
     }
 
@@ -248,7 +254,7 @@ impl Finding {
     }
 
     pub fn cell(mut self, cell: crate::cell::CellRef) -> Self {
-        self.cell = Some(cell.a1());
+        self.cell = Some(cell);
         self
     }
 
@@ -263,6 +269,12 @@ impl Finding {
         self
     }
 
+    /// The technical detail (see [`Finding::detail`]), when there is one.
+    pub fn detail(mut self, detail: Option<String>) -> Self {
+        self.detail = detail.filter(|d| !d.is_empty());
+        self
+    }
+
     pub fn severity(mut self, severity: Severity) -> Self {
         self.severity = severity;
         self
@@ -273,7 +285,7 @@ impl Finding {
         match (&self.sheet, &self.cell) {
             (Some(s), Some(c)) => format!("{s}!{c}"),
             (Some(s), None) => s.clone(),
-            (None, Some(c)) => c.clone(),
+            (None, Some(c)) => c.a1(),
             (None, None) => String::new(),
         }
     }
@@ -295,7 +307,35 @@ impl fmt::Display for Finding {
             let more = if v.chars().count() > 60 { "…" } else { "" };
             write!(f, " (原值:「{}{more}」)", shown.replace('\n', "⏎"))?;
         }
+        if let Some(d) = &self.detail {
+            write!(f, " [技术细节:{d}]")?;
+        }
         Ok(())
+    }
+}
+
+/// The columns of a table of findings (问题清单 in the rollup, and its CSV export), in order: the headers
+/// here and the values of [`Finding::table_row`] are spelled once for both.
+pub const TABLE_COLUMNS: [&str; 11] = ["市州", "严重程度", "代码", "问题类型", "文件", "工作表", "单元格", "字段", "原值", "说明", "技术细节"];
+
+impl Finding {
+    /// The finding's values under [`TABLE_COLUMNS`], with its file shown as `file` (the rollup shows the
+    /// file name alone, the export the path as given); empty where there is nothing to say.
+    pub fn table_row(&self, file: &str) -> [String; 11] {
+        let or_empty = |v: &Option<String>| v.clone().unwrap_or_default();
+        [
+            or_empty(&self.prefecture),
+            self.severity.label().to_string(),
+            self.code.as_str().to_string(),
+            self.code.title().to_string(),
+            file.to_string(),
+            or_empty(&self.sheet),
+            self.cell.map(|c| c.a1()).unwrap_or_default(),
+            or_empty(&self.field),
+            or_empty(&self.value),
+            self.message.clone(),
+            or_empty(&self.detail),
+        ]
     }
 }
 

@@ -1,24 +1,23 @@
-//! The plan's quantified targets (`indicators.toml`): what each prefecture reports against them in the
-//! template's 指标完成情况 sheet, read back as tolerantly as the ledger, and how far the province is.
+//! The plan's quantified targets (`indicators.toml`): how numbers are read as people type them, how far
+//! the province is (the figures of the rollup), and the figures of an earlier rollup read back. The sheet
+//! itself has one module per stage: [`crate::template`] writes it into the templates,
+//! `import::indicators` reads it back from a return, [`crate::rollup::workbook`] writes the province's.
 //!
 //! The office is asked about these numbers every quarter; until now it added them up by hand from one
 //! 量化完成值 cell per task, although several tasks carry two or three numbers. Here every number has its
 //! own row, every value its own cell, and the province figure is formed the way the reference data says
 //! (a sum, a count of prefectures meeting their target, or the province's own figure).
 //!
-//! Conservation holds on this sheet as on the others: every non-empty cell is a value, a note, a layout
-//! cell of the template, or a finding.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::cell::CellRef;
-use crate::finding::{Code, Finding};
-use crate::read::{GridCell, Sheet, Value, Visibility, Workbook};
+use crate::read::{Value, Workbook};
 use crate::refdata::{Aggregate, Comparison, Horizon, Indicator, RefData, Scope, Source};
-use crate::submission::{LayoutCell, Located, Role, Submission};
-use crate::text::{clean_text, fold_key, format_number, header_key};
+use crate::submission::Reported;
+use crate::text::{fold_key, format_number};
 
 /// Headers of the template's sheet (and the words accepted for them when a prefecture renamed one).
 pub mod headers {
@@ -34,58 +33,6 @@ pub mod headers {
 
 /// The line under the template's table saying which figure is not asked; read back as the template's own.
 pub const LEDGER_NOTE: &str = "注:「精准帮扶中小微企业」数由「附件2 质量提升台账」中的企业数自动统计,无需填写。百分数填 91.5 或 91.5% 均可。";
-
-/// What a column of the indicator sheet holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Col {
-    No,
-    Name,
-    Unit,
-    Target,
-    Horizon,
-    Previous,
-    Value,
-    Note,
-}
-
-fn column_of(text: &str) -> Option<Col> {
-    let k = header_key(text);
-    let is = |words: &[&str]| words.iter().any(|w| header_key(w) == k);
-    if is(&["序号", "编号", "序"]) {
-        Some(Col::No)
-    } else if is(&["指标", "指标名称", "量化指标", "指标项目", "目标指标"]) {
-        Some(Col::Name)
-    } else if is(&["单位", "计量单位"]) {
-        Some(Col::Unit)
-    } else if is(&["目标", "目标值", "计划目标", "全省目标", "目标任务"]) {
-        Some(Col::Target)
-    } else if is(&["期限", "考核期", "时限", "统计口径"]) {
-        Some(Col::Horizon)
-    } else if is(&["上期值", "上期累计完成值", "上期完成值", "上季度累计完成值"]) {
-        Some(Col::Previous)
-    } else if is(&["累计完成值", "完成值", "累计完成", "本期累计完成值", "实际完成值", "完成数", "完成情况", "累计完成数"]) {
-        Some(Col::Value)
-    } else if is(&["说明", "备注", "情况说明", "完成情况说明"]) {
-        Some(Col::Note)
-    } else {
-        None
-    }
-}
-
-/// A value a prefecture reported against one indicator.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Reported {
-    /// The indicator's id (`indicators.toml`).
-    pub id: String,
-    /// The value as read (percentages in percent: 91.5), `None` when the cell is empty or unreadable.
-    pub value: Option<f64>,
-    /// The 累计完成值 cell as written.
-    pub cell: Option<Located>,
-    /// 说明.
-    pub note: Option<Located>,
-    /// The 上期值 the template showed, when it did.
-    pub previous: Option<f64>,
-}
 
 /// A number read from a cell's text.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -214,7 +161,7 @@ fn tidy(v: f64) -> f64 {
 
 /// The value of a cell as an indicator value: a number cell as it is (a fraction for a percentage is
 /// scaled), a text cell through [`parse_value`].
-fn cell_value(v: &Value, percent: bool) -> Option<Parsed> {
+pub(crate) fn cell_value(v: &Value, percent: bool) -> Option<Parsed> {
     match v {
         Value::Number(n) => {
             let mut value = *n;
@@ -260,249 +207,6 @@ pub fn meets(i: &Indicator, value: f64, target: f64) -> bool {
         Comparison::AtMost => value <= target,
         Comparison::AtLeast | Comparison::Rate => value >= target,
     }
-}
-
-/// The sheet holding the indicators: the one named as in the template, else one whose header has an
-/// indicator column and a value column (a renamed sheet), never the ledger or the task progress.
-fn find_sheet<'a>(refdata: &RefData, wb: &'a Workbook, sub: &Submission) -> Option<(&'a Sheet, u32, BTreeMap<u32, Col>)> {
-    let used = |s: &Sheet| {
-        sub.ledger_sheet.as_deref() == Some(s.name.as_str())
-            || sub.progress_sheet.as_deref() == Some(s.name.as_str())
-            || sub.sheet_columns.iter().any(|(n, _)| *n == s.name)
-    };
-    let candidates = wb.sheets.iter().filter(|s| s.error.is_none() && s.visibility == Visibility::Visible && !s.grid.is_empty() && !used(s));
-    let named = fold_key(&refdata.indicators.sheet);
-    let mut fallback = None;
-    for s in candidates {
-        let Some((row, cols)) = header(s) else { continue };
-        if fold_key(&s.name) == named {
-            return Some((s, row, cols));
-        }
-        if fallback.is_none() {
-            fallback = Some((s, row, cols));
-        }
-    }
-    fallback
-}
-
-/// The header row of an indicator sheet: the first of its first rows naming both the indicator and the
-/// value column.
-fn header(s: &Sheet) -> Option<(u32, BTreeMap<u32, Col>)> {
-    for r in s.grid.row_numbers().take(15) {
-        let cols: BTreeMap<u32, Col> = s
-            .grid
-            .row(r)
-            .iter()
-            .filter(|c| !c.is_merge_copy())
-            .filter_map(|c| match &c.value {
-                Value::Text(t) => column_of(t).map(|k| (c.pos.col, k)),
-                _ => None,
-            })
-            .collect();
-        let has = |k: Col| cols.values().any(|v| *v == k);
-        if has(Col::Name) && has(Col::Value) {
-            return Some((r, cols));
-        }
-    }
-    None
-}
-
-fn text_of(c: &GridCell) -> String {
-    c.value.to_text()
-}
-
-/// Reads the 指标完成情况 sheet of a return into `sub.indicators`, with a finding for every value that
-/// cannot be read, went down since the 上期值 the template showed, or is implausible. A return without
-/// the sheet (an older template) simply reports no indicators.
-pub fn import(refdata: &RefData, wb: &Workbook, sub: &mut Submission) {
-    let Some((sheet, header_row, cols)) = find_sheet(refdata, wb, sub) else { return };
-    let name = sheet.name.clone();
-    // The importer passed over the sheet as not a table it knows; it is read here.
-    sub.findings.retain(|f| !(f.code == Code::SheetIgnored && f.cell.is_none() && f.sheet.as_deref() == Some(name.as_str())));
-    let file = sub.name.clone();
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut layout: Vec<(CellRef, Role)> = Vec::new();
-    let mut reported: Vec<Reported> = Vec::new();
-    let col_of = |c: u32| cols.get(&c).copied();
-    let asked: Vec<&Indicator> = refdata.indicators.asked().collect();
-    let finding = |code: Code, cell: CellRef, field: &str, value: &str, message: String| {
-        Finding::new(code, file.clone(), message).sheet(name.clone()).cell(cell).field(field).value(value)
-    };
-    for r in sheet.grid.row_numbers() {
-        let cells: Vec<&GridCell> = sheet.grid.row(r).iter().filter(|c| !c.is_merge_copy()).collect();
-        if cells.is_empty() {
-            continue;
-        }
-        if r < header_row {
-            layout.extend(cells.iter().map(|c| (c.pos, Role::Title)));
-            continue;
-        }
-        if r == header_row {
-            for c in &cells {
-                match col_of(c.pos.col) {
-                    Some(_) => layout.push((c.pos, Role::Header)),
-                    None => findings.push(finding(
-                        Code::IndicatorUnmatched,
-                        c.pos,
-                        &text_of(c),
-                        &text_of(c),
-                        format!("「{}」不是指标完成情况表的列,该列内容未汇总。请使用模板的列,说明写在「说明」列。", text_of(c)),
-                    )),
-                }
-            }
-            continue;
-        }
-        let at = |k: Col| cells.iter().find(|c| col_of(c.pos.col) == Some(k)).copied();
-        let name_cell = at(Col::Name);
-        let by_name = name_cell.and_then(|c| refdata.indicators.lookup(&text_of(c)));
-        let by_no = || {
-            at(Col::No)
-                .and_then(|c| match &c.value {
-                    Value::Number(n) if n.fract() == 0.0 && *n >= 1.0 => Some(*n as usize),
-                    v => v.to_text().trim().parse::<usize>().ok(),
-                })
-                .and_then(|n| asked.get(n.wrapping_sub(1)).copied())
-        };
-        let indicator = match name_cell {
-            Some(_) => by_name,
-            None => by_no(),
-        };
-        let value_cell = at(Col::Value);
-        let Some(ind) = indicator else {
-            // A row that is no indicator: the template's own note, a remark, or something typed that
-            // cannot be put anywhere.
-            let texts: Vec<String> = cells.iter().map(|c| text_of(c)).collect();
-            if cells.len() == 1 && clean_text(&texts[0]) == clean_text(LEDGER_NOTE) {
-                layout.push((cells[0].pos, Role::Reference));
-                continue;
-            }
-            if value_cell.is_none() && cells.len() == 1 {
-                let c = cells[0];
-                let loc = Located { text: clean_text(&texts[0]), sheet: name.clone(), cell: c.pos };
-                findings.push(finding(Code::Note, c.pos, "", &loc.text, format!("表格备注:{}", loc.text)));
-                sub.remarks.push(loc);
-                continue;
-            }
-            let first = value_cell.or(name_cell).unwrap_or(cells[0]);
-            let shown = name_cell.map(text_of).unwrap_or_default();
-            findings.push(finding(
-                Code::IndicatorUnmatched,
-                first.pos,
-                headers::NAME,
-                &texts.join(" | "),
-                format!(
-                    "第{}行{}不是模板中的指标,本行未汇总。请按模板的指标名称填写,不要改动或增加指标行;其他情况请写在「说明」中。",
-                    r + 1,
-                    if shown.is_empty() { String::new() } else { format!("「{shown}」") }
-                ),
-            ));
-            layout.extend(cells.iter().filter(|c| c.pos != first.pos).map(|c| (c.pos, Role::Note)));
-            continue;
-        };
-        if reported.iter().any(|x| x.id == ind.id) {
-            let first = value_cell.or(name_cell).unwrap_or(cells[0]);
-            findings.push(finding(
-                Code::IndicatorUnmatched,
-                first.pos,
-                &ind.name,
-                &cells.iter().map(|c| text_of(c)).collect::<Vec<_>>().join(" | "),
-                format!("指标「{}」填了两次(第{}行重复),以第一次为准,本行未汇总。请删除重复的行。", ind.name, r + 1),
-            ));
-            layout.extend(cells.iter().filter(|c| c.pos != first.pos).map(|c| (c.pos, Role::Note)));
-            continue;
-        }
-        let mut rep = Reported { id: ind.id.clone(), value: None, cell: None, note: None, previous: None };
-        for c in &cells {
-            match col_of(c.pos.col) {
-                Some(Col::Value) => {}
-                Some(Col::Note) => rep.note = Some(Located { text: text_of(c), sheet: name.clone(), cell: c.pos }),
-                Some(Col::Previous) => {
-                    rep.previous = cell_value(&c.value, ind.is_percent()).map(|p| p.value);
-                    layout.push((c.pos, Role::Reference));
-                }
-                Some(_) => layout.push((c.pos, Role::Reference)),
-                None => findings.push(finding(
-                    Code::IndicatorUnmatched,
-                    c.pos,
-                    &ind.name,
-                    &text_of(c),
-                    format!("指标「{}」一行在表格以外的列中写有内容,未汇总。如需说明,请写在「说明」列。", ind.name),
-                )),
-            }
-        }
-        if let Some(c) = value_cell {
-            let text = text_of(c);
-            rep.cell = Some(Located { text: text.clone(), sheet: name.clone(), cell: c.pos });
-            let unit = if ind.is_percent() { "百分数(如 91.5)".to_string() } else { format!("数字(单位:{})", ind.unit) };
-            match cell_value(&c.value, ind.is_percent()) {
-                None => findings.push(finding(
-                    Code::IndicatorUnreadable,
-                    c.pos,
-                    &ind.name,
-                    &text,
-                    format!("指标「{}」的累计完成值「{text}」无法识别为一个数,未计入全省合计。请只填写一个{unit},文字写在「说明」中。", ind.name),
-                )),
-                Some(p) => {
-                    rep.value = Some(p.value);
-                    let v = format_number(p.value);
-                    if p.approximate {
-                        findings.push(finding(
-                            Code::IndicatorApproximate,
-                            c.pos,
-                            &ind.name,
-                            &text,
-                            format!("指标「{}」的累计完成值写的是约数「{text}」,已按 {v} 计入。如有准确数,请填写准确数。", ind.name),
-                        ));
-                    }
-                    if let Some(prev) = rep.previous
-                        && p.value < prev
-                    {
-                        findings.push(finding(
-                            Code::IndicatorDecreased,
-                            c.pos,
-                            &ind.name,
-                            &text,
-                            format!(
-                                "指标「{}」的累计完成值 {v} 比上期的 {} 少。累计值一般不会减少,请核实;如确有调整,请在「说明」中写明原因。",
-                                ind.name,
-                                format_number(prev)
-                            ),
-                        ));
-                    }
-                    if let Some(why) = implausible(ind, p.value) {
-                        findings.push(finding(Code::IndicatorImplausible, c.pos, &ind.name, &text, why));
-                    }
-                }
-            }
-        }
-        reported.push(rep);
-    }
-    sub.layout.extend(layout.into_iter().map(|(cell, role)| LayoutCell { sheet: name.clone(), cell, role }));
-    sub.indicators = reported;
-    for f in findings {
-        sub.push(f);
-    }
-}
-
-/// Why a value read cleanly cannot be right: negative, a rate over 100 %, or one prefecture alone over the
-/// province's target.
-fn implausible(ind: &Indicator, v: f64) -> Option<String> {
-    if v < 0.0 {
-        return Some(format!("指标「{}」的累计完成值是负数({}),请核实。", ind.name, format_number(v)));
-    }
-    if ind.is_percent() && v > 100.0 {
-        return Some(format!("指标「{}」是百分数,{}% 超过了100%,请核实。", ind.name, format_number(v)));
-    }
-    if ind.scope == Scope::Province && ind.aggregate == Aggregate::Sum && v > ind.target {
-        return Some(format!(
-            "指标「{}」的累计完成值 {} 单个市州就超过了全省目标 {}{},请核实是否多填了位数或填成了全省数。",
-            ind.name,
-            format_number(v),
-            format_number(ind.target),
-            ind.unit
-        ));
-    }
-    None
 }
 
 /// Whether a figure meets its target, as the rollup says it.
@@ -641,8 +345,8 @@ pub fn read_province_figures(refdata: &RefData, path: &std::path::Path) -> Resul
     let mut header = None;
     for r in sheet.grid.row_numbers().take(20) {
         let row = sheet.grid.row(r);
-        let name = row.iter().find(|c| is_name(&text_of(c))).map(|c| c.pos.col);
-        let value = row.iter().find(|c| is_value(&text_of(c))).map(|c| c.pos.col);
+        let name = row.iter().find(|c| is_name(&c.value.to_text())).map(|c| c.pos.col);
+        let value = row.iter().find(|c| is_value(&c.value.to_text())).map(|c| c.pos.col);
         if let (Some(n), Some(v)) = (name, value) {
             header = Some((r, n, v));
             break;
@@ -653,15 +357,15 @@ pub fn read_province_figures(refdata: &RefData, path: &std::path::Path) -> Resul
     for r in sheet.grid.row_numbers().filter(|r| *r > h) {
         let row = sheet.grid.row(r);
         let at = |col: u32| row.iter().find(|c| c.pos.col == col);
-        let Some(name_cell) = at(name_col).filter(|c| !text_of(c).is_empty()) else { continue };
-        let Some(value_cell) = at(value_col).filter(|c| !text_of(c).is_empty()) else { continue };
-        let name = text_of(name_cell);
+        let Some(name_cell) = at(name_col).filter(|c| !c.value.to_text().is_empty()) else { continue };
+        let Some(value_cell) = at(value_col).filter(|c| !c.value.to_text().is_empty()) else { continue };
+        let name = name_cell.value.to_text();
         let cell = crate::cell::CellRef::new(r, value_col).to_string();
         let ind = refdata.indicators.lookup(&name).ok_or_else(|| format!("{} 第{}行:「{name}」不是行动计划的量化指标", sheet.name, r + 1))?;
         if ind.aggregate != Aggregate::Province {
             return Err(format!("{} 第{}行:「{}」由各市州填报,不由省局填写", sheet.name, r + 1, ind.name));
         }
-        let v = cell_value(&value_cell.value, ind.unit == "%").ok_or_else(|| format!("{} {cell}:「{}」不是一个数值", sheet.name, text_of(value_cell)))?;
+        let v = cell_value(&value_cell.value, ind.unit == "%").ok_or_else(|| format!("{} {cell}:「{}」不是一个数值", sheet.name, value_cell.value.to_text()))?;
         out.insert(ind.id.clone(), v.value);
     }
     Ok(out)
@@ -775,24 +479,6 @@ pub fn prefill_for(refdata: &RefData, previous: &Previous, prefecture: &str, per
         .filter(|i| !(i.horizon == Horizon::PerYear && previous.period.is_some_and(|p| p.year != period.year)))
         .filter_map(|i| previous.values.get(&(i.id.clone(), prefecture.to_string())).map(|v| (i.id.clone(), *v)))
         .collect()
-}
-
-/// Adds each prefecture's previous indicator values to its template prefill (`template --from`).
-pub fn add_prefill(refdata: &RefData, previous: &Previous, period: crate::Period, prefill: &mut Vec<(String, crate::template::Prefill)>) {
-    for p in refdata.prefectures.all() {
-        let values = prefill_for(refdata, previous, &p.name, period);
-        if values.is_empty() {
-            continue;
-        }
-        let rows = values
-            .into_iter()
-            .map(|(id, v)| crate::template::IndicatorPrefill { id, previous: Some(v), value: format_number(v), note: String::new() })
-            .collect();
-        match prefill.iter_mut().find(|(n, _)| *n == p.name) {
-            Some((_, f)) => f.indicators = rows,
-            None => prefill.push((p.name.clone(), crate::template::Prefill { indicators: rows, ..Default::default() })),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -3,31 +3,26 @@
 //! have edited it, reports every problem in a form that can be forwarded, merges the returns with polars and
 //! writes the provincial rollup laid out like the plan's 附件1 and 附件2.
 //!
-//! The binary is a thin layer over [`commands`]; everything it does is available here.
+//! The binary is a thin layer over [`commands`]; everything it does is available here. The pipeline reads
+//! from the tree: [`template`] writes what is sent out; [`read`] turns any returned file into a grid of
+//! cells (after [`archive`] and [`eml`] have taken it out of what it came in); [`import`] turns the grid
+//! into a [`Submission`] with its [`Finding`]s; [`rollup`] merges the submissions and writes the province's
+//! workbook; [`feedback`] and [`mail`] send corrections back. [`refdata`] is the reference data every stage
+//! reads, [`xlsx`] what every written workbook shares, [`error`](Error) what stops a command.
 
 pub mod archive;
-pub mod batch;
-mod biff;
-mod biff_sparse;
 pub mod cell;
-pub mod classify;
 #[cfg(feature = "mail")]
 pub mod collect;
 pub mod commands;
-#[cfg(feature = "rollup")]
-pub mod diff;
+mod error;
 pub mod eml;
 pub mod feedback;
 pub mod finding;
-#[cfg(feature = "rollup")]
-pub mod history;
 pub mod import;
 pub mod indicators;
 #[cfg(feature = "mail")]
 pub mod mail;
-#[cfg(feature = "rollup")]
-pub mod merge;
-mod ods;
 pub mod output;
 pub mod period;
 pub mod read;
@@ -39,14 +34,15 @@ pub mod serve;
 pub mod submission;
 pub mod template;
 pub mod text;
-pub mod validate;
+pub mod xlsx;
 
+pub use error::Error;
 pub use finding::{Code, Finding, Severity};
 pub use period::Period;
 pub use refdata::RefData;
 pub use submission::Submission;
 
-/// The polars this crate merges with, for callers of [`merge`] who work with its frames.
+/// The polars this crate merges with, for callers of [`rollup::merge`] who work with its frames.
 #[cfg(feature = "rollup")]
 pub use polars;
 
@@ -69,27 +65,4 @@ impl ExitStatus {
             ExitStatus::Failure => 2,
         }
     }
-}
-
-/// An error that stops a command (as opposed to a finding, which is reported and the command goes on).
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error(transparent)]
-    RefData(#[from] refdata::RefDataError),
-    #[error(transparent)]
-    Template(#[from] template::TemplateError),
-    #[error(transparent)]
-    Output(#[from] output::OutputError),
-    #[error(transparent)]
-    Period(#[from] period::PeriodError),
-    /// The web console could not start or stopped on an error.
-    #[cfg(feature = "serve")]
-    #[error(transparent)]
-    Serve(#[from] serve::ServeError),
-    /// Writing to the terminal or a report failed.
-    #[error("输出失败: {0}")]
-    Io(#[from] std::io::Error),
-    /// Anything else that stops a command, already worded for the user.
-    #[error("{0}")]
-    Message(String),
 }

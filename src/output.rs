@@ -29,9 +29,9 @@ pub enum OutputError {
 /// # Errors
 /// [`OutputError::Io`] when the directory is not writable or the disk is full.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    write_atomic_with(path, |f| f.write_all(bytes).map_err(|e| e.to_string())).map_err(|e| match e {
+    write_atomic_with(path, |f| f.write_all(bytes)).map_err(|e| match e {
         AtomicError::Output(o) => o,
-        AtomicError::Writer(w) => OutputError::Io { path: path.to_path_buf(), source: std::io::Error::other(w) },
+        AtomicError::Writer(source) => OutputError::Io { path: path.to_path_buf(), source },
     })
 }
 

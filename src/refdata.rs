@@ -362,6 +362,26 @@ pub struct Ledger {
     pub industry_hints: BTreeMap<String, String>,
     pub notes: NoteLabels,
     pub rows: RowWords,
+    /// The positions of the columns taizhang itself reads, resolved once when the data loads.
+    #[serde(skip)]
+    pub keys: LedgerKeys,
+}
+
+/// Where the columns taizhang reads by meaning stand among [`Ledger::columns`]: resolved once when the
+/// reference data loads (which refuses a `ledger.toml` without them), so that no caller looks a column
+/// up by its key or guesses where it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LedgerKeys {
+    /// 序号.
+    pub seq: usize,
+    /// 所属(产业)行业.
+    pub industry: usize,
+    /// 提升企业名称.
+    pub enterprise: usize,
+    /// 主导产品.
+    pub product: usize,
+    /// 统一社会信用代码, when the ledger has the column.
+    pub uscc: Option<usize>,
 }
 
 impl Ledger {
@@ -420,12 +440,15 @@ impl Ledger {
             .map(|(_, i)| i.as_str())
     }
 
-    fn validate(&self) -> Result<(), String> {
+    /// Checks the rules the rest of taizhang relies on and resolves [`Ledger::keys`].
+    fn validate(&mut self) -> Result<(), String> {
         for key in ["seq", "industry", "enterprise", "product", "problems", "goal", "measures", "progress"] {
             if self.column(key).is_none() {
                 return Err(format!("columns 缺少 {key}"));
             }
         }
+        let at = |key: &str| self.column_index(key).unwrap_or_default();
+        self.keys = LedgerKeys { seq: at("seq"), industry: at("industry"), enterprise: at("enterprise"), product: at("product"), uscc: self.column_index("uscc") };
         for (w, t) in &self.industry_hints {
             if !self.industries.contains(t) {
                 return Err(format!("industry_hints 中 {w} 指向的 {t} 不在 industries 中"));

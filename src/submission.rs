@@ -92,6 +92,21 @@ pub struct TemplateMeta {
     pub period: Option<Period>,
 }
 
+/// A value a prefecture reported against one indicator.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reported {
+    /// The indicator's id (`indicators.toml`).
+    pub id: String,
+    /// The value as read (percentages in percent: 91.5), `None` when the cell is empty or unreadable.
+    pub value: Option<f64>,
+    /// The 累计完成值 cell as written.
+    pub cell: Option<Located>,
+    /// 说明.
+    pub note: Option<Located>,
+    /// The 上期值 the template showed, when it did.
+    pub previous: Option<f64>,
+}
+
 /// Why a cell that is neither data nor in a finding was accounted for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Role {
@@ -160,17 +175,13 @@ pub struct Submission {
     pub progress: Vec<ProgressRow>,
     pub findings: Vec<Finding>,
     /// What the 指标完成情况 sheet reports, one entry per indicator row read.
-    pub indicators: Vec<crate::indicators::Reported>,
+    pub indicators: Vec<Reported>,
     /// Who sent the file, when it came by email: provenance, and with a contacts sheet one more source
     /// for the prefecture.
     pub sender: Option<crate::eml::Sender>,
     /// Cells that were recognised as titles, labels, headers, notes or reference text.
     #[serde(skip)]
     pub layout: Vec<LayoutCell>,
-    /// The ledger as a frame, once converted for the merge (the rows are then released).
-    #[cfg(feature = "rollup")]
-    #[serde(skip)]
-    pub frames: Option<crate::merge::Frames>,
 }
 
 impl Submission {
@@ -204,8 +215,6 @@ impl Submission {
             indicators: Vec::new(),
             sender: None,
             layout: Vec::new(),
-            #[cfg(feature = "rollup")]
-            frames: None,
         }
     }
 

@@ -44,7 +44,7 @@ fn read(data: &[u8]) {
 fn import(data: Vec<u8>, limits: &Limits) {
     if let Ok(wb) = read_bytes(data, limits) {
         let mut s = taizhang::import::import_workbook(refdata(), &wb, Path::new("fuzz.xlsx"), "fuzz.xlsx");
-        taizhang::validate::validate(refdata(), &mut s);
+        taizhang::import::validate::validate(refdata(), &mut s);
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::batch::{self, BatchOptions};
+use crate::import::batch::{self, BatchOptions};
 use crate::finding::{Counts, Finding};
 use crate::refdata::RefData;
 use crate::submission::Submission;
@@ -78,7 +78,7 @@ pub fn read_all(refdata: &RefData, paths: &[PathBuf], opts: &BatchOptions) -> (V
 #[cfg(feature = "rollup")]
 pub fn add_merge_findings(refdata: &RefData, subs: &mut [Submission], period: Option<crate::Period>) {
     let mut copy = subs.to_vec();
-    if crate::merge::merge(refdata, &mut copy, &crate::merge::MergeOptions { period }).is_ok() {
+    if crate::rollup::merge::merge(refdata, &mut copy, &crate::rollup::merge::MergeOptions { period }).is_ok() {
         for (s, c) in subs.iter_mut().zip(copy) {
             s.findings = c.findings;
         }
@@ -160,7 +160,7 @@ pub fn run(refdata: &RefData, cfg: &CheckConfig, out: &mut dyn Write) -> Result<
             })
             .collect();
         let report = Report { files, skipped: &skipped, counts: all };
-        let bytes = serde_json::to_vec_pretty(&report).map_err(|e| Error::Message(format!("JSON 生成失败: {e}")))?;
+        let bytes = serde_json::to_vec_pretty(&report)?;
         let inputs: Vec<PathBuf> = subs.iter().map(|s| s.file.clone()).collect();
         crate::output::check_output(path, &inputs, true)?;
         crate::output::write_atomic(path, &bytes)?;

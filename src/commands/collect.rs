@@ -17,8 +17,8 @@ use crate::{Error, ExitStatus};
 pub fn run(refdata: &RefData, cfg: &CollectConfig, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     #[cfg(feature = "serve")]
     if let Some((root, period)) = &cfg.workspace {
-        let ws = crate::serve::workspace::Workspace::open(root).map_err(|e| Error::Message(e.to_string()))?;
-        ws.ensure(*period).map_err(|e| Error::Message(e.to_string()))?;
+        let ws = crate::serve::workspace::Workspace::open(root)?;
+        ws.ensure(*period)?;
         let opts = CollectOptions { into: ws.dir(*period, crate::serve::workspace::INBOX), ..cfg.options.clone() };
         return run_in(refdata, &opts, Some((&ws, *period)), out);
     }
@@ -46,7 +46,7 @@ pub type Workspace<'a> = Option<std::convert::Infallible>;
 /// As [`run`]; and when the receipts cannot be written.
 pub fn run_in(refdata: &RefData, opts: &CollectOptions, workspace: Workspace<'_>, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let mut shown = Vec::new();
-    let outcome = collect::collect(refdata, opts, &mut |m| shown.push(m.to_string())).map_err(|e| Error::Message(e.to_string()))?;
+    let outcome = collect::collect(refdata, opts, &mut |m| shown.push(m.to_string()))?;
     #[cfg(feature = "serve")]
     if let Some((ws, period)) = workspace {
         let arrived: Vec<(String, String, String)> = outcome
@@ -59,7 +59,7 @@ pub fn run_in(refdata: &RefData, opts: &CollectOptions, workspace: Workspace<'_>
                 Some((stored.clone(), r.attachment.clone().unwrap_or(stored), from))
             })
             .collect();
-        ws.record_arrived(period, &arrived).map_err(|e| Error::Message(e.to_string()))?;
+        ws.record_arrived(period, &arrived)?;
     }
     #[cfg(not(feature = "serve"))]
     let _ = workspace;

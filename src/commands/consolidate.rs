@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::batch::BatchOptions;
+use crate::import::batch::BatchOptions;
 use crate::finding::{Code, Counts};
-use crate::merge::{self, MergeOptions, Merged, ReturnStatus};
+use crate::rollup::frames::Frames;
+use crate::rollup::merge::{self, MergeOptions, Merged, ReturnStatus};
 use crate::output::{AtomicError, check_output, write_atomic, write_atomic_with};
 use crate::refdata::RefData;
 use crate::{Error, ExitStatus};
@@ -57,23 +58,14 @@ fn csv_bytes(df: &DataFrame) -> PolarsResult<Vec<u8>> {
 }
 
 fn findings_frame(m: &Merged) -> PolarsResult<DataFrame> {
-    let f = &m.findings;
-    let s = |g: &dyn Fn(&crate::Finding) -> Option<String>| f.iter().map(g).collect::<Vec<Option<String>>>();
-    DataFrame::new(
-        f.len(),
-        vec![
-            Column::new("市州".into(), s(&|x| x.prefecture.clone())),
-            Column::new("严重程度".into(), s(&|x| Some(x.severity.label().to_string()))),
-            Column::new("代码".into(), s(&|x| Some(x.code.as_str().to_string()))),
-            Column::new("问题类型".into(), s(&|x| Some(x.code.title().to_string()))),
-            Column::new("文件".into(), s(&|x| Some(x.file.clone()))),
-            Column::new("工作表".into(), s(&|x| x.sheet.clone())),
-            Column::new("单元格".into(), s(&|x| x.cell.clone())),
-            Column::new("字段".into(), s(&|x| x.field.clone())),
-            Column::new("原值".into(), s(&|x| x.value.clone())),
-            Column::new("说明".into(), s(&|x| Some(x.message.clone()))),
-        ],
-    )
+    let rows: Vec<[String; 11]> = m.findings.iter().map(|f| f.table_row(&f.file)).collect();
+    // An empty value is a null, as the export always wrote it.
+    let columns = crate::finding::TABLE_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(k, name)| Column::new((*name).into(), rows.iter().map(|r| Some(r[k].as_str()).filter(|v| !v.is_empty())).collect::<Vec<Option<&str>>>()))
+        .collect();
+    DataFrame::new(rows.len(), columns)
 }
 
 fn progress_export(m: &Merged) -> PolarsResult<DataFrame> {
@@ -119,7 +111,7 @@ pub fn indicators_parquet_path(refdata: &RefData, ledger: &Path) -> PathBuf {
 }
 
 fn write_exports(refdata: &RefData, m: &Merged, cfg: &ConsolidateConfig, inputs: &[PathBuf], out: &mut dyn Write) -> Result<(), Error> {
-    let polars_err = |e: PolarsError| Error::Message(format!("导出失败: {e}"));
+    let polars_err = Error::Export;
     let ledger = merge::export_frame(refdata, m).map_err(polars_err)?;
     if let Some(dir) = &cfg.csv {
         let files = [
@@ -158,7 +150,7 @@ fn write_exports(refdata: &RefData, m: &Merged, cfg: &ConsolidateConfig, inputs:
 /// # Errors
 /// When the output would overwrite an input or an existing file (without `--force`), or cannot be written.
 pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let (inputs, skipped) = crate::batch::discover(&cfg.paths);
+    let (inputs, skipped) = crate::import::batch::discover(&cfg.paths);
     let input_paths: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
     check_output(&cfg.out, &input_paths, cfg.force)?;
     if inputs.is_empty() {
@@ -168,26 +160,24 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
         return Err(Error::Message("没有找到任何报送文件,未生成汇总表。".into()));
     }
     let mut progress = crate::commands::check::progress_printer();
-    // Each reader thread also turns its ledger into a frame, so rows are not held twice.
+    // Each reader thread also moves its ledger rows into a frame, so rows are not held twice.
     let shared = std::sync::Arc::new(refdata.clone());
     let opts = cfg.batch.clone();
-    let worker: crate::batch::Worker = std::sync::Arc::new(move |input: &crate::batch::Input| {
-        let mut s = crate::batch::import_one(&shared, input, &opts);
-        if s.readable {
-            // A failure here is left for the merge, which converts any submission without frames.
-            let _ = merge::attach_frames(&shared, &mut s);
-        }
-        s
+    let worker: crate::import::batch::WorkerWith<Option<Frames>> = std::sync::Arc::new(move |input: &crate::import::batch::Input| {
+        let mut s = crate::import::batch::import_one(&shared, input, &opts);
+        // A failure here is left for the merge, which builds the frames of any return that has none.
+        let frames = if s.readable { Frames::take(&shared, &mut s).ok() } else { None };
+        (s, frames)
     });
-    let mut subs = crate::batch::run_isolated(refdata, &inputs, &cfg.batch, worker, &mut progress);
-    let mut merged = merge::merge(refdata, &mut subs, &MergeOptions { period: cfg.batch.period })
-        .map_err(|e| Error::Message(e.to_string()))?;
+    let (mut subs, frames): (Vec<_>, Vec<_>) =
+        crate::import::batch::run_isolated_with(refdata, &inputs, &cfg.batch, worker, &mut progress).into_iter().map(|(s, f)| (s, f.flatten())).unzip();
+    let mut merged = merge::merge_framed(refdata, &mut subs, frames, &MergeOptions { period: cfg.batch.period })?;
     let previous = match &cfg.previous {
-        Some(prev) => Some(crate::history::read_rollup(refdata, prev).map_err(|e| Error::Message(e.to_string()))?),
+        Some(prev) => Some(crate::rollup::history::read_rollup(refdata, prev)?),
         None => None,
     };
     if let Some(prev) = &cfg.previous {
-        let figures = crate::indicators::read_previous(refdata, prev).map_err(|e| Error::Message(format!("无法读取 {}: {e}", prev.display())))?;
+        let figures = crate::indicators::read_previous(refdata, prev).map_err(|source| Error::PreviousIndicators { path: prev.clone(), source })?;
         merged.indicators.set_previous(&figures);
     }
     if let Some(path) = &cfg.province_figures {
@@ -201,9 +191,9 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
     let diff = match previous {
         Some(old) => {
             // Compare the rollup as it will be written with the previous one, both read the same way.
-            let bytes = crate::rollup::build(refdata, &merged, None).map_err(|e| Error::Message(e.to_string()))?;
-            let new = crate::history::read_rollup_bytes(refdata, bytes, &cfg.out.display().to_string()).map_err(|e| Error::Message(e.to_string()))?;
-            let d = crate::diff::compare(refdata, &old, &new);
+            let bytes = crate::rollup::build(refdata, &merged, None)?;
+            let new = crate::rollup::history::read_rollup_bytes(refdata, bytes, &cfg.out.display().to_string())?;
+            let d = crate::rollup::diff::compare(refdata, &old, &new);
             writeln!(out, "与上期相比:{}", d.summary())?;
             Some(d)
         }
@@ -215,7 +205,7 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
     // Streamed into the temporary file, so the finished workbook is never held in memory.
     write_atomic_with(&cfg.out, |f| crate::rollup::write_to(refdata, &merged, diff.as_ref(), std::io::BufWriter::new(f))).map_err(|e| match e {
         AtomicError::Output(o) => Error::from(o),
-        AtomicError::Writer(w) => Error::Message(w.to_string()),
+        AtomicError::Writer(w) => Error::from(w),
     })?;
     report(&merged, refdata.prefectures.all().len(), &cfg.out, out)?;
     write_exports(refdata, &merged, cfg, &input_paths, out)?;
@@ -225,7 +215,7 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
 /// Warnings about the rollup itself: built for another period than its file name says (P05), or not for
 /// the quarter after the previous rollup's (P06). Both happen when the returns of two quarters share a
 /// folder, and a rollup of the wrong quarter must not pass unnoticed.
-pub fn period_checks(m: &Merged, cfg: &ConsolidateConfig, previous: Option<&crate::history::Rollup>) -> Vec<crate::Finding> {
+pub fn period_checks(m: &Merged, cfg: &ConsolidateConfig, previous: Option<&crate::rollup::history::Rollup>) -> Vec<crate::Finding> {
     let mut v = Vec::new();
     let Some(period) = m.period else { return v };
     let out_name = cfg.out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::batch::BatchOptions;
+use crate::import::batch::BatchOptions;
 use crate::refdata::RefData;
 use crate::{Error, ExitStatus};
 

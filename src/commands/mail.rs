@@ -30,7 +30,7 @@ pub struct RemindConfig {
     /// The inbox folders (as `check` reads them: archives, saved emails, `collect`'s record).
     pub inbox: Vec<PathBuf>,
     /// With the period to remind about.
-    pub batch: crate::batch::BatchOptions,
+    pub batch: crate::import::batch::BatchOptions,
     pub deadline: Option<chrono::NaiveDate>,
 }
 
@@ -49,9 +49,9 @@ fn reminded_of(f: &crate::Finding) -> bool {
 /// When the merge fails.
 #[cfg(feature = "rollup")]
 pub fn reminders(refdata: &RefData, cfg: &RemindConfig) -> Result<(Option<crate::Period>, Vec<mail::Reminder>), Error> {
-    use crate::merge::{MergeOptions, ReturnStatus};
+    use crate::rollup::merge::{MergeOptions, ReturnStatus};
     let (mut subs, skipped) = crate::commands::check::read_all(refdata, &cfg.inbox, &cfg.batch);
-    let mut merged = crate::merge::merge(refdata, &mut subs, &MergeOptions { period: cfg.batch.period }).map_err(|e| Error::Message(e.to_string()))?;
+    let mut merged = crate::rollup::merge::merge(refdata, &mut subs, &MergeOptions { period: cfg.batch.period })?;
     merged.add_findings(refdata, skipped);
     let mut out = Vec::new();
     for p in merged.prefectures.iter().filter(|p| refdata.prefectures.lookup(&p.name).is_some()) {
@@ -84,7 +84,7 @@ pub fn reminders(refdata: &RefData, cfg: &RemindConfig) -> Result<(Option<crate:
 /// # Errors
 /// When the contacts or the folder cannot be read, or the SMTP settings are wrong.
 pub fn run(refdata: &RefData, cfg: &MailConfig, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let err = |e: mail::MailError| Error::Message(e.to_string());
+    let err = Error::Mail;
     let (outgoing, problems) = match &cfg.remind {
         #[cfg(feature = "rollup")]
         Some(r) => {

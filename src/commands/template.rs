@@ -32,13 +32,13 @@ pub fn run(refdata: &RefData, cfg: &TemplateConfig, out: &mut dyn Write) -> Resu
     if let Some(from) = &cfg.from {
         #[cfg(feature = "rollup")]
         {
-            let rollup = crate::history::read_rollup(refdata, from).map_err(|e| Error::Message(e.to_string()))?;
+            let rollup = crate::rollup::history::read_rollup(refdata, from)?;
             if let Some(p) = rollup.period
                 && p >= cfg.period
             {
                 writeln!(out, "提示:{} 是{}的汇总表,新模板的期别是{}。", from.display(), p.label(), cfg.period.label())?;
             }
-            prefill = crate::history::prefill(&rollup);
+            prefill = crate::rollup::history::prefill(&rollup);
             writeln!(out, "已读取 {}:{} 个市州的 {} 家企业将预填到新模板中。", from.display(), prefill.len(), rollup.rows.len())?;
             // A prefecture that did not report last quarter gets a blank template; say so, so that nobody
             // takes its empty ledger for a prefecture with no enterprises.
@@ -48,8 +48,8 @@ pub fn run(refdata: &RefData, cfg: &TemplateConfig, out: &mut dyn Write) -> Resu
             if !blank.is_empty() {
                 writeln!(out, "提示:{} 个市州在该汇总表中未报送,其模板不预填:{}。", blank.len(), blank.join("、"))?;
             }
-            let previous = crate::indicators::read_previous(refdata, from).map_err(|e| Error::Message(format!("无法读取 {}: {e}", from.display())))?;
-            crate::indicators::add_prefill(refdata, &previous, cfg.period, &mut prefill);
+            let previous = crate::indicators::read_previous(refdata, from).map_err(|source| Error::PreviousIndicators { path: from.clone(), source })?;
+            crate::template::add_indicator_prefill(refdata, &previous, cfg.period, &mut prefill);
         }
         #[cfg(not(feature = "rollup"))]
         return Err(Error::Message(format!("此版本不支持 --from {}", from.display())));

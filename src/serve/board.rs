@@ -12,9 +12,9 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use crate::batch::{self, BatchOptions, Input};
+use crate::import::batch::{self, BatchOptions, Input};
 use crate::finding::{Counts, Finding};
-use crate::merge::{self, Merged, MergeOptions, ReturnStatus};
+use crate::rollup::merge::{self, Merged, MergeOptions, ReturnStatus};
 use crate::period::Period;
 use crate::refdata::RefData;
 use crate::submission::Submission;

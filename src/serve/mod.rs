@@ -27,7 +27,7 @@ use axum::routing::{get, post};
 use minijinja::{Environment, context};
 use serde::Deserialize;
 
-use crate::batch::BatchOptions;
+use crate::import::batch::BatchOptions;
 use crate::period::Period;
 use crate::refdata::RefData;
 use board::{BoardCache, Snapshot};
@@ -509,7 +509,7 @@ async fn receive(app: &Shared, period: Period, mut form: Multipart, source: work
         let original = field.file_name().unwrap_or("未命名文件").to_string();
         // A lock file or a file manager's dropping travels with returns but is none: not stored, as the
         // batch reader would pass it over.
-        if let Some(why) = crate::batch::skip_reason(original.rsplit(['/', '\\']).next().unwrap_or(&original)) {
+        if let Some(why) = crate::import::batch::skip_reason(original.rsplit(['/', '\\']).next().unwrap_or(&original)) {
             results.push(UploadResult::failed(original, format!("未保存:{why},不是报送文件。")));
             continue;
         }

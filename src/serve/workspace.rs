@@ -35,7 +35,7 @@ pub enum WorkspaceError {
     Db(#[from] rusqlite::Error),
     /// The returns could not be merged (a defect: polars rejecting frames taizhang built).
     #[error(transparent)]
-    Merge(#[from] crate::merge::MergeError),
+    Merge(#[from] crate::rollup::merge::MergeError),
     /// An upload larger than the reader's limit: refused, nothing stored.
     #[error("文件「{name}」超过 {limit_mb} MB 的上限,未保存。请删除多余的行列或工作表后重新上传。")]
     TooLarge { name: String, limit_mb: u64 },

@@ -86,7 +86,7 @@ fn mianyang(dir: &Path) -> PathBuf {
 }
 
 fn enterprises(s: &Submission) -> Vec<&str> {
-    let e = refdata().ledger.column_index("enterprise").unwrap();
+    let e = refdata().ledger.keys.enterprise;
     s.rows.iter().map(|r| r.text(e)).collect()
 }
 

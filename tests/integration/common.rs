@@ -142,7 +142,7 @@ pub fn assert_accounted(path: &Path, s: &taizhang::Submission) {
         .filter(|f| f.cell.is_none() && matches!(f.code, Code::SheetIgnored | Code::HiddenSheet | Code::Unreadable | Code::TooLarge))
         .filter_map(|f| f.sheet.as_deref())
         .collect();
-    let named: HashSet<(String, String)> = s.findings.iter().filter_map(|f| Some((f.sheet.clone()?, f.cell.clone()?))).collect();
+    let named: HashSet<(String, String)> = s.findings.iter().filter_map(|f| Some((f.sheet.clone()?, f.cell?.a1()))).collect();
     for (sheet, r, c, text) in cells_of(path) {
         let cell = taizhang::cell::CellRef::new(r, c);
         let ok = seen.contains(&(sheet.clone(), r, c)) || whole_sheets.contains(sheet.as_str()) || named.contains(&(sheet.clone(), cell.a1()));
@@ -220,8 +220,8 @@ pub fn zip_bomb(name: &str) -> Vec<u8> {
 
 /// Reads a return as `check` does, checking first that every non-empty cell of it is accounted for.
 pub fn import_checked(path: &Path) -> taizhang::Submission {
-    let input = taizhang::batch::Input::file(path, path.file_name().unwrap().to_string_lossy().into_owned(), true);
-    let s = taizhang::batch::import_one(refdata(), &input, &taizhang::batch::BatchOptions::default());
+    let input = taizhang::import::batch::Input::file(path, path.file_name().unwrap().to_string_lossy().into_owned(), true);
+    let s = taizhang::import::batch::import_one(refdata(), &input, &taizhang::import::batch::BatchOptions::default());
     assert_accounted(path, &s);
     s
 }

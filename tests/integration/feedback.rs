@@ -83,9 +83,9 @@ fn findings_point_at_their_cells_and_the_workbook_keeps_columns_and_errors() {
     assert_eq!(names, ["2018Q3-乐山市-审核意见.xlsx"]);
     let fb = d.join("审核意见/2018Q3-乐山市-审核意见.xlsx");
     let layout = &refdata().template.sheets;
-    let original = taizhang::batch::import_one(
+    let original = taizhang::import::batch::import_one(
         refdata(),
-        &taizhang::batch::Input::file(samples().join("乐山市质量提升台账.xlsx"), "乐山", true),
+        &taizhang::import::batch::Input::file(samples().join("乐山市质量提升台账.xlsx"), "乐山", true),
         &Default::default(),
     );
     let ledger = cells(&fb, &layout.ledger);
@@ -144,16 +144,16 @@ fn findings_point_at_their_cells_and_the_workbook_keeps_columns_and_errors() {
     assert!(matches!(range.get_value((cell.row, cell.col)), Some(Data::Error(calamine::CellErrorType::NA))), "{:?}", range.get_value((cell.row, cell.col)));
 
     // Sent back unchanged, the workbook gives the same error findings again, now at its own cells.
-    let back = taizhang::batch::import_one(refdata(), &taizhang::batch::Input::file(fb.clone(), "back", true), &Default::default());
-    let again: Vec<(String, String)> = back.findings.iter().filter(|f| f.code == taizhang::Code::FormulaError).map(|f| (f.cell.clone().unwrap(), f.value.clone().unwrap_or_default())).collect();
+    let back = taizhang::import::batch::import_one(refdata(), &taizhang::import::batch::Input::file(fb.clone(), "back", true), &Default::default());
+    let again: Vec<(String, String)> = back.findings.iter().filter(|f| f.code == taizhang::Code::FormulaError).map(|f| (f.cell.unwrap().a1(), f.value.clone().unwrap_or_default())).collect();
     assert_eq!(again, [(v04[4].clone(), "#N/A".to_string())], "{:?}", back.findings);
     assert_eq!(back.extra_columns, original.extra_columns, "added columns come back as added columns");
     assert_eq!(back.rows.len(), original.rows.len());
 
     // Opened and saved as xls by LibreOffice (which recalculates), the error is still an error.
     let xls = libreoffice_convert(&fb, "xls", d);
-    let resaved = taizhang::batch::import_one(refdata(), &taizhang::batch::Input::file(xls, "xls", true), &Default::default());
-    let again: Vec<(String, String)> = resaved.findings.iter().filter(|f| f.code == taizhang::Code::FormulaError).map(|f| (f.cell.clone().unwrap(), f.value.clone().unwrap_or_default())).collect();
+    let resaved = taizhang::import::batch::import_one(refdata(), &taizhang::import::batch::Input::file(xls, "xls", true), &Default::default());
+    let again: Vec<(String, String)> = resaved.findings.iter().filter(|f| f.code == taizhang::Code::FormulaError).map(|f| (f.cell.unwrap().a1(), f.value.clone().unwrap_or_default())).collect();
     assert_eq!(again, [(v04[4].clone(), "#N/A".to_string())], "{:?}", resaved.findings);
     assert_eq!(resaved.extra_columns, original.extra_columns);
 }

@@ -309,7 +309,7 @@ fn indicators_typed_in_every_prefecture_add_up_in_the_rollup() {
             seen.extend(x.cell.iter().chain(&x.note).map(|l| l.cell.a1()));
         }
         seen.extend(s.layout.iter().filter(|l| &l.sheet == sheet).map(|l| l.cell.a1()));
-        seen.extend(s.findings.iter().filter(|f| f.sheet.as_deref() == Some(sheet.as_str())).filter_map(|f| f.cell.clone()));
+        seen.extend(s.findings.iter().filter(|f| f.sheet.as_deref() == Some(sheet.as_str())).filter_map(|f| f.cell.map(|c| c.a1())));
         let mut cal = open_workbook_auto(p).unwrap();
         let range = cal.worksheet_range(sheet).unwrap();
         for (row, c, v) in range.used_cells() {
@@ -359,7 +359,7 @@ fn indicators_typed_in_every_prefecture_add_up_in_the_rollup() {
                 .findings
                 .iter()
                 .filter(|f| f.sheet.as_deref() == Some(r.indicators.sheet.as_str()))
-                .map(|f| (f.code.as_str().to_string(), f.cell.clone()))
+                .map(|f| (f.code.as_str().to_string(), f.cell.map(|c| c.a1())))
                 .collect();
             (values, codes)
         };

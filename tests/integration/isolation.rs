@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use taizhang::batch::{BatchOptions, Input, Worker, import_all, run_isolated};
+use taizhang::import::batch::{BatchOptions, Input, Worker, import_all, run_isolated};
 use taizhang::submission::Submission;
 use taizhang::{Code, Severity};
 
@@ -37,7 +37,9 @@ fn a_panic_and_a_hang_become_findings_and_the_batch_finishes() {
     assert!(subs[0].readable && subs[3].readable);
     let panic = &subs[1].findings[0];
     assert_eq!((panic.code, panic.severity), (Code::ReaderFailure, Severity::Error));
-    assert!(panic.message.contains("index out of bounds"), "{}", panic.message);
+    // The panic's own (English) words are the technical detail; the message stays forwardable.
+    assert!(panic.detail.as_deref().is_some_and(|d| d.contains("index out of bounds")), "{panic:?}");
+    assert!(!panic.message.contains("index out of bounds"), "{}", panic.message);
     let hang = &subs[2].findings[0];
     assert_eq!(hang.code, Code::Timeout);
     assert!(hang.message.contains("0.5"), "{}", hang.message);

@@ -243,12 +243,12 @@ fn feedback_marks_the_cells_and_mail_sends_it() {
     let wb = open_workbook_auto(&fb).unwrap();
     assert_eq!(wb.sheet_names()[..3], [layout.instructions.clone(), layout.feedback.clone(), layout.ledger.clone()]);
     // The rows as read, in the template; the bad credit code on its row, marked.
-    let read = taizhang::batch::import_one(
+    let read = taizhang::import::batch::import_one(
         refdata(),
-        &taizhang::batch::Input::file(leshan.clone(), "乐山", true),
+        &taizhang::import::batch::Input::file(leshan.clone(), "乐山", true),
         &Default::default(),
     );
-    let uscc_col = refdata().ledger.column_index("uscc").unwrap() as u32;
+    let uscc_col = refdata().ledger.keys.uscc.unwrap() as u32;
     let bad = read.rows.iter().position(|r| r.text(uscc_col as usize) == "91511181MA63D1KW3A").unwrap();
     let r = 3 + bad as u32;
     assert_eq!(cell(&fb, &layout.ledger, r, uscc_col), "91511181MA63D1KW3A");
@@ -292,7 +292,7 @@ fn next_quarter_is_prefilled_and_quarters_are_compared() {
     let o = taizhang(d, &["template", "--period", "2018Q4", "--from", "q3.xlsx", "--out", "q4"]);
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
     // 成都's template holds its rows and its task statuses.
-    let q3 = taizhang::history::read_rollup(refdata(), &d.join("q3.xlsx")).unwrap();
+    let q3 = taizhang::rollup::history::read_rollup(refdata(), &d.join("q3.xlsx")).unwrap();
     let tpl = d.join("q4/2018Q4-成都市-质量提升台账.xlsx");
     let wb = taizhang::read::read_file(&tpl, &taizhang::read::Limits::default()).unwrap();
     let s4 = taizhang::import::import_workbook(refdata(), &wb, &tpl, "q4");
@@ -329,7 +329,7 @@ wb.save(sys.argv[1])
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
     let o = taizhang(d, &["diff", "q3.xlsx", "q4.xlsx", "--out", "diff.xlsx"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    use taizhang::diff::sheets;
+    use taizhang::rollup::layout::diff_sheets as sheets;
     for file in ["diff.xlsx", "q4.xlsx"] {
         let p = d.join(file);
         let mut wb = open_workbook_auto(&p).unwrap();
@@ -377,8 +377,8 @@ fn diff_compares_only_prefectures_reported_in_both() {
     let o = taizhang(d, &["consolidate", "inbox", "--out", "new.xlsx", "--period", "2018Q3", "--previous", "old.xlsx"]);
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
     assert!(stdout(&o).contains("新增企业 0 家,减少 0 家,内容更新 0 处,任务状态变化 0 项"), "{}", stdout(&o));
-    let old = taizhang::history::read_rollup(refdata(), &d.join("old.xlsx")).unwrap();
-    let new = taizhang::history::read_rollup(refdata(), &d.join("new.xlsx")).unwrap();
+    let old = taizhang::rollup::history::read_rollup(refdata(), &d.join("old.xlsx")).unwrap();
+    let new = taizhang::rollup::history::read_rollup(refdata(), &d.join("new.xlsx")).unwrap();
     assert_eq!(new.reported, ["成都市", "宜宾市"]);
     let others: Vec<&str> = old.reported.iter().map(String::as_str).filter(|p| !["成都市", "宜宾市"].contains(p)).collect();
     assert!(others.len() >= 5, "{:?}", old.reported);
@@ -405,7 +405,7 @@ print(json.dumps(out, ensure_ascii=False))
     assert_eq!(seen["减少企业"].as_array().unwrap().len(), 0, "{seen}");
     let summary = seen["变化汇总"].as_array().unwrap();
     assert_eq!(summary.len(), 21);
-    let count = |r: &taizhang::history::Rollup, p: &str| r.rows.iter().filter(|x| x.prefecture == p).count().to_string();
+    let count = |r: &taizhang::rollup::history::Rollup, p: &str| r.rows.iter().filter(|x| x.prefecture == p).count().to_string();
     for row in summary {
         let cells: Vec<&str> = row.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
         let p = refdata().prefectures.lookup(cells[0]).unwrap().name.as_str();
@@ -420,7 +420,7 @@ print(json.dumps(out, ensure_ascii=False))
         assert_eq!(cells[1..8], want[..], "{p}");
     }
     // The rollup built with --previous carries the same sheets.
-    let summary = super::common::sheet_rows(&d.join("new.xlsx"), taizhang::diff::sheets::SUMMARY);
+    let summary = super::common::sheet_rows(&d.join("new.xlsx"), taizhang::rollup::layout::diff_sheets::SUMMARY);
     assert_eq!(summary.iter().filter(|r| r.get(1).map(String::as_str) == Some("本期未报送,未对比")).count(), others.len());
 }
 

@@ -125,7 +125,7 @@ fn consolidate_samples_into_every_sheet() {
     let th: Vec<String> = tasks[2].iter().map(|h| h.replace('\n', "")).collect();
     assert_eq!(th[..2], ["序号", "内容"]);
     assert_eq!(tasks[2][2], "成\n都");
-    assert!(tasks[1][0].contains(taizhang::rollup::MATRIX_LEGEND), "the legend: {:?}", tasks[1][0]);
+    assert!(tasks[1][0].contains(taizhang::rollup::workbook::MATRIX_LEGEND), "the legend: {:?}", tasks[1][0]);
     assert_eq!(tasks.len(), 3 + 36);
     let chengdu = exp["2018Q3-成都市-质量提升台账.xlsx"]["progress"].as_object().unwrap();
     let mark = |s: &str| match s {

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use serde_json::Value as Json;
-use taizhang::batch::{BatchOptions, Input, discover, import_one};
+use taizhang::import::batch::{BatchOptions, Input, discover, import_one};
 use taizhang::submission::Submission;
 use taizhang::{Code, Period, Severity};
 
@@ -116,7 +116,7 @@ fn the_samples_together_show_resubmission_and_shared_enterprises() {
     let r = refdata();
     let (inputs, _) = discover(&[samples()]);
     let mut subs: Vec<Submission> = inputs.iter().map(|i| import_one(r, i, &options())).collect();
-    let merged = taizhang::merge::merge(r, &mut subs, &taizhang::merge::MergeOptions { period: Some(Period { year: 2018, quarter: 3 }) }).unwrap();
+    let merged = taizhang::rollup::merge::merge(r, &mut subs, &taizhang::rollup::merge::MergeOptions { period: Some(Period { year: 2018, quarter: 3 }) }).unwrap();
     for (name, e) in expected() {
         if let Some(winner) = e["superseded_by"].as_str() {
             let s = subs.iter().find(|s| s.file.ends_with(&name)).unwrap();

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{Format, Workbook};
-use taizhang::batch::{BatchOptions, Input, import_one};
+use taizhang::import::batch::{BatchOptions, Input, import_one};
 use taizhang::submission::Submission;
 use taizhang::{Code, Severity};
 

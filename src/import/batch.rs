@@ -96,7 +96,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<Finding>) {
                     Ok(e) => e,
                     Err(e) => {
                         let where_ = e.path().map(|x| x.display().to_string()).unwrap_or_else(|| shown.clone());
-                        notes.push(Finding::new(Code::Unreadable, where_, format!("无法读取目录项:{e}")));
+                        notes.push(Finding::new(Code::Unreadable, where_, "无法读取此目录项,请确认文件夹可以打开。").detail(Some(e.to_string())));
                         continue;
                     }
                 };
@@ -176,7 +176,7 @@ fn push_input(input: Input, inputs: &mut Vec<Input>, notes: &mut Vec<Finding>) {
     if is_eml && input.contents.is_none() && std::fs::metadata(&input.path).is_ok_and(|m| m.len() <= limits.max_file_bytes) {
         match std::fs::read(&input.path) {
             Ok(bytes) => push_email(input, &bytes, inputs, notes),
-            Err(e) => notes.push(Finding::new(Code::Unreadable, &input.name, format!("无法读取文件:{e}"))),
+            Err(e) => notes.push(Finding::new(Code::Unreadable, &input.name, "无法读取文件,请确认文件仍在原处并且可以读取。").detail(Some(e.to_string()))),
         }
         return;
     }
@@ -270,17 +270,12 @@ fn archive_finding(name: &str, e: &crate::archive::ArchiveError) -> Finding {
         ArchiveError::TooLarge(_) | ArchiveError::TooManyMembers => Code::TooLarge,
         ArchiveError::Corrupt(_) | ArchiveError::TooDeep => Code::Unreadable,
     };
-    Finding::new(code, name, e.to_string())
+    Finding::new(code, name, e.to_string()).detail(e.detail())
 }
 
 /// The finding for a file that could not be read.
 pub fn read_error_finding(input: &Input, e: &ReadError) -> Finding {
-    let code = match e {
-        ReadError::Encrypted => Code::Encrypted,
-        ReadError::NotSpreadsheet(_) => Code::NotSpreadsheet,
-        ReadError::TooLarge(_) => Code::TooLarge,
-        _ => Code::Unreadable,
-    };
+    let code = e.code();
     // An archive taizhang cannot open (RAR, gzip) most likely holds a return: say what to send instead.
     if let ReadError::NotSpreadsheet(what) = e
         && what.contains("压缩包")
@@ -291,7 +286,7 @@ pub fn read_error_finding(input: &Input, e: &ReadError) -> Finding {
             format!("{what}无法读取。请直接发送填好的台账文件(xlsx、xls 或 ods),或改用 zip 格式压缩后发送。"),
         );
     }
-    let f = Finding::new(code, &input.name, e.to_string());
+    let f = Finding::new(code, &input.name, e.to_string()).detail(e.detail());
     // A document that is not a spreadsheet, found in a folder next to the returns, is passed over.
     if code == Code::NotSpreadsheet && !input.explicit { f.severity(Severity::Info) } else { f }
 }
@@ -342,7 +337,7 @@ pub fn import_one(refdata: &RefData, input: &Input, opts: &BatchOptions) -> Subm
     sub.modified = std::fs::metadata(&input.path).and_then(|m| m.modified()).ok();
     sub.sender.clone_from(&input.sender);
     if sub.readable {
-        crate::validate::validate(refdata, &mut sub);
+        crate::import::validate::validate(refdata, &mut sub);
         if opts.period.is_some() {
             // With the period given, a file says at once whether it counts; otherwise that needs the batch.
             settle_periods(std::slice::from_mut(&mut sub), opts.period);
@@ -434,12 +429,12 @@ fn input_prefecture(refdata: &RefData, input: &Input) -> Option<String> {
     input.link.clone().or_else(|| file_prefecture(refdata, &input.path)).or_else(|| input.sender.as_ref().and_then(|s| s.prefecture.clone()))
 }
 
-fn failed(input: &Input, code: Code, message: String, refdata: &RefData) -> Submission {
+fn failed(input: &Input, code: Code, message: String, detail: Option<String>, refdata: &RefData) -> Submission {
     let mut s = Submission::new(input.path.clone(), input.name.clone());
     s.prefecture = input_prefecture(refdata, input);
     s.sender.clone_from(&input.sender);
     s.modified = std::fs::metadata(&input.path).and_then(|m| m.modified()).ok();
-    s.push(Finding::new(code, &input.name, message));
+    s.push(Finding::new(code, &input.name, message).detail(detail));
     s
 }
 
@@ -465,6 +460,10 @@ fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
 /// Reads one file into a submission; see [`run_isolated`].
 pub type Worker = Arc<dyn Fn(&Input) -> Submission + Send + Sync>;
 
+/// Reads one file into a submission and builds something more from it in the same reader thread (the
+/// rollup's frames); see [`run_isolated_with`].
+pub type WorkerWith<T> = Arc<dyn Fn(&Input) -> (Submission, T) + Send + Sync>;
+
 /// Reads every input, `opts.jobs` at a time, each on its own thread with a deadline. The result has one
 /// submission per input, in input order. `progress` is called after each file with (done, total, name).
 pub fn import_all(refdata: &RefData, inputs: &[Input], opts: &BatchOptions, progress: &mut dyn FnMut(usize, usize, &str)) -> Vec<Submission> {
@@ -484,9 +483,37 @@ pub fn run_isolated(
     worker: Worker,
     progress: &mut dyn FnMut(usize, usize, &str),
 ) -> Vec<Submission> {
+    let with: WorkerWith<()> = Arc::new(move |input: &Input| (worker(input), ()));
+    run_isolated_with(refdata, inputs, opts, with, progress).into_iter().map(|(s, _)| s).collect()
+}
+
+/// The message of F06, when a reading library panicked on a file.
+const PANIC_MESSAGE: &str = "读取此文件时表格解析组件发生异常,文件可能已损坏。请用 Excel 或 WPS 打开后另存为 xlsx 重新报送。";
+
+/// Runs the worker on `input` in a reader thread of its own, which sends back what the worker returned,
+/// or the text of its panic.
+fn spawn_reader<T: Send + 'static>(i: usize, input: Input, work: WorkerWith<T>, tx: mpsc::Sender<(usize, Result<(Submission, T), String>)>) -> std::io::Result<()> {
+    let spawned = std::thread::Builder::new().name(READER_THREAD.into()).stack_size(16 << 20).spawn(move || {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&input)));
+        let _ = tx.send((i, r.map_err(|p| panic_text(p.as_ref()))));
+    });
+    spawned.map(|_| ())
+}
+
+/// [`run_isolated`] for a worker that returns more than the submission: each result comes with what the
+/// worker built, or `None` for a file whose worker panicked or timed out (its submission then holds the
+/// F06 or F05 finding).
+pub fn run_isolated_with<T: Send + 'static>(
+    refdata: &RefData,
+    inputs: &[Input],
+    opts: &BatchOptions,
+    worker: WorkerWith<T>,
+    progress: &mut dyn FnMut(usize, usize, &str),
+) -> Vec<(Submission, Option<T>)> {
     quiet_reader_panics();
-    let (tx, rx) = mpsc::channel::<(usize, Result<Submission, String>)>();
-    let mut results: Vec<Option<Submission>> = vec![None; inputs.len()];
+    let (tx, rx) = mpsc::channel::<(usize, Result<(Submission, T), String>)>();
+    let mut results: Vec<Option<(Submission, Option<T>)>> = (0..inputs.len()).map(|_| None).collect();
+    let failed = |input: &Input, code: Code, message: String, detail: Option<String>, refdata: &RefData| (failed(input, code, message, detail, refdata), None);
     let mut queue: VecDeque<usize> = (0..inputs.len()).collect();
     let mut running: Vec<(usize, Instant)> = Vec::new();
     let jobs = opts.jobs.max(1);
@@ -495,16 +522,9 @@ pub fn run_isolated(
         while running.len() < jobs
             && let Some(i) = queue.pop_front()
         {
-            let tx = tx.clone();
-            let work = Arc::clone(&worker);
-            let input = inputs[i].clone();
-            let spawned = std::thread::Builder::new().name(READER_THREAD.into()).stack_size(16 << 20).spawn(move || {
-                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&input)));
-                let _ = tx.send((i, r.map_err(|p| panic_text(p.as_ref()))));
-            });
-            match spawned {
+            match spawn_reader(i, inputs[i].clone(), Arc::clone(&worker), tx.clone()) {
                 Ok(_) => running.push((i, Instant::now())),
-                Err(e) => results[i] = Some(failed(&inputs[i], Code::ReaderFailure, format!("无法启动读取线程:{e}"), refdata)),
+                Err(e) => results[i] = Some(failed(&inputs[i], Code::ReaderFailure, "无法启动读取线程,请稍后重试。".into(), Some(e.to_string()), refdata)),
             }
         }
         if running.is_empty() {
@@ -516,15 +536,7 @@ pub fn run_isolated(
             Ok((i, r)) => {
                 if let Some(pos) = running.iter().position(|(j, _)| *j == i) {
                     running.remove(pos);
-                    let sub = r.unwrap_or_else(|msg| {
-                        let detail = if msg.is_empty() { String::new() } else { format!("({msg})") };
-                        failed(
-                            &inputs[i],
-                            Code::ReaderFailure,
-                            format!("读取此文件时表格解析组件发生异常{detail},文件可能已损坏。请用 Excel 或 WPS 打开后另存为 xlsx 重新报送。"),
-                            refdata,
-                        )
-                    });
+                    let sub = r.map(|(s, t)| (s, Some(t))).unwrap_or_else(|msg| failed(&inputs[i], Code::ReaderFailure, PANIC_MESSAGE.into(), Some(msg), refdata));
                     results[i] = Some(sub);
                     done += 1;
                     progress(done, inputs.len(), &inputs[i].name);
@@ -536,12 +548,8 @@ pub fn run_isolated(
                     if now.duration_since(*t) < opts.timeout {
                         return true;
                     }
-                    results[*i] = Some(failed(
-                        &inputs[*i],
-                        Code::Timeout,
-                        format!("读取超过 {} 秒仍未完成,已放弃。文件可能过大或已损坏,请另存为 xlsx 后重新报送。", opts.timeout.as_secs_f32()),
-                        refdata,
-                    ));
+                    let message = format!("读取超过 {} 秒仍未完成,已放弃。文件可能过大或已损坏,请另存为 xlsx 后重新报送。", opts.timeout.as_secs_f32());
+                    results[*i] = Some(failed(&inputs[*i], Code::Timeout, message, None, refdata));
                     done += 1;
                     progress(done, inputs.len(), &inputs[*i].name);
                     false
@@ -553,7 +561,7 @@ pub fn run_isolated(
     results
         .into_iter()
         .zip(inputs)
-        .map(|(r, input)| r.unwrap_or_else(|| failed(input, Code::ReaderFailure, "读取线程意外结束。".into(), refdata)))
+        .map(|(r, input)| r.unwrap_or_else(|| failed(input, Code::ReaderFailure, "读取线程意外结束。".into(), None, refdata)))
         .collect()
 }
 

@@ -13,30 +13,12 @@ use polars::prelude::*;
 use crate::finding::{Code, Counts, Finding, Severity};
 use crate::period::Period;
 use crate::refdata::RefData;
-use crate::submission::{LedgerRow, Submission};
-use crate::text::enterprise_key;
+use crate::submission::Submission;
 
-/// Names of the columns the merge adds around the ledger's own.
-pub mod cols {
-    pub const SEQ: &str = "序号";
-    pub const PREFECTURE: &str = "填报市州";
-    pub const ZONE: &str = "经济区";
-    pub const FILE: &str = "来源文件";
-    pub const CELL: &str = "来源单元格";
-    pub const ORIGINAL_SEQ: &str = "原序号";
-    pub const INDUSTRY_GROUP: &str = "行业(统计口径)";
-    pub const TASK: &str = "任务序号";
-    pub const STATUS: &str = "完成状态";
-    pub const NARRATIVE: &str = "推进情况";
-    pub const VALUE: &str = "量化完成值";
-    /// The sheet of a row, when a return splits its ledger into one sheet per county (区县).
-    pub const COUNTY_SHEET: &str = "区县(工作表)";
-    // Internal columns, dropped before export.
-    pub const P_ORDER: &str = "_pref_order";
-    pub const SUB: &str = "_sub";
-    pub const ROW: &str = "_row";
-    pub const KEY: &str = "_key";
-}
+pub use super::frames::Frames;
+use super::frames::{extra_name, ledger_frame, progress_frame};
+use crate::rollup::layout::{OTHER_FINDINGS, UNKNOWN_PREFECTURE, cols};
+
 
 /// What the rollup says of a prefecture's return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,12 +94,12 @@ impl PrefectureSummary {
     }
 
     /// What the line says of the return in the rollup: its file, who filled it in, its rows and tasks.
-    fn take_return(&mut self, s: &Submission) {
+    fn take_return(&mut self, s: &Submission, enterprises: usize) {
         self.file = Some(s.file_name());
         self.filled_date = s.filled_date_text();
         self.filler = s.filler.as_ref().map(|l| l.text.clone());
         self.phone = s.phone.as_ref().map(|l| l.text.clone());
-        self.enterprises = s.frames.as_ref().map_or(0, |f| f.distinct_rows);
+        self.enterprises = enterprises;
         self.tasks_reported = s.progress.len();
     }
 }
@@ -158,125 +140,6 @@ pub enum MergeError {
     Polars(#[from] PolarsError),
 }
 
-/// The label used for rows whose prefecture could not be determined.
-pub const UNKNOWN_PREFECTURE: &str = "(市州不明)";
-
-fn str_col<S: AsRef<str>>(name: &str, values: Vec<Option<S>>) -> Column {
-    Column::new(name.into(), StringChunked::from_iter_options(name.into(), values.iter().map(|v| v.as_ref().map(AsRef::as_ref))).into_series())
-}
-
-/// A submission's ledger as a frame, ready for the merge.
-#[derive(Debug, Clone)]
-pub struct Frames {
-    /// The rows with the ledger's columns, the extra columns (named for the rollup) and provenance.
-    pub ledger: DataFrame,
-    /// Rows that are not exact repeats of an earlier row.
-    pub distinct_rows: usize,
-}
-
-/// Converts a submission's ledger rows into a frame and releases the rows. Done in the reader threads,
-/// so that a large collection never holds every row twice.
-///
-/// # Errors
-/// Only if polars rejects the columns built here, which would be a defect.
-pub fn attach_frames(refdata: &RefData, sub: &mut Submission) -> PolarsResult<()> {
-    if sub.frames.is_none() {
-        let ledger = ledger_frame(refdata, sub)?;
-        let distinct_rows = sub.distinct_rows().count();
-        sub.frames = Some(Frames { ledger, distinct_rows });
-        sub.rows = Vec::new();
-    }
-    Ok(())
-}
-
-/// One submission's ledger as a frame with provenance columns (the prefecture and the ordering columns are
-/// added by the merge, which knows them).
-fn ledger_frame(refdata: &RefData, sub: &Submission) -> PolarsResult<DataFrame> {
-    // Exact repeats of an earlier row are reported by the validation and never reach the rollup. The rows
-    // stay in sheet order, which the merge relies on to need no sort.
-    let mut rows: Vec<&LedgerRow> = sub.distinct_rows().collect();
-    // Sheet by sheet (a ledger split into county sheets), each in row order.
-    let sheet_order = |r: &LedgerRow| sub.sheet_columns.iter().position(|(s, _)| *s == r.sheet).unwrap_or(0);
-    if !rows.is_sorted_by_key(|r| (sheet_order(r), r.row)) {
-        rows.sort_by_key(|r| (sheet_order(r), r.row));
-    }
-    let n = rows.len();
-    let ledger = &refdata.ledger;
-    let mut columns = Vec::new();
-    columns.push(Column::new(cols::ROW.into(), rows.iter().map(|r| r.row).collect::<Vec<u32>>()));
-    let seq = ledger.column_index("seq");
-    for (i, spec) in ledger.columns.iter().enumerate() {
-        let name = if Some(i) == seq { cols::ORIGINAL_SEQ } else { spec.name.as_str() };
-        columns.push(str_col(name, rows.iter().map(|r| r.fields[i].as_ref().map(|l| l.text.as_str())).collect()));
-    }
-    for (e, name) in sub.extra_columns.iter().enumerate() {
-        columns.push(str_col(&extra_name(refdata, name), rows.iter().map(|r| r.extras.get(e).and_then(|l| l.as_ref()).map(|l| l.text.as_str())).collect()));
-    }
-    if sub.sheet_columns.len() > 1 {
-        // A ledger split into one sheet per county: the sheet names the county of each row.
-        columns.push(str_col(&extra_name(refdata, cols::COUNTY_SHEET), rows.iter().map(|r| Some(r.sheet.as_str())).collect()));
-    }
-    let ent = ledger.column_index("enterprise").unwrap_or(0);
-    columns.push(str_col(
-        cols::CELL,
-        rows
-            .iter()
-            .map(|r| Some(r.fields[ent].as_ref().map(|l| l.location()).unwrap_or_else(|| format!("{}!第{}行", r.sheet, r.row_number()))))
-            .collect(),
-    ));
-    columns.push(str_col(cols::KEY, rows.iter().map(|r| Some(enterprise_key(r.text(ent)))).collect()));
-    let ind = ledger.column_index("industry").unwrap_or(1);
-    columns.push(str_col(
-        cols::INDUSTRY_GROUP,
-        rows
-            .iter()
-            .map(|r| {
-                let v = r.text(ind);
-                Some(if v.is_empty() { "(未填写)".to_string() } else { ledger.industry(v).unwrap_or(v).to_string() })
-            })
-            .collect(),
-    ));
-    DataFrame::new(n, columns)
-}
-
-/// The name of an extra column in the rollup; a header that collides with one of the rollup's own columns
-/// is prefixed so both survive.
-fn extra_name(refdata: &RefData, name: &str) -> String {
-    let reserved = [cols::SEQ, cols::PREFECTURE, cols::ZONE, cols::FILE, cols::CELL, cols::ORIGINAL_SEQ, cols::INDUSTRY_GROUP];
-    if reserved.contains(&name) || refdata.ledger.columns.iter().any(|c| c.name == name) || name.starts_with('_') {
-        format!("附加:{name}")
-    } else {
-        name.to_string()
-    }
-}
-
-fn progress_frame(refdata: &RefData, sub: &Submission, idx: u32, pref: &str, pref_order: u32) -> PolarsResult<DataFrame> {
-    let n = sub.progress.len();
-    let mut columns = vec![
-        Column::new(cols::P_ORDER.into(), vec![pref_order; n]),
-        Column::new(cols::SUB.into(), vec![idx; n]),
-        Column::new(cols::TASK.into(), sub.progress.iter().map(|p| p.task).collect::<Vec<u32>>()),
-        str_col(cols::PREFECTURE, vec![Some(pref.to_string()); n]),
-        str_col(
-            cols::STATUS,
-            sub.progress.iter().map(|p| p.status_canonical.clone().or_else(|| p.status.as_ref().map(|s| s.text.clone()))).collect(),
-        ),
-        str_col(cols::NARRATIVE, sub.progress.iter().map(|p| p.narrative.as_ref().map(|l| l.text.clone())).collect()),
-        str_col(cols::VALUE, sub.progress.iter().map(|p| p.value.as_ref().map(|l| l.text.clone())).collect()),
-    ];
-    for (e, name) in sub.progress_extra_columns.iter().enumerate() {
-        let name = if [cols::TASK, cols::PREFECTURE, cols::STATUS, cols::NARRATIVE, cols::VALUE, cols::FILE, cols::CELL].contains(&name.as_str()) {
-            format!("附加:{name}")
-        } else {
-            name.clone()
-        };
-        let _ = refdata;
-        columns.push(str_col(&name, sub.progress.iter().map(|p| p.extras.get(e).cloned().flatten().map(|l| l.text)).collect()));
-    }
-    columns.push(str_col(cols::FILE, vec![Some(sub.file_name()); n]));
-    columns.push(str_col(cols::CELL, sub.progress.iter().map(|p| Some(format!("{}!第{}行", p.sheet, p.row + 1))).collect()));
-    DataFrame::new(n, columns)
-}
 
 /// Which submission each prefecture's rows come from: the latest 填报日期, ties and missing dates broken by
 /// the file's modification time (the later wins), then by the order of the inputs.
@@ -331,22 +194,79 @@ fn choose_winners(subs: &[Submission], usable: &[usize], order_of: &dyn Fn(&str)
     Ok(out)
 }
 
-/// Merges the submissions of a period.
+/// Merges the submissions of a period, building the frames of each return here.
 ///
 /// # Errors
 /// Only when polars fails, which would be a defect (all frames are built here).
 pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) -> Result<Merged, MergeError> {
-    let prefs = refdata.prefectures.all();
-    let unknown_order = prefs.len() as u32;
-    let order_of = |name: &str| refdata.prefectures.index_of(name).map_or(unknown_order, |i| i as u32);
-    let period = crate::batch::settle_periods(subs, opts.period);
+    let frames = (0..subs.len()).map(|_| None).collect();
+    merge_framed(refdata, subs, frames, opts)
+}
 
+/// Merges the submissions of a period with the frames already built for some of them (`frames[i]` for
+/// `subs[i]`, see [`Frames::take`]); the others are built here. The stages, in order: settle the period,
+/// choose between resubmissions, stack the frames, look for enterprises in two prefectures, then the
+/// summary lines, the plan's indicators and the industry counts.
+///
+/// # Errors
+/// Only when polars fails, which would be a defect (all frames are built by taizhang).
+pub fn merge_framed(refdata: &RefData, subs: &mut [Submission], mut frames: Vec<Option<Frames>>, opts: &MergeOptions) -> Result<Merged, MergeError> {
+    frames.resize_with(subs.len(), || None);
+    let order = Order::new(refdata);
+    let period = crate::import::batch::settle_periods(subs, opts.period);
     // Returns for another period, or without one when none was given, are not rolled up (each has its
     // finding from `settle_periods`).
-    let usable: Vec<usize> = (0..subs.len()).filter(|&i| !subs[i].skipped && crate::batch::counts_for(&subs[i], period, opts.period)).collect();
+    let usable: Vec<usize> = (0..subs.len()).filter(|&i| !subs[i].skipped && crate::import::batch::counts_for(&subs[i], period, opts.period)).collect();
     let (known, unknown): (Vec<usize>, Vec<usize>) = usable.iter().partition(|&&i| subs[i].prefecture.is_some());
-    let winners = choose_winners(subs, &known, &order_of)?;
-    for (w, losers) in &winners {
+    let winners = choose_winners(subs, &known, &|p| order.of(p))?;
+    mark_superseded(subs, &winners);
+
+    let mut accepted: Vec<usize> = winners.iter().map(|(w, _)| *w).chain(unknown.iter().copied()).collect();
+    accepted.sort_by_key(|&i| (subs[i].prefecture.as_deref().map_or(order.unknown, |p| order.of(p)), i));
+    for &i in &accepted {
+        if frames[i].is_none() {
+            frames[i] = Some(Frames::of(refdata, &subs[i])?);
+        }
+    }
+    let stacked = stack(refdata, subs, &frames, &accepted, &order)?;
+    report_cross_prefecture(refdata, subs, &stacked.ledger)?;
+
+    let distinct = |i: usize| frames[i].as_ref().map_or(0, |f| f.distinct_rows);
+    let mut prefectures = summary_lines(refdata, subs, &winners, &distinct);
+    for &i in &unknown {
+        let mut line = PrefectureSummary::new(UNKNOWN_PREFECTURE.to_string(), String::new(), ReturnStatus::Returned);
+        line.take_return(&subs[i], distinct(i));
+        prefectures.push(line);
+    }
+    let indicators = indicator_figures(refdata, subs, &winners, &prefectures);
+    let industry_counts = industry_counts(refdata, &stacked.ledger)?;
+
+    let findings: Vec<Finding> = subs.iter().flat_map(|s| s.findings.iter().cloned()).collect();
+    let Stacked { ledger, extra_columns, progress, progress_extra_columns } = stacked;
+    let mut m = Merged { period, ledger, extra_columns, progress, progress_extra_columns, prefectures, findings, industry_counts, indicators };
+    m.add_findings(refdata, Vec::new());
+    Ok(m)
+}
+
+/// The official order of the prefectures, with returns of unknown prefecture after all of them.
+struct Order<'a> {
+    refdata: &'a RefData,
+    unknown: u32,
+}
+
+impl<'a> Order<'a> {
+    fn new(refdata: &'a RefData) -> Self {
+        Order { refdata, unknown: refdata.prefectures.all().len() as u32 }
+    }
+
+    fn of(&self, name: &str) -> u32 {
+        self.refdata.prefectures.index_of(name).map_or(self.unknown, |i| i as u32)
+    }
+}
+
+/// Tells each file passed over for a later return of its prefecture (F08) which file was taken instead.
+fn mark_superseded(subs: &mut [Submission], winners: &[(usize, Vec<usize>)]) {
+    for (w, losers) in winners {
         for &l in losers {
             let date = subs[*w].filled_on.map(|d| format!("(填报日期 {d})")).unwrap_or_default();
             let f = Finding::new(
@@ -357,19 +277,28 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
             subs[l].push(f);
         }
     }
+}
 
-    // Ledger and progress frames of the accepted returns, in official order.
-    let mut accepted: Vec<usize> = winners.iter().map(|(w, _)| *w).chain(unknown.iter().copied()).collect();
-    accepted.sort_by_key(|&i| (subs[i].prefecture.as_deref().map_or(unknown_order, order_of), i));
+/// The accepted returns stacked into the province's ledger and progress.
+struct Stacked {
+    ledger: DataFrame,
+    extra_columns: Vec<String>,
+    progress: DataFrame,
+    progress_extra_columns: Vec<String>,
+}
+
+/// Stacks the frames of the accepted returns (`accepted`, in official order). The frames come with their
+/// rows in sheet order, so stacking them is the whole ordering: no sort, and no copy of the text, which
+/// the stacked frame shares with them.
+fn stack(refdata: &RefData, subs: &[Submission], frames: &[Option<Frames>], accepted: &[usize], order: &Order<'_>) -> PolarsResult<Stacked> {
     let mut ledgers = Vec::new();
     let mut progresses = Vec::new();
     let mut extra_columns: Vec<String> = Vec::new();
     let mut progress_extra_columns: Vec<String> = Vec::new();
-    for &i in &accepted {
-        attach_frames(refdata, &mut subs[i])?;
+    for &i in accepted {
         let s = &subs[i];
         let pref = s.prefecture.clone().unwrap_or_else(|| UNKNOWN_PREFECTURE.to_string());
-        let order = order_of(&pref);
+        let pref_order = order.of(&pref);
         let county = (s.sheet_columns.len() > 1).then_some(cols::COUNTY_SHEET);
         for e in s.extra_columns.iter().map(String::as_str).chain(county) {
             let e = extra_name(refdata, e);
@@ -382,19 +311,18 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
                 progress_extra_columns.push(e.clone());
             }
         }
-        let frame = s.frames.as_ref().map(|f| f.ledger.clone()).unwrap_or_default();
+        let frame = frames[i].as_ref().map(|f| f.ledger.clone()).unwrap_or_default();
         ledgers.push(frame.lazy().with_columns([
-            lit(order).cast(DataType::UInt32).alias(cols::P_ORDER),
+            lit(pref_order).cast(DataType::UInt32).alias(cols::P_ORDER),
             lit(i as u32).cast(DataType::UInt32).alias(cols::SUB),
             lit(pref.clone()).alias(cols::PREFECTURE),
             lit(s.file_name()).alias(cols::FILE),
         ]));
-        progresses.push(progress_frame(refdata, s, i as u32, &pref, order)?.lazy());
+        progresses.push(progress_frame(refdata, s, i as u32, &pref, pref_order)?.lazy());
     }
-    // The frames come in official order (`accepted`) with their rows in sheet order, so stacking them is
-    // the whole ordering: no sort, and no copy of the text, which the stacked frame shares with them.
+    let empty = || Submission::new(Default::default(), String::new());
     let ledger = if ledgers.is_empty() {
-        ledger_frame(refdata, &Submission::new(Default::default(), String::new()))?
+        ledger_frame(refdata, &empty())?
             .lazy()
             .with_columns([
                 lit(0u32).cast(DataType::UInt32).alias(cols::P_ORDER),
@@ -405,19 +333,20 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
             .with_row_index(cols::SEQ, Some(1))
             .collect()?
     } else {
-        concat_lf_diagonal(ledgers, UnionArgs { rechunk: false, ..UnionArgs::default() })?
-            .with_row_index(cols::SEQ, Some(1))
-            .collect()?
+        concat_lf_diagonal(ledgers, UnionArgs { rechunk: false, ..UnionArgs::default() })?.with_row_index(cols::SEQ, Some(1)).collect()?
     };
     let progress = if progresses.is_empty() {
-        progress_frame(refdata, &Submission::new(Default::default(), String::new()), 0, "", 0)?
+        progress_frame(refdata, &empty(), 0, "", 0)?
     } else {
         concat_lf_diagonal(progresses, UnionArgs::default())?
             .sort([cols::P_ORDER, cols::TASK], SortMultipleOptions::default().with_maintain_order(true))
             .collect()?
     };
+    Ok(Stacked { ledger, extra_columns, progress, progress_extra_columns })
+}
 
-    // The same enterprise in two prefectures: both rows stay; each is reported.
+/// The same enterprise in two prefectures: both rows stay; each is reported (V07) on its own return.
+fn report_cross_prefecture(refdata: &RefData, subs: &mut [Submission], ledger: &DataFrame) -> PolarsResult<()> {
     let ent_name = refdata.ledger.column("enterprise").map(|c| c.name.clone()).unwrap_or_default();
     let prefectures_per_key = col(cols::PREFECTURE).n_unique().over([col(cols::KEY)])?;
     let cross = ledger
@@ -427,42 +356,43 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
         .filter(prefectures_per_key.gt(lit(1)))
         .select([col(cols::KEY), col(cols::PREFECTURE), col(cols::SUB), col(cols::CELL), col(&ent_name)])
         .collect()?;
-    {
-        let key = cross.column(cols::KEY)?.str()?;
-        let pref = cross.column(cols::PREFECTURE)?.str()?;
-        let sub = cross.column(cols::SUB)?.u32()?;
-        let cell = cross.column(cols::CELL)?.str()?;
-        let names = cross.column(&ent_name)?.str()?;
-        let mut by_key: BTreeMap<&str, Vec<(&str, u32, &str, &str)>> = BTreeMap::new();
-        for i in 0..cross.height() {
-            if let (Some(k), Some(p), Some(s), Some(c)) = (key.get(i), pref.get(i), sub.get(i), cell.get(i)) {
-                by_key.entry(k).or_default().push((p, s, c, names.get(i).unwrap_or_default()));
-            }
-        }
-        for occurrences in by_key.values() {
-            for (p, s, c, name) in occurrences {
-                let others: Vec<&str> = occurrences.iter().map(|o| o.0).filter(|o| o != p).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-                let sub = &subs[*s as usize];
-                let loc = c.split_once('!');
-                let mut f = Finding::new(
-                    Code::CrossPrefecture,
-                    &sub.name,
-                    format!("企业「{name}」同时出现在{}的台账中,两条记录都已保留。请核实企业所在地,避免重复统计。", others.join("、")),
-                )
-                .field(&ent_name)
-                .value(*name);
-                if let Some((sheet, a1)) = loc {
-                    f.sheet = Some(sheet.to_string());
-                    f.cell = Some(a1.to_string());
-                }
-                subs[*s as usize].push(f);
-            }
+    let key = cross.column(cols::KEY)?.str()?;
+    let pref = cross.column(cols::PREFECTURE)?.str()?;
+    let sub = cross.column(cols::SUB)?.u32()?;
+    let cell = cross.column(cols::CELL)?.str()?;
+    let names = cross.column(&ent_name)?.str()?;
+    let mut by_key: BTreeMap<&str, Vec<(&str, u32, &str, &str)>> = BTreeMap::new();
+    for i in 0..cross.height() {
+        if let (Some(k), Some(p), Some(s), Some(c)) = (key.get(i), pref.get(i), sub.get(i), cell.get(i)) {
+            by_key.entry(k).or_default().push((p, s, c, names.get(i).unwrap_or_default()));
         }
     }
+    for occurrences in by_key.values() {
+        for (p, s, c, name) in occurrences {
+            let others: Vec<&str> = occurrences.iter().map(|o| o.0).filter(|o| o != p).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+            let sub = &subs[*s as usize];
+            let mut f = Finding::new(
+                Code::CrossPrefecture,
+                &sub.name,
+                format!("企业「{name}」同时出现在{}的台账中,两条记录都已保留。请核实企业所在地,避免重复统计。", others.join("、")),
+            )
+            .field(&ent_name)
+            .value(*name);
+            if let Some((sheet, a1)) = c.split_once('!') {
+                f.sheet = Some(sheet.to_string());
+                f.cell = crate::cell::parse_a1(a1);
+            }
+            subs[*s as usize].push(f);
+        }
+    }
+    Ok(())
+}
 
-    // The summary line of each prefecture: what arrived, what is in the rollup, and why the rest is not.
+/// The summary line of each of the 21 prefectures: what arrived, what is in the rollup, and why the rest
+/// is not. `distinct(i)` is the number of enterprises of `subs[i]`.
+fn summary_lines(refdata: &RefData, subs: &[Submission], winners: &[(usize, Vec<usize>)], distinct: &dyn Fn(usize) -> usize) -> Vec<PrefectureSummary> {
     let mut prefectures = Vec::new();
-    for p in prefs {
+    for p in refdata.prefectures.all() {
         let zone = refdata.prefectures.zone_of(p).name.clone();
         let winner = winners.iter().find(|(w, _)| subs[*w].prefecture.as_deref() == Some(&p.name));
         let mut line = PrefectureSummary::new(p.name.clone(), zone, ReturnStatus::Missing);
@@ -477,7 +407,7 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
         }
         if let Some((w, _)) = winner {
             line.status = ReturnStatus::Returned;
-            line.take_return(&subs[*w]);
+            line.take_return(&subs[*w], distinct(*w));
         } else if let Some(&i) = mine.iter().find(|&&i| subs[i].readable && subs[i].period.is_some()) {
             line.status = ReturnStatus::WrongPeriod;
             line.reason = Some(format!("只收到{}的文件「{}」", subs[i].period.map(|p| p.label()).unwrap_or_default(), subs[i].file_name()));
@@ -490,16 +420,16 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
         }
         prefectures.push(line);
     }
-    for &i in &unknown {
-        let mut line = PrefectureSummary::new(UNKNOWN_PREFECTURE.to_string(), String::new(), ReturnStatus::Returned);
-        line.take_return(&subs[i]);
-        prefectures.push(line);
-    }
+    prefectures
+}
 
-    // The plan's indicators, from the returns in the rollup (and the ledger's enterprise counts).
-    let inputs: Vec<crate::indicators::PrefectureInput<'_>> = prefs
+/// The plan's indicators, from the returns in the rollup (and the ledger's enterprise counts).
+fn indicator_figures(refdata: &RefData, subs: &[Submission], winners: &[(usize, Vec<usize>)], prefectures: &[PrefectureSummary]) -> crate::indicators::Figures {
+    let inputs: Vec<crate::indicators::PrefectureInput<'_>> = refdata
+        .prefectures
+        .all()
         .iter()
-        .zip(&prefectures)
+        .zip(prefectures)
         .map(|(p, line)| {
             let w = winners.iter().find(|(w, _)| subs[*w].prefecture.as_deref() == Some(p.name.as_str()));
             crate::indicators::PrefectureInput {
@@ -509,38 +439,34 @@ pub fn merge(refdata: &RefData, subs: &mut [Submission], opts: &MergeOptions) ->
             }
         })
         .collect();
-    let indicators = crate::indicators::aggregate(refdata, &inputs);
+    crate::indicators::aggregate(refdata, &inputs)
+}
 
-    // Industry × prefecture counts.
+/// Enterprises per industry (in the order of the list, then others by name) and prefecture.
+fn industry_counts(refdata: &RefData, ledger: &DataFrame) -> PolarsResult<Vec<(String, Vec<u32>)>> {
+    let prefs = refdata.prefectures.all();
     let counts = ledger
         .clone()
         .lazy()
         .group_by([col(cols::INDUSTRY_GROUP), col(cols::PREFECTURE)])
         .agg([len().alias("n")])
         .collect()?;
-    let mut industry_counts: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-    {
-        let ind = counts.column(cols::INDUSTRY_GROUP)?.str()?;
-        let pref = counts.column(cols::PREFECTURE)?.str()?;
-        let n = counts.column("n")?.cast(&DataType::UInt32)?;
-        let n = n.u32()?;
-        for i in 0..counts.height() {
-            if let (Some(ind), Some(p), Some(n)) = (ind.get(i), pref.get(i), n.get(i))
-                && let Some(pi) = refdata.prefectures.index_of(p)
-            {
-                industry_counts.entry(ind.to_string()).or_insert_with(|| vec![0; prefs.len()])[pi] += n;
-            }
+    let mut by_industry: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let ind = counts.column(cols::INDUSTRY_GROUP)?.str()?;
+    let pref = counts.column(cols::PREFECTURE)?.str()?;
+    let n = counts.column("n")?.cast(&DataType::UInt32)?;
+    let n = n.u32()?;
+    for i in 0..counts.height() {
+        if let (Some(ind), Some(p), Some(n)) = (ind.get(i), pref.get(i), n.get(i))
+            && let Some(pi) = refdata.prefectures.index_of(p)
+        {
+            by_industry.entry(ind.to_string()).or_insert_with(|| vec![0; prefs.len()])[pi] += n;
         }
     }
-    // Industries in the order of the list, then others by name.
-    let mut industry_counts: Vec<(String, Vec<u32>)> = industry_counts.into_iter().collect();
+    let mut out: Vec<(String, Vec<u32>)> = by_industry.into_iter().collect();
     let list_pos = |s: &str| refdata.ledger.industries.iter().position(|i| i == s).unwrap_or(usize::MAX);
-    industry_counts.sort_by(|a, b| list_pos(&a.0).cmp(&list_pos(&b.0)).then(a.0.cmp(&b.0)));
-
-    let findings: Vec<Finding> = subs.iter().flat_map(|s| s.findings.iter().cloned()).collect();
-    let mut m = Merged { period, ledger, extra_columns, progress, progress_extra_columns, prefectures, findings, industry_counts, indicators };
-    m.add_findings(refdata, Vec::new());
-    Ok(m)
+    out.sort_by(|a, b| list_pos(&a.0).cmp(&list_pos(&b.0)).then(a.0.cmp(&b.0)));
+    Ok(out)
 }
 
 /// Why a file of a prefecture is not the one in the rollup, in a few words: the title of its most serious
@@ -603,13 +529,11 @@ impl Merged {
     }
 }
 
-/// The summary line that counts findings belonging to no prefecture's line.
-pub const OTHER_FINDINGS: &str = "(其他)";
 
 /// Sorts findings by prefecture (official order, unknown last), severity, file, sheet and cell.
 pub fn sort_findings(refdata: &RefData, findings: &mut [Finding]) {
     let order = |f: &Finding| f.prefecture.as_deref().and_then(|p| refdata.prefectures.index_of(p)).unwrap_or(usize::MAX);
-    let cell_key = |f: &Finding| f.cell.as_deref().and_then(crate::cell::parse_a1).map(|c| (c.row, c.col));
+    let cell_key = |f: &Finding| f.cell.map(|c| (c.row, c.col));
     findings.sort_by(|a, b| {
         order(a)
             .cmp(&order(b))
@@ -624,7 +548,7 @@ pub fn sort_findings(refdata: &RefData, findings: &mut [Finding]) {
 /// The ledger as it is exported and shown: the rollup's columns in order, internal columns dropped.
 pub fn export_frame(refdata: &RefData, m: &Merged) -> PolarsResult<DataFrame> {
     let mut names: Vec<String> = vec![cols::SEQ.into(), cols::PREFECTURE.into(), cols::ZONE.into()];
-    let seq = refdata.ledger.column_index("seq");
+    let seq = Some(refdata.ledger.keys.seq);
     for (i, c) in refdata.ledger.columns.iter().enumerate() {
         if Some(i) != seq {
             names.push(c.name.clone());
@@ -649,4 +573,67 @@ pub fn totals(m: &Merged) -> Counts {
 /// True when any finding is an error.
 pub fn has_errors(m: &Merged) -> bool {
     m.findings.iter().any(|f| f.severity == Severity::Error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    fn sub(name: &str, prefecture: &str, filled: Option<(i32, u32, u32)>, modified_secs: Option<u64>) -> Submission {
+        let mut s = Submission::new(name.into(), name.into());
+        s.readable = true;
+        s.prefecture = Some(prefecture.into());
+        s.period = Some(Period { year: 2018, quarter: 3 });
+        s.filled_on = filled.and_then(|(y, m, d)| chrono::NaiveDate::from_ymd_opt(y, m, d));
+        s.modified = modified_secs.map(|t| SystemTime::UNIX_EPOCH + Duration::from_secs(t));
+        s
+    }
+
+    #[test]
+    fn the_latest_filled_date_wins_then_the_latest_file_then_the_first_input() {
+        let r = RefData::embedded().unwrap();
+        let order = Order::new(&r);
+        let subs = vec![
+            sub("a.xlsx", "成都市", Some((2018, 10, 9)), Some(300)),
+            sub("b.xlsx", "成都市", Some((2018, 10, 12)), Some(100)),
+            sub("c.xlsx", "自贡市", None, Some(100)),
+            sub("d.xlsx", "自贡市", None, Some(200)),
+            sub("e.xlsx", "泸州市", None, None),
+            sub("f.xlsx", "泸州市", None, None),
+        ];
+        let winners = choose_winners(&subs, &[0, 1, 2, 3, 4, 5], &|p| order.of(p)).unwrap();
+        // In official order: 成都 (the later 填报日期), 自贡 (the later file), 泸州 (the first input).
+        assert_eq!(winners, vec![(1, vec![0]), (3, vec![2]), (4, vec![5])]);
+    }
+
+    #[test]
+    fn each_prefecture_has_a_summary_line_saying_why_nothing_is_in() {
+        let r = RefData::embedded().unwrap();
+        let mut subs = vec![sub("成都.xlsx", "成都市", None, None), sub("自贡.xlsx", "自贡市", None, None), sub("攀枝花.xlsx", "攀枝花市", None, None)];
+        // 自贡 sent last quarter's file; 攀枝花's could not be read.
+        subs[1].period = Some(Period { year: 2018, quarter: 2 });
+        subs[2].readable = false;
+        subs[2].period = None;
+        subs[2].push(Finding::new(Code::Encrypted, "攀枝花.xlsx", "文件已加密,请去除密码后重新报送"));
+        let lines = summary_lines(&r, &subs, &[(0, vec![])], &|_| 12);
+        assert_eq!(lines.len(), r.prefectures.all().len());
+        let line = |name: &str| lines.iter().find(|l| l.name == name).unwrap();
+        assert_eq!((line("成都市").status, line("成都市").enterprises), (ReturnStatus::Returned, 12));
+        assert_eq!(line("自贡市").status, ReturnStatus::WrongPeriod);
+        assert_eq!(line("自贡市").reason.as_deref(), Some("只收到2018年第二季度的文件「自贡.xlsx」"));
+        assert_eq!(line("攀枝花市").status, ReturnStatus::Unreadable);
+        assert_eq!(line("攀枝花市").reason.as_deref(), Some("「攀枝花.xlsx」文件已加密,请去除密码后重新报送"));
+        assert_eq!(line("泸州市").status, ReturnStatus::Missing);
+    }
+
+    #[test]
+    fn a_passed_over_file_is_told_which_file_was_taken() {
+        let mut subs = vec![sub("旧.xlsx", "成都市", None, None), sub("新.xlsx", "成都市", Some((2018, 10, 12)), None)];
+        mark_superseded(&mut subs, &[(1, vec![0])]);
+        assert_eq!(subs[0].findings.len(), 1);
+        assert_eq!(subs[0].findings[0].code, Code::Superseded);
+        assert_eq!(subs[0].findings[0].message, "同一市州有更新的报送文件「新.xlsx」(填报日期 2018-10-12),本文件的数据未纳入汇总。");
+        assert!(subs[1].findings.is_empty());
+    }
 }

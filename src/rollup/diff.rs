@@ -9,11 +9,13 @@
 
 use std::collections::HashMap;
 
-use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
-use crate::history::{Progress, Rollup, Row};
+use crate::xlsx::style;
+use crate::rollup::history::{Progress, Rollup, Row};
 use crate::refdata::RefData;
-use crate::template::{fit_height, print_setup};
+use crate::rollup::layout::diff_sheets as sheets;
+use crate::xlsx::{fit_height, print_setup};
 
 /// The fields compared between quarters.
 pub const COMPARED: [&str; 3] = ["goal", "measures", "progress"];
@@ -98,7 +100,7 @@ impl Diff {
 
 /// Compares two rollups.
 pub fn compare(refdata: &RefData, old: &Rollup, new: &Rollup) -> Diff {
-    let ent = refdata.ledger.column_index("enterprise").unwrap_or(2);
+    let ent = refdata.ledger.keys.enterprise;
     let mut d = Diff { old_period: old.period, new_period: new.period, ..Diff::default() };
     for p in refdata.prefectures.all() {
         let n = |rows: &[Row]| rows.iter().filter(|r| r.prefecture == p.name).count();
@@ -151,14 +153,6 @@ pub fn compare(refdata: &RefData, old: &Rollup, new: &Rollup) -> Diff {
     d
 }
 
-/// Sheet names of the comparison.
-pub mod sheets {
-    pub const SUMMARY: &str = "变化汇总";
-    pub const ADDED: &str = "新增企业";
-    pub const REMOVED: &str = "减少企业";
-    pub const CHANGED: &str = "内容变化";
-    pub const MOVED: &str = "任务状态变化";
-}
 
 struct Styles {
     title: Format,
@@ -170,15 +164,15 @@ struct Styles {
 }
 
 fn styles() -> Styles {
-    let base = Format::new().set_font_name("宋体").set_font_size(10).set_align(FormatAlign::VerticalCenter);
+    let base = style::base(10.0);
     let cell = base.clone().set_border(FormatBorder::Thin).set_text_wrap().set_align(FormatAlign::Top);
     Styles {
-        title: base.clone().set_font_name("黑体").set_font_size(16).set_bold().set_align(FormatAlign::Center),
-        header: cell.clone().set_bold().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xD9E1F2)),
+        title: base.clone().set_font_name(style::TITLE_FONT).set_font_size(16).set_bold().set_align(FormatAlign::Center),
+        header: cell.clone().set_bold().set_align(FormatAlign::Center).set_background_color(style::HEADER_FILL),
         text: cell.clone(),
         center: cell.clone().set_align(FormatAlign::Center),
-        old: cell.clone().set_background_color(Color::RGB(0xF2F2F2)),
-        new: cell.set_background_color(Color::RGB(0xE2EFDA)),
+        old: cell.clone().set_background_color(style::OLD_FILL),
+        new: cell.set_background_color(style::NEW_FILL),
     }
 }
 
@@ -213,18 +207,10 @@ fn table(ws: &mut Worksheet, title: &str, headers: &[(&str, f64)], rows: &[Vec<(
     Ok(())
 }
 
-/// Adds the comparison's sheets to a workbook (the `diff` command's workbook, or a rollup).
-///
-/// # Errors
-/// When rust_xlsxwriter fails.
-pub fn write_sheets(wb: &mut Workbook, refdata: &RefData, d: &Diff, prefix: &str) -> Result<(), XlsxError> {
-    let st = styles();
-    let label = |p: Option<crate::Period>| p.map(|p| p.label()).unwrap_or_else(|| "期别不明".into());
-    let span = format!("{} → {}", label(d.old_period), label(d.new_period));
+/// The lines of 变化汇总: every prefecture has one, compared ones with their counts, the others saying
+/// which return is missing.
+fn summary_rows(refdata: &RefData, d: &Diff) -> Vec<Vec<(String, u8)>> {
     let short = |p: &str| refdata.prefectures.lookup(p).map_or(p.to_string(), |x| x.name.clone());
-    let name = |s: &str| format!("{prefix}{s}");
-
-    // Every prefecture has a line: compared ones with their counts, the others saying which return is missing.
     let mut rows: Vec<Vec<(String, u8)>> = Vec::new();
     let missing = || ("未报送".to_string(), 1u8);
     let blank = || (String::new(), 1u8);
@@ -259,6 +245,20 @@ pub fn write_sheets(wb: &mut Workbook, refdata: &RefData, d: &Diff, prefix: &str
             blank(),
         ]);
     }
+    rows
+}
+
+/// Adds the comparison's sheets to a workbook (the `diff` command's workbook, or a rollup).
+///
+/// # Errors
+/// When rust_xlsxwriter fails.
+pub fn write_sheets(wb: &mut Workbook, refdata: &RefData, d: &Diff, prefix: &str) -> Result<(), XlsxError> {
+    let st = styles();
+    let label = |p: Option<crate::Period>| p.map(|p| p.label()).unwrap_or_else(|| "期别不明".into());
+    let span = format!("{} → {}", label(d.old_period), label(d.new_period));
+    let name = |s: &str| format!("{prefix}{s}");
+
+    let rows = summary_rows(refdata, d);
     let ws = wb.add_worksheet();
     ws.set_name(name(sheets::SUMMARY))?;
     let headers = [
@@ -273,9 +273,9 @@ pub fn write_sheets(wb: &mut Workbook, refdata: &RefData, d: &Diff, prefix: &str
     ];
     table(ws, &format!("质量提升台账变化汇总({span})"), &headers, &rows, &st)?;
 
-    let ent = refdata.ledger.column_index("enterprise").unwrap_or(2);
-    let ind = refdata.ledger.column_index("industry").unwrap_or(1);
-    let prod = refdata.ledger.column_index("product").unwrap_or(3);
+    let ent = refdata.ledger.keys.enterprise;
+    let ind = refdata.ledger.keys.industry;
+    let prod = refdata.ledger.keys.product;
     for (sheet, list) in [(sheets::ADDED, &d.added), (sheets::REMOVED, &d.removed)] {
         let rows: Vec<Vec<(String, u8)>> =
             list.iter().map(|r| vec![(r.prefecture.clone(), 1), (r.fields[ent].clone(), 0), (r.fields[ind].clone(), 0), (r.fields[prod].clone(), 0)]).collect();
@@ -319,11 +319,11 @@ pub fn workbook(refdata: &RefData, d: &Diff) -> Result<Vec<u8>, XlsxError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::{Progress, Rollup, Row};
+    use crate::rollup::history::{Progress, Rollup, Row};
 
     fn row(refdata: &RefData, prefecture: &str, enterprise: &str) -> Row {
         let mut fields = vec![String::new(); refdata.ledger.columns.len()];
-        fields[refdata.ledger.column_index("enterprise").unwrap()] = enterprise.into();
+        fields[refdata.ledger.keys.enterprise] = enterprise.into();
         Row { prefecture: prefecture.into(), fields, key: crate::text::enterprise_key(enterprise) }
     }
 

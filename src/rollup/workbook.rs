@@ -9,31 +9,17 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 use rust_xlsxwriter::{
-    Chart, ChartType, Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+    Chart, ChartType, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
 
+use crate::xlsx::style;
 use crate::finding::Severity;
-use crate::merge::{Merged, ReturnStatus, cols};
+use crate::rollup::layout::{NOT_REPORTED_LINE, cols, sheets, summary_cols};
+use crate::rollup::merge::{Merged, ReturnStatus};
 use crate::refdata::RefData;
-use crate::template::{fit_height, print_setup};
+use crate::xlsx::{fit_height, print_setup};
 
-/// Sheet names of the rollup.
-pub mod sheets {
-    pub const SUMMARY: &str = "汇总";
-    pub const LEDGER: &str = "附件2 质量提升台账 (全省汇总)";
-    pub const TASKS: &str = "附件1 任务分解及进展";
-    pub const PROGRESS: &str = "附件1 进展明细";
-    pub const INDUSTRY: &str = "按行业统计";
-    pub const FINDINGS: &str = "问题清单";
-}
 
-/// What 附件1 进展明细 showed, up to issue 15, in the status of a task a prefecture did not report on
-/// (rollups of earlier quarters still have such rows; `history` passes over them).
-pub const NOT_REPORTED: &str = "(未填报)";
-
-/// The start of the line under a task of 附件1 进展明细 naming the returned prefectures that did not
-/// report on it.
-pub const NOT_REPORTED_LINE: &str = "未填报本项的市州:";
 
 /// Excel's limits on a sheet and a cell.
 const MAX_ROWS: u32 = 1_048_576;
@@ -70,26 +56,26 @@ struct Styles {
 
 impl Styles {
     fn new() -> Self {
-        let base = Format::new().set_font_name("宋体").set_font_size(10).set_align(FormatAlign::VerticalCenter);
+        let base = style::base(10.0);
         let cell = base.clone().set_border(FormatBorder::Thin).set_text_wrap();
         Styles {
-            title: base.clone().set_font_name("黑体").set_font_size(16).set_bold().set_align(FormatAlign::Center),
+            title: base.clone().set_font_name(style::TITLE_FONT).set_font_size(16).set_bold().set_align(FormatAlign::Center),
             subtitle: base.clone().set_font_size(11).set_align(FormatAlign::Center).set_text_wrap(),
             label: base.clone().set_font_size(11).set_bold(),
-            header: cell.clone().set_font_name("黑体").set_bold().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xD9E1F2)),
+            header: cell.clone().set_font_name(style::TITLE_FONT).set_bold().set_align(FormatAlign::Center).set_background_color(style::HEADER_FILL),
             text: cell.clone().set_align(FormatAlign::Top),
             center: cell.clone().set_align(FormatAlign::Center),
             number: cell.clone().set_align(FormatAlign::Center).set_num_format("0"),
-            missing: cell.clone().set_background_color(Color::RGB(0xF8CBAD)),
-            missing_center: cell.clone().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xF8CBAD)),
-            below_target: cell.clone().set_align(FormatAlign::Center).set_num_format("0").set_background_color(Color::RGB(0xFFE699)),
-            total: cell.clone().set_bold().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xEDEDED)),
-            total_number: cell.clone().set_bold().set_align(FormatAlign::Center).set_num_format("0").set_background_color(Color::RGB(0xEDEDED)),
-            error: cell.clone().set_align(FormatAlign::Center).set_font_color(Color::RGB(0xC00000)).set_bold(),
-            warning: cell.clone().set_align(FormatAlign::Center).set_font_color(Color::RGB(0x9C5700)),
-            done: cell.clone().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xC6EFCE)),
-            ongoing: cell.clone().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xFFEB9C)),
-            not_started: cell.set_align(FormatAlign::Center).set_background_color(Color::RGB(0xEDEDED)),
+            missing: cell.clone().set_background_color(style::MISSING_FILL),
+            missing_center: cell.clone().set_align(FormatAlign::Center).set_background_color(style::MISSING_FILL),
+            below_target: cell.clone().set_align(FormatAlign::Center).set_num_format("0").set_background_color(style::BELOW_TARGET_FILL),
+            total: cell.clone().set_bold().set_align(FormatAlign::Center).set_background_color(style::GREY_FILL),
+            total_number: cell.clone().set_bold().set_align(FormatAlign::Center).set_num_format("0").set_background_color(style::GREY_FILL),
+            error: cell.clone().set_align(FormatAlign::Center).set_font_color(style::ERROR_TEXT).set_bold(),
+            warning: cell.clone().set_align(FormatAlign::Center).set_font_color(style::WARNING_TEXT),
+            done: cell.clone().set_align(FormatAlign::Center).set_background_color(style::DONE_FILL),
+            ongoing: cell.clone().set_align(FormatAlign::Center).set_background_color(style::WARNING_FILL),
+            not_started: cell.set_align(FormatAlign::Center).set_background_color(style::GREY_FILL),
         }
     }
 }
@@ -195,7 +181,7 @@ fn str_values(df: &DataFrame, name: &str) -> Vec<Option<String>> {
 ///
 /// # Errors
 /// When rust_xlsxwriter or polars fails.
-pub fn build(refdata: &RefData, m: &Merged, previous: Option<&crate::diff::Diff>) -> Result<Vec<u8>, RollupError> {
+pub fn build(refdata: &RefData, m: &Merged, previous: Option<&crate::rollup::diff::Diff>) -> Result<Vec<u8>, RollupError> {
     Ok(workbook(refdata, m, previous)?.save_to_buffer()?)
 }
 
@@ -204,11 +190,11 @@ pub fn build(refdata: &RefData, m: &Merged, previous: Option<&crate::diff::Diff>
 ///
 /// # Errors
 /// As [`build`], and when `w` cannot be written.
-pub fn write_to(refdata: &RefData, m: &Merged, previous: Option<&crate::diff::Diff>, w: impl std::io::Write + Send) -> Result<(), RollupError> {
+pub fn write_to(refdata: &RefData, m: &Merged, previous: Option<&crate::rollup::diff::Diff>, w: impl std::io::Write + Send) -> Result<(), RollupError> {
     Ok(workbook(refdata, m, previous)?.save_to_writer(w)?)
 }
 
-fn workbook(refdata: &RefData, m: &Merged, previous: Option<&crate::diff::Diff>) -> Result<Workbook, RollupError> {
+fn workbook(refdata: &RefData, m: &Merged, previous: Option<&crate::rollup::diff::Diff>) -> Result<Workbook, RollupError> {
     let st = Styles::new();
     let mut wb = Workbook::new();
     let period_label = m.period.map(|p| p.label()).unwrap_or_default();
@@ -239,7 +225,7 @@ fn workbook(refdata: &RefData, m: &Merged, previous: Option<&crate::diff::Diff>)
     write_industry(&mut wb, refdata, m, &st, &period_label)?;
     write_findings(&mut wb, refdata, m, &st, &period_label)?;
     if let Some(d) = previous {
-        crate::diff::write_sheets(&mut wb, refdata, d, "")?;
+        crate::rollup::diff::write_sheets(&mut wb, refdata, d, "")?;
     }
     Ok(wb)
 }
@@ -249,8 +235,8 @@ fn write_summary(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, 
     ws.set_name(sheets::SUMMARY)?;
     let headers: Vec<(String, f64)> = [
         ("经济区", 14.0),
-        ("市州", 16.0),
-        ("报送状态", 9.0),
+        (summary_cols::PREFECTURE, 16.0),
+        (summary_cols::STATUS, 9.0),
         ("采用文件", 30.0),
         ("填报日期", 11.0),
         ("填报人", 8.0),
@@ -271,7 +257,7 @@ fn write_summary(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, 
     let h = 2;
     header_row(ws, h, &headers, st)?;
     // Prefectures grouped by zone, official order within each.
-    let mut order: Vec<&crate::merge::PrefectureSummary> = Vec::new();
+    let mut order: Vec<&crate::rollup::merge::PrefectureSummary> = Vec::new();
     for z in refdata.prefectures.zones() {
         order.extend(m.prefectures.iter().filter(|p| p.zone == z.name));
     }
@@ -281,37 +267,7 @@ fn write_summary(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, 
     let mut totals = (0usize, 0usize, 0usize, 0usize, 0usize, 0usize);
     let widths: Vec<f64> = headers.iter().map(|(_, w)| *w).collect();
     for p in &order {
-        let missing = !matches!(p.status, ReturnStatus::Returned | ReturnStatus::Other);
-        let (tf, cf) = if missing { (&st.missing, &st.missing_center) } else { (&st.text, &st.center) };
-        let below = p.enterprises < refdata.indicators.enterprises_target() && !p.zone.is_empty();
-        let ef = if missing { &st.missing_center } else if below { &st.below_target } else { &st.number };
-        let mut unused: Vec<String> = p.unused.iter().map(|(f, why)| format!("{f}({why})")).collect();
-        if p.status == ReturnStatus::Other {
-            unused.extend(p.reason.clone());
-        }
-        let superseded = unused.join("\n");
-        let target = if p.zone.is_empty() { "" } else if below { "否" } else { "是" };
-        put_row(
-            ws,
-            r,
-            &[
-                Cell::B(&st.center),
-                Cell::S(&p.name, tf),
-                Cell::S(p.status.label(), cf),
-                Cell::S(p.file.as_deref().unwrap_or(""), tf),
-                Cell::S(p.filled_date.as_deref().unwrap_or(""), cf),
-                Cell::S(p.filler.as_deref().unwrap_or(""), cf),
-                Cell::S(p.phone.as_deref().unwrap_or(""), cf),
-                Cell::N(p.enterprises as f64, ef),
-                Cell::N(p.tasks_reported as f64, if missing { &st.missing_center } else { &st.number }),
-                Cell::N(p.counts.errors as f64, if p.counts.errors > 0 { &st.error } else { cf }),
-                Cell::N(p.counts.warnings as f64, if p.counts.warnings > 0 { &st.warning } else { cf }),
-                Cell::N(p.counts.infos as f64, cf),
-                Cell::S(&superseded, tf),
-                Cell::S(target, if below { &st.below_target } else { cf }),
-            ],
-            &widths,
-        )?;
+        let below = summary_row(ws, r, p, st, &widths, refdata.indicators.enterprises_target())?;
         totals.0 += usize::from(p.status == ReturnStatus::Returned && !p.zone.is_empty());
         totals.1 += p.enterprises;
         totals.2 += p.counts.errors;
@@ -333,7 +289,50 @@ fn write_summary(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, 
     if let Some((start, z)) = zone_start {
         write_zone(ws, start, r - 1, z, st)?;
     }
-    let prefs = refdata.prefectures.all().len();
+    summary_totals(ws, r, refdata.prefectures.all().len(), totals, st)?;
+    finish_table(ws, h, r - 1, width)?;
+    ws.set_active(true);
+    Ok(())
+}
+
+/// One prefecture's line of 汇总. Returns whether it is below the target of enterprises helped.
+fn summary_row(ws: &mut Worksheet, r: u32, p: &crate::rollup::merge::PrefectureSummary, st: &Styles, widths: &[f64], target: usize) -> Result<bool, XlsxError> {
+    let missing = !matches!(p.status, ReturnStatus::Returned | ReturnStatus::Other);
+    let (tf, cf) = if missing { (&st.missing, &st.missing_center) } else { (&st.text, &st.center) };
+    let below = p.enterprises < target && !p.zone.is_empty();
+    let ef = if missing { &st.missing_center } else if below { &st.below_target } else { &st.number };
+    let mut unused: Vec<String> = p.unused.iter().map(|(f, why)| format!("{f}({why})")).collect();
+    if p.status == ReturnStatus::Other {
+        unused.extend(p.reason.clone());
+    }
+    let superseded = unused.join("\n");
+    let target = if p.zone.is_empty() { "" } else if below { "否" } else { "是" };
+    put_row(
+        ws,
+        r,
+        &[
+            Cell::B(&st.center),
+            Cell::S(&p.name, tf),
+            Cell::S(p.status.label(), cf),
+            Cell::S(p.file.as_deref().unwrap_or(""), tf),
+            Cell::S(p.filled_date.as_deref().unwrap_or(""), cf),
+            Cell::S(p.filler.as_deref().unwrap_or(""), cf),
+            Cell::S(p.phone.as_deref().unwrap_or(""), cf),
+            Cell::N(p.enterprises as f64, ef),
+            Cell::N(p.tasks_reported as f64, if missing { &st.missing_center } else { &st.number }),
+            Cell::N(p.counts.errors as f64, if p.counts.errors > 0 { &st.error } else { cf }),
+            Cell::N(p.counts.warnings as f64, if p.counts.warnings > 0 { &st.warning } else { cf }),
+            Cell::N(p.counts.infos as f64, cf),
+            Cell::S(&superseded, tf),
+            Cell::S(target, if below { &st.below_target } else { cf }),
+        ],
+        &widths,
+    )?;
+    Ok(below)
+}
+
+/// The 合计 line of 汇总: prefectures returned, enterprises, findings, prefectures meeting the target.
+fn summary_totals(ws: &mut Worksheet, r: u32, prefs: usize, totals: (usize, usize, usize, usize, usize, usize), st: &Styles) -> Result<(), XlsxError> {
     ws.merge_range(r, 0, r, 1, "合计", &st.total)?;
     ws.write_string_with_format(r, 2, &format!("{}/{prefs}", totals.0), &st.total)?;
     for c in [3u16, 4, 5, 6, 8, 12] {
@@ -344,8 +343,6 @@ fn write_summary(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, 
     ws.write_number_with_format(r, 10, totals.3 as f64, &st.total_number)?;
     ws.write_number_with_format(r, 11, totals.5 as f64, &st.total_number)?;
     ws.write_string_with_format(r, 13, &format!("{}/{prefs}", totals.4), &st.total)?;
-    finish_table(ws, h, r - 1, width)?;
-    ws.set_active(true);
     Ok(())
 }
 
@@ -359,7 +356,7 @@ fn write_zone(ws: &mut Worksheet, first: u32, last: u32, zone: &str, st: &Styles
 }
 
 fn write_ledger(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, period: &str, scope: &str) -> Result<(), RollupError> {
-    let seq = refdata.ledger.column_index("seq");
+    let seq = Some(refdata.ledger.keys.seq);
     let mut headers: Vec<(String, f64)> = vec![(cols::SEQ.into(), 5.0), (cols::PREFECTURE.into(), 10.0)];
     for (i, c) in refdata.ledger.columns.iter().enumerate() {
         if Some(i) != seq {
@@ -404,7 +401,7 @@ fn write_ledger(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, p
     let parts = n.div_ceil(per_sheet).max(1);
     for part in 0..parts {
         let ws = wb.add_worksheet_with_constant_memory()?;
-        let name = if part == 0 { sheets::LEDGER.to_string() } else { format!("附件2 全省汇总(续{part})") };
+        let name = if part == 0 { sheets::LEDGER.to_string() } else { sheets::ledger_continued(part) };
         ws.set_name(&name)?;
         titles(ws, &format!("{}({period}全省汇总)", refdata.ledger.title), scope, printed, st)?;
         header_row(ws, h, &headers, st)?;
@@ -510,7 +507,7 @@ fn write_tasks(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, pe
             status.insert((t, p), s);
         }
     }
-    let absent = Format::new().set_border(FormatBorder::Thin).set_background_color(Color::RGB(0xFBE5D6));
+    let absent = Format::new().set_border(FormatBorder::Thin).set_background_color(style::MISSING_LIGHT_FILL);
     let returned: Vec<bool> =
         prefs.iter().map(|p| m.prefectures.iter().any(|l| l.name == p.name && l.status == ReturnStatus::Returned)).collect();
     let first = h + 1;
@@ -585,38 +582,48 @@ fn write_progress(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
     }
     let values: Vec<Vec<Option<String>>> = headers.iter().map(|(h, _)| str_values(&m.progress, h)).collect();
     let widths: Vec<f64> = headers.iter().map(|(_, w)| *w).collect();
-    let all_width: f64 = widths.iter().sum();
-    let heading = Format::new()
-        .set_font_name("宋体")
-        .set_font_size(10)
-        .set_bold()
-        .set_text_wrap()
-        .set_align(FormatAlign::VerticalCenter)
-        .set_border(FormatBorder::Thin)
-        .set_background_color(Color::RGB(0xDDEBF7));
-    let absent = Format::new()
-        .set_font_name("宋体")
-        .set_font_size(9)
-        .set_italic()
-        .set_text_wrap()
-        .set_align(FormatAlign::VerticalCenter)
-        .set_border(FormatBorder::Thin)
-        .set_font_color(Color::RGB(0x7F7F7F));
+    let table = ProgressTable { at, values, widths, width, returned };
     let mut r = h + 1;
     for t in &refdata.tasks.tasks {
+        r = table.task(ws, r, t, refdata, st)?;
+    }
+    ws.set_freeze_panes(h + 1, 0)?;
+    print_setup(ws, h, h)?;
+    Ok(())
+}
+
+/// The rows of 附件1 进展明细 by task and prefecture, and where their values are.
+struct ProgressTable<'a> {
+    /// Row of the progress frame of (task, prefecture).
+    at: HashMap<(u32, &'a str), usize>,
+    /// The frame's columns, in the order of the sheet's headers.
+    values: Vec<Vec<Option<String>>>,
+    widths: Vec<f64>,
+    width: u16,
+    /// The prefectures whose return is in the rollup.
+    returned: Vec<&'a str>,
+}
+
+impl ProgressTable<'_> {
+    /// One task from row `r`: its heading, a row per prefecture that reported on it, and a line naming
+    /// the returned prefectures that did not. Returns the next free row.
+    fn task(&self, ws: &mut Worksheet, mut r: u32, t: &crate::refdata::Task, refdata: &RefData, st: &Styles) -> Result<u32, XlsxError> {
+        let ProgressTable { at, values, widths, width, returned } = self;
+        let width = *width;
+        let all_width: f64 = widths.iter().sum();
         let no = t.no.to_string();
         let (resp, _) = refdata.tasks.effective_units(t.no);
         let text = format!("第{}项 {}(责任单位:{resp})", t.no, t.content);
         ws.set_row_height(r, fit_height(&[(&text, all_width)], LINE).max(LINE + 4.0))?;
-        ws.merge_range(r, 0, r, width - 1, &text, &heading)?;
+        ws.merge_range(r, 0, r, width - 1, &text, &heading_fmt())?;
         r += 1;
         let mut not_reported: Vec<&str> = Vec::new();
-        for p in &returned {
+        for p in returned {
             let Some(&i) = at.get(&(t.no, *p)) else {
                 not_reported.push(p);
                 continue;
             };
-            let mut cells: Vec<Cell<'_>> = Vec::with_capacity(headers.len());
+            let mut cells: Vec<Cell<'_>> = Vec::with_capacity(values.len());
             cells.push(Cell::S(&no, &st.center));
             cells.push(Cell::S(p, &st.center));
             for (c, col) in values.iter().enumerate().skip(2) {
@@ -626,20 +633,41 @@ fn write_progress(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
                     None => Cell::B(fmt),
                 });
             }
-            put_row(ws, r, &cells, &widths)?;
+            put_row(ws, r, &cells, widths)?;
             r += 1;
         }
         if !not_reported.is_empty() {
             let text = format!("{NOT_REPORTED_LINE}{}", not_reported.join("、"));
             ws.set_row_height(r, fit_height(&[(&text, all_width)], LINE).max(LINE + 2.0))?;
-            ws.merge_range(r, 0, r, width - 1, &text, &absent)?;
+            ws.merge_range(r, 0, r, width - 1, &text, &absent_fmt())?;
             r += 1;
         }
+        Ok(r)
     }
-    ws.set_freeze_panes(h + 1, 0)?;
-    print_setup(ws, h, h)?;
-    let _ = r;
-    Ok(())
+}
+
+/// The heading of a task in 附件1 进展明细.
+fn heading_fmt() -> Format {
+    Format::new()
+        .set_font_name(style::BODY_FONT)
+        .set_font_size(10)
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::VerticalCenter)
+        .set_border(FormatBorder::Thin)
+        .set_background_color(style::HEADING_FILL)
+}
+
+/// The line naming the prefectures that did not report on a task.
+fn absent_fmt() -> Format {
+    Format::new()
+        .set_font_name(style::BODY_FONT)
+        .set_font_size(9)
+        .set_italic()
+        .set_text_wrap()
+        .set_align(FormatAlign::VerticalCenter)
+        .set_border(FormatBorder::Thin)
+        .set_font_color(style::MUTED_TEXT)
 }
 
 /// 指标完成情况: per indicator the target, the province figure, the rate of completion (with a data bar)
@@ -648,13 +676,62 @@ fn write_progress(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
 /// chart of the rates. Printed at 100 % on A4 landscape: the summary on the first pages, the prefecture
 /// columns on the following ones with the indicator's name repeated.
 fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, period: &str) -> Result<(), RollupError> {
-    use crate::indicators::{Status, horizon_text, rollup_cols as rc, target_text};
-    use crate::refdata::{Horizon, Scope};
-    let ind = &refdata.indicators;
-    let prefs = refdata.prefectures.all();
-    let figs = &m.indicators;
+    let l = IndicatorLayout::new(refdata, m, st);
     let ws = wb.add_worksheet();
-    ws.set_name(&ind.sheet)?;
+    ws.set_name(&refdata.indicators.sheet)?;
+    l.titles(ws, period)?;
+    let (first, last) = l.table(ws)?;
+    let t0 = last + 3;
+    let t_last = l.targets(ws, t0)?;
+    let chart_row = t_last + 2;
+    l.chart(ws, first, last, chart_row)?;
+    let h = first - 1;
+    ws.set_freeze_panes(h + 1, 2)?;
+    // No repeated header rows: the indicator table fits one page, and the tables under it have their own
+    // headers. The per-prefecture table and the chart each start a page; the prefecture columns print
+    // after the summary, eleven at a time, each block with the indicators' names.
+    ws.set_paper_size(9);
+    ws.set_landscape();
+    ws.set_print_scale(100);
+    ws.set_margins(0.3, 0.3, 0.35, 0.4, 0.15, 0.2);
+    ws.set_print_center_horizontally(true);
+    ws.set_footer("&C第 &P 页,共 &N 页");
+    ws.set_page_breaks(&[t0, chart_row])?;
+    ws.set_vertical_page_breaks(&l.name_copies.iter().map(|c| u32::from(*c)).collect::<Vec<_>>())?;
+    Ok(())
+}
+
+/// The columns of 指标完成情况 in the rollup: the summary (序号 … 状态, 上期全省 and 较上期 with a previous
+/// rollup), then the prefectures in two blocks, each led by a copy of the indicator's name.
+struct IndicatorLayout<'a> {
+    refdata: &'a RefData,
+    m: &'a Merged,
+    st: &'a Styles,
+    headers: Vec<(String, f64)>,
+    rate_col: u16,
+    status_col: u16,
+    name_col: u16,
+    first_pref: u16,
+    last_summary: u16,
+    half: usize,
+    name_w: f64,
+    name_copies: Vec<u16>,
+    pref_col: Vec<u16>,
+    /// Whether each prefecture (official order) has a return in the rollup.
+    returned: Vec<bool>,
+    number: Format,
+    below: Format,
+    absent: Format,
+}
+
+/// Width of a prefecture's column of 指标完成情况.
+const PREF_W: f64 = 5.2;
+
+impl<'a> IndicatorLayout<'a> {
+    fn new(refdata: &'a RefData, m: &'a Merged, st: &'a Styles) -> Self {
+        use crate::indicators::rollup_cols as rc;
+        let prefs = refdata.prefectures.all();
+        let figs = &m.indicators;
     let mut headers: Vec<(String, f64)> = vec![
         (rc::NO.into(), 4.0),
         (rc::NAME.into(), 35.5),
@@ -677,7 +754,6 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
     // block prints as a page of its own beside the summary (repeating columns A:B instead would repeat
     // them beside the tables under the summary too).
     let first_pref = headers.len() as u16;
-    const PREF_W: f64 = 5.2;
     let half = prefs.len().div_ceil(2);
     let name_w = headers[1].1;
     let mut name_copies: Vec<u16> = Vec::new();
@@ -690,14 +766,42 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
         pref_col.push(headers.len() as u16);
         headers.push((p.short.clone(), PREF_W));
     }
+        let last_summary = first_pref - 1;
+        let returned: Vec<bool> = prefs.iter().map(|p| m.prefectures.iter().any(|l| l.name == p.name && l.status == ReturnStatus::Returned)).collect();
+        IndicatorLayout {
+            refdata,
+            m,
+            st,
+            headers,
+            rate_col,
+            status_col,
+            name_col,
+            first_pref,
+            last_summary,
+            half,
+            name_w,
+            name_copies,
+            pref_col,
+            returned,
+            number: st.center.clone().set_num_format("General"),
+            below: st.below_target.clone().set_num_format("General"),
+            absent: st.missing_center.clone(),
+        }
+    }
+
+    /// The titles and notes over the summary and over each block of prefectures.
+    fn titles(&self, ws: &mut Worksheet, period: &str) -> Result<(), XlsxError> {
+        let IndicatorLayout { refdata, m, st, headers, first_pref, last_summary, half, name_w, name_copies, returned, .. } = self;
+        let (first_pref, last_summary, half, name_w) = (*first_pref, *last_summary, *half, *name_w);
+        let ind = &refdata.indicators;
+        let prefs = refdata.prefectures.all();
+        let figs = &m.indicators;
     // The title spans the summary columns: the page the office reads first.
     let since = match (figs.has_previous, figs.previous_period) {
         (true, Some(p)) => format!(";「较上期」与{}汇总表相比", p.label()),
         (true, None) => ";「较上期」与上期汇总表相比".to_string(),
         _ => String::new(),
     };
-    let last_summary = first_pref - 1;
-    let returned: Vec<bool> = prefs.iter().map(|p| m.prefectures.iter().any(|l| l.name == p.name && l.status == ReturnStatus::Returned)).collect();
     let (returned_n, total) = (returned.iter().filter(|r| **r).count(), prefs.len());
     let what = match ind.title.rsplit_once(')') {
         Some((_, b)) if !b.is_empty() => b.to_string(),
@@ -720,19 +824,49 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
         }
     }
     ws.set_row_height(1, fit_height(&[(&note, note_width * 10.0 / 11.0), (&legend, (name_w + PREF_W * half as f64) * 10.0 / 11.0)], 14.0))?;
+        Ok(())
+    }
+
+    /// The header and one row per indicator, with a data bar on the rates. Returns the first and last
+    /// rows of the indicators.
+    fn table(&self, ws: &mut Worksheet) -> Result<(u32, u32), XlsxError> {
+        let (ind, st, headers) = (&self.refdata.indicators, self.st, &self.headers);
+        let rate_col = self.rate_col;
     let h = 2u32;
     for (i, (name, w)) in headers.iter().enumerate() {
         ws.write_string_with_format(h, i as u16, name, &st.header)?;
         ws.set_column_width(i as u16, *w)?;
     }
     ws.set_row_height(h, 2.0 * LINE + 4.0)?;
-    let number = st.center.clone().set_num_format("General");
-    let below = st.below_target.clone().set_num_format("General");
-    let absent = st.missing_center.clone();
     let rate_fmt = st.center.clone().set_num_format("0.0%");
     let first = h + 1;
-    for (k, (i, f)) in ind.indicators.iter().zip(&figs.figures).enumerate() {
-        let r = first + k as u32;
+        for (k, i) in ind.indicators.iter().enumerate() {
+            self.indicator_row(ws, first + k as u32, k, i, &rate_fmt)?;
+        }
+    let last = first + ind.indicators.len() as u32 - 1;
+    ws.add_conditional_format(
+        first,
+        rate_col,
+        last,
+        rate_col,
+        &rust_xlsxwriter::ConditionalFormatDataBar::new()
+            .set_minimum(rust_xlsxwriter::ConditionalFormatType::Number, 0)
+            .set_maximum(rust_xlsxwriter::ConditionalFormatType::Number, 1)
+            .set_fill_color(style::RATE_BAR)
+            .set_solid_fill(true),
+    )?;
+
+        Ok((first, last))
+    }
+
+    /// One indicator's row: target, province figure, rate, status, the change, and each prefecture's value.
+    fn indicator_row(&self, ws: &mut Worksheet, r: u32, k: usize, i: &crate::refdata::Indicator, rate_fmt: &Format) -> Result<(), XlsxError> {
+        use crate::indicators::{Status, horizon_text, target_text};
+        use crate::refdata::{Horizon, Scope};
+        let IndicatorLayout { m, st, headers, rate_col, status_col, name_col, name_copies, pref_col, returned, number, below, absent, .. } = self;
+        let (rate_col, status_col, name_col) = (*rate_col, *status_col, *name_col);
+        let figs = &m.indicators;
+        let f = &figs.figures[k];
         // The unit goes with the target: a column of its own would push the last indicators off the page.
         let target = if i.is_percent() { target_text(i) } else { format!("{}{}", target_text(i), i.unit) };
         // The targets (at most 14 units, ≥ counted wide) fit their column on one line.
@@ -743,12 +877,12 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
         ws.write_string_with_format(r, 2, &target, &st.center)?;
         ws.write_string_with_format(r, 3, horizon_text(i), &st.center)?;
         match f.province {
-            Some(v) => ws.write_number_with_format(r, 4, v, &number)?,
-            None => ws.write_blank(r, 4, &number)?,
+            Some(v) => ws.write_number_with_format(r, 4, v, number)?,
+            None => ws.write_blank(r, 4, number)?,
         };
         match f.rate {
-            Some(v) => ws.write_number_with_format(r, rate_col, v, &rate_fmt)?,
-            None => ws.write_blank(r, rate_col, &rate_fmt)?,
+            Some(v) => ws.write_number_with_format(r, rate_col, v, rate_fmt)?,
+            None => ws.write_blank(r, rate_col, rate_fmt)?,
         };
         let sf = match f.status {
             Status::Met => &st.done,
@@ -759,48 +893,45 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
         ws.write_string_with_format(r, status_col, f.status.label(), sf)?;
         if figs.has_previous {
             match f.previous {
-                Some(v) => ws.write_number_with_format(r, 7, v, &number)?,
-                None => ws.write_blank(r, 7, &number)?,
+                Some(v) => ws.write_number_with_format(r, 7, v, number)?,
+                None => ws.write_blank(r, 7, number)?,
             };
             let new_year = i.horizon == Horizon::PerYear && figs.previous_period.zip(m.period).is_some_and(|(a, b)| a.year != b.year);
             match f.change() {
                 _ if new_year => ws.write_string_with_format(r, 8, "新年度", &st.center)?,
-                Some(v) => ws.write_number_with_format(r, 8, v, &number)?,
-                None => ws.write_blank(r, 8, &number)?,
+                Some(v) => ws.write_number_with_format(r, 8, v, number)?,
+                None => ws.write_blank(r, 8, number)?,
             };
         }
         // Per prefecture: the value, highlighted where a per-prefecture target (or the rate) is not met.
         let judged = i.scope == Scope::Prefecture || i.is_percent();
-        for &c in &name_copies {
+        for &c in name_copies {
             ws.write_string_with_format(r, c, &i.name, &st.text)?;
         }
         for (j, v) in f.values.iter().enumerate() {
             let c = pref_col[j];
             match v {
-                Some(v) if judged && !crate::indicators::meets(i, *v, i.target) => ws.write_number_with_format(r, c, *v, &below)?,
-                Some(v) => ws.write_number_with_format(r, c, *v, &number)?,
-                None if returned[j] => ws.write_blank(r, c, &number)?,
-                None => ws.write_blank(r, c, &absent)?,
+                Some(v) if judged && !crate::indicators::meets(i, *v, i.target) => ws.write_number_with_format(r, c, *v, below)?,
+                Some(v) => ws.write_number_with_format(r, c, *v, number)?,
+                None if returned[j] => ws.write_blank(r, c, number)?,
+                None => ws.write_blank(r, c, absent)?,
             };
         }
+            Ok(())
     }
-    let last = first + ind.indicators.len() as u32 - 1;
-    ws.add_conditional_format(
-        first,
-        rate_col,
-        last,
-        rate_col,
-        &rust_xlsxwriter::ConditionalFormatDataBar::new()
-            .set_minimum(rust_xlsxwriter::ConditionalFormatType::Number, 0)
-            .set_maximum(rust_xlsxwriter::ConditionalFormatType::Number, 1)
-            .set_fill_color(Color::RGB(0x63BE7B))
-            .set_solid_fill(true),
-    )?;
 
+    /// 各市州目标完成情况 from row `t0`: each prefecture against the per-prefecture targets. Returns the last
+    /// row.
+    fn targets(&self, ws: &mut Worksheet, t0: u32) -> Result<u32, XlsxError> {
+        use crate::indicators::rollup_cols as rc;
+        use crate::refdata::Scope;
+        let IndicatorLayout { refdata, st, last_summary, .. } = self;
+        let last_summary = *last_summary;
+        let ind = &refdata.indicators;
+        let prefs = refdata.prefectures.all();
     // The per-prefecture targets, one row per prefecture.
     let per: Vec<(usize, &crate::refdata::Indicator)> =
         ind.indicators.iter().enumerate().filter(|(_, i)| i.scope == Scope::Prefecture && i.province_target.is_some()).collect();
-    let t0 = last + 3;
     let names: Vec<String> = per.iter().map(|(_, i)| format!("{}≥{}{}", i.name, crate::text::format_number(i.target), i.unit)).collect();
     ws.merge_range(t0, 0, t0, last_summary, &format!("各市州目标完成情况(每个市州:{})", names.join(";")), &st.label)?;
     ws.set_row_height(t0, 20.0)?;
@@ -822,23 +953,41 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
         ws.merge_range(th, status_span.0, th, status_span.1, "完成情况", &st.header)?;
     }
     ws.set_row_height(th, 2.0 * LINE + 6.0)?;
-    for (j, p) in prefs.iter().enumerate() {
-        let r = th + 1 + j as u32;
+        for (j, p) in prefs.iter().enumerate() {
+            self.target_row(ws, th + 1 + j as u32, j, p, &per, &spans, status_span)?;
+        }
+        Ok(th + prefs.len() as u32)
+    }
+
+    /// One prefecture's row of 各市州目标完成情况.
+    #[allow(clippy::too_many_arguments)]
+    fn target_row(
+        &self,
+        ws: &mut Worksheet,
+        r: u32,
+        j: usize,
+        p: &crate::refdata::Prefecture,
+        per: &[(usize, &crate::refdata::Indicator)],
+        spans: &[(u16, u16)],
+        status_span: (u16, u16),
+    ) -> Result<(), XlsxError> {
+        let IndicatorLayout { m, st, headers, returned, number, below, absent, .. } = self;
+        let figs = &m.indicators;
         let mut behind: Vec<String> = Vec::new();
         let mut any = false;
-        for ((k, i), (a, b)) in per.iter().zip(&spans) {
+        for ((k, i), (a, b)) in per.iter().zip(spans) {
             let v = figs.figures[*k].values[j];
             let fmt = match v {
                 Some(v) if !crate::indicators::meets(i, v, i.target) => {
                     behind.push(format!("{}差{}{}", i.short(), crate::text::format_number(i.target - v), i.unit));
-                    &below
+                    below
                 }
-                Some(_) => &number,
+                Some(_) => number,
                 None if returned[j] => {
                     behind.push(format!("{}未填报", i.short()));
-                    &below
+                    below
                 }
-                None => &absent,
+                None => absent,
             };
             any |= v.is_some();
             if a != b {
@@ -850,13 +999,13 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
             };
         }
         let (text, fmt) = if !returned[j] {
-            ("本期未报送".to_string(), &absent)
+            ("本期未报送".to_string(), absent)
         } else if behind.is_empty() && any {
             ("达标".to_string(), &st.done)
         } else {
-            (format!("未达标:{}", behind.join(";")), &below)
+            (format!("未达标:{}", behind.join(";")), below)
         };
-        let name_fmt = if returned[j] && !(behind.is_empty() && any) { &below } else if returned[j] { &st.center } else { &absent };
+        let name_fmt = if returned[j] && !(behind.is_empty() && any) { below } else if returned[j] { &st.center } else { absent };
         ws.write_number_with_format(r, 0, (j + 1) as f64, &st.center)?;
         ws.write_string_with_format(r, 1, &p.name, name_fmt)?;
         if status_span.0 <= status_span.1 {
@@ -864,9 +1013,12 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
         }
         let span_w: f64 = headers[status_span.0 as usize..=status_span.1 as usize].iter().map(|h| h.1).sum();
         ws.set_row_height(r, fit_height(&[(&text, span_w)], LINE).max(LINE + 4.0))?;
+            Ok(())
     }
-    let t_last = th + prefs.len() as u32;
 
+    /// The rates as a bar chart, in the order of the table, at `chart_row`.
+    fn chart(&self, ws: &mut Worksheet, first: u32, last: u32, chart_row: u32) -> Result<(), XlsxError> {
+        let (ind, headers, first_pref, name_col, rate_col) = (&self.refdata.indicators, &self.headers, self.first_pref, self.name_col, self.rate_col);
     // The rates as a chart, in the order of the table.
     let mut chart = Chart::new(ChartType::Bar);
     let sheet = ind.sheet.as_str();
@@ -875,7 +1027,7 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
         .set_name("完成率")
         .set_categories((sheet, first, name_col, last, name_col))
         .set_values((sheet, first, rate_col, last, rate_col))
-        .set_format(rust_xlsxwriter::ChartFormat::new().set_solid_fill(rust_xlsxwriter::ChartSolidFill::new().set_color(Color::RGB(0x63BE7B))));
+        .set_format(rust_xlsxwriter::ChartFormat::new().set_solid_fill(rust_xlsxwriter::ChartSolidFill::new().set_color(style::RATE_BAR)));
     chart.title().set_name("各指标完成率(全省完成值÷目标)");
     // The indicators top to bottom as in the table, the rate axis at the bottom.
     // In a bar chart the category axis is the vertical one (y), the values run along x.
@@ -891,22 +1043,10 @@ fn write_indicators(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Style
     // it prints on the summary's page rather than in pieces beside it.
     let summary_px: f64 = headers[..usize::from(first_pref)].iter().map(|h| (h.1 * 7.0 + 5.0).trunc()).sum();
     chart.set_width((summary_px - 12.0) as u32).set_height(660);
-    let chart_row = t_last + 2;
     ws.insert_chart(chart_row, 0, &chart)?;
 
-    ws.set_freeze_panes(h + 1, 2)?;
-    // No repeated header rows: the indicator table fits one page, and the tables under it have their own
-    // headers. The per-prefecture table and the chart each start a page; the prefecture columns print
-    // after the summary, eleven at a time, each block with the indicators' names.
-    ws.set_paper_size(9);
-    ws.set_landscape();
-    ws.set_print_scale(100);
-    ws.set_margins(0.3, 0.3, 0.35, 0.4, 0.15, 0.2);
-    ws.set_print_center_horizontally(true);
-    ws.set_footer("&C第 &P 页,共 &N 页");
-    ws.set_page_breaks(&[t0, chart_row])?;
-    ws.set_vertical_page_breaks(&name_copies.iter().map(|c| u32::from(*c)).collect::<Vec<_>>())?;
-    Ok(())
+        Ok(())
+    }
 }
 
 fn write_industry(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, period: &str) -> Result<(), XlsxError> {
@@ -993,19 +1133,10 @@ fn write_findings(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
     ws.set_name(sheets::FINDINGS)?;
     let headers: Vec<(String, f64)> = [
         ("序号", 5.0),
-        ("市州", 10.0),
-        ("严重程度", 7.0),
-        ("代码", 6.0),
-        ("问题类型", 16.0),
-        ("文件", 24.0),
-        ("工作表", 14.0),
-        ("单元格", 7.0),
-        ("字段", 12.0),
-        ("原值", 22.0),
-        ("说明", 60.0),
     ]
-    .iter()
-    .map(|(h, w)| (h.to_string(), *w))
+    .into_iter()
+    .chain(crate::finding::TABLE_COLUMNS.into_iter().zip([10.0, 7.0, 6.0, 16.0, 24.0, 14.0, 7.0, 12.0, 22.0, 60.0, 30.0]))
+    .map(|(h, w)| (h.to_string(), w))
     .collect();
     let width = headers.len() as u16;
     let c = crate::finding::Counts::of(&m.findings);
@@ -1021,25 +1152,12 @@ fn write_findings(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
             Severity::Warning => &st.warning,
             Severity::Info => &st.center,
         };
-        let file = crate::submission::base_name(&f.file);
-        put_row(
-            ws,
-            r,
-            &[
-                Cell::N((i + 1) as f64, &st.center),
-                Cell::S(f.prefecture.as_deref().unwrap_or(""), &st.center),
-                Cell::S(f.severity.label(), sev),
-                Cell::S(f.code.as_str(), &st.center),
-                Cell::S(f.code.title(), &st.text),
-                Cell::S(&file, &st.text),
-                Cell::S(f.sheet.as_deref().unwrap_or(""), &st.text),
-                Cell::S(f.cell.as_deref().unwrap_or(""), &st.center),
-                Cell::S(f.field.as_deref().unwrap_or(""), &st.text),
-                Cell::S(f.value.as_deref().unwrap_or(""), &st.text),
-                Cell::S(&f.message, &st.text),
-            ],
-            &widths,
-        )?;
+        let values = f.table_row(&crate::submission::base_name(&f.file));
+        // 市州, 严重程度, 代码 and 单元格 centred, the severity in its colour, the rest as text.
+        let fmts = [&st.center, sev, &st.center, &st.text, &st.text, &st.text, &st.center, &st.text, &st.text, &st.text, &st.text];
+        let cells: Vec<Cell<'_>> =
+            std::iter::once(Cell::N((i + 1) as f64, &st.center)).chain(values.iter().zip(fmts).map(|(v, fmt)| Cell::S(v, fmt))).collect();
+        put_row(ws, r, &cells, &widths)?;
         r += 1;
     }
     finish_table(ws, h, r.saturating_sub(1), width)?;

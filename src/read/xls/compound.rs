@@ -24,8 +24,8 @@ pub enum CfbKind {
     Unsafe(String),
 }
 
-const BOF: u16 = 0x0809;
-const EOF: u16 = 0x000A;
+use super::records::{BOF, EOF, headers, records};
+
 const FILEPASS: u16 = 0x002F;
 
 /// Inspects a compound file. For a workbook this reads its stream once; the caller may parse it.
@@ -199,20 +199,6 @@ fn calamine_stream(bytes: &[u8]) -> Result<Option<Vec<u8>>, String> {
     chain(start, len, &words(&mini_fat), mini_sector, (mini.len() / 64) as u32, "微扇区").map(Some)
 }
 
-/// Records of a BIFF stream from `pos`: (type, data). Stops at the end or at a record that does not fit.
-fn records(stream: &[u8], mut pos: usize) -> impl Iterator<Item = (u16, &[u8])> {
-    std::iter::from_fn(move || {
-        if pos + 4 > stream.len() {
-            return None;
-        }
-        let typ = u16::from_le_bytes([stream[pos], stream[pos + 1]]);
-        let len = usize::from(u16::from_le_bytes([stream[pos + 2], stream[pos + 3]]));
-        let data = stream.get(pos + 4..pos + 4 + len)?;
-        pos += 4 + len;
-        Some((typ, data))
-    })
-}
-
 fn u16_at(d: &[u8], i: usize) -> Option<u32> {
     d.get(i..i + 2).map(|b| u32::from(u16::from_le_bytes([b[0], b[1]])))
 }
@@ -328,21 +314,13 @@ fn dimensions_reserve(d: &[u8]) -> u64 {
 
 /// True when the workbook globals (BOF … EOF) hold a FILEPASS record.
 fn has_filepass(stream: &[u8]) -> bool {
-    let mut i = 0usize;
-    let mut first = true;
-    while i + 4 <= stream.len() {
-        let typ = u16::from_le_bytes([stream[i], stream[i + 1]]);
-        let len = usize::from(u16::from_le_bytes([stream[i + 2], stream[i + 3]]));
-        if first && typ != BOF {
-            return false;
-        }
-        first = false;
+    for (i, (typ, _)) in headers(stream, 0).enumerate() {
         match typ {
+            _ if i == 0 && typ != BOF => return false,
             FILEPASS => return true,
             EOF => return false,
             _ => {}
         }
-        i += 4 + len;
     }
     false
 }
@@ -389,7 +367,7 @@ mod tests {
     fn sees_through_a_compound_file_only_calamine_opens() {
         // Found by the fuzzer: the cfb crate refuses the directory, calamine reads it and would fill a
         // 12,807 × 11,831 rectangle (4.8 GB) for one stray cell.
-        let bytes = include_bytes!("../tests/fixtures/regressions/fuzz-oom-xls-broken-cfb.xls");
+        let bytes = include_bytes!("../../../tests/fixtures/regressions/fuzz-oom-xls-broken-cfb.xls");
         assert!(cfb::CompoundFile::open(Cursor::new(&bytes[..])).is_err());
         match inspect(bytes) {
             CfbKind::Xls { encrypted: false, memory, .. } => {

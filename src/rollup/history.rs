@@ -7,6 +7,7 @@ use std::path::Path;
 
 use crate::read::{Limits, ReadError, Sheet, read_bytes, read_file};
 use crate::refdata::RefData;
+use crate::rollup::layout::{HEADER_ROW, NOT_REPORTED, cols, sheets, summary_cols};
 use crate::text::enterprise_key;
 
 /// One enterprise of a rollup.
@@ -51,7 +52,7 @@ impl Rollup {
 /// A rollup that could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
-    #[error("无法读取汇总表 {file}: {source}")]
+    #[error("无法读取汇总表 {file}: {source}{}", .source.detail().map(|d| format!("(技术细节:{d})")).unwrap_or_default())]
     Read {
         file: String,
         #[source]
@@ -63,7 +64,7 @@ pub enum HistoryError {
 
 /// The header row (third row) of a rollup sheet: column index by header text.
 fn header(sheet: &Sheet) -> BTreeMap<String, u32> {
-    sheet.grid.row(2).iter().map(|c| (c.value.to_text(), c.pos.col)).collect()
+    sheet.grid.row(HEADER_ROW).iter().map(|c| (c.value.to_text(), c.pos.col)).collect()
 }
 
 fn text(sheet: &Sheet, row: u32, col: Option<u32>) -> String {
@@ -90,19 +91,19 @@ pub fn read_rollup_bytes(refdata: &RefData, bytes: Vec<u8>, file: &str) -> Resul
 }
 
 fn from_workbook(refdata: &RefData, wb: &crate::read::Workbook, file: &str) -> Result<Rollup, HistoryError> {
-    let ledger_name = crate::rollup::sheets::LEDGER;
-    let ledgers: Vec<&Sheet> = wb.sheets.iter().filter(|s| s.name == ledger_name || s.name.starts_with("附件2 全省汇总(续")).collect();
+    let ledger_name = sheets::LEDGER;
+    let ledgers: Vec<&Sheet> = wb.sheets.iter().filter(|s| sheets::is_ledger(&s.name)).collect();
     if ledgers.is_empty() {
         return Err(HistoryError::NotARollup { file: file.into(), sheet: ledger_name.into() });
     }
     let mut out = Rollup::default();
     out.period = ledgers[0].grid.row(0).first().and_then(|c| crate::Period::find_in(&c.value.to_text()));
-    let ent = refdata.ledger.column_index("enterprise").unwrap_or(2);
+    let ent = refdata.ledger.keys.enterprise;
     for sheet in ledgers {
         let h = header(sheet);
-        let pref_col = h.get(crate::merge::cols::PREFECTURE).copied();
+        let pref_col = h.get(cols::PREFECTURE).copied();
         let cols: Vec<Option<u32>> = refdata.ledger.columns.iter().map(|c| if c.key == "seq" { None } else { h.get(&c.name).copied() }).collect();
-        for r in sheet.grid.row_numbers().filter(|r| *r > 2) {
+        for r in sheet.grid.row_numbers().filter(|r| *r > HEADER_ROW) {
             let prefecture = text(sheet, r, pref_col);
             if prefecture.is_empty() {
                 continue;
@@ -113,14 +114,13 @@ fn from_workbook(refdata: &RefData, wb: &crate::read::Workbook, file: &str) -> R
         }
     }
     out.reported = reported(refdata, wb, &out);
-    if let Some(sheet) = wb.sheets.iter().find(|s| s.name == crate::rollup::sheets::PROGRESS) {
+    if let Some(sheet) = wb.sheets.iter().find(|s| s.name == sheets::PROGRESS) {
         let h = header(sheet);
         let col = |n: &str| h.get(n).copied();
-        use crate::merge::cols;
-        for r in sheet.grid.row_numbers().filter(|r| *r > 2) {
+        for r in sheet.grid.row_numbers().filter(|r| *r > HEADER_ROW) {
             let status = text(sheet, r, col(cols::STATUS));
             let Ok(task) = text(sheet, r, col(cols::TASK)).parse::<u32>() else { continue };
-            if status == crate::rollup::NOT_REPORTED {
+            if status == NOT_REPORTED {
                 continue;
             }
             out.progress.push(Progress {
@@ -139,18 +139,18 @@ fn from_workbook(refdata: &RefData, wb: &crate::read::Workbook, file: &str) -> R
 /// (one cut down by hand) counts a prefecture as reported when it has rows in the ledger.
 fn reported(refdata: &RefData, wb: &crate::read::Workbook, rollup: &Rollup) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    let summary = wb.sheets.iter().find(|s| s.name == crate::rollup::sheets::SUMMARY);
+    let summary = wb.sheets.iter().find(|s| s.name == sheets::SUMMARY);
     // The header is looked for in the first rows rather than at a fixed one, so a title line more or less
     // in the rollup's layout does not make every prefecture look absent.
     let columns = summary.and_then(|sheet| {
         sheet.grid.row_numbers().take(6).find_map(|r| {
             let h: BTreeMap<String, u32> = sheet.grid.row(r).iter().map(|c| (c.value.to_text(), c.pos.col)).collect();
-            Some((sheet, r, *h.get(SUMMARY_PREFECTURE)?, *h.get(SUMMARY_STATUS)?))
+            Some((sheet, r, *h.get(summary_cols::PREFECTURE)?, *h.get(summary_cols::STATUS)?))
         })
     });
     match columns {
         Some((sheet, h, pc, sc)) => {
-            let returned = crate::merge::ReturnStatus::Returned.label();
+            let returned = crate::rollup::merge::ReturnStatus::Returned.label();
             for r in sheet.grid.row_numbers().filter(|r| *r > h) {
                 if text(sheet, r, Some(sc)) == returned
                     && let Some(p) = refdata.prefectures.lookup(&text(sheet, r, Some(pc)))
@@ -166,9 +166,6 @@ fn reported(refdata: &RefData, wb: &crate::read::Workbook, rollup: &Rollup) -> V
     out
 }
 
-/// Headers of the 汇总 sheet read back.
-const SUMMARY_PREFECTURE: &str = "市州";
-const SUMMARY_STATUS: &str = "报送状态";
 
 /// Each prefecture's rows and progress as template prefill, for the next quarter.
 pub fn prefill(rollup: &Rollup) -> Vec<(String, crate::template::Prefill)> {

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::classify::{Stated, joined_names, looks_like_organisation, stated_status};
+use crate::import::classify::{Stated, joined_names, looks_like_organisation, stated_status};
 use crate::finding::{Code, Finding};
 use crate::refdata::RefData;
 use crate::submission::{LedgerRow, Located, ProgressRow, Submission};
@@ -33,83 +33,109 @@ pub fn check_credit_code(code: &str) -> Result<(), Option<char>> {
 
 /// The key of an enterprise in a row: its name's matching key.
 pub fn row_key(refdata: &RefData, row: &crate::submission::LedgerRow) -> String {
-    refdata.ledger.column_index("enterprise").map(|i| enterprise_key(row.text(i))).unwrap_or_default()
+    enterprise_key(row.text(refdata.ledger.keys.enterprise))
 }
 
 /// Applies the content rules to a submission, adding findings and marking exact duplicate rows.
 pub fn validate(refdata: &RefData, sub: &mut Submission) {
-    let ledger = &refdata.ledger;
     let mut findings = Vec::new();
-    let industry = ledger.column_index("industry");
-    let uscc = ledger.column_index("uscc");
     for row in &sub.rows {
-        for (i, spec) in ledger.columns.iter().enumerate() {
-            if spec.mandatory && row.text(i).is_empty() {
-                let col = sub.columns_in(&row.sheet).get(i).copied().flatten().unwrap_or(0);
-                let cell = crate::cell::CellRef::new(row.row, col);
-                let f = crate::Finding::new(
-                    Code::RequiredEmpty,
-                    &sub.name,
-                    format!("第{}行「{}」为空,请补填。", row.row_number(), spec.name),
-                )
-                .sheet(&row.sheet)
-                .cell(cell)
-                .field(&spec.name);
-                findings.push(f);
-            }
-        }
-        if let Some(i) = industry
-            && let Some(v) = &row.fields[i]
-            && ledger.industry(&v.text).is_none()
-        {
-            let hint = match ledger.suggest_industry(&v.text) {
-                Some(s) => format!("建议改为「{s}」;"),
-                None => String::new(),
-            };
-            let f = crate::Finding::new(
-                Code::UnknownIndustry,
-                &sub.name,
-                format!("「所属(产业)行业」填写的「{}」不在行业列表中,{hint}如确属列表以外的行业,可保留原文或填「其他」。", v.text),
-            )
-            .sheet(&v.sheet)
-            .cell(v.cell)
-            .field(&ledger.columns[i].name)
-            .value(&v.text);
-            findings.push(f);
-        }
-        if let Some(i) = uscc
-            && let Some(v) = &row.fields[i]
-            && let Err(expected) = check_credit_code(&v.text)
-        {
-            let why = match expected {
-                Some(c) => format!("末位校验码应为「{c}」"),
-                None => "应为18位数字和大写字母(不含 I、O、S、V、Z)".to_string(),
-            };
-            let f = crate::Finding::new(
-                Code::InvalidCreditCode,
-                &sub.name,
-                format!("统一社会信用代码「{}」有误:{why}。请对照营业执照核对。", v.text),
-            )
-            .sheet(&v.sheet)
-            .cell(v.cell)
-            .field(&ledger.columns[i].name)
-            .value(&v.text);
-            findings.push(f);
-        }
+        required_fields(refdata, sub, row, &mut findings);
+        industry_in_list(refdata, sub, row, &mut findings);
+        credit_code(refdata, sub, row, &mut findings);
     }
-
     for row in &sub.rows {
         plausibility(refdata, sub, row, &mut findings);
     }
     for p in &sub.progress {
         status_against_narrative(refdata, sub, p, &mut findings);
     }
+    let dup_of = duplicates(refdata, sub, &mut findings);
+    for (row, d) in sub.rows.iter_mut().zip(dup_of) {
+        row.duplicate_of = d;
+    }
+    for f in findings {
+        sub.push(f);
+    }
+}
 
-    // Exact duplicates (every field and extra the same) are kept once; the same enterprise with different
-    // content is kept twice and reported.
+/// V01: a mandatory field left empty.
+fn required_fields(refdata: &RefData, sub: &Submission, row: &LedgerRow, findings: &mut Vec<Finding>) {
+    let ledger = &refdata.ledger;
+    for (i, spec) in ledger.columns.iter().enumerate() {
+        if spec.mandatory && row.text(i).is_empty() {
+            let col = sub.columns_in(&row.sheet).get(i).copied().flatten().unwrap_or(0);
+            let cell = crate::cell::CellRef::new(row.row, col);
+            let f = crate::Finding::new(
+                Code::RequiredEmpty,
+                &sub.name,
+                format!("第{}行「{}」为空,请补填。", row.row_number(), spec.name),
+            )
+            .sheet(&row.sheet)
+            .cell(cell)
+            .field(&spec.name);
+            findings.push(f);
+        }
+    }
+}
+
+/// V02: an industry not in the list, with the nearest one as a suggestion.
+fn industry_in_list(refdata: &RefData, sub: &Submission, row: &LedgerRow, findings: &mut Vec<Finding>) {
+    let ledger = &refdata.ledger;
+    let industry = Some(ledger.keys.industry);
+    if let Some(i) = industry
+        && let Some(v) = &row.fields[i]
+        && ledger.industry(&v.text).is_none()
+    {
+        let hint = match ledger.suggest_industry(&v.text) {
+            Some(s) => format!("建议改为「{s}」;"),
+            None => String::new(),
+        };
+        let f = crate::Finding::new(
+            Code::UnknownIndustry,
+            &sub.name,
+            format!("「所属(产业)行业」填写的「{}」不在行业列表中,{hint}如确属列表以外的行业,可保留原文或填「其他」。", v.text),
+        )
+        .sheet(&v.sheet)
+        .cell(v.cell)
+        .field(&ledger.columns[i].name)
+        .value(&v.text);
+        findings.push(f);
+    }
+}
+
+/// V03: a 统一社会信用代码 whose check character (or form) is wrong.
+fn credit_code(refdata: &RefData, sub: &Submission, row: &LedgerRow, findings: &mut Vec<Finding>) {
+    let ledger = &refdata.ledger;
+    let uscc = ledger.keys.uscc;
+    if let Some(i) = uscc
+        && let Some(v) = &row.fields[i]
+        && let Err(expected) = check_credit_code(&v.text)
+    {
+        let why = match expected {
+            Some(c) => format!("末位校验码应为「{c}」"),
+            None => "应为18位数字和大写字母(不含 I、O、S、V、Z)".to_string(),
+        };
+        let f = crate::Finding::new(
+            Code::InvalidCreditCode,
+            &sub.name,
+            format!("统一社会信用代码「{}」有误:{why}。请对照营业执照核对。", v.text),
+        )
+        .sheet(&v.sheet)
+        .cell(v.cell)
+        .field(&ledger.columns[i].name)
+        .value(&v.text);
+        findings.push(f);
+    }
+}
+
+/// V05 and V06: exact duplicates (every field and extra the same) are kept once; the same enterprise with
+/// different content is kept twice and reported. Returns, for each row, the earlier row it repeats.
+fn duplicates(refdata: &RefData, sub: &Submission, findings: &mut Vec<Finding>) -> Vec<Option<usize>> {
+    let ledger = &refdata.ledger;
     let mut exact: HashMap<(Vec<&str>, Vec<&str>), usize> = HashMap::new();
     let mut by_key: HashMap<String, usize> = HashMap::new();
-    let seq = ledger.column_index("seq");
+    let seq = Some(ledger.keys.seq);
     let mut dup_of = vec![None; sub.rows.len()];
     for (idx, row) in sub.rows.iter().enumerate() {
         let content: Vec<&str> = (0..ledger.columns.len()).filter(|i| Some(*i) != seq).map(|i| row.text(i)).collect();
@@ -132,7 +158,7 @@ pub fn validate(refdata: &RefData, sub: &mut Submission) {
             continue;
         }
         if let Some(&first) = by_key.get(&key) {
-            let name = ledger.column_index("enterprise").map(|i| row.text(i)).unwrap_or_default();
+            let name = row.text(ledger.keys.enterprise);
             let f = crate::Finding::new(
                 Code::DuplicateEnterprise,
                 &sub.name,
@@ -143,7 +169,7 @@ pub fn validate(refdata: &RefData, sub: &mut Submission) {
                 ),
             )
             .sheet(&row.sheet)
-            .cell(crate::cell::CellRef::new(row.row, ledger.column_index("enterprise").unwrap_or(0) as u32))
+            .cell(crate::cell::CellRef::new(row.row, ledger.keys.enterprise as u32))
             .field("提升企业名称")
             .value(name);
             findings.push(f);
@@ -151,12 +177,7 @@ pub fn validate(refdata: &RefData, sub: &mut Submission) {
             by_key.insert(key, idx);
         }
     }
-    for (row, d) in sub.rows.iter_mut().zip(dup_of) {
-        row.duplicate_of = d;
-    }
-    for f in findings {
-        sub.push(f);
-    }
+    dup_of
 }
 
 /// What a careless hand does to a row and no single rule catches: a row shifted by one column, the name
@@ -165,7 +186,7 @@ pub fn validate(refdata: &RefData, sub: &mut Submission) {
 fn plausibility(refdata: &RefData, sub: &Submission, row: &LedgerRow, findings: &mut Vec<Finding>) {
     let ledger = &refdata.ledger;
     let words = &ledger.rows;
-    let (Some(ei), Some(ii)) = (ledger.column_index("enterprise"), ledger.column_index("industry")) else { return };
+    let (ei, ii) = (ledger.keys.enterprise, ledger.keys.industry);
     let Some(ent) = row.fields[ei].as_ref() else { return };
     let columns = sub.columns_in(&row.sheet);
     let col_of = |i: usize| columns.get(i).copied().flatten();

@@ -1,4 +1,5 @@
-//! A first pass over an OpenDocument spreadsheet's `content.xml`, for what calamine does not give us.
+//! OpenDocument spreadsheets: a first pass over `content.xml` for what calamine does not give us, then
+//! calamine for the values.
 //!
 //! calamine reads ODS values but not merged cells: LibreOffice writes a merged range as one cell with
 //! `table:number-rows-spanned` / `table:number-columns-spanned` followed by `table:covered-table-cell`s, and
@@ -13,7 +14,9 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use crate::cell::CellRef;
-use crate::read::{Limits, ReadError, Rect};
+use super::cells::{range_cells, visibility};
+use super::error::{ReadError, corrupt};
+use super::grid::{Format, Grid, Limits, Rect, Sheet, Workbook};
 
 /// Merged ranges of each sheet, in sheet order.
 #[derive(Debug, Clone, Default)]
@@ -50,7 +53,7 @@ pub fn scan<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limits: &Limits) -> Re
     let max = limits.max_cells as u64;
     let too_large = || ReadError::TooLarge(format!("工作表展开后超过 {max} 个非空单元格"));
     loop {
-        let ev = reader.read_event_into(&mut buf).map_err(|e| ReadError::Corrupt(format!("content.xml: {e}")))?;
+        let ev = reader.read_event_into(&mut buf).map_err(|e| corrupt(format!("content.xml: {e}")))?;
         match ev {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let empty = matches!(ev, Event::Empty(_));
@@ -126,4 +129,20 @@ pub fn scan<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limits: &Limits) -> Re
         buf.clear();
     }
     Ok(spans)
+}
+
+pub(super) fn read_ods(bytes: Vec<u8>, spans: Spans, limits: &Limits) -> Result<Workbook, ReadError> {
+    use calamine::Reader as _;
+    let mut wb: calamine::Ods<_> = calamine::Ods::new(std::io::Cursor::new(bytes)).map_err(corrupt)?;
+    let meta: Vec<_> = wb.sheets_metadata().to_vec();
+    let mut sheets = Vec::new();
+    for (i, m) in meta.into_iter().enumerate() {
+        let merges = spans.by_sheet.get(i).cloned().unwrap_or_default();
+        let (grid, error) = match wb.worksheet_range(&m.name).map_err(corrupt).and_then(|r| range_cells(&r, limits)) {
+            Ok(cells) => (Grid::new(cells, merges, limits), None),
+            Err(e) => (Grid::default(), Some(e)),
+        };
+        sheets.push(Sheet { name: m.name, visibility: visibility(m.visible), grid, error });
+    }
+    Ok(Workbook { format: Format::Ods, sheets })
 }

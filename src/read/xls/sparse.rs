@@ -1,7 +1,7 @@
 //! A sparse reader for BIFF8 workbooks, for the one case calamine cannot take within bounded memory.
 //!
 //! calamine holds every xls sheet as a dense rectangle spanning its outermost cells, so a workbook with a
-//! stray value in IV65536 (a Ctrl+End accident) costs half a gigabyte a sheet. When `biff::inspect`
+//! stray value in IV65536 (a Ctrl+End accident) costs half a gigabyte a sheet. When `compound::inspect`
 //! estimates more than the limit, this reader takes over: it walks the same records but keeps only the
 //! cells that exist. It reads values (shared and inline strings, numbers, RK, booleans, errors, cached
 //! formula results, dates by their number format) and merged ranges; everything else is calamine's job.
@@ -9,33 +9,11 @@
 use std::collections::HashMap;
 
 use crate::cell::CellRef;
-use crate::read::{Format, Grid, Limits, ReadError, Rect, Sheet, Value, Visibility, Workbook};
+use crate::read::error::ReadError;
+use crate::read::grid::{Format, Grid, Limits, Rect, Sheet, Value, Visibility, Workbook};
 
-const BOF: u16 = 0x0809;
-const EOF: u16 = 0x000A;
-const CONTINUE: u16 = 0x003C;
+use super::records::{BOF, EOF, records_with_continues as records};
 
-/// Records of a BIFF stream from `pos`, with CONTINUE records kept apart: (type, data, continuations).
-fn records(stream: &[u8], mut pos: usize) -> impl Iterator<Item = (u16, &[u8], Vec<&[u8]>)> {
-    std::iter::from_fn(move || {
-        let (typ, data, next) = one(stream, pos)?;
-        pos = next;
-        let mut cont = Vec::new();
-        while let Some((CONTINUE, d, n)) = one(stream, pos) {
-            cont.push(d);
-            pos = n;
-        }
-        Some((typ, data, cont))
-    })
-}
-
-fn one(stream: &[u8], pos: usize) -> Option<(u16, &[u8], usize)> {
-    let head = stream.get(pos..pos + 4)?;
-    let typ = u16::from_le_bytes([head[0], head[1]]);
-    let len = usize::from(u16::from_le_bytes([head[2], head[3]]));
-    let data = stream.get(pos + 4..pos + 4 + len)?;
-    Some((typ, data, pos + 4 + len))
-}
 
 fn u16_at(d: &[u8], i: usize) -> Option<u16> {
     d.get(i..i + 2).map(|b| u16::from_le_bytes([b[0], b[1]]))

@@ -1,0 +1,136 @@
+//! Each return as polars frames: its ledger rows with the rollup's column names and provenance (file,
+//! cell, the matching key, the industry group), and its task progress. Built once per return, in the
+//! reader thread where `consolidate` can, and stacked by [`super::merge`].
+
+use polars::prelude::*;
+
+use crate::refdata::RefData;
+use crate::rollup::layout::cols;
+use crate::submission::{LedgerRow, Submission};
+use crate::text::enterprise_key;
+
+pub(super) fn str_col<S: AsRef<str>>(name: &str, values: Vec<Option<S>>) -> Column {
+    Column::new(name.into(), StringChunked::from_iter_options(name.into(), values.iter().map(|v| v.as_ref().map(AsRef::as_ref))).into_series())
+}
+
+
+/// A return's ledger as a frame, ready for the merge, built in the reader thread (see [`Frames::take`]).
+#[derive(Debug, Clone)]
+pub struct Frames {
+    /// The rows with the ledger's columns, the extra columns (named for the rollup) and provenance.
+    pub ledger: DataFrame,
+    /// Rows that are not exact repeats of an earlier row.
+    pub distinct_rows: usize,
+}
+
+impl Frames {
+    /// A submission's ledger as a frame; the submission keeps its rows.
+    ///
+    /// # Errors
+    /// Only if polars rejects the columns built here, which would be a defect.
+    pub fn of(refdata: &RefData, sub: &Submission) -> PolarsResult<Frames> {
+        Ok(Frames { ledger: ledger_frame(refdata, sub)?, distinct_rows: sub.distinct_rows().count() })
+    }
+
+    /// Moves a submission's ledger rows into a frame: the rows are taken out of `sub` (which is left with
+    /// none) and live on in the frame. `consolidate` does this in the reader threads, so that a large
+    /// collection never holds every row twice; the frame goes to [`super::merge::merge_framed`] beside the
+    /// submission. On an error the submission keeps its rows.
+    ///
+    /// # Errors
+    /// As [`Frames::of`].
+    pub fn take(refdata: &RefData, sub: &mut Submission) -> PolarsResult<Frames> {
+        let frames = Frames::of(refdata, sub)?;
+        sub.rows = Vec::new();
+        Ok(frames)
+    }
+}
+
+/// One submission's ledger as a frame with provenance columns (the prefecture and the ordering columns are
+/// added by the merge, which knows them).
+pub(super) fn ledger_frame(refdata: &RefData, sub: &Submission) -> PolarsResult<DataFrame> {
+    // Exact repeats of an earlier row are reported by the validation and never reach the rollup. The rows
+    // stay in sheet order, which the merge relies on to need no sort.
+    let mut rows: Vec<&LedgerRow> = sub.distinct_rows().collect();
+    // Sheet by sheet (a ledger split into county sheets), each in row order.
+    let sheet_order = |r: &LedgerRow| sub.sheet_columns.iter().position(|(s, _)| *s == r.sheet).unwrap_or(0);
+    if !rows.is_sorted_by_key(|r| (sheet_order(r), r.row)) {
+        rows.sort_by_key(|r| (sheet_order(r), r.row));
+    }
+    let n = rows.len();
+    let ledger = &refdata.ledger;
+    let mut columns = Vec::new();
+    columns.push(Column::new(cols::ROW.into(), rows.iter().map(|r| r.row).collect::<Vec<u32>>()));
+    let seq = Some(ledger.keys.seq);
+    for (i, spec) in ledger.columns.iter().enumerate() {
+        let name = if Some(i) == seq { cols::ORIGINAL_SEQ } else { spec.name.as_str() };
+        columns.push(str_col(name, rows.iter().map(|r| r.fields[i].as_ref().map(|l| l.text.as_str())).collect()));
+    }
+    for (e, name) in sub.extra_columns.iter().enumerate() {
+        columns.push(str_col(&extra_name(refdata, name), rows.iter().map(|r| r.extras.get(e).and_then(|l| l.as_ref()).map(|l| l.text.as_str())).collect()));
+    }
+    if sub.sheet_columns.len() > 1 {
+        // A ledger split into one sheet per county: the sheet names the county of each row.
+        columns.push(str_col(&extra_name(refdata, cols::COUNTY_SHEET), rows.iter().map(|r| Some(r.sheet.as_str())).collect()));
+    }
+    let ent = ledger.keys.enterprise;
+    columns.push(str_col(
+        cols::CELL,
+        rows
+            .iter()
+            .map(|r| Some(r.fields[ent].as_ref().map(|l| l.location()).unwrap_or_else(|| format!("{}!第{}行", r.sheet, r.row_number()))))
+            .collect(),
+    ));
+    columns.push(str_col(cols::KEY, rows.iter().map(|r| Some(enterprise_key(r.text(ent)))).collect()));
+    let ind = ledger.keys.industry;
+    columns.push(str_col(
+        cols::INDUSTRY_GROUP,
+        rows
+            .iter()
+            .map(|r| {
+                let v = r.text(ind);
+                Some(if v.is_empty() { "(未填写)".to_string() } else { ledger.industry(v).unwrap_or(v).to_string() })
+            })
+            .collect(),
+    ));
+    DataFrame::new(n, columns)
+}
+
+/// The name of an extra column in the rollup; a header that collides with one of the rollup's own columns
+/// is prefixed so both survive.
+pub(super) fn extra_name(refdata: &RefData, name: &str) -> String {
+    let reserved = [cols::SEQ, cols::PREFECTURE, cols::ZONE, cols::FILE, cols::CELL, cols::ORIGINAL_SEQ, cols::INDUSTRY_GROUP];
+    if reserved.contains(&name) || refdata.ledger.columns.iter().any(|c| c.name == name) || name.starts_with('_') {
+        format!("附加:{name}")
+    } else {
+        name.to_string()
+    }
+}
+
+pub(super) fn progress_frame(refdata: &RefData, sub: &Submission, idx: u32, pref: &str, pref_order: u32) -> PolarsResult<DataFrame> {
+    let n = sub.progress.len();
+    let mut columns = vec![
+        Column::new(cols::P_ORDER.into(), vec![pref_order; n]),
+        Column::new(cols::SUB.into(), vec![idx; n]),
+        Column::new(cols::TASK.into(), sub.progress.iter().map(|p| p.task).collect::<Vec<u32>>()),
+        str_col(cols::PREFECTURE, vec![Some(pref.to_string()); n]),
+        str_col(
+            cols::STATUS,
+            sub.progress.iter().map(|p| p.status_canonical.clone().or_else(|| p.status.as_ref().map(|s| s.text.clone()))).collect(),
+        ),
+        str_col(cols::NARRATIVE, sub.progress.iter().map(|p| p.narrative.as_ref().map(|l| l.text.clone())).collect()),
+        str_col(cols::VALUE, sub.progress.iter().map(|p| p.value.as_ref().map(|l| l.text.clone())).collect()),
+    ];
+    for (e, name) in sub.progress_extra_columns.iter().enumerate() {
+        let name = if [cols::TASK, cols::PREFECTURE, cols::STATUS, cols::NARRATIVE, cols::VALUE, cols::FILE, cols::CELL].contains(&name.as_str()) {
+            format!("附加:{name}")
+        } else {
+            name.clone()
+        };
+        let _ = refdata;
+        columns.push(str_col(&name, sub.progress.iter().map(|p| p.extras.get(e).cloned().flatten().map(|l| l.text)).collect()));
+    }
+    columns.push(str_col(cols::FILE, vec![Some(sub.file_name()); n]));
+    columns.push(str_col(cols::CELL, sub.progress.iter().map(|p| Some(format!("{}!第{}行", p.sheet, p.row + 1))).collect()));
+    DataFrame::new(n, columns)
+}
