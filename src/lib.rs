@@ -23,6 +23,7 @@ pub mod import;
 pub mod indicators;
 #[cfg(feature = "mail")]
 pub mod mail;
+pub mod memory;
 pub mod output;
 pub mod period;
 pub mod read;

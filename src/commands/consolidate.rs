@@ -112,6 +112,10 @@ pub fn indicators_parquet_path(refdata: &RefData, ledger: &Path) -> PathBuf {
 
 fn write_exports(refdata: &RefData, m: &Merged, cfg: &ConsolidateConfig, inputs: &[PathBuf], out: &mut dyn Write) -> Result<(), Error> {
     let polars_err = Error::Export;
+    if cfg.csv.is_none() && cfg.parquet.is_none() {
+        return Ok(());
+    }
+    // The whole ledger as one frame: only for the exports, which ask for it.
     let ledger = merge::export_frame(refdata, m).map_err(polars_err)?;
     if let Some(dir) = &cfg.csv {
         let files = [
@@ -160,13 +164,26 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
         return Err(Error::Message("没有找到任何报送文件,未生成汇总表。".into()));
     }
     let mut progress = crate::commands::check::progress_printer();
-    // Each reader thread also moves its ledger rows into a frame, so rows are not held twice.
+    // Each reader thread also moves its ledger rows into a frame and writes the frame to a folder beside
+    // the output (removed when done), so that memory holds the returns being read, not the province.
+    let spill = spill_dir(&cfg.out);
     let shared = std::sync::Arc::new(refdata.clone());
     let opts = cfg.batch.clone();
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let spill_path = spill.as_ref().map(|d| d.path().to_path_buf());
     let worker: crate::import::batch::WorkerWith<Option<Frames>> = std::sync::Arc::new(move |input: &crate::import::batch::Input| {
         let mut s = crate::import::batch::import_one(&shared, input, &opts);
-        // A failure here is left for the merge, which builds the frames of any return that has none.
+        // A failure here is left for the merge, which builds the frames of any return that has none; a
+        // frame that cannot be spilled stays in memory.
         let frames = if s.readable { Frames::take(&shared, &mut s).ok() } else { None };
+        let frames = match (frames, &spill_path) {
+            (Some(f), Some(dir)) => {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let kept = f.clone();
+                Some(f.spill(&dir.join(format!("{n}.parquet"))).unwrap_or(kept))
+            }
+            (f, _) => f,
+        };
         (s, frames)
     });
     let (mut subs, frames): (Vec<_>, Vec<_>) =
@@ -210,6 +227,13 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
     report(&merged, refdata.prefectures.all().len(), &cfg.out, out)?;
     write_exports(refdata, &merged, cfg, &input_paths, out)?;
     Ok(if merged.findings.iter().any(|f| f.severity == crate::Severity::Error) { ExitStatus::Findings } else { ExitStatus::Clean })
+}
+
+/// A hidden folder beside the output for the returns' frames while the rollup is made, removed when it is
+/// dropped; none (the frames stay in memory) when it cannot be made.
+fn spill_dir(out: &Path) -> Option<tempfile::TempDir> {
+    let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    tempfile::Builder::new().prefix(".taizhang-汇总中-").tempdir_in(dir).ok()
 }
 
 /// Warnings about the rollup itself: built for another period than its file name says (P05), or not for

@@ -177,6 +177,8 @@ impl Grid {
         if !filled.is_empty() {
             // A covered cell that still holds a value of its own (possible in hand-edited files) keeps it.
             filled.retain(|f| out.binary_search_by_key(&f.pos, |c| c.pos).is_err());
+            // Exactly: `out` is full, and growing it by doubling would hold a large sheet's cells twice.
+            out.reserve_exact(filled.len());
             out.extend(filled);
             out.sort_by_key(|c| c.pos);
         }

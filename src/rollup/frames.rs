@@ -17,10 +17,13 @@ pub(super) fn str_col<S: AsRef<str>>(name: &str, values: Vec<Option<S>>) -> Colu
 /// A return's ledger as a frame, ready for the merge, built in the reader thread (see [`Frames::take`]).
 #[derive(Debug, Clone)]
 pub struct Frames {
-    /// The rows with the ledger's columns, the extra columns (named for the rollup) and provenance.
+    /// The rows with the ledger's columns, the extra columns (named for the rollup) and provenance; empty
+    /// once spilled.
     pub ledger: DataFrame,
     /// Rows that are not exact repeats of an earlier row.
     pub distinct_rows: usize,
+    /// Where the frame was written by [`Frames::spill`], to be read back when its rows are written.
+    pub spilled: Option<std::path::PathBuf>,
 }
 
 impl Frames {
@@ -29,7 +32,40 @@ impl Frames {
     /// # Errors
     /// Only if polars rejects the columns built here, which would be a defect.
     pub fn of(refdata: &RefData, sub: &Submission) -> PolarsResult<Frames> {
-        Ok(Frames { ledger: ledger_frame(refdata, sub)?, distinct_rows: sub.distinct_rows().count() })
+        Ok(Frames { ledger: ledger_frame(refdata, sub)?, distinct_rows: sub.distinct_rows().count(), spilled: None })
+    }
+
+    /// Writes the frame to `path` (Parquet, uncompressed: written once and read once, moments later) and
+    /// lets go of its rows. `consolidate` spills each return as soon as it is read, so that memory holds
+    /// the returns being read, not the province: a million rows of text would not fit in half a gigabyte.
+    ///
+    /// # Errors
+    /// When the file cannot be written.
+    pub fn spill(mut self, path: &std::path::Path) -> PolarsResult<Frames> {
+        let file = std::fs::File::create(path).map_err(|e| PolarsError::IO { error: e.into(), msg: None })?;
+        ParquetWriter::new(std::io::BufWriter::new(file)).with_compression(ParquetCompression::Uncompressed).finish(&mut self.ledger)?;
+        self.ledger = DataFrame::empty();
+        self.spilled = Some(path.to_path_buf());
+        Ok(self)
+    }
+
+    /// The frame, read back from disk when it was spilled; only `columns` when given (every one of them
+    /// is in every return's frame).
+    ///
+    /// # Errors
+    /// When a spilled frame cannot be read back.
+    pub fn load(&self, columns: Option<&[&str]>) -> PolarsResult<DataFrame> {
+        let cols = columns.map(|c| c.iter().map(|s| s.to_string()).collect::<Vec<String>>());
+        match &self.spilled {
+            Some(path) => {
+                let file = std::fs::File::open(path).map_err(|e| PolarsError::IO { error: e.into(), msg: None })?;
+                ParquetReader::new(file).with_columns(cols).finish()
+            }
+            None => match cols {
+                Some(c) => self.ledger.select(c),
+                None => Ok(self.ledger.clone()),
+            },
+        }
     }
 
     /// Moves a submission's ledger rows into a frame: the rows are taken out of `sub` (which is left with

@@ -16,6 +16,7 @@ use crate::refdata::RefData;
 use crate::submission::Submission;
 
 pub use super::frames::Frames;
+pub use super::ledger::Ledger;
 use super::frames::{extra_name, ledger_frame, progress_frame};
 use crate::rollup::layout::{OTHER_FINDINGS, UNKNOWN_PREFECTURE, cols};
 
@@ -115,9 +116,9 @@ pub struct MergeOptions {
 #[derive(Debug, Clone)]
 pub struct Merged {
     pub period: Option<Period>,
-    /// One row per enterprise: 序号, 填报市州, 经济区, the ledger's columns, the extra columns, 来源文件,
-    /// 来源单元格, 原序号, and 行业(统计口径).
-    pub ledger: DataFrame,
+    /// One row per enterprise: 序号, 填报市州, the ledger's columns, the extra columns, 来源文件, 来源单元格,
+    /// 原序号, and 行业(统计口径) — kept return by return (see [`Ledger`]).
+    pub ledger: Ledger,
     /// Names of the extra columns in `ledger`, in order.
     pub extra_columns: Vec<String>,
     /// One row per task reported: 任务序号, 填报市州, 完成状态, 推进情况, 量化完成值, extras, 来源文件, 来源单元格.
@@ -228,10 +229,11 @@ pub fn merge_framed(refdata: &RefData, subs: &mut [Submission], mut frames: Vec<
             frames[i] = Some(Frames::of(refdata, &subs[i])?);
         }
     }
-    let stacked = stack(refdata, subs, &frames, &accepted, &order)?;
+    let distinct_rows: Vec<usize> = frames.iter().map(|f| f.as_ref().map_or(0, |f| f.distinct_rows)).collect();
+    let stacked = stack(refdata, subs, &mut frames, &accepted, &order)?;
     report_cross_prefecture(refdata, subs, &stacked.ledger)?;
 
-    let distinct = |i: usize| frames[i].as_ref().map_or(0, |f| f.distinct_rows);
+    let distinct = |i: usize| distinct_rows[i];
     let mut prefectures = summary_lines(refdata, subs, &winners, &distinct);
     for &i in &unknown {
         let mut line = PrefectureSummary::new(UNKNOWN_PREFECTURE.to_string(), String::new(), ReturnStatus::Returned);
@@ -281,17 +283,29 @@ fn mark_superseded(subs: &mut [Submission], winners: &[(usize, Vec<usize>)]) {
 
 /// The accepted returns stacked into the province's ledger and progress.
 struct Stacked {
-    ledger: DataFrame,
+    ledger: Ledger,
     extra_columns: Vec<String>,
     progress: DataFrame,
     progress_extra_columns: Vec<String>,
 }
 
 /// Stacks the frames of the accepted returns (`accepted`, in official order). The frames come with their
-/// rows in sheet order, so stacking them is the whole ordering: no sort, and no copy of the text, which
-/// the stacked frame shares with them.
-fn stack(refdata: &RefData, subs: &[Submission], frames: &[Option<Frames>], accepted: &[usize], order: &Order<'_>) -> PolarsResult<Stacked> {
-    let mut ledgers = Vec::new();
+/// rows in sheet order, so stacking them is the whole ordering: no sort, and no copy of the text — the
+/// ledger keeps each return's frame as its part, in memory or where `consolidate` spilled it.
+fn stack(refdata: &RefData, subs: &[Submission], frames: &mut [Option<Frames>], accepted: &[usize], order: &Order<'_>) -> PolarsResult<Stacked> {
+    let empty = || Submission::new(Default::default(), String::new());
+    let mut ledger = Ledger::new(
+        ledger_frame(refdata, &empty())?
+            .lazy()
+            .with_columns([
+                lit(0u32).cast(DataType::UInt32).alias(cols::P_ORDER),
+                lit(0u32).cast(DataType::UInt32).alias(cols::SUB),
+                lit("").alias(cols::PREFECTURE),
+                lit("").alias(cols::FILE),
+            ])
+            .with_row_index(cols::SEQ, Some(1))
+            .collect()?,
+    );
     let mut progresses = Vec::new();
     let mut extra_columns: Vec<String> = Vec::new();
     let mut progress_extra_columns: Vec<String> = Vec::new();
@@ -311,30 +325,13 @@ fn stack(refdata: &RefData, subs: &[Submission], frames: &[Option<Frames>], acce
                 progress_extra_columns.push(e.clone());
             }
         }
-        let frame = frames[i].as_ref().map(|f| f.ledger.clone()).unwrap_or_default();
-        ledgers.push(frame.lazy().with_columns([
-            lit(pref_order).cast(DataType::UInt32).alias(cols::P_ORDER),
-            lit(i as u32).cast(DataType::UInt32).alias(cols::SUB),
-            lit(pref.clone()).alias(cols::PREFECTURE),
-            lit(s.file_name()).alias(cols::FILE),
-        ]));
+        let frame = match frames[i].take() {
+            Some(f) => f,
+            None => Frames::of(refdata, s)?,
+        };
         progresses.push(progress_frame(refdata, s, i as u32, &pref, pref_order)?.lazy());
+        ledger.push(frame, pref_order, i as u32, pref, s.file_name());
     }
-    let empty = || Submission::new(Default::default(), String::new());
-    let ledger = if ledgers.is_empty() {
-        ledger_frame(refdata, &empty())?
-            .lazy()
-            .with_columns([
-                lit(0u32).cast(DataType::UInt32).alias(cols::P_ORDER),
-                lit(0u32).cast(DataType::UInt32).alias(cols::SUB),
-                lit("").alias(cols::PREFECTURE),
-                lit("").alias(cols::FILE),
-            ])
-            .with_row_index(cols::SEQ, Some(1))
-            .collect()?
-    } else {
-        concat_lf_diagonal(ledgers, UnionArgs { rechunk: false, ..UnionArgs::default() })?.with_row_index(cols::SEQ, Some(1)).collect()?
-    };
     let progress = if progresses.is_empty() {
         progress_frame(refdata, &empty(), 0, "", 0)?
     } else {
@@ -346,16 +343,26 @@ fn stack(refdata: &RefData, subs: &[Submission], frames: &[Option<Frames>], acce
 }
 
 /// The same enterprise in two prefectures: both rows stay; each is reported (V07) on its own return.
-fn report_cross_prefecture(refdata: &RefData, subs: &mut [Submission], ledger: &DataFrame) -> PolarsResult<()> {
+fn report_cross_prefecture(refdata: &RefData, subs: &mut [Submission], ledger: &Ledger) -> PolarsResult<()> {
     let ent_name = refdata.ledger.column("enterprise").map(|c| c.name.clone()).unwrap_or_default();
-    let prefectures_per_key = col(cols::PREFECTURE).n_unique().over([col(cols::KEY)])?;
-    let cross = ledger
-        .clone()
+    // First the keys found in more than one prefecture, from two columns of every row; then the rows of
+    // those keys only. A national ledger has a million rows and a handful of such keys.
+    let shared_keys = ledger
+        .select(&[cols::KEY, cols::PREFECTURE])?
         .lazy()
         .filter(col(cols::KEY).neq(lit("")))
-        .filter(prefectures_per_key.gt(lit(1)))
-        .select([col(cols::KEY), col(cols::PREFECTURE), col(cols::SUB), col(cols::CELL), col(&ent_name)])
+        .group_by([col(cols::KEY)])
+        .agg([col(cols::PREFECTURE).n_unique().alias("n")])
+        .filter(col("n").gt(lit(1)))
+        .select([col(cols::KEY)])
         .collect()?;
+    let wanted: std::collections::HashSet<&str> = shared_keys.column(cols::KEY)?.str()?.iter().flatten().collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let cross = ledger.select_where(&[cols::KEY, cols::PREFECTURE, cols::SUB, cols::CELL, &ent_name], &|df| {
+        Ok(df.column(cols::KEY)?.str()?.iter().map(|k| Some(k.is_some_and(|k| wanted.contains(k)))).collect())
+    })?;
     let key = cross.column(cols::KEY)?.str()?;
     let pref = cross.column(cols::PREFECTURE)?.str()?;
     let sub = cross.column(cols::SUB)?.u32()?;
@@ -443,10 +450,10 @@ fn indicator_figures(refdata: &RefData, subs: &[Submission], winners: &[(usize, 
 }
 
 /// Enterprises per industry (in the order of the list, then others by name) and prefecture.
-fn industry_counts(refdata: &RefData, ledger: &DataFrame) -> PolarsResult<Vec<(String, Vec<u32>)>> {
+fn industry_counts(refdata: &RefData, ledger: &Ledger) -> PolarsResult<Vec<(String, Vec<u32>)>> {
     let prefs = refdata.prefectures.all();
     let counts = ledger
-        .clone()
+        .select(&[cols::INDUSTRY_GROUP, cols::PREFECTURE])?
         .lazy()
         .group_by([col(cols::INDUSTRY_GROUP), col(cols::PREFECTURE)])
         .agg([len().alias("n")])
@@ -558,7 +565,7 @@ pub fn export_frame(refdata: &RefData, m: &Merged) -> PolarsResult<DataFrame> {
     names.extend([cols::FILE.to_string(), cols::CELL.to_string(), cols::ORIGINAL_SEQ.to_string()]);
     let zones: HashMap<String, String> =
         refdata.prefectures.all().iter().map(|p| (p.name.clone(), refdata.prefectures.zone_of(p).name.clone())).collect();
-    let mut df = m.ledger.clone();
+    let mut df = m.ledger.to_frame()?;
     let zone: Vec<Option<String>> = df.column(cols::PREFECTURE)?.str()?.iter().map(|p| p.and_then(|p| zones.get(p).cloned())).collect();
     df.with_column(Column::new(cols::ZONE.into(), zone))?;
     let present: Vec<String> = names.into_iter().filter(|n| df.column(n).is_ok()).collect();

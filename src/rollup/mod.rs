@@ -8,6 +8,7 @@ pub mod diff;
 pub mod frames;
 pub mod history;
 pub mod layout;
+pub mod ledger;
 pub mod merge;
 pub mod workbook;
 

@@ -111,6 +111,27 @@ const LINE: f64 = 13.0;
 /// Writes a row of cells from `first` on, tall enough for the wrapped text of every cell: LibreOffice and
 /// WPS do not grow rows by themselves when they open a file, so a row without a height prints clipped.
 fn put_row(ws: &mut Worksheet, r: u32, cells: &[Cell<'_>], widths: &[f64]) -> Result<(), XlsxError> {
+    put_row_sized(ws, r, cells, widths, true)
+}
+
+/// [`put_row`], giving the row its height only when `sized`.
+fn put_row_sized(ws: &mut Worksheet, r: u32, cells: &[Cell<'_>], widths: &[f64], sized: bool) -> Result<(), XlsxError> {
+    if sized {
+        size_row(ws, r, cells, widths)?;
+    }
+    for (i, c) in cells.iter().enumerate() {
+        let col = i as u16;
+        match c {
+            Cell::S(s, f) => ws.write_string_with_format(r, col, cell_text(s).as_ref(), f)?,
+            Cell::N(n, f) => ws.write_number_with_format(r, col, *n, f)?,
+            Cell::B(f) => ws.write_blank(r, col, f)?,
+        };
+    }
+    Ok(())
+}
+
+/// Makes a row tall enough for the wrapped text of every cell.
+fn size_row(ws: &mut Worksheet, r: u32, cells: &[Cell<'_>], widths: &[f64]) -> Result<(), XlsxError> {
     let texts: Vec<(&str, f64)> = cells
         .iter()
         .zip(widths)
@@ -122,14 +143,6 @@ fn put_row(ws: &mut Worksheet, r: u32, cells: &[Cell<'_>], widths: &[f64]) -> Re
     let h = fit_height(&texts, LINE);
     if h > LINE + 4.0 {
         ws.set_row_height(r, h)?;
-    }
-    for (i, c) in cells.iter().enumerate() {
-        let col = i as u16;
-        match c {
-            Cell::S(s, f) => ws.write_string_with_format(r, col, cell_text(s).as_ref(), f)?,
-            Cell::N(n, f) => ws.write_number_with_format(r, col, *n, f)?,
-            Cell::B(f) => ws.write_blank(r, col, f)?,
-        };
     }
     Ok(())
 }
@@ -370,62 +383,104 @@ fn write_ledger(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, p
     headers.push((cols::FILE.into(), 24.0));
     headers.push((cols::CELL.into(), 18.0));
     headers.push((cols::ORIGINAL_SEQ.into(), 6.0));
-    // The frame is read in place, column iterators advanced row by row: a national collection has a
-    // million rows, and a copy of every column would double the memory of the run.
-    let numeric: Vec<Option<Column>> = headers
-        .iter()
-        .map(|(h, _)| m.ledger.column(h).ok().filter(|c| c.dtype().is_integer()).and_then(|c| c.cast(&DataType::Float64).ok()))
-        .collect();
-    let mut values: Vec<Box<dyn Iterator<Item = Val<'_>> + '_>> = headers
-        .iter()
-        .zip(&numeric)
-        .map(|((h, _), num)| -> Box<dyn Iterator<Item = Val<'_>> + '_> {
-            if let Some(ca) = num.as_ref().and_then(|c| c.f64().ok()) {
-                return Box::new(ca.iter().map(|v| v.map_or(Val::Null, Val::N)));
-            }
-            match m.ledger.column(h).and_then(|c| c.str()) {
-                Ok(ca) => Box::new(ca.iter().map(|v| v.map_or(Val::Null, Val::S))),
-                Err(_) => Box::new(std::iter::repeat_with(|| Val::Null)),
-            }
-        })
-        .collect();
     let centered: Vec<bool> = headers.iter().map(|(h, _)| [cols::SEQ, cols::PREFECTURE, cols::ORIGINAL_SEQ].contains(&h.as_str())).collect();
     let widths: Vec<f64> = headers.iter().map(|(_, w)| *w).collect();
     // The print area is 附件2 itself (序号, 填报市州 and the ledger's columns); extra columns and the
     // provenance columns are in the sheet, to the right of it.
     let printed = 2 + refdata.ledger.columns.len() as u16 - u16::from(seq.is_some());
-    let width = headers.len() as u16;
-    let h = 2u32;
-    let per_sheet = (MAX_ROWS - h - 1) as usize;
-    let n = m.ledger.height();
-    let parts = n.div_ceil(per_sheet).max(1);
-    for part in 0..parts {
+    let table = LedgerTable { headers: &headers, centered, widths, printed, sized: m.ledger.height() <= ROW_HEIGHTS_UP_TO };
+    let mut sheet = table.open(wb, refdata, st, period, scope, 0)?;
+    let mut in_sheet = 0usize;
+    // One return at a time, read back from where `consolidate` spilled it, its columns iterated in
+    // place: a national collection has a million rows, and no copy of them is ever whole in memory.
+    for part in m.ledger.parts() {
+        let part = part?;
+        let mut values = column_values(&part, &headers);
+        for _ in 0..part.height() {
+            if in_sheet == LEDGER_ROWS_PER_SHEET {
+                table.close(wb, sheet, in_sheet)?;
+                sheet = table.open(wb, refdata, st, period, scope, sheet.1 + 1)?;
+                in_sheet = 0;
+            }
+            let cells: Vec<Cell<'_>> = values
+                .iter_mut()
+                .enumerate()
+                .map(|(c, col)| {
+                    let f = if table.centered[c] { &st.center } else { &st.text };
+                    match col.next().unwrap_or(Val::Null) {
+                        Val::S(v) => Cell::S(v, f),
+                        Val::N(n) => Cell::N(n, f),
+                        Val::Null => Cell::B(f),
+                    }
+                })
+                .collect();
+            put_row_sized(wb.worksheet_from_index(sheet.0)?, LEDGER_HEADER + 1 + in_sheet as u32, &cells, &table.widths, table.sized)?;
+            in_sheet += 1;
+        }
+    }
+    table.close(wb, sheet, in_sheet)?;
+    Ok(())
+}
+
+/// Row of the 附件2 sheets' header; data rows follow it.
+const LEDGER_HEADER: u32 = 2;
+/// Data rows an 附件2 sheet holds before the ledger continues on the next one (Excel's row limit).
+const LEDGER_ROWS_PER_SHEET: usize = (MAX_ROWS - LEDGER_HEADER - 1) as usize;
+/// Up to this many enterprises each 附件2 row gets the height its wrapped text needs (LibreOffice and WPS
+/// do not grow rows on opening, and a row without a height prints clipped). A larger ledger — a national
+/// collection, which nobody prints — keeps the default height: rust_xlsxwriter keeps every row's options
+/// until the workbook is closed, even in constant-memory mode, some 400 bytes a row.
+pub const ROW_HEIGHTS_UP_TO: usize = 100_000;
+
+/// How the 附件2 sheets are laid out.
+struct LedgerTable<'a> {
+    headers: &'a [(String, f64)],
+    centered: Vec<bool>,
+    widths: Vec<f64>,
+    printed: u16,
+    sized: bool,
+}
+
+impl LedgerTable<'_> {
+    /// Adds the `part`-th 附件2 sheet (the first, or a continuation "(续N)") with its titles and header;
+    /// gives its index in the workbook and `part`.
+    fn open(&self, wb: &mut Workbook, refdata: &RefData, st: &Styles, period: &str, scope: &str, part: usize) -> Result<(usize, usize), RollupError> {
+        let index = wb.worksheets().len();
         let ws = wb.add_worksheet_with_constant_memory()?;
         let name = if part == 0 { sheets::LEDGER.to_string() } else { sheets::ledger_continued(part) };
         ws.set_name(&name)?;
-        titles(ws, &format!("{}({period}全省汇总)", refdata.ledger.title), scope, printed, st)?;
-        header_row(ws, h, &headers, st)?;
-        let rows = (part * per_sheet)..((part + 1) * per_sheet).min(n);
-        let mut r = h + 1;
-        let mut cells: Vec<Cell<'_>> = Vec::with_capacity(headers.len());
-        for _ in rows.clone() {
-            cells.clear();
-            for (c, col) in values.iter_mut().enumerate() {
-                let f = if centered[c] { &st.center } else { &st.text };
-                cells.push(match col.next().unwrap_or(Val::Null) {
-                    Val::S(v) => Cell::S(v, f),
-                    Val::N(n) => Cell::N(n, f),
-                    Val::Null => Cell::B(f),
-                });
-            }
-            put_row(ws, r, &cells, &widths)?;
-            r += 1;
-        }
-        let last = h + rows.len() as u32;
-        finish_table(ws, h, last, width)?;
-        ws.set_print_area(0, 0, last.max(h), printed - 1)?;
+        titles(ws, &format!("{}({period}全省汇总)", refdata.ledger.title), scope, self.printed, st)?;
+        header_row(ws, LEDGER_HEADER, self.headers, st)?;
+        Ok((index, part))
     }
-    Ok(())
+
+    /// Finishes a sheet holding `rows` data rows: the table's borders and filter, the print area.
+    fn close(&self, wb: &mut Workbook, (index, _): (usize, usize), rows: usize) -> Result<(), RollupError> {
+        let ws = wb.worksheet_from_index(index)?;
+        let last = LEDGER_HEADER + rows as u32;
+        finish_table(ws, LEDGER_HEADER, last, self.headers.len() as u16)?;
+        ws.set_print_area(0, 0, last.max(LEDGER_HEADER), self.printed - 1)?;
+        Ok(())
+    }
+}
+
+/// The values of one return's rows, column by column in the order of `headers`: numbers (序号) as
+/// numbers, a column the return does not have as blanks.
+fn column_values<'a>(part: &'a DataFrame, headers: &[(String, f64)]) -> Vec<Box<dyn Iterator<Item = Val<'a>> + 'a>> {
+    headers
+        .iter()
+        .map(|(h, _)| -> Box<dyn Iterator<Item = Val<'a>> + 'a> {
+            let Ok(c) = part.column(h) else { return Box::new(std::iter::repeat_with(|| Val::Null)) };
+            if c.dtype().is_integer() {
+                let n = c.cast(&DataType::Float64).ok().and_then(|c| c.f64().ok().map(|ca| ca.iter().map(|v| v.map_or(Val::Null, Val::N)).collect::<Vec<_>>()));
+                return Box::new(n.unwrap_or_default().into_iter());
+            }
+            match c.str() {
+                Ok(ca) => Box::new(ca.iter().map(|v| v.map_or(Val::Null, Val::S))),
+                Err(_) => Box::new(std::iter::repeat_with(|| Val::Null)),
+            }
+        })
+        .collect()
 }
 
 fn status_style<'a>(st: &'a Styles, refdata: &RefData, status: &str) -> &'a Format {

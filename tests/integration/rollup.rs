@@ -216,3 +216,29 @@ fn same_inputs_give_the_same_rollup_and_inputs_are_never_overwritten() {
     assert_eq!(o.status.code(), Some(2));
     assert!(!dir.path().join("c.xlsx").exists());
 }
+
+/// `consolidate` spills each return's rows to a hidden folder beside the output while it works, so that a
+/// national collection fits in memory; the folder is gone when it is done, and the rows of the rollup
+/// are those of an unspilled merge, 序号 running on across the returns.
+#[test]
+fn the_spill_folder_is_removed_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let o = super::common::taizhang(dir.path(), &["consolidate", super::common::samples().to_str().unwrap(), "--period", "2018Q3", "--out", "out/汇总.xlsx"]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", super::common::stderr(&o));
+    let left: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(left, ["汇总.xlsx"], "nothing but the rollup is left");
+    // The same merge in memory (as the console does it) gives the same rows, numbered 1..n across returns.
+    let r = super::common::refdata();
+    let (inputs, _) = taizhang::import::batch::discover(&[super::common::samples()]);
+    let opts = taizhang::import::batch::BatchOptions { period: Some("2018Q3".parse().unwrap()), ..Default::default() };
+    let mut subs: Vec<taizhang::Submission> = inputs.iter().map(|i| taizhang::import::batch::import_one(r, i, &opts)).collect();
+    let m = taizhang::rollup::merge::merge(r, &mut subs, &taizhang::rollup::merge::MergeOptions { period: opts.period }).unwrap();
+    let whole = m.ledger.to_frame().unwrap();
+    let seq: Vec<u32> = whole.column("序号").unwrap().cast(&taizhang::polars::prelude::DataType::UInt32).unwrap().u32().unwrap().into_no_null_iter().collect();
+    assert_eq!(seq, (1..=whole.height() as u32).collect::<Vec<_>>());
+    let rows = super::common::sheet_rows(&out.join("汇总.xlsx"), taizhang::rollup::sheets::LEDGER);
+    let written = rows.iter().filter(|row| row.first().is_some_and(|c| c.parse::<u32>().is_ok())).count();
+    assert_eq!(written, whole.height(), "every row of the merge is in 附件2");
+}
