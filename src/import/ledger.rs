@@ -13,8 +13,8 @@ use crate::submission::{LedgerRow, Located, Role};
 use crate::text::{clean_text, header_key};
 
 use super::Importer;
-use super::header::*;
-use super::notes::*;
+use super::header::{Block, ColRole, Header, HeaderMatch, Matcher, origin_texts};
+use super::notes::{Note, NoteKind, parse_notes};
 
 impl Importer<'_> {
     /// Imports the tables of a ledger sheet. When they are for different periods (last quarter's table

@@ -32,8 +32,8 @@ use crate::refdata::RefData;
 use crate::submission::{LayoutCell, Role, Submission};
 use crate::text::parse_date;
 
-use header::*;
-use notes::*;
+use header::{Header, Matcher, detect_header, stacked_blocks};
+use notes::Labels;
 
 /// The working state of one import.
 struct Importer<'a> {

@@ -11,7 +11,7 @@ use crate::submission::{Located, ProgressRow, Role};
 use crate::text::fold_key;
 
 use super::Importer;
-use super::header::*;
+use super::header::{ColRole, Header};
 
 impl Importer<'_> {
     /// Imports the 附件1 task progress: each row matched to one of the 36 tasks, its status, narrative and
