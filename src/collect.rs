@@ -330,108 +330,15 @@ pub fn collect(refdata: &RefData, opts: &CollectOptions, progress: &mut dyn FnMu
         if inbox.seen(&opts.mailbox, uidvalidity, uid) {
             continue;
         }
-        let size = session.uid_fetch(uid.to_string(), "RFC822.SIZE").map_err(proto)?.iter().find_map(|f| f.size).unwrap_or(0);
-        let base = Receipt {
-            collected: chrono::Local::now().to_rfc3339(),
-            mailbox: opts.mailbox.clone(),
-            uidvalidity,
-            uid,
-            message_id: None,
-            sender: None,
-            date: None,
-            subject: None,
-            attachment: None,
-            stored: None,
-            sha256: None,
-            code: None,
-            value: None,
-            message: None,
-            link: None,
-        };
-        let mut lines = Vec::new();
-        let body = if size > MAX_MESSAGE_BYTES {
-            None
-        } else {
-            let fetched = session.uid_fetch(uid.to_string(), "BODY.PEEK[]").map_err(proto)?;
-            fetched.iter().find_map(|f| f.body().map(<[u8]>::to_vec))
-        };
+        let base = Receipt { uidvalidity, uid, ..Receipt::blank(&opts.mailbox) };
+        let (size, body) = fetch(&mut session, uid)?;
         let email = body.as_deref().and_then(|b| std::panic::catch_unwind(|| eml::parse(b)).ok().flatten());
-        match email {
-            None => {
-                let why = if size > MAX_MESSAGE_BYTES {
-                    format!("邮件大小 {} MB,超过 {} MB 的上限,未收取。请市州只发送本期的台账文件。", size >> 20, MAX_MESSAGE_BYTES >> 20)
-                } else {
-                    "邮件无法读取或解析,未收取。请在邮件客户端中查看该邮件,把其中的台账另存到收件箱文件夹。".to_string()
-                };
-                lines.push(Receipt { code: Some(Code::MailUnreadable.as_str().into()), message: Some(why), ..base.clone() });
-            }
-            Some(mut email) => {
-                if let (Some(s), Some(c)) = (&mut email.from, &contacts) {
-                    s.prefecture = c.get(&s.address).cloned();
-                }
-                let head = Receipt {
-                    message_id: email.message_id.clone(),
-                    sender: email.from.clone(),
-                    date: email.date.clone(),
-                    subject: email.subject.clone(),
-                    ..base.clone()
-                };
-                progress(&head.message_label());
-                // The same message under another UID (the mailbox was rebuilt, or the message copied to
-                // another folder): known, and noted under its new UID only.
-                let known = head.message_id.is_some() && inbox.record.iter().any(|r| r.message_id == head.message_id && r.sender == head.sender);
-                if known {
-                    lines.push(head);
-                    inbox.record.extend(lines.iter().cloned());
-                    out.receipts.extend(lines);
-                    out.messages += 1;
-                    inbox.save_record()?;
-                    continue;
-                }
-                if contacts.is_some() && email.from.as_ref().is_some_and(|s| s.prefecture.is_none()) {
-                    let who = email.from.as_ref().map(Sender::display).unwrap_or_default();
-                    lines.push(Receipt {
-                        code: Some(Code::UnknownSender.as_str().into()),
-                        value: Some(who.clone()),
-                        message: Some(format!("发件人 {who} 不在联系人表中,无法据此确定市州;如为市州的新邮箱,请补入联系人表。")),
-                        ..head.clone()
-                    });
-                }
-                for part in email.parts.iter().filter(|p| p.kind.is_kept()) {
-                    let sha = eml::sha256_hex(&part.data);
-                    let mut line = Receipt { attachment: Some(part.path.clone()), sha256: Some(sha.clone()), ..head.clone() };
-                    if let Some(existing) = inbox.hashes.get(&sha) {
-                        line.stored = Some(existing.clone());
-                        line.code = Some(Code::MailDuplicate.as_str().into());
-                        line.message = Some(format!("附件「{}」与已收取的「{existing}」内容相同,未重复保存。", part.path));
-                    } else {
-                        let name = inbox.store(&part.name, &part.data)?;
-                        inbox.hashes.insert(sha, name.clone());
-                        out.stored.push(name.clone());
-                        line.stored = Some(name);
-                    }
-                    if let PartKind::UnreadableArchive(_) = part.kind
-                        && let Some(f) = eml::findings(&email, "").into_iter().find(|f| f.code == Code::MailRar && f.value.as_deref() == Some(part.path.as_str()))
-                    {
-                        line.code = Some(f.code.as_str().into());
-                        line.message = Some(f.message);
-                    }
-                    lines.push(line);
-                }
-                for f in eml::findings(&email, "").into_iter().filter(|f| f.code != Code::MailRar) {
-                    lines.push(Receipt { code: Some(f.code.as_str().into()), value: f.value.clone(), message: Some(f.message), ..head.clone() });
-                }
-                if lines.is_empty() {
-                    lines.push(head);
-                }
-            }
-        }
+        let lines = match email {
+            None => vec![unreadable(base, size)],
+            Some(email) => message_lines(email, base, contacts.as_ref(), &mut inbox, &mut out, progress)?,
+        };
         out.messages += 1;
-        for l in &lines {
-            if let Some(f) = l.finding() {
-                out.findings.push(f);
-            }
-        }
+        out.findings.extend(lines.iter().filter_map(Receipt::finding));
         inbox.record.extend(lines.iter().cloned());
         out.receipts.extend(lines);
         // After each message, so that an interrupted run keeps what it stored and knows it next time.
@@ -439,6 +346,95 @@ pub fn collect(refdata: &RefData, opts: &CollectOptions, progress: &mut dyn FnMu
     }
     let _ = session.logout();
     Ok(out)
+}
+
+/// A message's size and, within the limit, its bytes (fetched with BODY.PEEK: not marked as read).
+fn fetch(session: &mut Session, uid: u32) -> Result<(u32, Option<Vec<u8>>), CollectError> {
+    let proto = |e: imap::Error| CollectError::Protocol(e.to_string());
+    let size = session.uid_fetch(uid.to_string(), "RFC822.SIZE").map_err(proto)?.iter().find_map(|f| f.size).unwrap_or(0);
+    if size > MAX_MESSAGE_BYTES {
+        return Ok((size, None));
+    }
+    let fetched = session.uid_fetch(uid.to_string(), "BODY.PEEK[]").map_err(proto)?;
+    Ok((size, fetched.iter().find_map(|f| f.body().map(<[u8]>::to_vec))))
+}
+
+/// The record line of a message too large or that could not be parsed (C04).
+fn unreadable(base: Receipt, size: u32) -> Receipt {
+    let why = if size > MAX_MESSAGE_BYTES {
+        format!("邮件大小 {} MB,超过 {} MB 的上限,未收取。请市州只发送本期的台账文件。", size >> 20, MAX_MESSAGE_BYTES >> 20)
+    } else {
+        "邮件无法读取或解析,未收取。请在邮件客户端中查看该邮件,把其中的台账另存到收件箱文件夹。".to_string()
+    };
+    Receipt { code: Some(Code::MailUnreadable.as_str().into()), message: Some(why), ..base }
+}
+
+/// The record lines of a parsed message, its spreadsheet attachments stored in the inbox: one line per
+/// attachment (stored, or recognised as stored before), one per finding (an unknown sender, a RAR, a
+/// cloud-drive link, no spreadsheet), or the message alone when it gave nothing.
+fn message_lines(
+    mut email: eml::Email,
+    base: Receipt,
+    contacts: Option<&HashMap<String, String>>,
+    inbox: &mut Inbox,
+    out: &mut Outcome,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<Receipt>, CollectError> {
+    if let (Some(s), Some(c)) = (&mut email.from, contacts) {
+        s.prefecture = c.get(&s.address).cloned();
+    }
+    let head = Receipt { message_id: email.message_id.clone(), sender: email.from.clone(), date: email.date.clone(), subject: email.subject.clone(), ..base };
+    progress(&head.message_label());
+    // The same message under another UID (the mailbox was rebuilt, or the message copied to another
+    // folder): known, and noted under its new UID only.
+    if head.message_id.is_some() && inbox.record.iter().any(|r| r.message_id == head.message_id && r.sender == head.sender) {
+        return Ok(vec![head]);
+    }
+    let mut lines = Vec::new();
+    if contacts.is_some() && email.from.as_ref().is_some_and(|s| s.prefecture.is_none()) {
+        let who = email.from.as_ref().map(Sender::display).unwrap_or_default();
+        lines.push(Receipt {
+            code: Some(Code::UnknownSender.as_str().into()),
+            value: Some(who.clone()),
+            message: Some(format!("发件人 {who} 不在联系人表中,无法据此确定市州;如为市州的新邮箱,请补入联系人表。")),
+            ..head.clone()
+        });
+    }
+    let findings = eml::findings(&email, "");
+    for part in email.parts.iter().filter(|p| p.kind.is_kept()) {
+        lines.push(store_part(part, &head, &findings, inbox, out)?);
+    }
+    for f in findings.into_iter().filter(|f| f.code != Code::MailRar) {
+        lines.push(Receipt { code: Some(f.code.as_str().into()), value: f.value.clone(), message: Some(f.message), ..head.clone() });
+    }
+    if lines.is_empty() {
+        lines.push(head);
+    }
+    Ok(lines)
+}
+
+/// Stores one attachment unless the same content is in the inbox already (C05); a RAR is stored and
+/// carries its finding (C01).
+fn store_part(part: &eml::Part, head: &Receipt, findings: &[Finding], inbox: &mut Inbox, out: &mut Outcome) -> Result<Receipt, CollectError> {
+    let sha = eml::sha256_hex(&part.data);
+    let mut line = Receipt { attachment: Some(part.path.clone()), sha256: Some(sha.clone()), ..head.clone() };
+    if let Some(existing) = inbox.hashes.get(&sha) {
+        line.stored = Some(existing.clone());
+        line.code = Some(Code::MailDuplicate.as_str().into());
+        line.message = Some(format!("附件「{}」与已收取的「{existing}」内容相同,未重复保存。", part.path));
+    } else {
+        let name = inbox.store(&part.name, &part.data)?;
+        inbox.hashes.insert(sha, name.clone());
+        out.stored.push(name.clone());
+        line.stored = Some(name);
+    }
+    if let PartKind::UnreadableArchive(_) = part.kind
+        && let Some(f) = findings.iter().find(|f| f.code == Code::MailRar && f.value.as_deref() == Some(part.path.as_str()))
+    {
+        line.code = Some(f.code.as_str().into());
+        line.message = Some(f.message.clone());
+    }
+    Ok(line)
 }
 
 #[cfg(test)]

@@ -468,6 +468,27 @@ pub struct Receipt {
 }
 
 impl Receipt {
+    /// A line of `mailbox` with nothing else known yet.
+    pub fn blank(mailbox: &str) -> Receipt {
+        Receipt {
+            collected: chrono::Local::now().to_rfc3339(),
+            mailbox: mailbox.to_string(),
+            uidvalidity: 0,
+            uid: 0,
+            message_id: None,
+            sender: None,
+            date: None,
+            subject: None,
+            attachment: None,
+            stored: None,
+            sha256: None,
+            code: None,
+            value: None,
+            message: None,
+            link: None,
+        }
+    }
+
     /// The message as findings name it: `邮件「主题」(发件人,日期)`.
     pub fn message_label(&self) -> String {
         let subject = self.subject.as_deref().filter(|s| !s.is_empty()).unwrap_or("(无主题)");

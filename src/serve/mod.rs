@@ -497,11 +497,10 @@ async fn upload(State(app): State<Shared>, PeriodParam(period): PeriodParam, for
 /// stored unchanged in the inbox and checked at once, as `check` would. A file over the reader's limit is
 /// refused as it streams in, and nothing of it is kept.
 async fn receive(app: &Shared, period: Period, mut form: Multipart, source: workspace::Source<'_>, max_files: usize) -> Result<Vec<UploadResult>, Response> {
-    let limit = app.batch.limits.max_file_bytes;
     let mut results = Vec::new();
     let mut stored_files = 0;
     loop {
-        let mut field = match form.next_field().await {
+        let field = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) => return Err(refuse(StatusCode::BAD_REQUEST, &format!("上传中断:{e}"))),
@@ -517,79 +516,75 @@ async fn receive(app: &Shared, period: Period, mut form: Multipart, source: work
             results.push(UploadResult::failed(original, "未保存:本期通过此链接上传的文件已达上限。如需继续上传,请联系省局质量提升办。".into()));
             break;
         }
-        let mut up = match app.ws.begin_upload(period, &original, limit) {
-            Ok(u) => u,
-            Err(e) => {
-                results.push(UploadResult::failed(original, e.to_string()));
-                continue;
-            }
-        };
-        let mut failed = None;
-        loop {
-            match field.chunk().await {
-                Ok(Some(bytes)) => {
-                    if let Err(e) = up.write(&bytes) {
-                        failed = Some(e.to_string());
-                        break;
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    failed = Some(format!("上传中断:{e}"));
-                    break;
-                }
-            }
-        }
-        if let Some(e) = failed {
-            // Dropping the upload removes its temporary file: nothing is stored.
-            drop(up);
-            results.push(UploadResult::failed(original, e));
-            // The rest of this field is not read: the connection is closed after the response.
+        let (result, go_on) = store_field(app, period, field, original, source).await;
+        stored_files += usize::from(result.stored.is_some());
+        results.push(result);
+        if !go_on {
+            // The rest of the upload is not read: the connection is closed after the response.
             break;
-        }
-        let a = Arc::clone(app);
-        let source_name = match source {
-            workspace::Source::Office => None,
-            workspace::Source::Link(p) => Some(p.to_string()),
-        };
-        let stored = tokio::task::spawn_blocking(move || {
-            let source = source_name.as_deref().map_or(workspace::Source::Office, workspace::Source::Link);
-            a.ws.finish_upload(up, source)
-        })
-        .await;
-        match stored {
-            Ok(Ok(Stored::New(r))) => {
-                stored_files += 1;
-                results.push(UploadResult { stored: Some(r.stored_name), ..UploadResult::failed(original, String::new()) });
-            }
-            Ok(Ok(Stored::Duplicate(r))) => results.push(UploadResult { duplicate_of: Some(r.stored_name), ..UploadResult::failed(original, String::new()) }),
-            Ok(Err(e)) => results.push(UploadResult::failed(original, e.to_string())),
-            Err(e) => results.push(UploadResult::failed(original, e.to_string())),
         }
     }
     // Checked at once: the snapshot reads every new file, in isolation, as `check` would.
     let snap = snapshot(app, period).await?;
     for r in &mut results {
-        if r.error.as_deref() == Some("") {
-            r.error = None;
-        }
-        let Some(name) = r.stored.as_ref().or(r.duplicate_of.as_ref()) else { continue };
-        // What could not even be read as a file (an archive member past the limits …).
-        for f in snap.skipped.iter().filter(|f| stored_name_of(app, period, &f.file) == *name) {
-            r.errors += usize::from(f.severity == crate::Severity::Error);
-            r.findings.push(f.to_string().replacen(&f.file, &crate::submission::base_name(&f.file), 1));
-        }
-        let mine: Vec<&crate::Submission> = snap.subs.iter().filter(|s| stored_name_of(app, period, &s.name) == *name).collect();
-        for s in mine {
-            let c = s.counts();
-            r.errors += c.errors;
-            r.warnings += c.warnings;
-            r.prefecture = s.prefecture.clone();
-            r.summary = Some(crate::commands::check::summary_line(s).replacen(&s.name, &s.file_name(), 1));
-            r.findings.extend(s.findings.iter().filter(|f| f.severity != crate::Severity::Info).map(|f| f.to_string().replacen(&s.name, &s.file_name(), 1)));
-        }
+        checked(app, period, &snap, r);
     }
     Ok(results)
+}
+
+/// Streams one file of an upload into the inbox; whether the upload can go on (not after a file that
+/// broke off or passed the limit).
+async fn store_field(app: &Shared, period: Period, mut field: axum::extract::multipart::Field<'_>, original: String, source: workspace::Source<'_>) -> (UploadResult, bool) {
+    let mut up = match app.ws.begin_upload(period, &original, app.batch.limits.max_file_bytes) {
+        Ok(u) => u,
+        Err(e) => return (UploadResult::failed(original, e.to_string()), true),
+    };
+    loop {
+        let failed = match field.chunk().await {
+            Ok(Some(bytes)) => up.write(&bytes).err().map(|e| e.to_string()),
+            Ok(None) => break,
+            Err(e) => Some(format!("上传中断:{e}")),
+        };
+        if let Some(e) = failed {
+            // Dropping the upload removes its temporary file: nothing is stored.
+            drop(up);
+            return (UploadResult::failed(original, e), false);
+        }
+    }
+    let a = Arc::clone(app);
+    let link = match source {
+        workspace::Source::Office => None,
+        workspace::Source::Link(p) => Some(p.to_string()),
+    };
+    let stored = tokio::task::spawn_blocking(move || a.ws.finish_upload(up, link.as_deref().map_or(workspace::Source::Office, workspace::Source::Link))).await;
+    let result = match stored {
+        Ok(Ok(Stored::New(r))) => UploadResult { stored: Some(r.stored_name), ..UploadResult::failed(original, String::new()) },
+        Ok(Ok(Stored::Duplicate(r))) => UploadResult { duplicate_of: Some(r.stored_name), ..UploadResult::failed(original, String::new()) },
+        Ok(Err(e)) => UploadResult::failed(original, e.to_string()),
+        Err(e) => UploadResult::failed(original, e.to_string()),
+    };
+    (result, true)
+}
+
+/// Adds to an upload's result what the check of its stored file found.
+fn checked(app: &App, period: Period, snap: &Snapshot, r: &mut UploadResult) {
+    if r.error.as_deref() == Some("") {
+        r.error = None;
+    }
+    let Some(name) = r.stored.as_ref().or(r.duplicate_of.as_ref()) else { return };
+    // What could not even be read as a file (an archive member past the limits …).
+    for f in snap.skipped.iter().filter(|f| stored_name_of(app, period, &f.file) == *name) {
+        r.errors += usize::from(f.severity == crate::Severity::Error);
+        r.findings.push(f.to_string().replacen(&f.file, &crate::submission::base_name(&f.file), 1));
+    }
+    for s in snap.subs.iter().filter(|s| stored_name_of(app, period, &s.name) == *name) {
+        let c = s.counts();
+        r.errors += c.errors;
+        r.warnings += c.warnings;
+        r.prefecture = s.prefecture.clone();
+        r.summary = Some(crate::commands::check::summary_line(s).replacen(&s.name, &s.file_name(), 1));
+        r.findings.extend(s.findings.iter().filter(|f| f.severity != crate::Severity::Info).map(|f| f.to_string().replacen(&s.name, &s.file_name(), 1)));
+    }
 }
 
 /// The inbox file a submission came from: the first component of its name under the inbox (an archive's
@@ -661,7 +656,7 @@ fn files_of(app: &App, snap: &Snapshot, period: Period, prefecture: &str, for_li
                 .filter(|f| !(for_link && f.code == crate::Code::CrossPrefecture))
                 .map(|f| context! {
                     severity => f.severity.label(), code => f.code.as_str(), sheet => f.sheet.clone(), cell => f.cell.clone(),
-                    field => f.field.clone(), value => f.value.clone(), message => f.message.clone(),
+                    field => f.field.clone(), value => f.value.clone(), message => f.message.clone(), detail => f.detail.clone(),
                 })
                 .collect();
             context! {

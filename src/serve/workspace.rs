@@ -304,21 +304,11 @@ impl Workspace {
         let Ok(period) = r.period.parse::<Period>() else { return Ok(()) };
         let path = self.dir(period, INBOX).join(crate::eml::UPLOAD_RECORD_FILE);
         let line = crate::eml::Receipt {
-            collected: chrono::Local::now().to_rfc3339(),
-            mailbox: "上传链接".into(),
-            uidvalidity: 0,
-            uid: 0,
-            message_id: None,
-            sender: None,
-            date: None,
-            subject: None,
             attachment: Some(r.original_name.clone()),
             stored: Some(r.stored_name.clone()),
             sha256: Some(r.sha256.clone()),
-            code: None,
-            value: None,
-            message: None,
             link: Some(prefecture.to_string()),
+            ..crate::eml::Receipt::blank("上传链接")
         };
         let mut text = std::fs::read_to_string(&path).unwrap_or_default();
         if !text.is_empty() && !text.ends_with('\n') {
