@@ -114,6 +114,7 @@ const PAGES: &[(&str, &str)] = &[
     ("prefecture.html", include_str!("../../templates/web/prefecture.html")),
     ("message.html", include_str!("../../templates/web/message.html")),
     ("link.html", include_str!("../../templates/web/link.html")),
+    ("file_card.html", include_str!("../../templates/web/file_card.html")),
     ("links.html", include_str!("../../templates/web/links.html")),
 ];
 const SCRIPT: &str = include_str!("../../templates/web/app.js");
@@ -666,7 +667,7 @@ fn files_of(app: &App, snap: &Snapshot, period: Period, prefecture: &str, for_li
                 why,
                 received_at => receipt.map(|r| r.received_at.clone()),
                 source => receipt.map(|r| r.source.clone()),
-                receipt_id => if for_link { None } else { receipt.map(|r| r.id) },
+                download => if for_link { None } else { receipt.map(|r| format!("/p/{}/file/{}", period.code(), r.id)) },
                 errors => counts.errors, warnings => counts.warnings, infos => counts.infos,
                 findings,
             }

@@ -128,6 +128,8 @@ fn a_link_opens_only_its_own_prefecture_and_files_uploads_as_its_own() {
     assert!(yibin.body.contains("本期还没有收到宜宾市的文件"), "{}", yibin.body);
     let chengdu = c.get("/p/2018Q3/prefecture/510100", &[("Cookie", &cookie)]);
     assert!(chengdu.body.contains("P08") && chengdu.body.contains("成都市上传链接"), "{}", chengdu.body);
+    assert!(chengdu.body.contains("下载原文件"), "the office downloads what was stored");
+    assert!(!page.body.contains("下载原文件") && !page.body.contains("/p/2018Q3/file/"), "a link's page offers no stored file");
     let board = c.get("/p/2018Q3/board", &[("Cookie", &cookie)]);
     assert!(board.body.contains("已报送 1/21"), "{}", board.body);
     // So does the command line reading the same inbox.

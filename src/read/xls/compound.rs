@@ -329,12 +329,7 @@ fn has_filepass(stream: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    fn record(typ: u16, data: &[u8]) -> Vec<u8> {
-        let mut v = typ.to_le_bytes().to_vec();
-        v.extend((data.len() as u16).to_le_bytes());
-        v.extend(data);
-        v
-    }
+    use super::super::records::record;
 
     #[test]
     fn finds_filepass_in_globals_only() {

@@ -51,16 +51,19 @@ pub fn records_with_continues(stream: &[u8], pos: usize) -> impl Iterator<Item =
     })
 }
 
+/// A BIFF record as a file holds it (type, length, data), for tests that build streams.
+#[cfg(test)]
+pub(crate) fn record(typ: u16, data: &[u8]) -> Vec<u8> {
+    let mut v = typ.to_le_bytes().to_vec();
+    v.extend((data.len() as u16).to_le_bytes());
+    v.extend(data);
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn record(typ: u16, data: &[u8]) -> Vec<u8> {
-        let mut v = typ.to_le_bytes().to_vec();
-        v.extend((data.len() as u16).to_le_bytes());
-        v.extend(data);
-        v
-    }
 
     #[test]
     fn continuations_are_kept_with_their_record_and_a_cut_record_ends_the_walk() {
