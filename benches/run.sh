@@ -65,7 +65,8 @@ TSV=$RESULTS/$TAG-runs.tsv
 LOG=$RESULTS/$TAG.log
 mkdir -p "$CORPORA" "$OUT" "$RESULTS"
 
-log() { echo "[$(date +%H:%M:%S)] $*" | tee -a "$LOG" >&2; }
+# Paths of the machine are written relative to the repository (and the home folder as ~) in the log kept.
+log() { echo "[$(date +%H:%M:%S)] $*" | sed -e "s#$ROOT/##g" -e "s#$HOME#~#g" | tee -a "$LOG" >&2; }
 
 if [ "$BUILD" = 1 ]; then
   log "building (release) in $CARGO_TARGET_DIR"
