@@ -175,15 +175,11 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
         let mut s = crate::import::batch::import_one(&shared, input, &opts);
         // A failure here is left for the merge, which builds the frames of any return that has none; a
         // frame that cannot be spilled stays in memory.
-        let frames = if s.readable { Frames::take(&shared, &mut s).ok() } else { None };
-        let frames = match (frames, &spill_path) {
-            (Some(f), Some(dir)) => {
-                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let kept = f.clone();
-                Some(f.spill(&dir.join(format!("{n}.parquet"))).unwrap_or(kept))
-            }
-            (f, _) => f,
-        };
+        let mut frames = if s.readable { Frames::take(&shared, &mut s).ok() } else { None };
+        if let (Some(f), Some(dir)) = (&mut frames, &spill_path) {
+            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let _ = f.spill(&dir.join(format!("{n}.parquet")));
+        }
         (s, frames)
     });
     let (mut subs, frames): (Vec<_>, Vec<_>) =

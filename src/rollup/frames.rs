@@ -40,13 +40,13 @@ impl Frames {
     /// the returns being read, not the province: a million rows of text would not fit in half a gigabyte.
     ///
     /// # Errors
-    /// When the file cannot be written.
-    pub fn spill(mut self, path: &std::path::Path) -> PolarsResult<Frames> {
+    /// When the file cannot be written; the frame then keeps its rows in memory.
+    pub fn spill(&mut self, path: &std::path::Path) -> PolarsResult<()> {
         let file = std::fs::File::create(path).map_err(|e| PolarsError::IO { error: e.into(), msg: None })?;
         ParquetWriter::new(std::io::BufWriter::new(file)).with_compression(ParquetCompression::Uncompressed).finish(&mut self.ledger)?;
         self.ledger = DataFrame::empty();
         self.spilled = Some(path.to_path_buf());
-        Ok(self)
+        Ok(())
     }
 
     /// The frame, read back from disk when it was spilled; only `columns` when given (every one of them

@@ -149,7 +149,7 @@ pub async fn upload(State(app): State<Shared>, axum::Extension(access): axum::Ex
     let period = period(&app);
     let left = MAX_UPLOADS_PER_PERIOD.saturating_sub(app.ws.link_uploads(period, &pref.name));
     let a = Arc::clone(&app);
-    let mut results = super::receive(&a, period, form, Source::Link(&pref.name), left).await;
+    let mut results = super::receive(&a, period, form, Source::Link(pref.name.clone()), left).await;
     if let Ok(ref mut rs) = results {
         for r in rs.iter_mut() {
             // A file of the same content received before is not named, nor, when it is another
@@ -179,18 +179,14 @@ pub async fn upload(State(app): State<Shared>, axum::Extension(access): axum::Ex
 /// The office's page of links: every prefecture's link, to copy into a message, and a button to
 /// regenerate one that was forwarded where it should not be.
 pub async fn office_page(State(app): State<Shared>) -> Response {
-    let codes: Vec<String> = app.refdata.prefectures.all().iter().map(|p| p.code.clone()).collect();
-    let links = match app.ws.links(&codes) {
+    let links = match every_link(&app) {
         Ok(l) => l,
         Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     };
     let period = period(&app);
     let rows: Vec<minijinja::Value> = links
         .iter()
-        .filter_map(|(code, token)| {
-            let p = app.refdata.prefectures.lookup(code)?;
-            Some(context! { name => p.name.clone(), code => code.clone(), url => url(&app, token), uploads => app.ws.link_uploads(period, &p.name) })
-        })
+        .map(|(p, url)| context! { name => p.name.clone(), code => p.code.clone(), url, uploads => app.ws.link_uploads(period, &p.name) })
         .collect();
     render(
         &app,
@@ -212,13 +208,13 @@ pub async fn regenerate(State(app): State<Shared>, UrlPath(code): UrlPath<String
     }
 }
 
+/// Every prefecture with its link, in official order (links made for those that have none).
+fn every_link(app: &App) -> Result<Vec<(Prefecture, String)>, super::WorkspaceError> {
+    let codes: Vec<String> = app.refdata.prefectures.all().iter().map(|p| p.code.clone()).collect();
+    Ok(app.ws.links(&codes)?.into_iter().filter_map(|(code, token)| app.refdata.prefectures.lookup(&code).map(|p| (p.clone(), url(app, &token)))).collect())
+}
+
 /// Every prefecture's link by name, for the mail that carries them.
 pub fn by_name(app: &App) -> std::collections::BTreeMap<String, String> {
-    let codes: Vec<String> = app.refdata.prefectures.all().iter().map(|p| p.code.clone()).collect();
-    app.ws
-        .links(&codes)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|(code, token)| app.refdata.prefectures.lookup(&code).map(|p| (p.name.clone(), url(app, &token))))
-        .collect()
+    every_link(app).unwrap_or_default().into_iter().map(|(p, url)| (p.name, url)).collect()
 }

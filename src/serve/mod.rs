@@ -374,10 +374,10 @@ async fn snapshot(app: &Shared, period: Period) -> Result<Arc<Snapshot>, Respons
     .map_err(|e| refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))
 }
 
-fn board_of(app: &App, snap: &Snapshot) -> board::Board {
+/// The board of a snapshot, with the province's own figures as last entered (`own`).
+fn board_of(app: &App, snap: &Snapshot, own: &crate::indicators::ProvinceFigures) -> board::Board {
     let receipts = app.ws.receipts(snap.period).unwrap_or_default();
-    let own = own_figures(app, snap.period);
-    board::board(&app.refdata, snap, &own, &|file| receipts.iter().rev().find(|r| r.stored_name == file).map(|r| r.received_at.clone()))
+    board::board(&app.refdata, snap, own, &|file| receipts.iter().rev().find(|r| r.stored_name == file).map(|r| r.received_at.clone()))
 }
 
 /// Days left until the deadline (negative when past), with the deadline.
@@ -397,7 +397,8 @@ async fn board_page(State(app): State<Shared>, PeriodParam(period): PeriodParam)
         Ok(s) => s,
         Err(r) => return r,
     };
-    let b = board_of(&app, &snap);
+    let own = own_figures(&app, period);
+    let b = board_of(&app, &snap, &own);
     let (deadline, days_left) = countdown(&app, period);
     let periods: Vec<String> = app.ws.periods().iter().map(Period::code).collect();
     let rollup_exists = rollup_path(&app, period).is_file();
@@ -408,7 +409,6 @@ async fn board_page(State(app): State<Shared>, PeriodParam(period): PeriodParam)
         mailbox => app.ws.setting("imap.mailbox"), since => app.ws.setting(&format!("imap.since.{}", period.code())),
         password_set => std::env::var(crate::collect::PASSWORD_VAR).is_ok_and(|p| !p.is_empty()),
     };
-    let own = own_figures(&app, period);
     let own_rows: Vec<minijinja::Value> = app
         .refdata
         .indicators
@@ -426,7 +426,7 @@ async fn board_page(State(app): State<Shared>, PeriodParam(period): PeriodParam)
 
 async fn board_fragment(State(app): State<Shared>, PeriodParam(period): PeriodParam) -> Response {
     match snapshot(&app, period).await {
-        Ok(snap) => render(&app, "board_table.html", context! { board => board_of(&app, &snap) }),
+        Ok(snap) => render(&app, "board_table.html", context! { board => board_of(&app, &snap, &own_figures(&app, period)) }),
         Err(r) => r,
     }
 }
@@ -497,7 +497,7 @@ async fn upload(State(app): State<Shared>, PeriodParam(period): PeriodParam, for
 /// Receives the files of an upload from `source` (at most `max_files` of them are stored): each is
 /// stored unchanged in the inbox and checked at once, as `check` would. A file over the reader's limit is
 /// refused as it streams in, and nothing of it is kept.
-async fn receive(app: &Shared, period: Period, mut form: Multipart, source: workspace::Source<'_>, max_files: usize) -> Result<Vec<UploadResult>, Response> {
+async fn receive(app: &Shared, period: Period, mut form: Multipart, source: workspace::Source, max_files: usize) -> Result<Vec<UploadResult>, Response> {
     let mut results = Vec::new();
     let mut stored_files = 0;
     loop {
@@ -517,7 +517,7 @@ async fn receive(app: &Shared, period: Period, mut form: Multipart, source: work
             results.push(UploadResult::failed(original, "未保存:本期通过此链接上传的文件已达上限。如需继续上传,请联系省局质量提升办。".into()));
             break;
         }
-        let (result, go_on) = store_field(app, period, field, original, source).await;
+        let (result, go_on) = store_field(app, period, field, original, source.clone()).await;
         stored_files += usize::from(result.stored.is_some());
         results.push(result);
         if !go_on {
@@ -535,7 +535,7 @@ async fn receive(app: &Shared, period: Period, mut form: Multipart, source: work
 
 /// Streams one file of an upload into the inbox; whether the upload can go on (not after a file that
 /// broke off or passed the limit).
-async fn store_field(app: &Shared, period: Period, mut field: axum::extract::multipart::Field<'_>, original: String, source: workspace::Source<'_>) -> (UploadResult, bool) {
+async fn store_field(app: &Shared, period: Period, mut field: axum::extract::multipart::Field<'_>, original: String, source: workspace::Source) -> (UploadResult, bool) {
     let mut up = match app.ws.begin_upload(period, &original, app.batch.limits.max_file_bytes) {
         Ok(u) => u,
         Err(e) => return (UploadResult::failed(original, e.to_string()), true),
@@ -553,11 +553,7 @@ async fn store_field(app: &Shared, period: Period, mut field: axum::extract::mul
         }
     }
     let a = Arc::clone(app);
-    let link = match source {
-        workspace::Source::Office => None,
-        workspace::Source::Link(p) => Some(p.to_string()),
-    };
-    let stored = tokio::task::spawn_blocking(move || a.ws.finish_upload(up, link.as_deref().map_or(workspace::Source::Office, workspace::Source::Link))).await;
+    let stored = tokio::task::spawn_blocking(move || a.ws.finish_upload(up, &source)).await;
     let result = match stored {
         Ok(Ok(Stored::New(r))) => UploadResult { stored: Some(r.stored_name), ..UploadResult::failed(original, String::new()) },
         Ok(Ok(Stored::Duplicate(r))) => UploadResult { duplicate_of: Some(r.stored_name), ..UploadResult::failed(original, String::new()) },

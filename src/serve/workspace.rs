@@ -267,7 +267,7 @@ impl Workspace {
     ///
     /// # Errors
     /// A file or database error; the temporary file is removed.
-    pub fn finish_upload(&self, mut up: Upload, source: Source<'_>) -> Result<Stored, WorkspaceError> {
+    pub fn finish_upload(&self, mut up: Upload, source: &Source) -> Result<Stored, WorkspaceError> {
         let result = (|| {
             let file = up.file.take().ok_or_else(|| WorkspaceError::Io { path: up.path.clone(), source: std::io::Error::other("closed") })?;
             file.sync_all().map_err(io(&up.path))?;
@@ -397,20 +397,20 @@ impl Workspace {
 
     /// How many files came through `prefecture`'s link in `period`.
     pub fn link_uploads(&self, period: Period, prefecture: &str) -> usize {
-        self.receipts(period).map(|rs| rs.iter().filter(|r| r.source == Source::Link(prefecture).label()).count()).unwrap_or(0)
+        self.receipts(period).map(|rs| rs.iter().filter(|r| r.source == Source::Link(prefecture.to_string()).label()).count()).unwrap_or(0)
     }
 }
 
 /// Where an upload came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source<'a> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
     /// The office's own page.
     Office,
     /// A prefecture's private link (the prefecture's name).
-    Link(&'a str),
+    Link(String),
 }
 
-impl Source<'_> {
+impl Source {
     /// As the receipts show it.
     pub fn label(&self) -> String {
         match self {
@@ -477,7 +477,7 @@ mod tests {
         let put = |ws: &Workspace, name: &str, data: &[u8]| {
             let mut up = ws.begin_upload(p, name, 1 << 20).unwrap();
             up.write(data).unwrap();
-            ws.finish_upload(up, Source::Office).unwrap()
+            ws.finish_upload(up, &Source::Office).unwrap()
         };
         let Stored::New(a) = put(&ws, "../成都.xlsx", b"one") else { panic!() };
         assert_eq!(a.stored_name, "成都.xlsx");
