@@ -137,6 +137,10 @@ pub struct ConsolidateArgs {
     /// 覆盖已存在的输出文件
     #[arg(long)]
     pub force: bool,
+    /// Spill each return's rows to disk while the rollup is made when the returns take more than this
+    /// many bytes (for tests and measurements; not shown in the help).
+    #[arg(long, hide = true, value_name = "字节", default_value_t = commands::consolidate::SPILL_ABOVE_BYTES)]
+    pub spill_above: u64,
     #[command(flatten)]
     pub read: ReadArgs,
 }
@@ -152,6 +156,7 @@ impl ConsolidateArgs {
             force: self.force,
             previous: self.previous,
             province_figures: self.province_figures,
+            spill_above: self.spill_above,
         }
     }
 }

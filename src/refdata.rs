@@ -365,6 +365,10 @@ pub struct Ledger {
     /// The positions of the columns taizhang itself reads, resolved once when the data loads.
     #[serde(skip)]
     pub keys: LedgerKeys,
+    /// Each industry's matching key ([`fold_key`]) and its place in `industries`, made once when the data
+    /// loads: every row's industry, and every name the plausibility checks test, is looked up here.
+    #[serde(skip)]
+    industry_keys: HashMap<String, usize>,
 }
 
 /// Where the columns taizhang reads by meaning stand among [`Ledger::columns`]: resolved once when the
@@ -401,8 +405,7 @@ impl Ledger {
         if let Some(i) = self.industries.iter().find(|i| *i == text) {
             return Some(i);
         }
-        let k = fold_key(text);
-        self.industries.iter().find(|i| fold_key(i) == k).map(String::as_str)
+        self.industry_keys.get(&fold_key(text)).map(|&i| self.industries[i].as_str())
     }
 
     /// The list entry closest to an industry value that is not in the list, for a finding's suggestion.
@@ -449,6 +452,10 @@ impl Ledger {
         }
         let at = |key: &str| self.column_index(key).unwrap_or_default();
         self.keys = LedgerKeys { seq: at("seq"), industry: at("industry"), enterprise: at("enterprise"), product: at("product"), uscc: self.column_index("uscc") };
+        // The first of two entries folding to one key wins, as the list's order did when it was searched.
+        for (i, industry) in self.industries.iter().enumerate() {
+            self.industry_keys.entry(fold_key(industry)).or_insert(i);
+        }
         for (w, t) in &self.industry_hints {
             if !self.industries.contains(t) {
                 return Err(format!("industry_hints 中 {w} 指向的 {t} 不在 industries 中"));

@@ -40,16 +40,31 @@ pub fn fold_key(s: &str) -> String {
             out.extend(c.to_lowercase());
         }
     };
-    // Most keys are already in NFKC: ASCII and CJK ideographs always are, and the quick check settles
-    // most of the rest; either spares the decomposition and recomposition.
-    if s.chars().all(|c| c.is_ascii() || is_cjk_ideograph(c))
-        || unicode_normalization::is_nfkc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes
-    {
+    // Most keys are Chinese text with ASCII, full-width forms and CJK punctuation, which NFKC maps one
+    // character at a time; the quick check settles most of the rest. Either spares the decomposition and
+    // recomposition.
+    if s.chars().all(|c| simple_nfkc(c).is_some()) {
+        s.chars().filter_map(simple_nfkc).for_each(&mut push);
+    } else if unicode_normalization::is_nfkc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
         s.chars().for_each(&mut push);
     } else {
         s.nfkc().for_each(&mut push);
     }
     out
+}
+
+/// What NFKC makes of `c` in a text made only of such characters, for the characters of everyday Chinese
+/// text: ASCII, CJK ideographs, CJK and general punctuation (unchanged), full-width ASCII (its half-width
+/// form) and the ideographic space (a space). None of them combines with a neighbour under NFKC, so a
+/// text of them normalizes character by character; `None` for any other character.
+fn simple_nfkc(c: char) -> Option<char> {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0),
+        '\u{3000}' => Some(' '),
+        _ if c.is_ascii() || is_cjk_ideograph(c) => Some(c),
+        '\u{3001}'..='\u{3029}' | '\u{2010}' | '\u{2012}'..='\u{2016}' | '\u{2018}'..='\u{2023}' | '\u{2030}' | '\u{203B}' | '\u{00B7}' | '\u{00D7}' | '\u{00F7}' => Some(c),
+        _ => None,
+    }
 }
 
 /// CJK Unified Ideographs (the basic block and extension A): no case, no decomposition.
@@ -181,6 +196,19 @@ pub fn chinese_date(d: chrono::NaiveDate) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn simple_nfkc_is_nfkc() {
+        let simple: Vec<char> = (0..=0x10FFFF).filter_map(char::from_u32).filter(|c| simple_nfkc(*c).is_some()).collect();
+        assert!(simple.len() > 21_000);
+        for &c in &simple {
+            assert_eq!(simple_nfkc(c).map(String::from), Some(c.to_string().nfkc().collect::<String>()), "U+{:04X}", c as u32);
+        }
+        // Text made of them, characters that would compose with a neighbour among them: NFKC as a whole.
+        let text: String = simple.iter().step_by(7).chain(simple.iter().rev().step_by(5)).collect();
+        assert_eq!(text.chars().filter_map(simple_nfkc).collect::<String>(), text.nfkc().collect::<String>());
+        assert_eq!(fold_key("Ｅ\u{0301}（产业）"), fold_key("é(产业)"));
+    }
 
     #[test]
     fn cleans_values() {

@@ -26,7 +26,15 @@ pub struct ConsolidateConfig {
     pub previous: Option<PathBuf>,
     /// The figures the province reports itself (a sheet of 指标 and 完成值), for the 指标完成情况 sheet.
     pub province_figures: Option<PathBuf>,
+    /// Returns taking more bytes than this in all have their rows spilled to disk while the rollup is
+    /// made ([`SPILL_ABOVE_BYTES`] unless measuring or testing).
+    pub spill_above: u64,
 }
+
+/// Above this many bytes of returns (some 90,000 rows of xlsx) each return's rows are spilled to disk as
+/// it is read. Below it the frames stay in memory, tens of megabytes at most, and a province's rollup
+/// spares the disk round trip.
+pub const SPILL_ABOVE_BYTES: u64 = 8 << 20;
 
 /// Prefixes text that a spreadsheet program would run as a formula (= + - @ at the start), so a CSV
 /// export opened in Excel shows the text. Numbers such as "-5" are left alone.
@@ -164,9 +172,11 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
         return Err(Error::Message("没有找到任何报送文件,未生成汇总表。".into()));
     }
     let mut progress = crate::commands::check::progress_printer();
-    // Each reader thread also moves its ledger rows into a frame and writes the frame to a folder beside
-    // the output (removed when done), so that memory holds the returns being read, not the province.
-    let spill = spill_dir(&cfg.out);
+    // Each reader thread also moves its ledger rows into a frame and, when the returns are large, writes
+    // the frame to a folder beside the output (removed when done), so that memory holds the returns being
+    // read, not the province.
+    let size: u64 = inputs.iter().map(|i| i.contents.as_ref().map_or_else(|| std::fs::metadata(&i.path).map_or(0, |m| m.len()), |c| c.len() as u64)).sum();
+    let spill = if size > cfg.spill_above { spill_dir(&cfg.out) } else { None };
     let shared = std::sync::Arc::new(refdata.clone());
     let opts = cfg.batch.clone();
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));

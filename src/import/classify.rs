@@ -38,17 +38,20 @@ const HEADING_MAX_CHARS: usize = 30;
 /// `(slot, text)` pairs with non-empty text.
 pub fn classify_row(words: &RowWords, cells: &[(Slot, &str)]) -> RowKind {
     // Nearly every row is an enterprise on two or more cells, none of which can be a total (every total
-    // word has 计, a count opens with 共 or, where a name belongs, with a digit): settle it without folding.
+    // word has 计, a count opens with 共 or, where a name belongs, with a digit, and either is short):
+    // settle it without folding.
     let maybe_total = |(slot, t): &(Slot, &str)| {
-        t.contains(['计', '共']) || (matches!(slot, Slot::Industry | Slot::Enterprise) && t.trim_start().starts_with(|c: char| c.is_ascii_digit() || ('０'..='９').contains(&c)))
+        may_be_total(t)
+            && (t.contains(['计', '共']) || (matches!(slot, Slot::Industry | Slot::Enterprise) && t.trim_start().starts_with(|c: char| c.is_ascii_digit() || ('０'..='９').contains(&c))))
     };
     if cells.len() > 1 && !cells.iter().any(maybe_total) && words.totals.iter().all(|w| w.contains('计')) {
         return RowKind::Enterprise;
     }
-    let markers: Vec<String> = cells.iter().filter_map(|(slot, t)| total_marker(words, *slot, t)).collect();
+    let markers: Vec<String> = cells.iter().filter(|(_, t)| may_be_total(t)).filter_map(|(slot, t)| total_marker(words, *slot, t)).collect();
     // A count alone ("2家") marks a total only where a name or a number belongs; elsewhere ("5个" as a
     // 提升目标) it needs its 共 or 合计.
     let counted = |slot: Slot, t: &str| match slot {
+        _ if !may_be_total(t) => None,
         Slot::Other => count_phrase(words, t).filter(|_| starts_with_total_word(t)),
         _ => count_phrase(words, t),
     };
@@ -69,6 +72,16 @@ pub fn classify_row(words: &RowWords, cells: &[(Slot, &str)]) -> RowKind {
         }
     }
     RowKind::Enterprise
+}
+
+/// Most characters, white space aside, of a text that can be a total or a count: the longest total word
+/// with a count of ten digits, its counter and noun and a colon is under 25. A longer text — the problems,
+/// targets and measures of every row — is never folded to be compared with the total words; were a
+/// total ever written that long, its row would be kept as an enterprise, never dropped.
+const TOTAL_MAX_CHARS: usize = 40;
+
+fn may_be_total(t: &str) -> bool {
+    t.len() <= TOTAL_MAX_CHARS || t.chars().filter(|c| !c.is_whitespace()).nth(TOTAL_MAX_CHARS).is_none()
 }
 
 fn starts_with_total_word(t: &str) -> bool {

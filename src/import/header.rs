@@ -4,6 +4,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use aho_corasick::AhoCorasick;
+
 use crate::cell::CellRef;
 use crate::read::{Grid, GridCell, Value};
 use crate::refdata::ColumnSpec;
@@ -17,7 +19,17 @@ pub(super) struct Matcher {
     pub(super) exact: HashMap<String, usize>,
     /// (alias key, column) longest first, for headers with a bracketed remark after the alias.
     pub(super) prefixes: Vec<(String, usize)>,
+    /// Characters of the longest name or alias key.
+    pub(super) longest: usize,
+    /// The keys of at least [`QUALIFIED_MIN_KEY_CHARS`] characters, found inside a header in one pass;
+    /// `contained_of` gives each one's place in `prefixes`.
+    contained: Option<AhoCorasick>,
+    contained_of: Vec<usize>,
 }
+
+/// Texts longer than this (in characters) are matched from their first ones when those already fold to
+/// more than any name and any qualified header.
+const LONG_TEXT_HEAD_CHARS: usize = 48;
 
 /// Shortest name or alias (in characters) that a header may contain with qualifiers around it
 /// ("提升措施及计划"): shorter ones ("企业", "产品") are parts of too many other headers.
@@ -49,7 +61,26 @@ impl Matcher {
             }
         }
         prefixes.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
-        Matcher { exact, prefixes }
+        let longest = prefixes.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+        let contained_of: Vec<usize> = (0..prefixes.len()).filter(|&n| prefixes[n].0.chars().count() >= QUALIFIED_MIN_KEY_CHARS).collect();
+        let contained = AhoCorasick::new(contained_of.iter().map(|&n| &prefixes[n].0)).ok();
+        Matcher { exact, prefixes, longest, contained, contained_of }
+    }
+
+    /// The places in `prefixes` of the keys of at least [`QUALIFIED_MIN_KEY_CHARS`] characters that `k`
+    /// contains, in any order. (The automaton is built from a few short names; were it refused, the keys
+    /// are searched one by one.)
+    fn contained_in(&self, k: &str) -> Vec<usize> {
+        match &self.contained {
+            Some(ac) => ac.find_overlapping_iter(k).map(|m| self.contained_of[m.pattern().as_usize()]).collect(),
+            None => self.contained_of.iter().copied().filter(|&n| k.contains(self.prefixes[n].0.as_str())).collect(),
+        }
+    }
+
+    /// A name or alias followed by a bracketed remark ("提升企业名称(全称)"), from the header's key.
+    fn qualified(&self, k: &str) -> Option<HeaderMatch> {
+        let (p, i) = self.prefixes.iter().find(|(p, _)| k.len() > p.len() && k.starts_with(p.as_str()) && k[p.len()..].starts_with('('))?;
+        Some(HeaderMatch::Qualified(*i, p.clone()))
     }
 
     /// The column a header text stands for, when it stands for one.
@@ -61,15 +92,27 @@ impl Matcher {
     }
 
     pub(super) fn matches(&self, text: &str) -> Option<HeaderMatch> {
-        let k = header_key(text);
+        // Every cell of a sheet is tried as a header (tables stacked in one sheet have one each), and most
+        // are long texts. A text folding to more characters than any name and than a qualified header can
+        // only be a name followed by its bracketed remark: its first characters settle that.
+        let k = match text.char_indices().nth(LONG_TEXT_HEAD_CHARS) {
+            Some((end, _)) => {
+                let k = header_key(&text[..end]);
+                if k.chars().count() > self.longest.max(QUALIFIED_MAX_CHARS) + 1 {
+                    return self.qualified(&k);
+                }
+                header_key(text)
+            }
+            None => header_key(text),
+        };
         if k.is_empty() {
             return None;
         }
         if let Some(&i) = self.exact.get(&k) {
             return Some(HeaderMatch::Exact(i));
         }
-        if let Some((p, i)) = self.prefixes.iter().find(|(p, _)| k.len() > p.len() && k.starts_with(p.as_str()) && k[p.len()..].starts_with('(')) {
-            return Some(HeaderMatch::Qualified(*i, p.clone()));
+        if let Some(q) = self.qualified(&k) {
+            return Some(q);
         }
         // Sentences (a finding's message, a remark) are not headers.
         if k.chars().count() > QUALIFIED_MAX_CHARS || k.contains(['。', ',', '「', '」', ';', '!', '?']) {
@@ -77,9 +120,15 @@ impl Matcher {
         }
         // Names contained in the header, longest first; a shorter one inside a longer one found already
         // ("进展情况" inside "进展情况及成效") adds nothing.
+        let mut inside = self.contained_in(&k);
+        if inside.is_empty() {
+            return None;
+        }
+        inside.sort_unstable();
+        inside.dedup();
         let mut found: Vec<(&str, usize)> = Vec::new();
-        for (p, i) in &self.prefixes {
-            if p.chars().count() >= QUALIFIED_MIN_KEY_CHARS && k.contains(p.as_str()) && !found.iter().any(|(f, _)| f.contains(p.as_str())) {
+        for (p, i) in inside.iter().map(|&n| &self.prefixes[n]) {
+            if !found.iter().any(|(f, _)| f.contains(p.as_str())) {
                 found.push((p, *i));
             }
         }

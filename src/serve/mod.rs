@@ -987,6 +987,7 @@ async fn make_rollup(State(app): State<Shared>, PeriodParam(period): PeriodParam
         batch: BatchOptions { period: Some(period), ..app.batch.clone() },
         previous: previous_rollup(&app, period),
         province_figures: Some(own_figures_path(&app, period)).filter(|p| p.is_file()),
+        spill_above: crate::commands::consolidate::SPILL_ABOVE_BYTES,
     };
     let refdata = Arc::clone(&app.refdata);
     let (ok, text) = command(move |out| crate::commands::consolidate::run(&refdata, &cfg, out)).await;

@@ -217,18 +217,24 @@ fn same_inputs_give_the_same_rollup_and_inputs_are_never_overwritten() {
     assert!(!dir.path().join("c.xlsx").exists());
 }
 
-/// `consolidate` spills each return's rows to a hidden folder beside the output while it works, so that a
-/// national collection fits in memory; the folder is gone when it is done, and the rows of the rollup
+/// `consolidate` spills each return's rows to a hidden folder beside the output while it works when the
+/// returns are large, so that a national collection fits in memory (the samples are made to spill here);
+/// the folder is gone when it is done, the workbook is byte for byte the one made in memory, and its rows
 /// are those of an unspilled merge, 序号 running on across the returns.
 #[test]
 fn the_spill_folder_is_removed_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
-    let o = super::common::taizhang(dir.path(), &["consolidate", super::common::samples().to_str().unwrap(), "--period", "2018Q3", "--out", "out/汇总.xlsx"]);
+    let samples = super::common::samples();
+    let args = ["consolidate", samples.to_str().unwrap(), "--period", "2018Q3"];
+    let o = super::common::taizhang(dir.path(), &[&args[..], &["--out", "out/汇总.xlsx", "--spill-above", "0"]].concat());
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", super::common::stderr(&o));
     let left: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(left, ["汇总.xlsx"], "nothing but the rollup is left");
+    let o = super::common::taizhang(dir.path(), &[&args[..], &["--out", "in-memory.xlsx"]].concat());
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", super::common::stderr(&o));
+    assert!(std::fs::read(out.join("汇总.xlsx")).unwrap() == std::fs::read(dir.path().join("in-memory.xlsx")).unwrap(), "spilled or not, the same workbook");
     // The same merge in memory (as the console does it) gives the same rows, numbered 1..n across returns.
     let r = super::common::refdata();
     let (inputs, _) = taizhang::import::batch::discover(&[super::common::samples()]);
