@@ -29,28 +29,46 @@ fn is_odd_space(c: char) -> bool {
 /// ```
 pub fn fold_key(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut push = |c: char| {
-        if c.is_whitespace() || is_zero_width(c) {
-        } else if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else if is_cjk_ideograph(c) {
-            // The bulk of Chinese text: no case, and NFKC leaves it alone.
-            out.push(c);
-        } else {
-            out.extend(c.to_lowercase());
-        }
-    };
     // Most keys are Chinese text with ASCII, full-width forms and CJK punctuation, which NFKC maps one
-    // character at a time; the quick check settles most of the rest. Either spares the decomposition and
-    // recomposition.
-    if s.chars().all(|c| simple_nfkc(c).is_some()) {
-        s.chars().filter_map(simple_nfkc).for_each(&mut push);
-    } else if unicode_normalization::is_nfkc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
-        s.chars().for_each(&mut push);
-    } else {
-        s.nfkc().for_each(&mut push);
+    // character at a time: one pass, unless a character outside them turns up. Then the quick check
+    // settles most texts; either spares the decomposition and recomposition.
+    for c in s.chars() {
+        match c {
+            // The bulk of Chinese text: no case, and NFKC leaves it alone.
+            _ if is_cjk_ideograph(c) => out.push(c),
+            _ if c.is_ascii() => {
+                if !c.is_whitespace() {
+                    out.push(c.to_ascii_lowercase());
+                }
+            }
+            _ => match simple_nfkc(c) {
+                Some(m) => push_folded(&mut out, m),
+                None => {
+                    out.clear();
+                    if unicode_normalization::is_nfkc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+                        s.chars().for_each(|c| push_folded(&mut out, c));
+                    } else {
+                        s.nfkc().for_each(|c| push_folded(&mut out, c));
+                    }
+                    return out;
+                }
+            },
+        }
     }
     out
+}
+
+/// Adds a normalized character to a key: nothing for white space and zero-width characters, lower case
+/// for the rest.
+fn push_folded(out: &mut String, c: char) {
+    if c.is_whitespace() || is_zero_width(c) {
+    } else if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+    } else if is_cjk_ideograph(c) {
+        out.push(c);
+    } else {
+        out.extend(c.to_lowercase());
+    }
 }
 
 /// What NFKC makes of `c` in a text made only of such characters, for the characters of everyday Chinese
@@ -80,9 +98,9 @@ pub fn is_blank(s: &str) -> bool {
 /// A key for matching a header: [`fold_key`] without the decorations people add to headers — a trailing
 /// colon and asterisks marking required columns.
 pub fn header_key(s: &str) -> String {
-    let k = fold_key(s);
-    let k = k.trim_end_matches([':', '：']);
-    let k: String = k.chars().filter(|c| *c != '*' && *c != '※').collect();
+    let mut k = fold_key(s);
+    k.truncate(k.trim_end_matches([':', '：']).len());
+    k.retain(|c| c != '*' && c != '※');
     k
 }
 

@@ -171,10 +171,10 @@ impl Header {
     }
 }
 
-pub(super) fn cell_text(c: &GridCell) -> String {
+pub(super) fn cell_text(c: &GridCell) -> std::borrow::Cow<'_, str> {
     match &c.value {
-        Value::Text(s) => s.clone(),
-        v => v.to_text(),
+        Value::Text(s) => std::borrow::Cow::Borrowed(s),
+        v => std::borrow::Cow::Owned(v.to_text()),
     }
 }
 

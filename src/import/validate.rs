@@ -133,14 +133,22 @@ fn credit_code(refdata: &RefData, sub: &Submission, row: &LedgerRow, findings: &
 /// different content is kept twice and reported. Returns, for each row, the earlier row it repeats.
 fn duplicates(refdata: &RefData, sub: &Submission, findings: &mut Vec<Finding>) -> Vec<Option<usize>> {
     let ledger = &refdata.ledger;
-    let mut exact: HashMap<(Vec<&str>, Vec<&str>), usize> = HashMap::new();
-    let mut by_key: HashMap<String, usize> = HashMap::new();
+    let mut exact: HashMap<(Vec<&str>, Vec<&str>), usize> = HashMap::with_capacity(sub.rows.len());
+    let mut by_key: HashMap<String, usize> = HashMap::with_capacity(sub.rows.len());
     let seq = Some(ledger.keys.seq);
     let mut dup_of = vec![None; sub.rows.len()];
     for (idx, row) in sub.rows.iter().enumerate() {
         let content: Vec<&str> = (0..ledger.columns.len()).filter(|i| Some(*i) != seq).map(|i| row.text(i)).collect();
         let extras: Vec<&str> = (0..sub.extra_columns.len()).map(|i| row.extra(i)).collect();
-        if let Some(&first) = exact.get(&(content.clone(), extras.clone())) {
+        // Each row's content hashed once: looked up and, when new, kept by the same entry.
+        let first = match exact.entry((content, extras)) {
+            std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(idx);
+                None
+            }
+        };
+        if let Some(first) = first {
             dup_of[idx] = Some(first);
             let f = crate::Finding::new(
                 Code::DuplicateRow,
@@ -152,7 +160,6 @@ fn duplicates(refdata: &RefData, sub: &Submission, findings: &mut Vec<Finding>) 
             findings.push(f);
             continue;
         }
-        exact.insert((content, extras), idx);
         let key = row_key(refdata, row);
         if key.is_empty() {
             continue;
@@ -191,15 +198,15 @@ fn plausibility(refdata: &RefData, sub: &Submission, row: &LedgerRow, findings: 
     let columns = sub.columns_in(&row.sheet);
     let col_of = |i: usize| columns.get(i).copied().flatten();
     // The row's values by the sheet column they stand in, with the header of that column.
-    let mut by_col: BTreeMap<u32, (&str, String)> = BTreeMap::new();
+    let mut by_col: BTreeMap<u32, (&str, &str)> = BTreeMap::new();
     for (i, f) in row.fields.iter().enumerate() {
         if let (Some(l), Some(c)) = (f, col_of(i)) {
-            by_col.insert(c, (l.text.as_str(), ledger.columns[i].name.clone()));
+            by_col.insert(c, (l.text.as_str(), ledger.columns[i].name.as_str()));
         }
     }
     for (i, e) in row.extras.iter().enumerate() {
         if let Some(l) = e {
-            by_col.entry(l.cell.col).or_insert((l.text.as_str(), sub.extra_columns.get(i).cloned().unwrap_or_default()));
+            by_col.entry(l.cell.col).or_insert((l.text.as_str(), sub.extra_columns.get(i).map_or("", String::as_str)));
         }
     }
     let text_at = |c: Option<u32>| c.and_then(|c| by_col.get(&c)).map(|(t, _)| *t);
