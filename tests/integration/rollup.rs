@@ -248,3 +248,29 @@ fn the_spill_folder_is_removed_and_changes_nothing() {
     let written = rows.iter().filter(|row| row.first().is_some_and(|c| c.parse::<u32>().is_ok())).count();
     assert_eq!(written, whole.height(), "every row of the merge is in 附件2");
 }
+
+/// `Frames::take` moves each value out of the rows as its column is built (so that a large return's texts
+/// are not held twice); its frame is the one `Frames::of` builds by borrowing, for every sample — extra
+/// columns and repeated rows included — and it leaves the submission without rows.
+#[test]
+fn taking_the_rows_builds_the_same_frame_as_borrowing_them() {
+    let r = super::common::refdata();
+    let (inputs, _) = taizhang::import::batch::discover(&[super::common::samples()]);
+    let opts = taizhang::import::batch::BatchOptions { period: Some("2018Q3".parse().unwrap()), ..Default::default() };
+    let (mut compared, mut with_extras, mut with_repeats) = (0, 0, 0);
+    for input in &inputs {
+        let mut sub = taizhang::import::batch::import_one(r, input, &opts);
+        if !sub.readable || sub.rows.is_empty() {
+            continue;
+        }
+        with_extras += usize::from(!sub.extra_columns.is_empty());
+        with_repeats += usize::from(sub.rows.iter().any(|row| row.duplicate_of.is_some()));
+        let borrowed = taizhang::rollup::frames::Frames::of(r, &sub).unwrap();
+        let taken = taizhang::rollup::frames::Frames::take(r, &mut sub).unwrap();
+        assert!(borrowed.ledger.equals_missing(&taken.ledger), "{}", input.name);
+        assert_eq!(borrowed.distinct_rows, taken.distinct_rows);
+        assert!(sub.rows.is_empty());
+        compared += 1;
+    }
+    assert!(compared >= 10 && with_extras > 0 && with_repeats > 0, "{compared} samples with rows, {with_extras} with extra columns, {with_repeats} with repeated rows");
+}
