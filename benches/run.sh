@@ -70,7 +70,7 @@ log() { echo "[$(date +%H:%M:%S)] $*" | sed -e "s#$ROOT/##g" -e "s#$HOME#~#g" | 
 
 if [ "$BUILD" = 1 ]; then
   log "building (release) in $CARGO_TARGET_DIR"
-  (cd "$ROOT" && cargo build --release --examples && cargo build --release) 2>&1 | tail -3 | tee -a "$LOG" >&2
+  (cd "$ROOT" && cargo build --release --examples && cargo build --release) 2>&1 | tail -3 | sed -e "s#$ROOT#.#g" -e "s#$HOME#~#g" | tee -a "$LOG" >&2
 fi
 for b in "$TAIZHANG" "$FLOOR" "$GEN"; do
   [ -x "$b" ] || { echo "run.sh: $b missing (build first)" >&2; exit 2; }
