@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
 use crate::cell::CellRef;
 use crate::read::{Grid, GridCell, Value};
@@ -63,7 +63,9 @@ impl Matcher {
         prefixes.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
         let longest = prefixes.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
         let contained_of: Vec<usize> = (0..prefixes.len()).filter(|&n| prefixes[n].0.chars().count() >= QUALIFIED_MIN_KEY_CHARS).collect();
-        let contained = AhoCorasick::new(contained_of.iter().map(|&n| &prefixes[n].0)).ok();
+        // A matcher is made for every sheet read: an NFA is built in microseconds, a DFA would cost more to
+        // build than it saves on a sheet's cells.
+        let contained = AhoCorasick::builder().kind(Some(AhoCorasickKind::ContiguousNFA)).build(contained_of.iter().map(|&n| &prefixes[n].0)).ok();
         Matcher { exact, prefixes, longest, contained, contained_of }
     }
 
