@@ -204,7 +204,7 @@ fn what_to_do(f: &Finding, period: Option<Period>) -> String {
         Code::Unreadable | Code::ReaderFailure | Code::Timeout => {
             "文件无法读取。请用 Excel 或 WPS 打开后「另存为」xlsx 格式重新报送;如打不开,请在本期模板中重新填写。".into()
         }
-        Code::NotSpreadsheet => "报送的不是电子表格,请报送填写好的台账(xlsx 格式),不要报送 Word 文档、图片或压缩包。".into(),
+        Code::NotSpreadsheet => "报送的不是台账表格,请报送填写好的台账(xlsx 格式,或填在附件2表格中的 Word 文档 .docx),不要报送图片、PDF 或旧版 .doc 文档。".into(),
         Code::TooLarge => "文件过大,请删除多余的行、列、图片或工作表后重新报送。".into(),
         Code::PeriodMismatch => format!("本次收集的是{this}的台账,请使用{this}的模板填写后重新报送。"),
         Code::PeriodUnknown | Code::PeriodAssumed => format!("请在文件名中写明期别(如「{}-市州-质量提升台账.xlsx」),或使用{this}的模板重新报送。", period.map(|p| p.code()).unwrap_or_else(|| "2018Q3".into())),
@@ -322,7 +322,7 @@ pub fn write_all(refdata: &RefData, subs: &[Submission], period: Option<Period>,
             continue;
         }
         let usable: Vec<Submission> =
-            mine.iter().filter(|s| crate::import::batch::counts_for(s, collected, period)).map(|s| (*s).clone()).collect();
+            mine.iter().filter(|s| crate::import::batch::counts_for(s, collected)).map(|s| (*s).clone()).collect();
         let (bytes, is_notice) = match latest_per_prefecture(&usable).first() {
             Some(s) => (build(refdata, s, collected)?, false),
             None => {

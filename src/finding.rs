@@ -112,20 +112,25 @@ codes! {
     SeveralLedgerSheets = "S13", Info, "台账分在多个工作表";
     /// A sheet holds a table of another period besides this period's; that table was not read.
     OtherPeriodBlock = "S14", Warning, "表中另有其他期别的台账";
+    /// A workbook's sheets are named after several prefectures (a coordinator sent them together): each
+    /// prefecture's sheets were read as its own return.
+    WorkbookSplit = "S15", Info, "一个文件含多个市州的台账";
     /// The prefecture could not be determined.
     UnknownPrefecture = "P01", Error, "无法确定填报市州";
     /// Different places in the file name different prefectures.
     PrefectureConflict = "P02", Warning, "填报市州不一致";
     /// The file is for another period than the one being collected.
     PeriodMismatch = "P03", Warning, "期别不符";
-    /// The file names no period and was counted for the period given with `--period`.
-    PeriodAssumed = "P04", Info, "期别按指定计入";
+    /// The file states no period and was counted for the collection's period (given with `--period`, or
+    /// the one the other returns state): a return is never left out for what it does not say.
+    PeriodAssumed = "P04", Warning, "未写明期别,按本次收集计入";
     /// The rollup's period differs from the period its output file name names.
     OutputPeriod = "P05", Warning, "汇总表文件名期别不符";
     /// The rollup is not for the quarter after the one `--previous` is for.
     PreviousPeriod = "P06", Warning, "上期汇总表期别不符";
-    /// The file names no period and no period was given, so it was not counted.
-    PeriodUnknown = "P07", Warning, "期别不明(未纳入汇总)";
+    /// The file states no period, and neither does any other return of the collection (a first
+    /// collection has no quarter): all are rolled up as one collection with its period unstated.
+    PeriodUnknown = "P07", Info, "未写明期别(一并汇总)";
     /// A file uploaded through one prefecture's private link names another prefecture. It counts for
     /// the link's prefecture: a link never files a return as another prefecture's.
     LinkPrefectureConflict = "P08", Error, "上传链接与填报市州不符";
@@ -169,6 +174,12 @@ codes! {
     StatusContradiction = "V19", Warning, "完成状态与推进情况不符";
     /// One enterprise written over several rows (its name merged down); the rows were joined into one.
     EnterpriseOverRows = "V20", Info, "一家企业占多行";
+    /// Cells holding a formula whose value the file does not hold (written by a script): they read as
+    /// empty until the file is saved once in Excel or WPS.
+    FormulaWithoutValue = "V21", Warning, "公式没有计算结果";
+    /// A text longer than an Excel cell holds (32,767 characters): kept whole, the rollup's cell shows its
+    /// beginning and its long-text sheet the rest.
+    LongText = "V22", Warning, "单元格内容超过 Excel 上限";
     /// A value of the 指标完成情况 sheet that is not one number; it is not in the province figure.
     IndicatorUnreadable = "I01", Warning, "指标完成值无法识别";
     /// A cumulative indicator value lower than last quarter's.

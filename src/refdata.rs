@@ -261,13 +261,23 @@ pub struct RowWords {
     pub count_nouns: Vec<String>,
     pub organisation_suffixes: Vec<String>,
     pub name_separators: Vec<String>,
+    pub placeholders: Vec<String>,
+    pub end_markers: Vec<String>,
 }
 
 impl RowWords {
     /// Turns the words into matching keys ([`fold_key`]) once, when the reference data loads, since every
     /// cell of every row is compared with them. The separators are characters, not words, and stay.
     fn fold(&mut self) {
-        for list in [&mut self.totals, &mut self.subtotals, &mut self.counters, &mut self.count_nouns, &mut self.organisation_suffixes] {
+        for list in [
+            &mut self.totals,
+            &mut self.subtotals,
+            &mut self.counters,
+            &mut self.count_nouns,
+            &mut self.organisation_suffixes,
+            &mut self.placeholders,
+            &mut self.end_markers,
+        ] {
             list.iter_mut().for_each(|w| *w = fold_key(w));
         }
     }

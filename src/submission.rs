@@ -124,6 +124,8 @@ pub enum Role {
     Heading,
     /// A total or sub-total row inside the ledger ("合计 | 共3家企业"), reported as a hint.
     Total,
+    /// A row of placeholders or an end marker under the ledger ("/ | /", "以下空白"), reported as a hint.
+    Placeholder,
     /// A table of another period than the one collected, kept in the same sheet and reported whole.
     OtherPeriod,
     /// A further line of an enterprise written over several rows (its name merged down), joined into the
@@ -152,10 +154,18 @@ pub struct Submission {
     pub readable: bool,
     /// Passed over: not a return (a note or script travelling with the returns).
     pub skipped: bool,
+    /// The sheets this return was taken from, when its file held the returns of several prefectures (a
+    /// coordinator's workbook, split by sheet).
+    pub part: Option<String>,
     pub template: Option<TemplateMeta>,
     /// Canonical name of the prefecture.
     pub prefecture: Option<String>,
     pub period: Option<Period>,
+    /// Where the period was read, for the messages that cite it: 使用的是该期的模板, 标题「…」, 文件名「…」.
+    pub period_from: Option<String>,
+    /// A quarter the return states without a year that nothing else in it gives; the batch completes it
+    /// with the collection's year.
+    pub quarter_only: Option<u8>,
     pub filled_date: Option<Located>,
     pub filled_on: Option<chrono::NaiveDate>,
     pub filler: Option<Located>,
@@ -194,9 +204,12 @@ impl Submission {
             modified: None,
             readable: false,
             skipped: false,
+            part: None,
             template: None,
             prefecture: None,
             period: None,
+            period_from: None,
+            quarter_only: None,
             filled_date: None,
             filled_on: None,
             filler: None,

@@ -25,6 +25,9 @@ pub struct CheckConfig {
 struct FileReport<'a> {
     file: &'a str,
     format: Option<&'static str>,
+    /// The sheets this return was taken from, when its file held several prefectures' returns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    part: Option<&'a str>,
     readable: bool,
     prefecture: Option<&'a str>,
     period: Option<String>,
@@ -103,7 +106,8 @@ pub fn summary_line(s: &Submission) -> String {
         let why = s.findings.iter().find(|f| f.severity == crate::Severity::Error).map(|f| f.code.title()).unwrap_or("原因不明");
         format!("无法读取({why})")
     };
-    format!("{}  [{}] {what};错误 {} 条,警告 {} 条,提示 {} 条", s.name, s.format.map_or("?", |f| f.name()), c.errors, c.warnings, c.infos)
+    let part = s.part.as_ref().map(|p| format!("(工作表「{p}」)")).unwrap_or_default();
+    format!("{}{part}  [{}] {what};错误 {} 条,警告 {} 条,提示 {} 条", s.name, s.format.map_or("?", |f| f.name()), c.errors, c.warnings, c.infos)
 }
 
 /// Runs `check`.
@@ -128,10 +132,12 @@ pub fn run(refdata: &RefData, cfg: &CheckConfig, out: &mut dyn Write) -> Result<
     }
     let all = Counts::of(subs.iter().flat_map(|s| &s.findings).chain(skipped.iter()));
     let unreadable = subs.iter().filter(|s| !s.readable && !s.skipped).count();
+    // A workbook split into several prefectures' returns is still one file.
+    let files: std::collections::BTreeSet<&str> = subs.iter().map(|s| s.name.as_str()).collect();
     writeln!(
         out,
         "共检查 {} 个文件(无法读取 {} 个,跳过 {} 个):错误 {} 条,警告 {} 条,提示 {} 条。",
-        subs.len(),
+        files.len(),
         unreadable,
         skipped.len() + subs.iter().filter(|s| s.skipped).count(),
         all.errors,
@@ -144,6 +150,7 @@ pub fn run(refdata: &RefData, cfg: &CheckConfig, out: &mut dyn Write) -> Result<
             .map(|s| FileReport {
                 file: &s.name,
                 format: s.format.map(|f| f.name()),
+                part: s.part.as_deref(),
                 readable: s.readable,
                 prefecture: s.prefecture.as_deref(),
                 period: s.period.map(|p| p.code()),

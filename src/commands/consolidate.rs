@@ -182,18 +182,22 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let spill_path = spill.as_ref().map(|d| d.path().to_path_buf());
     let worker: crate::import::batch::WorkerWith<Option<Frames>> = std::sync::Arc::new(move |input: &crate::import::batch::Input| {
-        let mut s = crate::import::batch::import_one(&shared, input, &opts);
-        // A failure here is left for the merge, which builds the frames of any return that has none; a
-        // frame that cannot be spilled stays in memory.
-        let mut frames = if s.readable { Frames::take(&shared, &mut s).ok() } else { None };
-        if let (Some(f), Some(dir)) = (&mut frames, &spill_path) {
-            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let _ = f.spill(&dir.join(format!("{n}.parquet")));
-        }
-        (s, frames)
+        let subs = crate::import::batch::import_one(&shared, input, &opts);
+        subs.into_iter()
+            .map(|mut s| {
+                // A failure here is left for the merge, which builds the frames of any return that has
+                // none; a frame that cannot be spilled stays in memory.
+                let mut frames = if s.readable { Frames::take(&shared, &mut s).ok() } else { None };
+                if let (Some(f), Some(dir)) = (&mut frames, &spill_path) {
+                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let _ = f.spill(&dir.join(format!("{n}.parquet")));
+                }
+                (s, frames)
+            })
+            .collect()
     });
     let (mut subs, frames): (Vec<_>, Vec<_>) =
-        crate::import::batch::run_isolated_with(refdata, &inputs, &cfg.batch, worker, &mut progress).into_iter().map(|(s, f)| (s, f.flatten())).unzip();
+        crate::import::batch::run_isolated_with(refdata, &inputs, &cfg.batch, worker, &mut progress).into_iter().flatten().map(|(s, f)| (s, f.flatten())).unzip();
     let mut merged = merge::merge_framed(refdata, &mut subs, frames, &MergeOptions { period: cfg.batch.period })?;
     let previous = match &cfg.previous {
         Some(prev) => Some(crate::rollup::history::read_rollup(refdata, prev)?),
@@ -310,7 +314,7 @@ fn report(m: &Merged, total: usize, path: &Path, out: &mut dyn Write) -> Result<
     writeln!(
         out,
         "{} 已报送 {returned}/{total} 个市州,共 {} 家企业;问题:错误 {} 条,警告 {} 条,提示 {} 条。汇总表已写入 {}",
-        m.period.map(|p| p.label()).unwrap_or_default(),
+        crate::period::label_of(m.period),
         m.ledger.height(),
         t.errors,
         t.warnings,

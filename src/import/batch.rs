@@ -294,8 +294,10 @@ pub fn read_error_finding(input: &Input, e: &ReadError) -> Finding {
 /// Extensions under which a plain-text file found in a folder may be a return (CSV saved by Excel or WPS).
 const TEXT_RETURN_EXTENSIONS: &[&str] = &["csv", "tsv", "txt", "xls", "xlsx", "et", ""];
 
-/// Reads, imports and validates one file, without isolation (see [`import_all`]).
-pub fn import_one(refdata: &RefData, input: &Input, opts: &BatchOptions) -> Submission {
+/// Reads, imports and validates one file, without isolation (see [`import_all`]). A file is one return,
+/// or several when its sheets are named after several prefectures (a coordinator's workbook, see
+/// [`crate::import::split`]): one submission each, in the order of the sheets.
+pub fn import_one(refdata: &RefData, input: &Input, opts: &BatchOptions) -> Vec<Submission> {
     let read = match &input.contents {
         Some(bytes) => read::read_bytes(bytes.to_vec(), &opts.limits),
         None => read::read_file(&input.path, &opts.limits),
@@ -308,22 +310,11 @@ pub fn import_one(refdata: &RefData, input: &Input, opts: &BatchOptions) -> Subm
             let mut s = Submission::new(input.path.clone(), input.name.clone());
             s.push(Finding::new(Code::Skipped, &input.name, "已跳过:文本文件,不是表格(如为 CSV 格式的台账,请将扩展名改为 .csv)。"));
             s.skipped = true;
-            return s;
+            return vec![s];
         }
     }
-    let mut sub = match read {
-        Ok(wb) => {
-            // A member of an archive is imported under its path inside the archive, so that its own name and
-            // the archive's can both tell the prefecture and the period; it is then filed under the archive.
-            let as_named = if input.contents.is_some() { Path::new(&input.name) } else { input.path.as_path() };
-            let from = crate::import::Provenance {
-                sender: input.sender.as_ref().and_then(|s| s.prefecture.as_deref()),
-                link: input.link.as_deref(),
-            };
-            let mut sub = crate::import::import_workbook_from(refdata, &wb, as_named, &input.name, opts.period, from);
-            sub.file.clone_from(&input.path);
-            sub
-        }
+    let mut subs = match read {
+        Ok(wb) => import_parts(refdata, input, wb, opts),
         Err(e) => {
             let mut s = Submission::new(input.path.clone(), input.name.clone());
             s.push(read_error_finding(input, &e));
@@ -331,33 +322,76 @@ pub fn import_one(refdata: &RefData, input: &Input, opts: &BatchOptions) -> Subm
             for f in &mut s.findings {
                 f.prefecture.clone_from(&s.prefecture);
             }
-            s
+            vec![s]
         }
     };
-    sub.modified = std::fs::metadata(&input.path).and_then(|m| m.modified()).ok();
-    sub.sender.clone_from(&input.sender);
-    if sub.readable {
-        crate::import::validate::validate(refdata, &mut sub);
-        if opts.period.is_some() {
-            // With the period given, a file says at once whether it counts; otherwise that needs the batch.
-            settle_periods(std::slice::from_mut(&mut sub), opts.period);
+    let modified = std::fs::metadata(&input.path).and_then(|m| m.modified()).ok();
+    for sub in &mut subs {
+        sub.modified = modified;
+        sub.sender.clone_from(&input.sender);
+        if sub.readable {
+            crate::import::validate::validate(refdata, sub);
         }
     }
-    sub
+    if opts.period.is_some() {
+        // With the period given, a file says at once whether it counts; otherwise that needs the batch.
+        settle_periods(&mut subs, opts.period);
+    }
+    subs
+}
+
+/// Imports a workbook read from `input`: whole, or one part per prefecture its sheets are named after.
+fn import_parts(refdata: &RefData, input: &Input, wb: read::Workbook, opts: &BatchOptions) -> Vec<Submission> {
+    // A member of an archive is imported under its path inside the archive, so that its own name and
+    // the archive's can both tell the prefecture and the period; it is then filed under the archive.
+    let as_named = if input.contents.is_some() { Path::new(&input.name) } else { input.path.as_path() };
+    let from = crate::import::Provenance {
+        sender: input.sender.as_ref().and_then(|s| s.prefecture.as_deref()),
+        link: input.link.as_deref(),
+        sheet: None,
+    };
+    let one = |wb: &read::Workbook, from: crate::import::Provenance<'_>| {
+        let mut sub = crate::import::import_workbook_from(refdata, wb, as_named, &input.name, opts.period, from);
+        sub.file.clone_from(&input.path);
+        sub
+    };
+    // A link files returns for its own prefecture only: a workbook of several is never split there.
+    let file_prefecture = file_prefecture(refdata, as_named);
+    let parts = if input.link.is_some() { Err(wb) } else { crate::import::split::by_prefecture(refdata, wb, file_prefecture.as_deref()) };
+    match parts {
+        Err(wb) => vec![one(&wb, from)],
+        Ok(parts) => parts
+            .into_iter()
+            .map(|part| {
+                let owner = part.prefecture.clone().or_else(|| file_prefecture.clone());
+                let from = crate::import::Provenance { sender: None, link: None, sheet: owner.as_deref() };
+                let mut sub = one(&part.workbook, from);
+                sub.part = Some(part.workbook.sheets.iter().map(|s| s.name.clone()).collect::<Vec<_>>().join("、"));
+                sub.push(Finding::new(Code::WorkbookSplit, &input.name, part.note));
+                sub
+            })
+            .collect(),
+    }
 }
 
 /// Decides which period a batch is for and says, for every readable return, whether it counts for it:
-/// the period given (`--period`), else the period most returns name (the latest on a tie). A return for
-/// another period gets P03; a return that names no period (not in the template, the title or the file
-/// name) counts only when the period was given, and is reported either way (P04 when it is counted, P07
-/// when it is not), so no file is ever counted, or left out, silently. Findings already there are not
-/// repeated, so this may run more than once over the same submissions.
+/// the period given (`--period`), else the period most returns state (the latest on a tie). A return is
+/// left out only for what it says: one that states another period gets P03. One that states none counts
+/// for the collection's period with a warning that says so (P04); when no return states a period at all
+/// (a first collection, which has no quarter), every return counts for the one collection, each with a
+/// note (P07). A quarter stated without its year takes the year that puts it nearest the collection's
+/// period. Findings already there are not repeated, so this may run more than once over the same
+/// submissions.
 ///
 /// Returns the period of the batch.
 pub fn settle_periods(subs: &mut [Submission], given: Option<Period>) -> Option<Period> {
     let period = given.or_else(|| majority_period(subs));
     for s in subs.iter_mut().filter(|s| s.readable && !s.skipped) {
+        if let (None, Some(q), Some(want)) = (s.period, s.quarter_only, period) {
+            s.period = nearest(q, want);
+        }
         let has = |s: &Submission, c: Code| s.findings.iter().any(|f| f.code == c);
+        let from = s.period_from.as_deref().map(|f| format!("({f})")).unwrap_or_default();
         match (s.period, period) {
             (Some(got), Some(want)) if got != want => {
                 if !has(s, Code::PeriodMismatch) {
@@ -365,28 +399,29 @@ pub fn settle_periods(subs: &mut [Submission], given: Option<Period>) -> Option<
                     let f = Finding::new(
                         Code::PeriodMismatch,
                         &s.name,
-                        format!("本文件是{}的台账,{what}{},未纳入本期汇总。请确认是否报错了文件,如是请报送{}的台账。", got.label(), want.label(), want.label()),
+                        format!("本文件是{}的台账{from},{what}{},未纳入本期汇总。请确认是否报错了文件,如是请报送{}的台账。", got.label(), want.label(), want.label()),
                     );
                     s.push(f);
                 }
             }
-            (None, Some(want)) if given.is_some() => {
+            (None, Some(want)) => {
                 if !has(s, Code::PeriodAssumed) {
+                    let how = if given.is_some() { "按本次收集(--period)的" } else { "按本次收集的其他文件写明的" };
                     let f = Finding::new(
                         Code::PeriodAssumed,
                         &s.name,
-                        format!("文件未写明期别(模板、标题和文件名中都没有),已按 --period 指定的{}({})计入。今后请在文件名中写明期别,如「{}-市州-质量提升台账.xlsx」。", want.label(), want.code(), want.code()),
+                        format!("文件未写明期别(模板、标题和文件名中都没有),已{how}{}计入。今后请在标题或文件名中写明期别,如「{}-市州-质量提升台账.xlsx」。", want.label(), want.code()),
                     );
                     s.push(f);
                 }
             }
-            (None, _) => {
+            (None, None) => {
                 if !has(s, Code::PeriodUnknown) {
-                    let how = match period {
-                        Some(p) => format!("未纳入本次({})汇总。如确为本期报送,请在文件名中写明期别后重新报送,或汇总时加 --period {} 计入", p.label(), p.code()),
-                        None => "本次所有文件都没有写明期别,均未纳入汇总。请汇总时用 --period 指定期别(如 --period 2018Q3)".to_string(),
-                    };
-                    let f = Finding::new(Code::PeriodUnknown, &s.name, format!("文件未写明期别(模板、标题和文件名中都没有),{how}。"));
+                    let f = Finding::new(
+                        Code::PeriodUnknown,
+                        &s.name,
+                        "文件未写明期别;本次收集的文件都没有写明期别,已作为同一次收集一并汇总。如需按季度汇总,请用 --period 指定期别(如 --period 2018Q3)。",
+                    );
                     s.push(f);
                 }
             }
@@ -396,14 +431,20 @@ pub fn settle_periods(subs: &mut [Submission], given: Option<Period>) -> Option<
     period
 }
 
-/// Whether a readable return counts for `period` once [`settle_periods`] has run: same period, or no
-/// period of its own and the period given on the command line.
-pub fn counts_for(s: &Submission, period: Option<Period>, given: Option<Period>) -> bool {
-    s.readable
-        && match s.period {
-            Some(p) => Some(p) == period,
-            None => given.is_some(),
-        }
+/// The period of quarter `q` nearest to `want`: a 第四季度 sent in a 2019Q1 collection is 2018's.
+fn nearest(q: u8, want: Period) -> Option<Period> {
+    let index = |p: Period| i32::from(p.year) * 4 + i32::from(p.quarter);
+    [want.year.checked_sub(1), Some(want.year), want.year.checked_add(1)]
+        .into_iter()
+        .flatten()
+        .filter_map(|y| Period::new(y, q))
+        .min_by_key(|p| (index(*p) - index(want)).abs())
+}
+
+/// Whether a readable return counts for `period` once [`settle_periods`] has run: it states that period,
+/// or none at all.
+pub fn counts_for(s: &Submission, period: Option<Period>) -> bool {
+    s.readable && s.period.is_none_or(|p| Some(p) == period)
 }
 
 /// The most common period among readable returns (the latest on a tie).
@@ -457,20 +498,27 @@ fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
     p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_default()
 }
 
-/// Reads one file into a submission; see [`run_isolated`].
-pub type Worker = Arc<dyn Fn(&Input) -> Submission + Send + Sync>;
+/// Reads one file into its submissions (one, or one per prefecture of a split workbook); see
+/// [`run_isolated`].
+pub type Worker = Arc<dyn Fn(&Input) -> Vec<Submission> + Send + Sync>;
 
-/// Reads one file into a submission and builds something more from it in the same reader thread (the
-/// rollup's frames); see [`run_isolated_with`].
-pub type WorkerWith<T> = Arc<dyn Fn(&Input) -> (Submission, T) + Send + Sync>;
+/// Reads one file into its submissions and builds something more from each in the same reader thread
+/// (the rollup's frames); see [`run_isolated_with`].
+pub type WorkerWith<T> = Arc<dyn Fn(&Input) -> Vec<(Submission, T)> + Send + Sync>;
 
-/// Reads every input, `opts.jobs` at a time, each on its own thread with a deadline. The result has one
-/// submission per input, in input order. `progress` is called after each file with (done, total, name).
+/// Reads every input, `opts.jobs` at a time, each on its own thread with a deadline. The result has the
+/// submissions of every input (one each, or one per prefecture of a split workbook), in input order.
+/// `progress` is called after each file with (done, total, name).
 pub fn import_all(refdata: &RefData, inputs: &[Input], opts: &BatchOptions, progress: &mut dyn FnMut(usize, usize, &str)) -> Vec<Submission> {
+    import_each(refdata, inputs, opts, progress).into_iter().flatten().collect()
+}
+
+/// [`import_all`], the submissions kept with the input they came from: one list per input, in order.
+pub fn import_each(refdata: &RefData, inputs: &[Input], opts: &BatchOptions, progress: &mut dyn FnMut(usize, usize, &str)) -> Vec<Vec<Submission>> {
     let shared = Arc::new(refdata.clone());
     let o = opts.clone();
-    let worker: Worker = Arc::new(move |input: &Input| import_one(&shared, input, &o));
-    run_isolated(refdata, inputs, opts, worker, progress)
+    let worker: WorkerWith<()> = Arc::new(move |input: &Input| import_one(&shared, input, &o).into_iter().map(|s| (s, ())).collect());
+    run_isolated_with(refdata, inputs, opts, worker, progress).into_iter().map(|each| each.into_iter().map(|(s, _)| s).collect()).collect()
 }
 
 /// Runs `worker` on every input with the isolation [`import_all`] promises: a panic becomes an F06
@@ -483,8 +531,8 @@ pub fn run_isolated(
     worker: Worker,
     progress: &mut dyn FnMut(usize, usize, &str),
 ) -> Vec<Submission> {
-    let with: WorkerWith<()> = Arc::new(move |input: &Input| (worker(input), ()));
-    run_isolated_with(refdata, inputs, opts, with, progress).into_iter().map(|(s, _)| s).collect()
+    let with: WorkerWith<()> = Arc::new(move |input: &Input| worker(input).into_iter().map(|s| (s, ())).collect());
+    run_isolated_with(refdata, inputs, opts, with, progress).into_iter().flatten().map(|(s, _)| s).collect()
 }
 
 /// The message of F06, when a reading library panicked on a file.
@@ -492,7 +540,7 @@ const PANIC_MESSAGE: &str = "读取此文件时表格解析组件发生异常,�
 
 /// Runs the worker on `input` in a reader thread of its own, which sends back what the worker returned,
 /// or the text of its panic.
-fn spawn_reader<T: Send + 'static>(i: usize, input: Input, work: WorkerWith<T>, tx: mpsc::Sender<(usize, Result<(Submission, T), String>)>) -> std::io::Result<()> {
+fn spawn_reader<T: Send + 'static>(i: usize, input: Input, work: WorkerWith<T>, tx: mpsc::Sender<(usize, Result<Vec<(Submission, T)>, String>)>) -> std::io::Result<()> {
     let spawned = std::thread::Builder::new().name(READER_THREAD.into()).stack_size(16 << 20).spawn(move || {
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&input)));
         let _ = tx.send((i, r.map_err(|p| panic_text(p.as_ref()))));
@@ -502,18 +550,18 @@ fn spawn_reader<T: Send + 'static>(i: usize, input: Input, work: WorkerWith<T>, 
 
 /// [`run_isolated`] for a worker that returns more than the submission: each result comes with what the
 /// worker built, or `None` for a file whose worker panicked or timed out (its submission then holds the
-/// F06 or F05 finding).
+/// F06 or F05 finding). One list per input, in input order.
 pub fn run_isolated_with<T: Send + 'static>(
     refdata: &RefData,
     inputs: &[Input],
     opts: &BatchOptions,
     worker: WorkerWith<T>,
     progress: &mut dyn FnMut(usize, usize, &str),
-) -> Vec<(Submission, Option<T>)> {
+) -> Vec<Vec<(Submission, Option<T>)>> {
     quiet_reader_panics();
-    let (tx, rx) = mpsc::channel::<(usize, Result<(Submission, T), String>)>();
-    let mut results: Vec<Option<(Submission, Option<T>)>> = (0..inputs.len()).map(|_| None).collect();
-    let failed = |input: &Input, code: Code, message: String, detail: Option<String>, refdata: &RefData| (failed(input, code, message, detail, refdata), None);
+    let (tx, rx) = mpsc::channel::<(usize, Result<Vec<(Submission, T)>, String>)>();
+    let mut results: Vec<Option<Vec<(Submission, Option<T>)>>> = (0..inputs.len()).map(|_| None).collect();
+    let failed = |input: &Input, code: Code, message: String, detail: Option<String>, refdata: &RefData| vec![(failed(input, code, message, detail, refdata), None)];
     let mut queue: VecDeque<usize> = (0..inputs.len()).collect();
     let mut running: Vec<(usize, Instant)> = Vec::new();
     let jobs = opts.jobs.max(1);
@@ -536,7 +584,9 @@ pub fn run_isolated_with<T: Send + 'static>(
             Ok((i, r)) => {
                 if let Some(pos) = running.iter().position(|(j, _)| *j == i) {
                     running.remove(pos);
-                    let sub = r.map(|(s, t)| (s, Some(t))).unwrap_or_else(|msg| failed(&inputs[i], Code::ReaderFailure, PANIC_MESSAGE.into(), Some(msg), refdata));
+                    let sub = r
+                        .map(|parts| parts.into_iter().map(|(s, t)| (s, Some(t))).collect())
+                        .unwrap_or_else(|msg| failed(&inputs[i], Code::ReaderFailure, PANIC_MESSAGE.into(), Some(msg), refdata));
                     results[i] = Some(sub);
                     done += 1;
                     progress(done, inputs.len(), &inputs[i].name);
@@ -581,23 +631,39 @@ mod tests {
     }
 
     #[test]
-    fn a_file_without_a_period_counts_only_when_one_is_given() {
+    fn a_file_is_left_out_only_for_the_period_it_states() {
         let q3 = Period::new(2018, 3);
         let q2 = Period::new(2018, 2);
         let mut subs = vec![sub("a", q3), sub("b", q3), sub("c", q2), sub("d", None)];
         assert_eq!(settle_periods(&mut subs, None), q3, "the majority");
-        assert_eq!(subs.iter().map(codes).collect::<Vec<_>>(), [vec![], vec![], vec!["P03"], vec!["P07"]]);
-        assert_eq!(subs.iter().map(|s| counts_for(s, q3, None)).collect::<Vec<_>>(), [true, true, false, false]);
-        // Settled again with the period given: nothing repeated, the period-less file now counts.
+        assert_eq!(subs.iter().map(codes).collect::<Vec<_>>(), [vec![], vec![], vec!["P03"], vec!["P04"]]);
+        assert_eq!(subs.iter().map(|s| counts_for(s, q3)).collect::<Vec<_>>(), [true, true, false, true]);
+        assert!(subs[3].findings[0].message.contains("其他文件写明的2018年第三季度"), "{}", subs[3].findings[0].message);
+        // Settled again with the period given: nothing repeated.
         let mut subs = vec![sub("a", q3), sub("c", q2), sub("d", None)];
         assert_eq!(settle_periods(&mut subs, q3), q3);
         assert_eq!(settle_periods(&mut subs, q3), q3);
         assert_eq!(subs.iter().map(codes).collect::<Vec<_>>(), [vec![], vec!["P03"], vec!["P04"]]);
-        assert_eq!(subs.iter().map(|s| counts_for(s, q3, q3)).collect::<Vec<_>>(), [true, false, true]);
-        // No period anywhere and none given: nothing counts, and each file says so.
-        let mut subs = vec![sub("d", None)];
+        assert_eq!(subs.iter().map(|s| counts_for(s, q3)).collect::<Vec<_>>(), [true, false, true]);
+        // No period anywhere and none given: one collection, every file in it, each told so.
+        let mut subs = vec![sub("d", None), sub("e", None)];
         assert_eq!(settle_periods(&mut subs, None), None);
-        assert_eq!(codes(&subs[0]), ["P07"]);
-        assert!(subs[0].findings[0].message.contains("--period"));
+        assert_eq!(subs.iter().map(codes).collect::<Vec<_>>(), [vec!["P07"], vec!["P07"]]);
+        assert!(subs.iter().all(|s| counts_for(s, None)));
+    }
+
+    #[test]
+    fn a_quarter_without_its_year_takes_the_nearest_year() {
+        let mut q = sub("三季度.xlsx", None);
+        q.quarter_only = Some(3);
+        let mut late = sub("四季度.xlsx", None);
+        late.quarter_only = Some(4);
+        let mut subs = vec![q.clone(), late];
+        assert_eq!(settle_periods(&mut subs, Period::new(2019, 1)), Period::new(2019, 1));
+        assert_eq!(subs.iter().map(|s| s.period).collect::<Vec<_>>(), [Period::new(2018, 3), Period::new(2018, 4)]);
+        assert_eq!(subs.iter().map(codes).collect::<Vec<_>>(), [vec!["P03"], vec!["P03"]]);
+        let mut subs = vec![q];
+        settle_periods(&mut subs, Period::new(2018, 3));
+        assert_eq!((subs[0].period, codes(&subs[0])), (Period::new(2018, 3), vec![]));
     }
 }

@@ -28,6 +28,9 @@ pub enum RowKind {
     /// A total ("合计", "共3家企业") or, with `subtotal`, a sub-total of the section above; `count` is the
     /// number of enterprises it states, when it states one.
     Total { subtotal: bool, count: Option<u32> },
+    /// A row that says nothing: only placeholders ("/", "—", "无") or an end marker ("以下空白"), with
+    /// at most a number in the 序号 column.
+    Placeholder,
 }
 
 /// Longest text a lone cell in the 序号 or 行业 column may have to be read as a heading; a longer one is a
@@ -37,6 +40,9 @@ const HEADING_MAX_CHARS: usize = 30;
 /// Classifies a row from its own cells (each value once, merge copies from rows above left out), as
 /// `(slot, text)` pairs with non-empty text.
 pub fn classify_row(words: &RowWords, cells: &[(Slot, &str)]) -> RowKind {
+    if is_placeholder_row(words, cells) {
+        return RowKind::Placeholder;
+    }
     // Nearly every row is an enterprise on two or more cells, none of which can be a total (every total
     // word has 计, a count opens with 共 or, where a name belongs, with a digit, and either is short):
     // settle it without folding.
@@ -73,6 +79,32 @@ pub fn classify_row(words: &RowWords, cells: &[(Slot, &str)]) -> RowKind {
     }
     RowKind::Enterprise
 }
+
+/// Whether a row holds nothing but placeholders and end markers (a number in the 序号 column aside). A
+/// placeholder in a row that also holds a real value is the prefecture's word and stays as typed.
+fn is_placeholder_row(words: &RowWords, cells: &[(Slot, &str)]) -> bool {
+    let says_nothing = |t: &str| {
+        // Placeholders are short: a long text is never folded to be compared with them.
+        t.chars().count() <= PLACEHOLDER_MAX_CHARS && {
+            let k = fold_key(t);
+            words.placeholders.contains(&k) || words.end_markers.iter().any(|m| strip_brackets(&k).trim_end_matches(['。', '.']) == m)
+        }
+    };
+    let mut any = false;
+    for (slot, t) in cells {
+        if *slot == Slot::Seq && t.trim().parse::<f64>().is_ok() {
+            continue;
+        }
+        if !says_nothing(t) {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+/// Longest placeholder or end marker, in characters ("(以下空白)" and the like).
+const PLACEHOLDER_MAX_CHARS: usize = 12;
 
 /// Most characters, white space aside, of a text that can be a total or a count: the longest total word
 /// with a count of ten digits, its counter and noun and a colon is under 25. A longer text — the problems,
@@ -242,6 +274,19 @@ mod tests {
         assert_eq!(classify_row(&w, &[(Industry, "白酒行业小计")]), RowKind::Total { subtotal: true, count: None });
         assert_eq!(classify_row(&w, &[(Enterprise, "共计５家")]), RowKind::Total { subtotal: false, count: Some(5) });
         assert_eq!(classify_row(&w, &[(Seq, "（合计）"), (Enterprise, "合计：4家")]), RowKind::Total { subtotal: false, count: Some(4) });
+    }
+
+    #[test]
+    fn rows_of_placeholders_are_not_enterprises() {
+        let w = words();
+        assert_eq!(classify_row(&w, &[(Slot::Industry, "/"), (Slot::Enterprise, "/"), (Slot::Other, "/")]), RowKind::Placeholder);
+        assert_eq!(classify_row(&w, &[(Slot::Seq, "13"), (Slot::Enterprise, "——"), (Slot::Other, "—")]), RowKind::Placeholder);
+        assert_eq!(classify_row(&w, &[(Slot::Industry, "以下空白")]), RowKind::Placeholder);
+        assert_eq!(classify_row(&w, &[(Slot::Seq, "（以下无）")]), RowKind::Placeholder);
+        assert_eq!(classify_row(&w, &[(Slot::Enterprise, "无"), (Slot::Other, "无")]), RowKind::Placeholder);
+        // A placeholder beside a real value is the prefecture's word: the row is an enterprise.
+        assert_eq!(classify_row(&w, &[(Slot::Industry, "白酒"), (Slot::Enterprise, "四川甲酒业有限公司"), (Slot::Other, "/")]), RowKind::Enterprise);
+        assert_eq!(classify_row(&w, &[(Slot::Enterprise, "四川无名茶厂"), (Slot::Other, "无")]), RowKind::Enterprise);
     }
 
     #[test]

@@ -239,6 +239,9 @@ pub(super) struct Block {
 
 /// Most title lines read above a later table's header.
 pub(super) const BLOCK_TITLE_ROWS: usize = 3;
+/// Rows from one title line to the next (or to the header) that may lie between them: one more than the
+/// blank rows people leave.
+const BLOCK_TITLE_GAP: u32 = 3;
 
 /// The tables of a sheet whose first header is `first`: every later row that reads as a header of the
 /// same table (the enterprise column and at least as many fields, less two, as the first) starts another.
@@ -253,10 +256,16 @@ pub(super) fn stacked_blocks(grid: &Grid, m: &Matcher, first: Header, enterprise
             i += 1;
             continue;
         }
-        // Its title: lone texts right above it, with no gap.
+        // Its title: short lines right above it (a title, a 填报单位 line with the quarter beside it), a
+        // blank row or two between them allowed; a line of three or more values is the table above.
         let mut start = h.first_row;
         let mut j = i;
-        while j > 0 && i - j < BLOCK_TITLE_ROWS && rows[j - 1] + 1 == start && origin_texts(grid.row(rows[j - 1])).len() == 1 {
+        while j > 0
+            && i - j < BLOCK_TITLE_ROWS
+            && rows[j - 1] > blocks[blocks.len() - 1].header.last_row
+            && rows[j - 1] + BLOCK_TITLE_GAP >= start
+            && origin_texts(grid.row(rows[j - 1])).len() <= 2
+        {
             j -= 1;
             start = rows[j];
         }

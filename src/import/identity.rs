@@ -4,28 +4,40 @@
 use std::path::Path;
 
 use crate::finding::Code;
-use crate::period::Period;
-use crate::read::Workbook;
+use crate::period::{Mention, mention_in, year_in};
+use crate::read::{Visibility, Workbook};
 
 use super::Importer;
 
 impl Importer<'_> {
-    pub(super) fn resolve_prefecture(&mut self, _wb: &Workbook) {
+    pub(super) fn resolve_prefecture(&mut self, wb: &Workbook) {
+        if let Some(part) = self.from.sheet {
+            // Split from a workbook of several prefectures: its sheets' names decide; the file's name and
+            // its sender name the coordinator who sent them all.
+            self.prefecture_sources.insert(0, ("工作表名".into(), part.to_string()));
+        }
         for t in &self.titles {
             if let Some(p) = self.refdata.prefectures.find_in(t) {
                 self.prefecture_sources.push(("标题".into(), p.name.clone()));
             }
         }
-        for (source, stem) in self.name_stems() {
-            if let Some(p) = self.refdata.prefectures.find_in(&stem) {
-                self.prefecture_sources.push((source.into(), p.name.clone()));
+        for s in wb.sheets.iter().filter(|s| s.visibility == Visibility::Visible && !s.grid.is_empty()) {
+            if let Some(p) = super::split::sheet_prefecture(self.refdata, &s.name) {
+                self.prefecture_sources.push((format!("工作表「{}」", s.name), p));
             }
         }
-        if let Some(p) = &self.from.0 {
-            self.prefecture_sources.push(("发件人邮箱".into(), p.clone()));
+        if self.from.sheet.is_none() {
+            for (source, stem) in self.name_stems() {
+                if let Some(p) = self.refdata.prefectures.find_in(&stem) {
+                    self.prefecture_sources.push((source.into(), p.name.clone()));
+                }
+            }
+            if let Some(p) = self.from.sender {
+                self.prefecture_sources.push(("发件人邮箱".into(), p.to_string()));
+            }
         }
-        if let Some(link) = self.from.1.clone() {
-            self.link_prefecture(link);
+        if let Some(link) = self.from.link {
+            self.link_prefecture(link.to_string());
             return;
         }
         let Some((_, chosen)) = self.prefecture_sources.first().cloned() else {
@@ -75,20 +87,37 @@ impl Importer<'_> {
         }
     }
 
+    /// The period the return states: the period of the tables read (when a sheet held several), else the
+    /// template's, else the first title or file name that states one, in any of the ways officials write
+    /// it ([`mention_in`]). A quarter written without its year takes the year written elsewhere in the
+    /// return, else the year of its 填报日期; failing both it is kept as a quarter alone, and the batch
+    /// gives it the collection's year (see `batch::settle_periods`). Where the period was read is kept for
+    /// the messages that cite it.
     pub(super) fn resolve_period(&mut self) {
         if let Some(p) = self.block_period {
             // The tables read were chosen by their period: the return is for it, whatever the first title says.
             self.sub.period = Some(p);
+            self.sub.period_from = Some("见表格标题".into());
             return;
         }
         if self.sub.period.is_some() {
+            self.sub.period_from = Some("使用的是该期的模板".into());
             return;
         }
-        self.sub.period = self
-            .titles
-            .iter()
-            .find_map(|t| Period::find_in(t))
-            .or_else(|| self.name_stems().iter().find_map(|(_, stem)| Period::find_in(stem)));
+        let stems = self.name_stems();
+        let texts: Vec<(&str, &str)> = self.titles.iter().map(|t| ("标题", t.as_str())).chain(stems.iter().map(|(src, stem)| (*src, stem.as_str()))).collect();
+        let Some((source, text, mention)) = texts.iter().find_map(|(src, t)| mention_in(t).map(|m| (*src, *t, m))) else { return };
+        self.sub.period_from = Some(format!("{source}「{}」", shorten(text)));
+        let year = mention.year.or_else(|| texts.iter().find_map(|(_, t)| year_in(t)));
+        let mention = Mention { year, ..mention };
+        self.sub.period = match (mention.period(), self.sub.filled_on) {
+            (Some(p), _) => Some(p),
+            (None, Some(filled)) => mention.with_year_of(filled),
+            (None, None) => {
+                self.sub.quarter_only = Some(mention.quarter);
+                None
+            }
+        };
     }
 
     /// The file's name without extension, then the names of the archives it was taken out of (a member
@@ -107,4 +136,10 @@ impl Importer<'_> {
         }
         out
     }
+}
+
+/// A text cut to 40 characters for a message that quotes it.
+fn shorten(text: &str) -> String {
+    let t = text.replace('\n', " ");
+    if t.chars().count() > 40 { t.chars().take(40).collect::<String>() + "…" } else { t }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::cell::{CellRef, column_name};
 use crate::import::classify::{RowKind, Slot, classify_row};
 use crate::finding::{Code, Severity};
-use crate::period::Period;
+use crate::period::{Mention, mention_in, year_in};
 use crate::read::{GridCell, Sheet};
 use crate::refdata::ColumnSpec;
 use crate::submission::{LedgerRow, Located, Role};
@@ -19,37 +19,35 @@ use super::notes::{Note, NoteKind, parse_notes};
 impl Importer<'_> {
     /// Imports the tables of a ledger sheet. When they are for different periods (last quarter's table
     /// kept above this quarter's), only the tables of the period being collected are read — the one asked
-    /// for, else the latest — and each other table is reported whole.
+    /// for, else the latest — and each other table is reported whole. A table's period is the one its
+    /// title states ([`mention_in`]), else the one of the table above; a quarter without its year takes the
+    /// year of the nearest table that states one.
     pub(super) fn import_blocks(&mut self, sheet: &Sheet, blocks: &[Block]) {
-        // A table's period: the one its title names, else the one of the table above.
-        let mut periods: Vec<Option<Period>> = Vec::new();
-        for b in blocks {
-            let titles: Vec<String> = sheet
-                .grid
-                .row_numbers()
-                .skip_while(|r| *r < b.preamble_start)
-                .take_while(|r| *r < b.header.first_row)
-                .flat_map(|r| origin_texts(sheet.grid.row(r)).into_iter().map(|(_, t)| t))
-                .collect();
-            let own = titles.iter().find_map(|t| Period::find_in(t));
-            periods.push(own.or(periods.last().copied().flatten()));
+        let periods = block_periods(sheet, blocks);
+        let mut known: Vec<Mention> = Vec::new();
+        for m in periods.iter().flatten() {
+            if !known.contains(m) {
+                known.push(*m);
+            }
         }
-        let mut known: Vec<Period> = periods.iter().flatten().copied().collect();
-        known.sort_unstable();
-        known.dedup();
         if known.len() < 2 {
             for b in blocks {
                 self.import_ledger(sheet, b);
             }
             return;
         }
-        let wanted = self.wanted.filter(|w| known.contains(w)).or(known.last().copied());
-        self.block_period = wanted;
+        let is_wanted = |m: &Mention| self.wanted.is_some_and(|w| w.quarter == m.quarter && m.year.is_none_or(|y| y == w.year));
+        let latest = known.iter().copied().max_by_key(|m| (m.year, m.quarter));
+        let wanted = known.iter().copied().find(is_wanted).or(latest);
+        self.block_period = wanted.and_then(|m| m.period().or_else(|| self.wanted.filter(|w| w.quarter == m.quarter)));
+        if self.block_period.is_none() {
+            self.sub.quarter_only = wanted.map(|m| m.quarter);
+        }
         for (b, p) in blocks.iter().zip(&periods) {
             if *p == wanted || p.is_none() {
                 self.import_ledger(sheet, b);
             } else {
-                self.other_period_block(sheet, b, p.map(|p| p.label()).unwrap_or_default());
+                self.other_period_block(sheet, b, p.map(|m| m.label()).unwrap_or_default());
             }
         }
     }
@@ -63,7 +61,11 @@ impl Importer<'_> {
             }
         }
         let (first, last) = (rows.first().copied().unwrap_or(b.header.first_row), rows.last().copied().unwrap_or(b.header.last_row));
-        let wanted = self.block_period.map(|p| p.label()).unwrap_or_default();
+        let wanted = match (self.block_period, self.sub.quarter_only) {
+            (Some(p), _) => p.label(),
+            (None, Some(q)) => Mention { year: None, quarter: q }.label(),
+            (None, None) => String::new(),
+        };
         let f = self
             .finding(
                 Code::OtherPeriodBlock,
@@ -375,11 +377,13 @@ impl Importer<'_> {
         }
         // Under a note line, lone texts are the note's next lines (handled below); elsewhere a row is
         // classified from all its cells.
-        let kind = if t.in_footer && own_cells.len() == 1 {
-            RowKind::Enterprise
-        } else {
-            let texts: Vec<(Slot, &str)> = own_cells.iter().map(|(_, s, t)| (*s, t.as_str())).collect();
-            classify_row(&self.refdata.ledger.rows, &texts)
+        let texts: Vec<(Slot, &str)> = own_cells.iter().map(|(_, s, t)| (*s, t.as_str())).collect();
+        let kind = match classify_row(&self.refdata.ledger.rows, &texts) {
+            // The totals row of an Excel table is one whatever its cells say (a SUBTOTAL count, a label).
+            _ if sheet.total_rows.contains(&r) => RowKind::Total { subtotal: false, count: None },
+            RowKind::Placeholder => RowKind::Placeholder,
+            _ if t.in_footer && own_cells.len() == 1 => RowKind::Enterprise,
+            kind => kind,
         };
         if kind != RowKind::Enterprise {
             self.non_enterprise_row(sheet, cells, kind, &own_cells, (t.table_start, &mut t.section_start));
@@ -580,7 +584,11 @@ impl Importer<'_> {
         own_cells: &[(CellRef, Slot, String)],
         (table_start, section_start): (usize, &mut usize),
     ) {
-        let role = if kind == RowKind::Heading { Role::Heading } else { Role::Total };
+        let role = match kind {
+            RowKind::Heading => Role::Heading,
+            RowKind::Placeholder => Role::Placeholder,
+            _ => Role::Total,
+        };
         for c in cells {
             self.layout(&sheet.name, c.pos, role);
         }
@@ -589,11 +597,16 @@ impl Importer<'_> {
         let line = first.row + 1;
         let what = match kind {
             RowKind::Heading => "分类标题行",
+            RowKind::Placeholder => "空行",
             RowKind::Total { subtotal: true, .. } => "小计行",
             _ => "合计行",
         };
+        let message = match kind {
+            RowKind::Placeholder => format!("第{line}行只有占位符或「以下空白」一类字样(「{shown}」),是空行,不是企业,未作为企业导入汇总。"),
+            _ => format!("第{line}行是{what}(「{shown}」),不是企业,未作为企业导入汇总。"),
+        };
         let f = self
-            .finding(Code::NotEnterpriseRow, format!("第{line}行是{what}(「{shown}」),不是企业,未作为企业导入汇总。"))
+            .finding(Code::NotEnterpriseRow, message)
             .sheet(&sheet.name)
             .cell(*first)
             .value(&shown);
@@ -652,3 +665,29 @@ struct RowBuild {
     /// Each value written in this row once (a merge across columns counts once), for classifying it.
     own_cells: Vec<(CellRef, Slot, String)>,
 }
+
+/// The period each table of a sheet states: its title's, else the one of the table above; a quarter
+/// without its year takes the year of the nearest table that has one.
+fn block_periods(sheet: &Sheet, blocks: &[Block]) -> Vec<Option<Mention>> {
+    let mut periods: Vec<Option<Mention>> = Vec::new();
+    for b in blocks {
+        let titles: Vec<String> = sheet
+            .grid
+            .row_numbers()
+            .skip_while(|r| *r < b.preamble_start)
+            .take_while(|r| *r < b.header.first_row)
+            .flat_map(|r| origin_texts(sheet.grid.row(r)).into_iter().map(|(_, t)| t))
+            .collect();
+        let own = titles.iter().find_map(|t| mention_in(t)).map(|m| Mention { year: m.year.or_else(|| titles.iter().find_map(|t| year_in(t))), ..m });
+        periods.push(own.or(periods.last().copied().flatten()));
+    }
+    for i in 0..periods.len() {
+        if let Some(m) = periods[i].filter(|m| m.year.is_none()) {
+            let above = periods[..i].iter().rev().flatten().find_map(|p| p.year);
+            let below = periods[i + 1..].iter().flatten().find_map(|p| p.year);
+            periods[i] = Some(Mention { year: above.or(below), ..m });
+        }
+    }
+    periods
+}
+

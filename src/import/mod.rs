@@ -20,6 +20,7 @@ mod indicators;
 mod ledger;
 mod notes;
 mod progress;
+pub mod split;
 pub mod validate;
 
 use std::path::Path;
@@ -47,17 +48,19 @@ struct Importer<'a> {
     wanted: Option<Period>,
     /// The period of the tables read, when a sheet held tables of several periods.
     block_period: Option<Period>,
-    /// Where the file came from, besides its own content: the prefecture of its sender's address, and of
-    /// the upload link it came through.
-    from: (Option<String>, Option<String>),
+    /// Where the file came from, besides its own content: the prefecture of its sender's address, of the
+    /// upload link it came through, and of the sheets it was split from.
+    from: Provenance<'a>,
 }
 
 /// Where a return came from, when it tells the prefecture: the prefecture of the address it was sent
-/// from, or of the private upload link it came through.
+/// from, of the private upload link it came through, or of the sheets it was split from (a coordinator's
+/// workbook, see [`split`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Provenance<'a> {
     pub sender: Option<&'a str>,
     pub link: Option<&'a str>,
+    pub sheet: Option<&'a str>,
 }
 
 /// Turns a workbook into a submission. `name` is the file as shown to people.
@@ -86,7 +89,7 @@ pub fn import_workbook_from(refdata: &RefData, wb: &Workbook, file: &Path, name:
         titles: Vec::new(),
         wanted: period,
         block_period: None,
-        from: (from.sender.map(str::to_string), from.link.map(str::to_string)),
+        from,
     };
     imp.run(wb);
     indicators::import(refdata, wb, &mut imp.sub);
@@ -106,6 +109,7 @@ impl Importer<'_> {
     fn run(&mut self, wb: &Workbook) {
         let ours = self.recognise_template(wb);
         let tables = self.find_tables(wb, ours);
+        self.report_formulas_without_value(wb, ours);
         for (i, h) in &tables.ledgers {
             let sheet = &wb.sheets[*i];
             if self.sub.ledger_sheet.is_none() {
@@ -129,8 +133,9 @@ impl Importer<'_> {
         }
         self.report_other_sheets(wb, &tables, ours);
         self.resolve_prefecture(wb);
-        self.resolve_period();
+        // The 填报日期 first: it gives the year of a quarter written without one.
         self.read_filled_date();
+        self.resolve_period();
         // Stamp every finding with the prefecture, now that it is known.
         let p = self.sub.prefecture.clone();
         for f in &mut self.sub.findings {
@@ -276,6 +281,33 @@ impl Importer<'_> {
                 self.finding(Code::HiddenSheet, format!("工作表「{}」已被隐藏,未读取。如其中有台账数据,请取消隐藏后重新报送。", s.name))
             };
             let f = f.sheet(&s.name);
+            self.sub.push(f);
+        }
+    }
+
+    /// V21 for each visible sheet with formulas whose value the file does not hold: those cells read as
+    /// empty, and only the program that computes them can give their values.
+    fn report_formulas_without_value(&mut self, wb: &Workbook, ours: bool) {
+        const SHOWN: usize = 10;
+        for s in wb.sheets.iter().filter(|s| s.visibility == Visibility::Visible && !s.formulas_without_value.is_empty()) {
+            if self.is_own_sheet(ours, &s.name) {
+                continue;
+            }
+            let cells = &s.formulas_without_value;
+            let mut listed = cells.iter().take(SHOWN).map(CellRef::a1).collect::<Vec<_>>().join("、");
+            if cells.len() > SHOWN {
+                listed.push_str(&format!(" 等{}个单元格", cells.len()));
+            }
+            let f = self
+                .finding(
+                    Code::FormulaWithoutValue,
+                    format!(
+                        "工作表「{}」的 {listed} 是公式,但文件中没有保存公式的计算结果(常见于程序生成的表格),这些单元格按空白读取。请用 Excel 或 WPS 打开文件、保存一次后重新报送。",
+                        s.name
+                    ),
+                )
+                .sheet(&s.name)
+                .cell(cells[0]);
             self.sub.push(f);
         }
     }

@@ -36,10 +36,36 @@ pub fn row_key(refdata: &RefData, row: &crate::submission::LedgerRow) -> String 
     enterprise_key(row.text(refdata.ledger.keys.enterprise))
 }
 
+/// V22 for each value of a row longer than an Excel cell holds: it is kept whole (the rollup's cell shows
+/// its beginning, its long-text sheet the rest, the exports all of it), and the office should know.
+fn long_texts(refdata: &RefData, sub: &Submission, row: &LedgerRow, out: &mut Vec<Finding>) {
+    let named = row.fields.iter().zip(refdata.ledger.columns.iter().map(|c| c.name.as_str())).chain(row.extras.iter().zip(sub.extra_columns.iter().map(String::as_str)));
+    for (value, field) in named {
+        let Some(l) = value.as_ref().filter(|l| !crate::xlsx::fits_cell(&l.text)) else { continue };
+        let head: String = l.text.chars().take(30).collect();
+        out.push(
+            Finding::new(
+                Code::LongText,
+                &sub.name,
+                format!(
+                    "「{field}」共{}字,超过 Excel 单元格上限({}字)。内容已完整保留:汇总表中该格显示前部分,全文分段保存在汇总表的「长文本」工作表中,导出的 CSV、Parquet 中为全文。如可精简,请精简后重新报送。",
+                    l.text.chars().count(),
+                    crate::xlsx::MAX_CELL_CHARS
+                ),
+            )
+            .sheet(&l.sheet)
+            .cell(l.cell)
+            .field(field)
+            .value(format!("{head}…")),
+        );
+    }
+}
+
 /// Applies the content rules to a submission, adding findings and marking exact duplicate rows.
 pub fn validate(refdata: &RefData, sub: &mut Submission) {
     let mut findings = Vec::new();
     for row in &sub.rows {
+        long_texts(refdata, sub, row, &mut findings);
         required_fields(refdata, sub, row, &mut findings);
         industry_in_list(refdata, sub, row, &mut findings);
         credit_code(refdata, sub, row, &mut findings);

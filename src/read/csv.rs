@@ -39,7 +39,7 @@ pub(super) fn read_text(bytes: &[u8], limits: &Limits) -> Result<Workbook, ReadE
         return Err(ReadError::NotSpreadsheet("空白文本文件".into()));
     }
     let grid = Grid::new(cells, Vec::new(), limits);
-    Ok(Workbook { format: Format::Csv, sheets: vec![Sheet { name: "csv".into(), visibility: Visibility::Visible, grid, error: None }] })
+    Ok(Workbook { format: Format::Csv, sheets: vec![Sheet { name: "csv".into(), visibility: Visibility::Visible, grid, error: None, formulas_without_value: Vec::new(), total_rows: Vec::new() }] })
 }
 
 /// UTF-8 when the bytes are valid UTF-8 (BOM removed), GB18030 otherwise — what Excel and WPS write on

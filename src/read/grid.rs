@@ -249,6 +249,13 @@ pub struct Sheet {
     pub grid: Grid,
     /// Why the sheet could not be read, when the rest of the workbook could.
     pub error: Option<ReadError>,
+    /// Cells holding a formula whose value the file does not hold (files written by scripts carry the
+    /// formula alone): they come through empty, and the importer asks for the file to be saved once in
+    /// Excel or WPS.
+    pub formulas_without_value: Vec<CellRef>,
+    /// Zero-based rows that are the totals row of an Excel table (ListObject), which Chinese Excel labels
+    /// 汇总: never an enterprise.
+    pub total_rows: Vec<u32>,
 }
 
 /// A workbook as read.

@@ -142,7 +142,7 @@ pub(super) fn read_ods(bytes: Vec<u8>, spans: Spans, limits: &Limits) -> Result<
             Ok(cells) => (Grid::new(cells, merges, limits), None),
             Err(e) => (Grid::default(), Some(e)),
         };
-        sheets.push(Sheet { name: m.name, visibility: visibility(m.visible), grid, error });
+        sheets.push(Sheet { name: m.name, visibility: visibility(m.visible), grid, error, formulas_without_value: Vec::new(), total_rows: Vec::new() });
     }
     Ok(Workbook { format: Format::Ods, sheets })
 }

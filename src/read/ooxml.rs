@@ -60,7 +60,7 @@ fn worksheets<RS: std::io::Read + std::io::Seek, W: Reader<RS>>(
         }
         let (cells, error) = cells(wb, &m.name);
         let merges = if error.is_none() { merges(wb, &m.name) } else { Vec::new() };
-        sheets.push(Sheet { name: m.name, visibility: visibility(m.visible), grid: Grid::new(cells, merges, limits), error });
+        sheets.push(Sheet { name: m.name, visibility: visibility(m.visible), grid: Grid::new(cells, merges, limits), error, formulas_without_value: Vec::new(), total_rows: Vec::new() });
     }
     sheets
 }

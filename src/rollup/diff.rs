@@ -198,7 +198,7 @@ fn table(ws: &mut Worksheet, title: &str, headers: &[(&str, f64)], rows: &[Vec<(
                 3 => &st.new,
                 _ => &st.text,
             };
-            ws.write_string_with_format(r, c as u16, t, f)?;
+            ws.write_string_with_format(r, c as u16, crate::xlsx::cut_to_cell(t).as_ref(), f)?;
         }
     }
     ws.set_freeze_panes(2, 0)?;

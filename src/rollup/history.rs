@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::read::{Limits, ReadError, Sheet, read_bytes, read_file};
 use crate::refdata::RefData;
-use crate::rollup::layout::{HEADER_ROW, NOT_REPORTED, cols, sheets, summary_cols};
+use crate::rollup::layout::{HEADER_ROW, NOT_REPORTED, cols, long_cols, sheets, summary_cols};
 use crate::text::enterprise_key;
 
 /// One enterprise of a rollup.
@@ -71,6 +71,45 @@ fn text(sheet: &Sheet, row: u32, col: Option<u32>) -> String {
     col.and_then(|c| sheet.grid.get(crate::cell::CellRef::new(row, c))).map(|c| c.value.to_text()).unwrap_or_default()
 }
 
+/// The texts a rollup kept whole in its long-text sheet, by the sheet and cell (A1) whose beginning they
+/// continue: each text's segments joined in order.
+fn long_texts(wb: &crate::read::Workbook) -> BTreeMap<(String, String), String> {
+    let mut out: BTreeMap<(String, String), Vec<(u32, String)>> = BTreeMap::new();
+    if let Some(sheet) = wb.sheets.iter().find(|s| s.name == sheets::LONG_TEXT) {
+        let h = header(sheet);
+        let col = |n: &str| h.get(n).copied();
+        for r in sheet.grid.row_numbers().filter(|r| *r > HEADER_ROW) {
+            let key = (text(sheet, r, col(long_cols::SHEET)), text(sheet, r, col(long_cols::CELL)));
+            let part = text(sheet, r, col(long_cols::PART)).parse().unwrap_or(0);
+            // Read as cell values, which are trimmed: a segment is written whole, so the raw value is kept.
+            let segment = col(long_cols::TEXT)
+                .and_then(|c| sheet.grid.get(crate::cell::CellRef::new(r, c)))
+                .map(|c| match &c.value {
+                    crate::read::Value::Text(s) => s.clone(),
+                    v => v.to_text(),
+                })
+                .unwrap_or_default();
+            out.entry(key).or_default().push((part, segment));
+        }
+    }
+    out.into_iter()
+        .map(|(k, mut parts)| {
+            parts.sort_by_key(|(n, _)| *n);
+            (k, parts.into_iter().map(|(_, s)| s).collect())
+        })
+        .collect()
+}
+
+/// The text of a cell of a rollup sheet, whole: from the long-text sheet when the cell shows only its
+/// beginning.
+fn whole_text(long: &BTreeMap<(String, String), String>, sheet: &Sheet, row: u32, col: Option<u32>) -> String {
+    let whole = col.and_then(|c| long.get(&(sheet.name.clone(), crate::cell::CellRef::new(row, c).a1())));
+    match whole {
+        Some(t) => crate::text::clean_text(t),
+        None => text(sheet, row, col),
+    }
+}
+
 /// Reads a rollup written by `taizhang consolidate`.
 ///
 /// # Errors
@@ -96,6 +135,7 @@ fn from_workbook(refdata: &RefData, wb: &crate::read::Workbook, file: &str) -> R
     if ledgers.is_empty() {
         return Err(HistoryError::NotARollup { file: file.into(), sheet: ledger_name.into() });
     }
+    let long = long_texts(wb);
     let mut out = Rollup::default();
     out.period = ledgers[0].grid.row(0).first().and_then(|c| crate::Period::find_in(&c.value.to_text()));
     let ent = refdata.ledger.keys.enterprise;
@@ -108,7 +148,7 @@ fn from_workbook(refdata: &RefData, wb: &crate::read::Workbook, file: &str) -> R
             if prefecture.is_empty() {
                 continue;
             }
-            let fields: Vec<String> = cols.iter().map(|c| text(sheet, r, *c)).collect();
+            let fields: Vec<String> = cols.iter().map(|c| whole_text(&long, sheet, r, *c)).collect();
             let key = enterprise_key(&fields[ent]);
             out.rows.push(Row { prefecture, fields, key });
         }
@@ -127,7 +167,7 @@ fn from_workbook(refdata: &RefData, wb: &crate::read::Workbook, file: &str) -> R
                 prefecture: text(sheet, r, col(cols::PREFECTURE)),
                 task,
                 status,
-                narrative: text(sheet, r, col(cols::NARRATIVE)),
+                narrative: whole_text(&long, sheet, r, col(cols::NARRATIVE)),
                 value: text(sheet, r, col(cols::VALUE)),
             });
         }

@@ -13,6 +13,8 @@ pub mod sheets {
     pub const PROGRESS: &str = "附件1 进展明细";
     pub const INDUSTRY: &str = "按行业统计";
     pub const FINDINGS: &str = "问题清单";
+    /// Texts longer than an Excel cell holds, whole, in segments (see `long_cols`).
+    pub const LONG_TEXT: &str = "长文本";
 
     /// The name of the `part`-th continuation of 附件2 (1, 2 …).
     pub fn ledger_continued(part: usize) -> String {
@@ -38,6 +40,14 @@ pub mod diff_sheets {
 pub mod summary_cols {
     pub const PREFECTURE: &str = "市州";
     pub const STATUS: &str = "报送状态";
+}
+
+/// Headers of the long-text sheet: the sheet and cell a text continues, the segment's number, the segment.
+pub mod long_cols {
+    pub const SHEET: &str = "工作表";
+    pub const CELL: &str = "单元格";
+    pub const PART: &str = "段";
+    pub const TEXT: &str = "内容";
 }
 
 /// The row (zero-based) of the header of every rollup sheet that lists rows: a title, a line on the

@@ -32,8 +32,6 @@ pub enum ReturnStatus {
     Unreadable,
     /// Only files for another period arrived.
     WrongPeriod,
-    /// Only files that name no period arrived, and no period was given.
-    NoPeriod,
     /// Not a prefecture: the line counting findings that belong to none.
     Other,
 }
@@ -45,7 +43,6 @@ impl ReturnStatus {
             ReturnStatus::Missing => "未报送",
             ReturnStatus::Unreadable => "无法读取",
             ReturnStatus::WrongPeriod => "期别不符",
-            ReturnStatus::NoPeriod => "期别不明",
             ReturnStatus::Other => "",
         }
     }
@@ -217,7 +214,7 @@ pub fn merge_framed(refdata: &RefData, subs: &mut [Submission], mut frames: Vec<
     let period = crate::import::batch::settle_periods(subs, opts.period);
     // Returns for another period, or without one when none was given, are not rolled up (each has its
     // finding from `settle_periods`).
-    let usable: Vec<usize> = (0..subs.len()).filter(|&i| !subs[i].skipped && crate::import::batch::counts_for(&subs[i], period, opts.period)).collect();
+    let usable: Vec<usize> = (0..subs.len()).filter(|&i| !subs[i].skipped && crate::import::batch::counts_for(&subs[i], period)).collect();
     let (known, unknown): (Vec<usize>, Vec<usize>) = usable.iter().partition(|&&i| subs[i].prefecture.is_some());
     let winners = choose_winners(subs, &known, &|p| order.of(p))?;
     mark_superseded(subs, &winners);
@@ -418,9 +415,6 @@ fn summary_lines(refdata: &RefData, subs: &[Submission], winners: &[(usize, Vec<
         } else if let Some(&i) = mine.iter().find(|&&i| subs[i].readable && subs[i].period.is_some()) {
             line.status = ReturnStatus::WrongPeriod;
             line.reason = Some(format!("只收到{}的文件「{}」", subs[i].period.map(|p| p.label()).unwrap_or_default(), subs[i].file_name()));
-        } else if let Some(&i) = mine.iter().find(|&&i| subs[i].readable) {
-            line.status = ReturnStatus::NoPeriod;
-            line.reason = Some(format!("文件「{}」未写明期别,未纳入", subs[i].file_name()));
         } else if let Some(&i) = mine.first() {
             line.status = ReturnStatus::Unreadable;
             line.reason = Some(format!("「{}」{}", subs[i].file_name(), unused_reason(&subs[i])));
@@ -486,9 +480,6 @@ fn unused_reason(s: &Submission) -> String {
     }
     if pick(&[Code::PeriodMismatch]).is_some() {
         return format!("期别不符:{}", s.period.map(|p| p.label()).unwrap_or_default());
-    }
-    if let Some(f) = pick(&[Code::PeriodUnknown]) {
-        return f.code.title().to_string();
     }
     match pick(&[Code::Encrypted, Code::Unreadable, Code::NotSpreadsheet, Code::TooLarge, Code::Timeout, Code::ReaderFailure]) {
         // The reader's message says why in words (加密, 损坏, 超时 …).

@@ -14,16 +14,16 @@ use rust_xlsxwriter::{
 
 use crate::xlsx::style;
 use crate::finding::Severity;
-use crate::rollup::layout::{NOT_REPORTED_LINE, cols, sheets, summary_cols};
+use crate::cell::CellRef;
+use crate::rollup::layout::{HEADER_ROW, NOT_REPORTED_LINE, cols, long_cols, sheets, summary_cols};
 use crate::rollup::merge::{Merged, ReturnStatus};
 use crate::refdata::RefData;
 use crate::xlsx::{fit_height, print_setup};
 
 
 
-/// Excel's limits on a sheet and a cell.
+/// Excel's limit on the rows of a sheet.
 const MAX_ROWS: u32 = 1_048_576;
-const MAX_CELL_CHARS: usize = 32_767;
 
 /// A problem writing the rollup.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +52,8 @@ struct Styles {
     done: Format,
     ongoing: Format,
     not_started: Format,
+    /// Texts too long for their cell, kept for the long-text sheet.
+    overflow: std::cell::RefCell<Overflow>,
 }
 
 impl Styles {
@@ -76,17 +78,45 @@ impl Styles {
             done: cell.clone().set_align(FormatAlign::Center).set_background_color(style::DONE_FILL),
             ongoing: cell.clone().set_align(FormatAlign::Center).set_background_color(style::WARNING_FILL),
             not_started: cell.set_align(FormatAlign::Center).set_background_color(style::GREY_FILL),
+            overflow: std::cell::RefCell::default(),
         }
     }
 }
 
-/// Text for a cell, cut to Excel's limit (the full text stays in the CSV and Parquet exports).
-fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.len() <= MAX_CELL_CHARS || s.chars().count() <= MAX_CELL_CHARS {
-        std::borrow::Cow::Borrowed(s)
-    } else {
-        let cut: String = s.chars().take(MAX_CELL_CHARS - 20).collect();
-        std::borrow::Cow::Owned(format!("{cut}…(超出单元格上限,全文见CSV导出)"))
+/// Texts longer than a cell holds (a prefecture's 进展情况及成效 pasted from a report), kept whole in a
+/// sheet of their own: the cell shows the text's beginning and says where the rest is, and the
+/// [`sheets::LONG_TEXT`] sheet holds the whole text in consecutive rows of at most [`SEGMENT_CHARS`]
+/// characters each, named by the sheet and cell they continue, in order. Nothing is cut away.
+#[derive(Default)]
+struct Overflow {
+    /// (sheet, cell, the whole text), in the order the cells were written.
+    texts: Vec<(String, CellRef, String)>,
+    /// Rows the long-text sheet has so far (its next data row is `HEADER_ROW + 1 + rows`).
+    rows: u32,
+}
+
+/// Characters of one row of the long-text sheet: under Excel's limit, with room for nothing else.
+const SEGMENT_CHARS: usize = 32_000;
+
+impl Overflow {
+    /// What a cell of `sheet` at `cell` shows for `s`: `s` itself when it fits, else its beginning and where
+    /// the rest is, the whole text kept for the long-text sheet.
+    fn fit<'a>(&mut self, sheet: &str, cell: CellRef, s: &'a str) -> std::borrow::Cow<'a, str> {
+        if crate::xlsx::fits_cell(s) {
+            return std::borrow::Cow::Borrowed(s);
+        }
+        let n = s.chars().count();
+        let segments = n.div_ceil(SEGMENT_CHARS) as u32;
+        let first = HEADER_ROW + 2 + self.rows;
+        self.rows += segments;
+        self.texts.push((sheet.to_string(), cell, s.to_string()));
+        let head: String = s.chars().take(crate::xlsx::MAX_CELL_CHARS - 100).collect();
+        std::borrow::Cow::Owned(format!(
+            "{head}…(全文共{n}字,超出 Excel 单元格上限 {} 字;全文见「{}」工作表第{first}至{}行)",
+            crate::xlsx::MAX_CELL_CHARS,
+            sheets::LONG_TEXT,
+            first + segments - 1
+        ))
     }
 }
 
@@ -110,19 +140,22 @@ const LINE: f64 = 13.0;
 
 /// Writes a row of cells from `first` on, tall enough for the wrapped text of every cell: LibreOffice and
 /// WPS do not grow rows by themselves when they open a file, so a row without a height prints clipped.
-fn put_row(ws: &mut Worksheet, r: u32, cells: &[Cell<'_>], widths: &[f64]) -> Result<(), XlsxError> {
-    put_row_sized(ws, r, cells, widths, true)
+fn put_row(ws: &mut Worksheet, r: u32, cells: &[Cell<'_>], widths: &[f64], st: &Styles) -> Result<(), XlsxError> {
+    put_row_sized(ws, r, cells, widths, true, st)
 }
 
 /// [`put_row`], giving the row its height only when `sized`.
-fn put_row_sized(ws: &mut Worksheet, r: u32, cells: &[Cell<'_>], widths: &[f64], sized: bool) -> Result<(), XlsxError> {
+fn put_row_sized(ws: &mut Worksheet, r: u32, cells: &[Cell<'_>], widths: &[f64], sized: bool, st: &Styles) -> Result<(), XlsxError> {
     if sized {
         size_row(ws, r, cells, widths)?;
     }
     for (i, c) in cells.iter().enumerate() {
         let col = i as u16;
         match c {
-            Cell::S(s, f) => ws.write_string_with_format(r, col, cell_text(s).as_ref(), f)?,
+            Cell::S(s, f) => {
+                let shown = st.overflow.borrow_mut().fit(ws.name().as_str(), CellRef::new(r, u32::from(col)), s);
+                ws.write_string_with_format(r, col, shown.as_ref(), f)?
+            }
             Cell::N(n, f) => ws.write_number_with_format(r, col, *n, f)?,
             Cell::B(f) => ws.write_blank(r, col, f)?,
         };
@@ -210,7 +243,7 @@ pub fn write_to(refdata: &RefData, m: &Merged, previous: Option<&crate::rollup::
 fn workbook(refdata: &RefData, m: &Merged, previous: Option<&crate::rollup::diff::Diff>) -> Result<Workbook, RollupError> {
     let st = Styles::new();
     let mut wb = Workbook::new();
-    let period_label = m.period.map(|p| p.label()).unwrap_or_default();
+    let period_label = crate::period::label_of(m.period);
     // A fixed creation time keeps the output byte-identical for the same inputs.
     let created = match m.period {
         Some(p) => {
@@ -237,6 +270,7 @@ fn workbook(refdata: &RefData, m: &Merged, previous: Option<&crate::rollup::diff
     write_indicators(&mut wb, refdata, m, &st, &period_label)?;
     write_industry(&mut wb, refdata, m, &st, &period_label)?;
     write_findings(&mut wb, refdata, m, &st, &period_label)?;
+    write_long_texts(&mut wb, &st, &period_label)?;
     if let Some(d) = previous {
         crate::rollup::diff::write_sheets(&mut wb, refdata, d, "")?;
     }
@@ -340,6 +374,7 @@ fn summary_row(ws: &mut Worksheet, r: u32, p: &crate::rollup::merge::PrefectureS
             Cell::S(target, if below { &st.below_target } else { cf }),
         ],
         &widths,
+        st,
     )?;
     Ok(below)
 }
@@ -414,7 +449,7 @@ fn write_ledger(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles, p
                     }
                 })
                 .collect();
-            put_row_sized(wb.worksheet_from_index(sheet.0)?, LEDGER_HEADER + 1 + in_sheet as u32, &cells, &table.widths, table.sized)?;
+            put_row_sized(wb.worksheet_from_index(sheet.0)?, LEDGER_HEADER + 1 + in_sheet as u32, &cells, &table.widths, table.sized, st)?;
             in_sheet += 1;
         }
     }
@@ -688,7 +723,7 @@ impl ProgressTable<'_> {
                     None => Cell::B(fmt),
                 });
             }
-            put_row(ws, r, &cells, widths)?;
+            put_row(ws, r, &cells, widths, st)?;
             r += 1;
         }
         if !not_reported.is_empty() {
@@ -1212,9 +1247,39 @@ fn write_findings(wb: &mut Workbook, refdata: &RefData, m: &Merged, st: &Styles,
         let fmts = [&st.center, sev, &st.center, &st.text, &st.text, &st.text, &st.center, &st.text, &st.text, &st.text, &st.text];
         let cells: Vec<Cell<'_>> =
             std::iter::once(Cell::N((i + 1) as f64, &st.center)).chain(values.iter().zip(fmts).map(|(v, fmt)| Cell::S(v, fmt))).collect();
-        put_row(ws, r, &cells, &widths)?;
+        put_row(ws, r, &cells, &widths, st)?;
         r += 1;
     }
     finish_table(ws, h, r.saturating_sub(1), width)?;
+    Ok(())
+}
+
+/// The long-text sheet, when some text was too long for its cell: each such text whole, in consecutive
+/// rows of at most [`SEGMENT_CHARS`] characters, under the sheet and cell it continues.
+fn write_long_texts(wb: &mut Workbook, st: &Styles, period: &str) -> Result<(), XlsxError> {
+    let overflow = std::mem::take(&mut *st.overflow.borrow_mut());
+    if overflow.texts.is_empty() {
+        return Ok(());
+    }
+    let ws = wb.add_worksheet();
+    ws.set_name(sheets::LONG_TEXT)?;
+    let headers: Vec<(String, f64)> =
+        [(long_cols::SHEET, 28.0), (long_cols::CELL, 8.0), (long_cols::PART, 6.0), (long_cols::TEXT, 120.0)].iter().map(|(h, w)| (h.to_string(), *w)).collect();
+    let width = headers.len() as u16;
+    titles(ws, &format!("超出单元格上限的长文本({period})"), "每段至多32000字,同一单元格的各段按段号顺序相接即为全文", width, st)?;
+    header_row(ws, HEADER_ROW, &headers, st)?;
+    let mut r = HEADER_ROW + 1;
+    for (sheet, cell, text) in &overflow.texts {
+        let chars: Vec<char> = text.chars().collect();
+        for (k, segment) in chars.chunks(SEGMENT_CHARS).enumerate() {
+            let segment: String = segment.iter().collect();
+            ws.write_string_with_format(r, 0, sheet, &st.text)?;
+            ws.write_string_with_format(r, 1, cell.a1(), &st.center)?;
+            ws.write_number_with_format(r, 2, (k + 1) as f64, &st.number)?;
+            ws.write_string_with_format(r, 3, &segment, &st.text)?;
+            r += 1;
+        }
+    }
+    finish_table(ws, HEADER_ROW, r - 1, width)?;
     Ok(())
 }

@@ -41,7 +41,7 @@ pub struct Snapshot {
 /// Submissions read so far, and the last snapshot per period.
 #[derive(Default)]
 pub struct BoardCache {
-    read: Mutex<HashMap<String, (Stamp, Submission)>>,
+    read: Mutex<HashMap<String, (Stamp, Vec<Submission>)>>,
     snapshots: Mutex<HashMap<Period, Arc<Snapshot>>>,
 }
 
@@ -65,7 +65,7 @@ impl BoardCache {
             let read = self.read.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             inputs.iter().zip(&fingerprint).filter(|(i, (_, st))| read.get(&i.name).is_none_or(|(s, _)| s != st)).map(|(i, _)| i.clone()).collect()
         };
-        let fresh = batch::import_all(refdata, &to_read, opts, &mut |_, _, _| {});
+        let fresh = batch::import_each(refdata, &to_read, opts, &mut |_, _, _| {});
         let mut subs = Vec::with_capacity(inputs.len());
         {
             let mut read = self.read.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -75,7 +75,7 @@ impl BoardCache {
             read.retain(|name, _| !name.starts_with(&inbox.display().to_string()) || fingerprint.iter().any(|(n, _)| n == name));
             for i in &inputs {
                 if let Some((_, s)) = read.get(&i.name) {
-                    subs.push(s.clone());
+                    subs.extend(s.iter().cloned());
                 }
             }
         }
@@ -190,7 +190,7 @@ pub fn board(refdata: &RefData, snap: &Snapshot, own: &crate::indicators::Provin
             ReturnStatus::Returned => (p.status.label().to_string(), "ok"),
             ReturnStatus::Missing => (p.status.label().to_string(), "missing"),
             ReturnStatus::Unreadable => (p.status.label().to_string(), "unreadable"),
-            ReturnStatus::WrongPeriod | ReturnStatus::NoPeriod => (p.status.label().to_string(), "period"),
+            ReturnStatus::WrongPeriod => (p.status.label().to_string(), "period"),
             ReturnStatus::Other => ("市州不明或其他".to_string(), "other"),
         };
         let file = p.file.clone().unwrap_or_default();

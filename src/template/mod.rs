@@ -102,7 +102,7 @@ pub(crate) fn write_value(ws: &mut Worksheet, r: u32, c: u16, v: &str, error: bo
             ws.write_formula_with_format(r, c, Formula::new(formula).set_result(e), fmt)?;
         }
         None => {
-            ws.write_string_with_format(r, c, v, fmt)?;
+            ws.write_string_with_format(r, c, crate::xlsx::cut_to_cell(v).as_ref(), fmt)?;
         }
     }
     Ok(())

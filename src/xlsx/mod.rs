@@ -40,6 +40,25 @@ pub fn fit_height(cells: &[(&str, f64)], line: f64) -> f64 {
 }
 
 
+/// Excel's limit on the characters of a cell; rust_xlsxwriter refuses a longer string.
+pub const MAX_CELL_CHARS: usize = 32_767;
+
+/// Whether `s` fits in one cell.
+pub fn fits_cell(s: &str) -> bool {
+    s.len() <= MAX_CELL_CHARS || s.chars().count() <= MAX_CELL_CHARS
+}
+
+/// `s` as a cell can hold it, for the workbooks that cannot keep a longer text elsewhere (a template
+/// prefilled from last quarter, a prefecture's corrections, the comparison of two quarters): its
+/// beginning, saying that and how much was left out. The rollup keeps such texts whole instead.
+pub fn cut_to_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    if fits_cell(s) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let head: String = s.chars().take(MAX_CELL_CHARS - 60).collect();
+    std::borrow::Cow::Owned(format!("{head}…(原文共{}字,超出 Excel 单元格上限,此处只保留前部分)", s.chars().count()))
+}
+
 /// Quotes a sheet name for use in a formula, always. (`rust_xlsxwriter::utility::quote_sheet_name` quotes
 /// only where Excel requires it and would leave 下拉列表 bare: the dropdowns' formulas, and the bytes of
 /// every template, would change for no gain; a name edited in template.toml is quoted either way.)

@@ -52,6 +52,9 @@ struct Layout {
     headings: Vec<bool>,
     /// Whether a 合计 row with the right count closes the table: not an enterprise.
     total: bool,
+    /// Whether the rows left unused under the last enterprise hold placeholders: a numbered row of "/"
+    /// and a row saying 以下空白. Neither is an enterprise.
+    placeholders: bool,
 }
 
 fn ledger() -> impl Strategy<Value = Ledger> {
@@ -83,9 +86,9 @@ fn layout() -> impl Strategy<Value = Layout> {
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
-        (prop::collection::vec(prop::bool::weighted(0.15), 15), any::<bool>()),
+        (prop::collection::vec(prop::bool::weighted(0.15), 15), any::<bool>(), any::<bool>()),
     )
-        .prop_map(|(header_row, first_col, order, with_seq, alias, blanks, merge_industry, full_width, extra_column, (headings, total))| Layout {
+        .prop_map(|(header_row, first_col, order, with_seq, alias, blanks, merge_industry, full_width, extra_column, (headings, total, placeholders))| Layout {
             header_row,
             first_col,
             order,
@@ -97,6 +100,7 @@ fn layout() -> impl Strategy<Value = Layout> {
             extra_column,
             headings,
             total,
+            placeholders,
         })
 }
 
@@ -181,6 +185,17 @@ fn write(ledger: &Ledger, l: &Layout) -> (Vec<u8>, Vec<u32>) {
             }
             i = j + 1;
         }
+    }
+    if l.placeholders {
+        for (c, field) in &cols {
+            match field {
+                None => ws.write_number(row, *c, (ledger.rows.len() + 1) as f64).unwrap(),
+                Some(_) => ws.write_string(row, *c, "/").unwrap(),
+            };
+        }
+        ws.write_string(row + 1, l.first_col, "以下空白").unwrap();
+        not_enterprises.extend([row, row + 1]);
+        row += 2;
     }
     if l.total {
         ws.write_string(row, l.first_col, "合计").unwrap();

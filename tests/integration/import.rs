@@ -31,7 +31,7 @@ fn xlsx(dir: &Path, name: &str, rows: &[Vec<&str>]) -> std::path::PathBuf {
 
 fn import(path: &Path) -> Submission {
     let input = Input::file(path, path.file_name().unwrap().to_string_lossy().into_owned(), true);
-    import_one(refdata(), &input, &BatchOptions::default())
+    import_one(refdata(), &input, &BatchOptions::default()).remove(0)
 }
 
 fn codes(s: &Submission) -> Vec<&'static str> {

@@ -26,7 +26,7 @@ fn a_panic_and_a_hang_become_findings_and_the_batch_finishes() {
             _ => {
                 let mut s = Submission::new(i.path.clone(), i.name.clone());
                 s.readable = true;
-                s
+                vec![s]
             }
         }
     });

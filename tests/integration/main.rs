@@ -13,6 +13,7 @@ mod import;
 mod indicators;
 mod quarterly;
 mod readme;
+mod real_returns;
 mod isolation;
 mod one_count;
 mod refdata;

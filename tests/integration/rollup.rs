@@ -239,7 +239,7 @@ fn the_spill_folder_is_removed_and_changes_nothing() {
     let r = super::common::refdata();
     let (inputs, _) = taizhang::import::batch::discover(&[super::common::samples()]);
     let opts = taizhang::import::batch::BatchOptions { period: Some("2018Q3".parse().unwrap()), ..Default::default() };
-    let mut subs: Vec<taizhang::Submission> = inputs.iter().map(|i| taizhang::import::batch::import_one(r, i, &opts)).collect();
+    let mut subs: Vec<taizhang::Submission> = inputs.iter().flat_map(|i| taizhang::import::batch::import_one(r, i, &opts)).collect();
     let m = taizhang::rollup::merge::merge(r, &mut subs, &taizhang::rollup::merge::MergeOptions { period: opts.period }).unwrap();
     let whole = m.ledger.to_frame().unwrap();
     let seq: Vec<u32> = whole.column("序号").unwrap().cast(&taizhang::polars::prelude::DataType::UInt32).unwrap().u32().unwrap().into_no_null_iter().collect();
@@ -259,7 +259,7 @@ fn taking_the_rows_builds_the_same_frame_as_borrowing_them() {
     let opts = taizhang::import::batch::BatchOptions { period: Some("2018Q3".parse().unwrap()), ..Default::default() };
     let (mut compared, mut with_extras, mut with_repeats) = (0, 0, 0);
     for input in &inputs {
-        let mut sub = taizhang::import::batch::import_one(r, input, &opts);
+        let mut sub = taizhang::import::batch::import_one(r, input, &opts).remove(0);
         if !sub.readable || sub.rows.is_empty() {
             continue;
         }

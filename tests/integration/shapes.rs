@@ -196,7 +196,7 @@ fn stacked_tables_are_read_by_their_own_period() {
         // Asked for the second quarter: that table.
         let input = Input::file(path.clone(), path.file_name().unwrap().to_string_lossy().into_owned(), true);
         let opts = BatchOptions { period: taizhang::Period::new(2018, 2), ..BatchOptions::default() };
-        let q2 = import_one(refdata(), &input, &opts);
+        let q2 = import_one(refdata(), &input, &opts).remove(0);
         assert_accounted(&path, &q2);
         assert_eq!(q2.period.map(|p| p.code()).as_deref(), Some("2018Q2"));
         assert_eq!(field(&q2, "progress"), ["二季度进展"; 2]);

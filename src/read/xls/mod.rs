@@ -49,7 +49,7 @@ pub(super) fn read_cfb(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, Read
             Ok(cells) => (Grid::new(cells, merges, limits), None),
             Err(e) => (Grid::default(), Some(e)),
         };
-        sheets.push(Sheet { name: m.name, visibility: visibility(m.visible), grid, error });
+        sheets.push(Sheet { name: m.name, visibility: visibility(m.visible), grid, error, formulas_without_value: Vec::new(), total_rows: Vec::new() });
     }
     Ok(Workbook { format: Format::Xls, sheets })
 }

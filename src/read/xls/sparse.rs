@@ -386,7 +386,7 @@ pub fn read(stream: &[u8], limits: &Limits) -> Result<Workbook, ReadError> {
                 break;
             }
         }
-        sheets.push(Sheet { name: name.clone(), visibility: *visibility, grid: Grid::new(cells, merges, limits), error });
+        sheets.push(Sheet { name: name.clone(), visibility: *visibility, grid: Grid::new(cells, merges, limits), error, formulas_without_value: Vec::new(), total_rows: Vec::new() });
     }
     Ok(Workbook { format: Format::Xls, sheets })
 }
