@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use crate::{output, period, read, refdata, template};
+use crate::{output, period, refdata, template};
 
 /// An error that stops a command.
 #[derive(Debug, thiserror::Error)]
@@ -23,13 +23,6 @@ pub enum Error {
     /// A period that cannot be read.
     #[error(transparent)]
     Period(#[from] period::PeriodError),
-    /// The indicator figures of an earlier rollup (`--from`, `--previous`) could not be read.
-    #[error("无法读取 {}: {source}{}", path.display(), source.detail().map(|d| format!("(技术细节:{d})")).unwrap_or_default())]
-    PreviousIndicators {
-        path: PathBuf,
-        #[source]
-        source: read::ReadError,
-    },
     /// An earlier rollup (`--from`, `--previous`, `diff`) could not be read.
     #[cfg(feature = "rollup")]
     #[error(transparent)]

@@ -13,8 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::cell::CellRef;
-use crate::read::{Value, Workbook};
+use crate::read::Value;
 use crate::refdata::{Aggregate, Comparison, Horizon, Indicator, RefData, Scope, Source};
 use crate::submission::Reported;
 use crate::text::{fold_key, format_number};
@@ -379,69 +378,6 @@ pub struct Previous {
     pub province: BTreeMap<String, f64>,
     /// (indicator id, prefecture canonical name) → value.
     pub values: BTreeMap<(String, String), f64>,
-}
-
-/// Headers of the rollup's indicator sheet.
-pub mod rollup_cols {
-    pub const NO: &str = "序号";
-    pub const NAME: &str = "指标";
-    pub const UNIT: &str = "单位";
-    pub const TARGET: &str = "目标";
-    pub const HORIZON: &str = "期限";
-    pub const PROVINCE: &str = "全省完成值";
-    pub const RATE: &str = "完成率";
-    pub const STATUS: &str = "状态";
-    pub const PREVIOUS: &str = "上期全省";
-    pub const CHANGE: &str = "较上期";
-}
-
-/// Reads the 指标完成情况 sheet of a rollup written by `consolidate`; empty when the rollup has none (one
-/// written before the sheet existed).
-pub fn from_rollup(refdata: &RefData, wb: &Workbook) -> Previous {
-    let mut out = Previous::default();
-    let Some(sheet) = wb.sheets.iter().find(|s| s.name == refdata.indicators.sheet) else { return out };
-    out.period = sheet.grid.row(0).iter().find_map(|c| crate::Period::find_in(&c.value.to_text()));
-    let Some(h) = sheet.grid.row_numbers().take(6).find(|r| sheet.grid.row(*r).iter().any(|c| c.value.to_text() == rollup_cols::PROVINCE)) else {
-        return out;
-    };
-    let head: Vec<(u32, String)> = sheet.grid.row(h).iter().map(|c| (c.pos.col, c.value.to_text())).collect();
-    let col = |name: &str| head.iter().find(|(_, t)| t == name).map(|(c, _)| *c);
-    let (Some(name_col), Some(prov_col)) = (col(rollup_cols::NAME), col(rollup_cols::PROVINCE)) else { return out };
-    let pref_cols: Vec<(u32, String)> = head
-        .iter()
-        .filter_map(|(c, t)| refdata.prefectures.lookup(&t.replace('\n', "")).map(|p| (*c, p.name.clone())))
-        .collect();
-    let number = |r: u32, c: u32| match sheet.grid.get(CellRef::new(r, c)).map(|x| &x.value) {
-        Some(Value::Number(n)) => Some(*n),
-        Some(Value::Text(t)) => t.trim().parse::<f64>().ok(),
-        _ => None,
-    };
-    for r in sheet.grid.row_numbers().filter(|r| *r > h) {
-        let Some(name) = sheet.grid.get(CellRef::new(r, name_col)).map(|c| c.value.to_text()) else { continue };
-        // Only the main table: the per-prefecture table below names prefectures, not indicators.
-        let Some(ind) = refdata.indicators.indicators.iter().find(|i| i.name == name) else { continue };
-        if out.province.contains_key(&ind.id) {
-            continue;
-        }
-        if let Some(v) = number(r, prov_col) {
-            out.province.insert(ind.id.clone(), v);
-        }
-        for (c, p) in &pref_cols {
-            if let Some(v) = number(r, *c) {
-                out.values.insert((ind.id.clone(), p.clone()), v);
-            }
-        }
-    }
-    out
-}
-
-/// Reads the indicator figures of the rollup at `path` (`consolidate --previous`, `template --from`).
-///
-/// # Errors
-/// When the file cannot be read.
-pub fn read_previous(refdata: &RefData, path: &std::path::Path) -> Result<Previous, crate::read::ReadError> {
-    let wb = crate::read::read_file(path, &crate::read::Limits::default())?;
-    Ok(from_rollup(refdata, &wb))
 }
 
 impl Figures {

@@ -84,7 +84,8 @@ fn progress_export(m: &Merged) -> PolarsResult<DataFrame> {
 /// The indicator figures as a frame: one row per indicator, the province figure, rate and status, the
 /// change since the previous rollup when there is one, then one column per prefecture (canonical names).
 pub fn indicators_frame(refdata: &RefData, m: &Merged) -> PolarsResult<DataFrame> {
-    use crate::indicators::{horizon_text, rollup_cols as rc, target_text};
+    use crate::indicators::{horizon_text, target_text};
+    use crate::rollup::layout::indicator_cols as rc;
     let inds = &refdata.indicators.indicators;
     let figs = &m.indicators;
     let n = inds.len();
@@ -203,9 +204,8 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
         Some(prev) => Some(crate::rollup::history::read_rollup(refdata, prev)?),
         None => None,
     };
-    if let Some(prev) = &cfg.previous {
-        let figures = crate::indicators::read_previous(refdata, prev).map_err(|source| Error::PreviousIndicators { path: prev.clone(), source })?;
-        merged.indicators.set_previous(&figures);
+    if let Some(prev) = &previous {
+        merged.indicators.set_previous(&prev.indicators);
     }
     if let Some(path) = &cfg.province_figures {
         let own = crate::indicators::read_province_figures(refdata, path).map_err(Error::Message)?;

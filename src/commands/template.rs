@@ -48,8 +48,7 @@ pub fn run(refdata: &RefData, cfg: &TemplateConfig, out: &mut dyn Write) -> Resu
             if !blank.is_empty() {
                 writeln!(out, "提示:{} 个市州在该汇总表中未报送,其模板不预填:{}。", blank.len(), blank.join("、"))?;
             }
-            let previous = crate::indicators::read_previous(refdata, from).map_err(|source| Error::PreviousIndicators { path: from.clone(), source })?;
-            crate::template::add_indicator_prefill(refdata, &previous, cfg.period, &mut prefill);
+            crate::template::add_indicator_prefill(refdata, &rollup.indicators, cfg.period, &mut prefill);
         }
         #[cfg(not(feature = "rollup"))]
         return Err(Error::Message(format!("此版本不支持 --from {}", from.display())));

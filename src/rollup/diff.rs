@@ -333,6 +333,7 @@ mod tests {
             rows: rows.iter().map(|(p, e)| row(refdata, p, e)).collect(),
             progress: reported.iter().map(|p| Progress { prefecture: (*p).into(), task: 1, status: "已完成".into(), narrative: String::new(), value: String::new() }).collect(),
             reported: reported.iter().map(|p| (*p).to_string()).collect(),
+            ..Rollup::default()
         }
     }
 

@@ -7,7 +7,8 @@ use std::path::Path;
 
 use crate::read::{Limits, ReadError, Sheet, read_bytes, read_file};
 use crate::refdata::RefData;
-use crate::rollup::layout::{HEADER_ROW, NOT_REPORTED, cols, long_cols, sheets, summary_cols};
+use crate::indicators::Previous;
+use crate::rollup::layout::{HEADER_ROW, NOT_REPORTED, cols, indicator_cols, long_cols, sheets, summary_cols};
 use crate::text::enterprise_key;
 
 /// One enterprise of a rollup.
@@ -36,6 +37,8 @@ pub struct Rollup {
     pub period: Option<crate::Period>,
     pub rows: Vec<Row>,
     pub progress: Vec<Progress>,
+    /// The figures of its 指标完成情况 sheet (empty for a rollup written before the sheet existed).
+    pub indicators: Previous,
     /// The prefectures whose return is in the rollup (canonical names, official order), from the 汇总
     /// sheet's 报送状态. Two quarters are compared only where both hold a return: a prefecture that has not
     /// reported yet has not lost its enterprises.
@@ -154,6 +157,7 @@ fn from_workbook(refdata: &RefData, wb: &crate::read::Workbook, file: &str) -> R
         }
     }
     out.reported = reported(refdata, wb, &out);
+    out.indicators = indicators_of(refdata, wb);
     if let Some(sheet) = wb.sheets.iter().find(|s| s.name == sheets::PROGRESS) {
         let h = header(sheet);
         let col = |n: &str| h.get(n).copied();
@@ -206,6 +210,46 @@ fn reported(refdata: &RefData, wb: &crate::read::Workbook, rollup: &Rollup) -> V
     out
 }
 
+
+/// Reads the 指标完成情况 sheet of a rollup written by `consolidate`; empty when the rollup has none (one
+/// written before the sheet existed).
+fn indicators_of(refdata: &RefData, wb: &crate::read::Workbook) -> Previous {
+    let mut out = Previous::default();
+    let Some(sheet) = wb.sheets.iter().find(|s| s.name == refdata.indicators.sheet) else { return out };
+    out.period = sheet.grid.row(0).iter().find_map(|c| crate::Period::find_in(&c.value.to_text()));
+    let Some(h) = sheet.grid.row_numbers().take(6).find(|r| sheet.grid.row(*r).iter().any(|c| c.value.to_text() == indicator_cols::PROVINCE)) else {
+        return out;
+    };
+    let head: Vec<(u32, String)> = sheet.grid.row(h).iter().map(|c| (c.pos.col, c.value.to_text())).collect();
+    let col = |name: &str| head.iter().find(|(_, t)| t == name).map(|(c, _)| *c);
+    let (Some(name_col), Some(prov_col)) = (col(indicator_cols::NAME), col(indicator_cols::PROVINCE)) else { return out };
+    let pref_cols: Vec<(u32, String)> = head
+        .iter()
+        .filter_map(|(c, t)| refdata.prefectures.lookup(&t.replace('\n', "")).map(|p| (*c, p.name.clone())))
+        .collect();
+    let number = |r: u32, c: u32| match sheet.grid.get(crate::cell::CellRef::new(r, c)).map(|x| &x.value) {
+        Some(crate::read::Value::Number(n)) => Some(*n),
+        Some(crate::read::Value::Text(t)) => t.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    for r in sheet.grid.row_numbers().filter(|r| *r > h) {
+        let Some(name) = sheet.grid.get(crate::cell::CellRef::new(r, name_col)).map(|c| c.value.to_text()) else { continue };
+        // Only the main table: the per-prefecture table below names prefectures, not indicators.
+        let Some(ind) = refdata.indicators.indicators.iter().find(|i| i.name == name) else { continue };
+        if out.province.contains_key(&ind.id) {
+            continue;
+        }
+        if let Some(v) = number(r, prov_col) {
+            out.province.insert(ind.id.clone(), v);
+        }
+        for (c, p) in &pref_cols {
+            if let Some(v) = number(r, *c) {
+                out.values.insert((ind.id.clone(), p.clone()), v);
+            }
+        }
+    }
+    out
+}
 
 /// Each prefecture's rows and progress as template prefill, for the next quarter.
 pub fn prefill(rollup: &Rollup) -> Vec<(String, crate::template::Prefill)> {

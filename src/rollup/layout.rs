@@ -42,6 +42,20 @@ pub mod summary_cols {
     pub const STATUS: &str = "报送状态";
 }
 
+/// Headers of the 指标完成情况 sheet that are read back (and written).
+pub mod indicator_cols {
+    pub const NO: &str = "序号";
+    pub const NAME: &str = "指标";
+    pub const UNIT: &str = "单位";
+    pub const TARGET: &str = "目标";
+    pub const HORIZON: &str = "期限";
+    pub const PROVINCE: &str = "全省完成值";
+    pub const RATE: &str = "完成率";
+    pub const STATUS: &str = "状态";
+    pub const PREVIOUS: &str = "上期全省";
+    pub const CHANGE: &str = "较上期";
+}
+
 /// Headers of the long-text sheet: the sheet and cell a text continues, the segment's number, the segment.
 pub mod long_cols {
     pub const SHEET: &str = "工作表";

@@ -10,6 +10,7 @@ pub mod history;
 pub mod layout;
 pub mod ledger;
 pub mod merge;
+pub mod status;
 pub mod workbook;
 
 pub use layout::{NOT_REPORTED, NOT_REPORTED_LINE, sheets};

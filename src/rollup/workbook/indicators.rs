@@ -68,7 +68,7 @@ const PREF_W: f64 = 5.2;
 
 impl<'a> IndicatorLayout<'a> {
     fn new(refdata: &'a RefData, m: &'a Merged, st: &'a Styles) -> Self {
-        use crate::indicators::rollup_cols as rc;
+        use crate::rollup::layout::indicator_cols as rc;
         let prefs = refdata.prefectures.all();
         let figs = &m.indicators;
     let mut headers: Vec<(String, f64)> = vec![
@@ -262,7 +262,7 @@ impl<'a> IndicatorLayout<'a> {
     /// 各市州目标完成情况 from row `t0`: each prefecture against the per-prefecture targets. Returns the last
     /// row.
     fn targets(&self, ws: &mut Worksheet, t0: u32) -> Result<u32, XlsxError> {
-        use crate::indicators::rollup_cols as rc;
+        use crate::rollup::layout::indicator_cols as rc;
         use crate::refdata::Scope;
         let IndicatorLayout { refdata, st, last_summary, .. } = self;
         let last_summary = *last_summary;
