@@ -305,12 +305,12 @@ impl CollectArgs {
     pub fn config(self) -> Result<commands::collect::CollectConfig, taizhang::Error> {
         let (host, port, security) = mail_server("IMAP", &self.imap, (993, 143), self.tls, self.starttls)?;
         let workspace = self.workspace.zip(self.period);
-        let options = taizhang::collect::CollectOptions {
+        let options = taizhang::inbox::imap::CollectOptions {
             host,
             port,
             security,
             user: self.user,
-            password: std::env::var(taizhang::collect::PASSWORD_VAR).ok().filter(|p| !p.is_empty()),
+            password: std::env::var(taizhang::inbox::imap::PASSWORD_VAR).ok().filter(|p| !p.is_empty()),
             ca_cert: self.ca_cert,
             mailbox: self.mailbox,
             since: self.since,

@@ -50,7 +50,7 @@ pub enum Error {
     /// Collecting from the office mailbox failed.
     #[cfg(feature = "mail")]
     #[error(transparent)]
-    Collect(#[from] crate::collect::CollectError),
+    Collect(#[from] crate::inbox::imap::CollectError),
     /// The JSON report of `check` could not be built.
     #[error("JSON 生成失败: {0}")]
     Json(#[from] serde_json::Error),
@@ -64,7 +64,7 @@ pub enum Error {
     /// The console's workspace (its folders or its receipts) could not be used.
     #[cfg(feature = "serve")]
     #[error(transparent)]
-    Workspace(#[from] crate::serve::workspace::WorkspaceError),
+    Workspace(#[from] crate::inbox::workspace::WorkspaceError),
     /// The web console could not start or stopped on an error.
     #[cfg(feature = "serve")]
     #[error(transparent)]

@@ -4,21 +4,19 @@
 //! writes the provincial rollup laid out like the plan's 附件1 and 附件2.
 //!
 //! The binary is a thin layer over [`commands`]; everything it does is available here. The pipeline reads
-//! from the tree: [`template`] writes what is sent out; [`read`] turns any returned file into a grid of
-//! cells (after [`archive`] and [`eml`] have taken it out of what it came in); [`import`] turns the grid
+//! from the tree: [`template`] writes what is sent out; [`inbox`] receives what comes back (mailbox,
+//! upload links, folders, archives, saved emails); [`read`] turns any returned file into a grid of
+//! cells; [`import`] turns the grid
 //! into a [`Submission`] with its [`Finding`]s; [`rollup`] merges the submissions and writes the province's
 //! workbook; [`feedback`] and [`mail`] send corrections back. [`refdata`] is the reference data every stage
 //! reads, [`xlsx`] what every written workbook shares, [`error`](Error) what stops a command.
 
-pub mod archive;
 pub mod cell;
-#[cfg(feature = "mail")]
-pub mod collect;
 pub mod commands;
 mod error;
-pub mod eml;
 pub mod feedback;
 pub mod finding;
+pub mod inbox;
 pub mod import;
 pub mod indicators;
 #[cfg(feature = "mail")]

@@ -188,7 +188,7 @@ pub struct Submission {
     pub indicators: Vec<Reported>,
     /// Who sent the file, when it came by email: provenance, and with a contacts sheet one more source
     /// for the prefecture.
-    pub sender: Option<crate::eml::Sender>,
+    pub sender: Option<crate::inbox::mime::Sender>,
     /// Cells that were recognised as titles, labels, headers, notes or reference text.
     #[serde(skip)]
     pub layout: Vec<LayoutCell>,

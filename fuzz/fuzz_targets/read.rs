@@ -30,8 +30,8 @@ fn read(data: &[u8]) {
         max_xls_reserve_bytes: 256 << 20,
         ..Limits::default()
     };
-    if taizhang::archive::archive_kind(data).is_some() {
-        if let Ok(expanded) = taizhang::archive::expand(data, &limits) {
+    if taizhang::inbox::archive::archive_kind(data).is_some() {
+        if let Ok(expanded) = taizhang::inbox::archive::expand(data, &limits) {
             for m in expanded.members {
                 import(m.data, &limits);
             }

@@ -68,7 +68,7 @@ pub fn progress_printer() -> impl FnMut(usize, usize, &str) {
 /// Reads every return under `paths` and returns the submissions, with their period settled (see
 /// [`batch::settle_periods`]), and the findings about skipped files.
 pub fn read_all(refdata: &RefData, paths: &[PathBuf], opts: &BatchOptions) -> (Vec<Submission>, Vec<Finding>) {
-    let (inputs, skipped) = batch::discover(paths);
+    let (inputs, skipped) = crate::inbox::discover(paths);
     let mut progress = progress_printer();
     let mut subs = batch::import_all(refdata, &inputs, opts, &mut progress);
     batch::settle_periods(&mut subs, opts.period);
@@ -156,7 +156,7 @@ pub fn run(refdata: &RefData, cfg: &CheckConfig, out: &mut dyn Write) -> Result<
                 period: s.period.map(|p| p.code()),
                 filled_date: s.filled_date_text(),
                 filler: s.filler.as_ref().map(|l| l.text.as_str()),
-                sender: s.sender.as_ref().map(crate::eml::Sender::display),
+                sender: s.sender.as_ref().map(crate::inbox::mime::Sender::display),
                 phone: s.phone.as_ref().map(|l| l.text.as_str()),
                 ledger_sheet: s.ledger_sheet.as_deref(),
                 rows: s.rows.len(),

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::collect::{self, CollectOptions};
+use crate::inbox::imap::CollectOptions;
 use crate::finding::Severity;
 use crate::refdata::RefData;
 use crate::{Error, ExitStatus};
@@ -17,9 +17,9 @@ use crate::{Error, ExitStatus};
 pub fn run(refdata: &RefData, cfg: &CollectConfig, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     #[cfg(feature = "serve")]
     if let Some((root, period)) = &cfg.workspace {
-        let ws = crate::serve::workspace::Workspace::open(root)?;
+        let ws = crate::inbox::workspace::Workspace::open(root)?;
         ws.ensure(*period)?;
-        let opts = CollectOptions { into: ws.dir(*period, crate::serve::workspace::INBOX), ..cfg.options.clone() };
+        let opts = CollectOptions { into: ws.dir(*period, crate::inbox::workspace::INBOX), ..cfg.options.clone() };
         return run_in(refdata, &opts, Some((&ws, *period)), out);
     }
     run_in(refdata, &cfg.options, None, out)
@@ -35,7 +35,7 @@ pub struct CollectConfig {
 
 /// The console's workspace and the period whose inbox `collect` files into.
 #[cfg(feature = "serve")]
-pub type Workspace<'a> = Option<(&'a crate::serve::workspace::Workspace, crate::period::Period)>;
+pub type Workspace<'a> = Option<(&'a crate::inbox::workspace::Workspace, crate::period::Period)>;
 #[cfg(not(feature = "serve"))]
 pub type Workspace<'a> = Option<std::convert::Infallible>;
 
@@ -46,7 +46,7 @@ pub type Workspace<'a> = Option<std::convert::Infallible>;
 /// As [`run`]; and when the receipts cannot be written.
 pub fn run_in(refdata: &RefData, opts: &CollectOptions, workspace: Workspace<'_>, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let mut shown = Vec::new();
-    let outcome = collect::collect(refdata, opts, &mut |m| shown.push(m.to_string()))?;
+    let outcome = crate::inbox::imap::collect(refdata, opts, &mut |m| shown.push(m.to_string()))?;
     #[cfg(feature = "serve")]
     if let Some((ws, period)) = workspace {
         let arrived: Vec<(String, String, String)> = outcome

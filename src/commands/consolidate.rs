@@ -163,7 +163,7 @@ fn write_exports(refdata: &RefData, m: &Merged, cfg: &ConsolidateConfig, inputs:
 /// # Errors
 /// When the output would overwrite an input or an existing file (without `--force`), or cannot be written.
 pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let (inputs, skipped) = crate::import::batch::discover(&cfg.paths);
+    let (inputs, skipped) = crate::inbox::discover(&cfg.paths);
     let input_paths: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
     check_output(&cfg.out, &input_paths, cfg.force)?;
     if inputs.is_empty() {
@@ -182,7 +182,7 @@ pub fn run(refdata: &RefData, cfg: &ConsolidateConfig, out: &mut dyn Write) -> R
     let opts = cfg.batch.clone();
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let spill_path = spill.as_ref().map(|d| d.path().to_path_buf());
-    let worker: crate::import::batch::WorkerWith<Option<Frames>> = std::sync::Arc::new(move |input: &crate::import::batch::Input| {
+    let worker: crate::import::batch::WorkerWith<Option<Frames>> = std::sync::Arc::new(move |input: &crate::inbox::Input| {
         let subs = crate::import::batch::import_one(&shared, input, &opts);
         subs.into_iter()
             .map(|mut s| {

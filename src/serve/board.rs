@@ -12,7 +12,8 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use crate::import::batch::{self, BatchOptions, Input};
+use crate::import::batch::{self, BatchOptions};
+use crate::inbox::Input;
 use crate::finding::{Counts, Finding};
 use crate::rollup::merge::{self, Merged, MergeOptions, ReturnStatus};
 use crate::period::Period;
@@ -51,7 +52,7 @@ impl BoardCache {
     /// # Errors
     /// When the merge fails (a defect: polars rejecting the frames taizhang builds).
     pub fn snapshot(&self, refdata: &RefData, inbox: PathBuf, period: Period, opts: &BatchOptions) -> Result<Arc<Snapshot>, merge::MergeError> {
-        let (inputs, skipped) = batch::discover(std::slice::from_ref(&inbox));
+        let (inputs, skipped) = crate::inbox::discover(std::slice::from_ref(&inbox));
         // What was read and what was passed over (an archive whose members could not be taken out is no input,
         // only a finding): either changing means the inbox changed.
         let mut fingerprint: Vec<(String, Stamp)> = inputs.iter().map(|i| (i.name.clone(), stamp(&i.path))).collect();

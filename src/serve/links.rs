@@ -48,7 +48,7 @@ pub fn url(app: &App, token: &str) -> String {
 
 /// The CSRF token of a link's page: tied to the link, so that it is worth nothing on another one.
 fn csrf(app: &App, token: &str) -> String {
-    crate::eml::sha256_hex(format!("{}:{token}", app.csrf).as_bytes())
+    crate::inbox::names::sha256_hex(format!("{}:{token}", app.csrf).as_bytes())
 }
 
 fn client(req: &Request) -> IpAddr {

@@ -11,7 +11,6 @@
 pub mod board;
 mod links;
 pub mod security;
-pub mod workspace;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -32,7 +31,7 @@ use crate::period::Period;
 use crate::refdata::RefData;
 use board::{BoardCache, Snapshot};
 use security::{COOKIE, CSRF_HEADER, PASSWORD_ENV};
-use workspace::{FEEDBACK, INBOX, ROLLUP, Stored, TEMPLATES, Workspace, WorkspaceError};
+use crate::inbox::workspace::{self, FEEDBACK, INBOX, ROLLUP, Stored, TEMPLATES, Workspace, WorkspaceError};
 
 /// Options of `taizhang serve`.
 #[derive(Debug, Clone)]
@@ -407,7 +406,7 @@ async fn board_page(State(app): State<Shared>, PeriodParam(period): PeriodParam)
     let imap = context! {
         server => app.ws.setting("imap.server"), user => app.ws.setting("imap.user"), security => app.ws.setting("imap.security"),
         mailbox => app.ws.setting("imap.mailbox"), since => app.ws.setting(&format!("imap.since.{}", period.code())),
-        password_set => std::env::var(crate::collect::PASSWORD_VAR).is_ok_and(|p| !p.is_empty()),
+        password_set => std::env::var(crate::inbox::imap::PASSWORD_VAR).is_ok_and(|p| !p.is_empty()),
     };
     let own_rows: Vec<minijinja::Value> = app
         .refdata
@@ -509,7 +508,7 @@ async fn receive(app: &Shared, period: Period, mut form: Multipart, source: work
         let original = field.file_name().unwrap_or("未命名文件").to_string();
         // A lock file or a file manager's dropping travels with returns but is none: not stored, as the
         // batch reader would pass it over.
-        if let Some(why) = crate::import::batch::skip_reason(original.rsplit(['/', '\\']).next().unwrap_or(&original)) {
+        if let Some(why) = crate::inbox::skip_reason(original.rsplit(['/', '\\']).next().unwrap_or(&original)) {
             results.push(UploadResult::failed(original, format!("未保存:{why},不是报送文件。")));
             continue;
         }
@@ -957,8 +956,8 @@ async fn collect_mail(State(app): State<Shared>, PeriodParam(period): PeriodPara
             return refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
         }
     }
-    let password = form.password.filter(|p| !p.is_empty()).or_else(|| std::env::var(crate::collect::PASSWORD_VAR).ok().filter(|p| !p.is_empty()));
-    let opts = crate::collect::CollectOptions {
+    let password = form.password.filter(|p| !p.is_empty()).or_else(|| std::env::var(crate::inbox::imap::PASSWORD_VAR).ok().filter(|p| !p.is_empty()));
+    let opts = crate::inbox::imap::CollectOptions {
         host,
         port,
         security: if tls { crate::mail::Security::Implicit } else { crate::mail::Security::StartTls },

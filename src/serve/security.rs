@@ -3,10 +3,9 @@
 //! otherwise, every request carries the session token (from the printed URL once, then an HttpOnly
 //! SameSite=Strict cookie), the Host header must name this server (DNS rebinding), and every request that
 //! changes something carries the page's CSRF token. Uploaded names are sanitised before they touch the
-//! disk ([`crate::eml::sanitize`], shared with `collect`), and nothing uploaded is ever served as a page.
+//! disk ([`crate::inbox::names::sanitize`], shared with `collect`), and nothing uploaded is ever served as a page.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -18,19 +17,7 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// Environment variable holding the password required when listening beyond loopback.
 pub const PASSWORD_ENV: &str = "TAIZHANG_SERVE_PASSWORD";
 
-/// A random token of 32 bytes, as hex.
-///
-/// # Errors
-/// When the operating system has no randomness to give (never on the systems taizhang runs on).
-pub fn random_token() -> Result<String, getrandom::Error> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)?;
-    let mut s = String::with_capacity(64);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    Ok(s)
-}
+pub use crate::inbox::workspace::random_token;
 
 /// Compares secrets without telling, by the time it takes, how much of a guess was right.
 pub fn same_secret(a: &str, b: &str) -> bool {

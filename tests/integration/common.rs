@@ -220,7 +220,7 @@ pub fn zip_bomb(name: &str) -> Vec<u8> {
 
 /// Reads a return as `check` does, checking first that every non-empty cell of it is accounted for.
 pub fn import_checked(path: &Path) -> taizhang::Submission {
-    let input = taizhang::import::batch::Input::file(path, path.file_name().unwrap().to_string_lossy().into_owned(), true);
+    let input = taizhang::inbox::Input::file(path, path.file_name().unwrap().to_string_lossy().into_owned(), true);
     let s = taizhang::import::batch::import_one(refdata(), &input, &taizhang::import::batch::BatchOptions::default()).remove(0);
     assert_accounted(path, &s);
     s

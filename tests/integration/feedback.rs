@@ -85,7 +85,7 @@ fn findings_point_at_their_cells_and_the_workbook_keeps_columns_and_errors() {
     let layout = &refdata().template.sheets;
     let original = taizhang::import::batch::import_one(
         refdata(),
-        &taizhang::import::batch::Input::file(samples().join("乐山市质量提升台账.xlsx"), "乐山", true),
+        &taizhang::inbox::Input::file(samples().join("乐山市质量提升台账.xlsx"), "乐山", true),
         &Default::default(),
     )
     .remove(0);
@@ -145,7 +145,7 @@ fn findings_point_at_their_cells_and_the_workbook_keeps_columns_and_errors() {
     assert!(matches!(range.get_value((cell.row, cell.col)), Some(Data::Error(calamine::CellErrorType::NA))), "{:?}", range.get_value((cell.row, cell.col)));
 
     // Sent back unchanged, the workbook gives the same error findings again, now at its own cells.
-    let back = taizhang::import::batch::import_one(refdata(), &taizhang::import::batch::Input::file(fb.clone(), "back", true), &Default::default()).remove(0);
+    let back = taizhang::import::batch::import_one(refdata(), &taizhang::inbox::Input::file(fb.clone(), "back", true), &Default::default()).remove(0);
     let again: Vec<(String, String)> = back.findings.iter().filter(|f| f.code == taizhang::Code::FormulaError).map(|f| (f.cell.unwrap().a1(), f.value.clone().unwrap_or_default())).collect();
     assert_eq!(again, [(v04[4].clone(), "#N/A".to_string())], "{:?}", back.findings);
     assert_eq!(back.extra_columns, original.extra_columns, "added columns come back as added columns");
@@ -153,7 +153,7 @@ fn findings_point_at_their_cells_and_the_workbook_keeps_columns_and_errors() {
 
     // Opened and saved as xls by LibreOffice (which recalculates), the error is still an error.
     let xls = libreoffice_convert(&fb, "xls", d);
-    let resaved = taizhang::import::batch::import_one(refdata(), &taizhang::import::batch::Input::file(xls, "xls", true), &Default::default()).remove(0);
+    let resaved = taizhang::import::batch::import_one(refdata(), &taizhang::inbox::Input::file(xls, "xls", true), &Default::default()).remove(0);
     let again: Vec<(String, String)> = resaved.findings.iter().filter(|f| f.code == taizhang::Code::FormulaError).map(|f| (f.cell.unwrap().a1(), f.value.clone().unwrap_or_default())).collect();
     assert_eq!(again, [(v04[4].clone(), "#N/A".to_string())], "{:?}", resaved.findings);
     assert_eq!(resaved.extra_columns, original.extra_columns);

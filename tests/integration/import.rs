@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
-use taizhang::import::batch::{BatchOptions, Input, import_one};
+use taizhang::import::batch::{BatchOptions, import_one};
+use taizhang::inbox::Input;
 use taizhang::submission::Submission;
 use taizhang::{Code, Severity};
 

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use taizhang::import::batch::{BatchOptions, Input, Worker, import_all, run_isolated};
+use taizhang::import::batch::{BatchOptions, Worker, import_all, run_isolated};
+use taizhang::inbox::Input;
 use taizhang::submission::Submission;
 use taizhang::{Code, Severity};
 

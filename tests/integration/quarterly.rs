@@ -245,7 +245,7 @@ fn feedback_marks_the_cells_and_mail_sends_it() {
     // The rows as read, in the template; the bad credit code on its row, marked.
     let read = taizhang::import::batch::import_one(
         refdata(),
-        &taizhang::import::batch::Input::file(leshan.clone(), "乐山", true),
+        &taizhang::inbox::Input::file(leshan.clone(), "乐山", true),
         &Default::default(),
     )
     .remove(0);

@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::Workbook;
-use taizhang::import::batch::{BatchOptions, Input, import_one};
+use taizhang::import::batch::{BatchOptions, import_one};
+use taizhang::inbox::Input;
 use taizhang::submission::Submission;
 use taizhang::{Code, Period, Severity};
 

@@ -237,7 +237,7 @@ fn the_spill_folder_is_removed_and_changes_nothing() {
     assert!(std::fs::read(out.join("汇总.xlsx")).unwrap() == std::fs::read(dir.path().join("in-memory.xlsx")).unwrap(), "spilled or not, the same workbook");
     // The same merge in memory (as the console does it) gives the same rows, numbered 1..n across returns.
     let r = super::common::refdata();
-    let (inputs, _) = taizhang::import::batch::discover(&[super::common::samples()]);
+    let (inputs, _) = taizhang::inbox::discover(&[super::common::samples()]);
     let opts = taizhang::import::batch::BatchOptions { period: Some("2018Q3".parse().unwrap()), ..Default::default() };
     let mut subs: Vec<taizhang::Submission> = inputs.iter().flat_map(|i| taizhang::import::batch::import_one(r, i, &opts)).collect();
     let m = taizhang::rollup::merge::merge(r, &mut subs, &taizhang::rollup::merge::MergeOptions { period: opts.period }).unwrap();
@@ -255,7 +255,7 @@ fn the_spill_folder_is_removed_and_changes_nothing() {
 #[test]
 fn taking_the_rows_builds_the_same_frame_as_borrowing_them() {
     let r = super::common::refdata();
-    let (inputs, _) = taizhang::import::batch::discover(&[super::common::samples()]);
+    let (inputs, _) = taizhang::inbox::discover(&[super::common::samples()]);
     let opts = taizhang::import::batch::BatchOptions { period: Some("2018Q3".parse().unwrap()), ..Default::default() };
     let (mut compared, mut with_extras, mut with_repeats) = (0, 0, 0);
     for input in &inputs {

@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, HashSet};
 
 use serde_json::Value as Json;
-use taizhang::import::batch::{BatchOptions, Input, discover, import_one};
+use taizhang::import::batch::{BatchOptions, import_one};
+use taizhang::inbox::{Input, discover};
 use taizhang::submission::Submission;
 use taizhang::{Code, Period, Severity};
 

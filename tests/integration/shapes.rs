@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{Format, Workbook};
-use taizhang::import::batch::{BatchOptions, Input, import_one};
+use taizhang::import::batch::{BatchOptions, import_one};
+use taizhang::inbox::Input;
 use taizhang::submission::Submission;
 use taizhang::{Code, Severity};
 

@@ -7,6 +7,7 @@
 //! only then renamed to its final name and recorded; a process killed mid-upload leaves at most a hidden
 //! temporary file, removed at the next start, and never a half-written return.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -217,7 +218,7 @@ impl Workspace {
             .flatten()
             .filter(|e| e.path().is_file())
             .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| !n.starts_with('.') && !n.starts_with("~$") && !crate::eml::is_record_name(n) && !known.contains(n))
+            .filter(|n| !n.starts_with('.') && !n.starts_with("~$") && !crate::inbox::record::is_record_name(n) && !known.contains(n))
             .collect();
         names.sort();
         let mut out = Vec::new();
@@ -255,7 +256,7 @@ impl Workspace {
     /// When the temporary file cannot be created.
     pub fn begin_upload(&self, period: Period, original: &str, limit: u64) -> Result<Upload, WorkspaceError> {
         let inbox = self.dir(period, INBOX);
-        let token = super::security::random_token().map_err(|e| WorkspaceError::Io { path: inbox.clone(), source: std::io::Error::other(e.to_string()) })?;
+        let token = random_token().map_err(|e| WorkspaceError::Io { path: inbox.clone(), source: std::io::Error::other(e.to_string()) })?;
         let path = inbox.join(format!("{PARTIAL}{}", &token[..16]));
         let file = std::fs::File::create(&path).map_err(io(&path))?;
         Ok(Upload { path, file: Some(file), hasher: Sha256::new(), size: 0, limit, original: original.to_string(), period })
@@ -281,7 +282,7 @@ impl Workspace {
             // Compared without case, as Windows compares names.
             let taken: Vec<String> = std::fs::read_dir(&inbox).map_err(io(&inbox))?.flatten().map(|e| e.file_name().to_string_lossy().to_lowercase()).collect();
             // A record's name is never a received file's: such a file would speak for the others' senders.
-            let name = crate::eml::free_name(&crate::eml::sanitize(&up.original), |n| taken.contains(&n.to_lowercase()) || crate::eml::is_record_name(n));
+            let name = crate::inbox::names::free_name(&crate::inbox::names::sanitize(&up.original), |n| taken.contains(&n.to_lowercase()) || crate::inbox::record::is_record_name(n));
             let dest = inbox.join(&name);
             // The name is taken by a link, not by a rename, so a file that appeared meanwhile is never replaced.
             std::fs::hard_link(&up.path, &dest).map_err(io(&dest))?;
@@ -302,13 +303,13 @@ impl Workspace {
     /// Called with the storing lock held: this is the record's only writer.
     fn note_link_upload(&self, r: &Receipt, prefecture: &str) -> Result<(), WorkspaceError> {
         let Ok(period) = r.period.parse::<Period>() else { return Ok(()) };
-        let path = self.dir(period, INBOX).join(crate::eml::UPLOAD_RECORD_FILE);
-        let line = crate::eml::Receipt {
+        let path = self.dir(period, INBOX).join(crate::inbox::record::UPLOAD_RECORD_FILE);
+        let line = crate::inbox::record::Entry {
             attachment: Some(r.original_name.clone()),
             stored: Some(r.stored_name.clone()),
             sha256: Some(r.sha256.clone()),
             link: Some(prefecture.to_string()),
-            ..crate::eml::Receipt::blank("上传链接")
+            ..crate::inbox::record::Entry::blank("上传链接")
         };
         let mut text = std::fs::read_to_string(&path).unwrap_or_default();
         if !text.is_empty() && !text.ends_with('\n') {
@@ -362,7 +363,7 @@ impl Workspace {
     /// # Errors
     /// A database error, or no randomness.
     pub fn regenerate_link(&self, code: &str) -> Result<String, WorkspaceError> {
-        let token = super::security::random_token().map_err(|e| WorkspaceError::Io { path: self.root.clone(), source: std::io::Error::other(e.to_string()) })?;
+        let token = random_token().map_err(|e| WorkspaceError::Io { path: self.root.clone(), source: std::io::Error::other(e.to_string()) })?;
         let now = chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
         self.conn().execute(
             "INSERT INTO links (code, token, token_sha256, created_at) VALUES (?1, ?2, ?3, ?4)
@@ -459,9 +460,23 @@ impl Drop for Upload {
     }
 }
 
+/// A random token of 32 bytes, as hex.
+///
+/// # Errors
+/// When the operating system has no randomness to give (never on the systems taizhang runs on).
+pub fn random_token() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)?;
+    let mut s = String::with_capacity(64);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    Ok(s)
+}
+
 /// The sha256 of `bytes`, as hex.
 pub fn hex_sha256(bytes: &[u8]) -> String {
-    crate::eml::sha256_hex(bytes)
+    crate::inbox::names::sha256_hex(bytes)
 }
 
 #[cfg(test)]

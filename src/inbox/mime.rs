@@ -13,9 +13,11 @@ use std::io::Cursor;
 
 use mail_parser::{MessageParser, MimeHeaders, PartType};
 
-use crate::archive::archive_kind;
+use super::archive::archive_kind;
 use crate::finding::{Code, Finding};
 use crate::read::{Kind, sniff};
+
+use super::names::sanitize;
 
 /// Deepest nesting of forwarded messages opened.
 const MAX_DEPTH: usize = 4;
@@ -333,58 +335,6 @@ pub fn cloud_links(text: &str) -> Vec<(String, String)> {
     out
 }
 
-/// The sha256 of a received file, as hex: how a file that arrives twice is recognised (`collect`, the
-/// console's uploads).
-pub fn sha256_hex(data: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// `name` when `taken` says it is free, else `name (2)`, `name (3)` … before the extension, as Windows
-/// names a second download: a received file never replaces another.
-pub fn free_name(name: &str, taken: impl Fn(&str) -> bool) -> String {
-    if !taken(name) {
-        return name.to_string();
-    }
-    let p = std::path::Path::new(name);
-    let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let ext = p.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
-    (2..).map(|i| format!("{stem} ({i}){ext}")).find(|n| !taken(n)).unwrap_or_else(|| name.to_string())
-}
-
-/// A file name as it may be stored: no folders, no control characters, none of the characters Windows
-/// refuses, not a device name Windows reserves, not hidden, not too long.
-pub fn sanitize(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let mut s: String = base
-        .chars()
-        .map(|c| if c.is_control() || matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*') { '_' } else { c })
-        .collect();
-    s = s.trim().trim_end_matches(['.', ' ']).to_string();
-    while s.starts_with('.') {
-        s.replace_range(0..1, "_");
-    }
-    let stem = s.split('.').next().unwrap_or("").trim().to_ascii_uppercase();
-    let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
-        || ((stem.starts_with("COM") || stem.starts_with("LPT")) && stem.len() == 4 && stem.as_bytes()[3].is_ascii_digit());
-    if reserved || s.starts_with("~$") {
-        s = format!("_{s}");
-    }
-    // Most file systems take 255 bytes: keep the extension, shorten the stem.
-    if s.len() > 200 {
-        let ext = std::path::Path::new(&s).extension().map(|e| format!(".{}", e.to_string_lossy())).filter(|e| e.len() <= 10).unwrap_or_default();
-        let mut stem: String = String::new();
-        for c in s.chars() {
-            if stem.len() + c.len_utf8() + ext.len() > 200 {
-                break;
-            }
-            stem.push(c);
-        }
-        s = format!("{stem}{ext}");
-    }
-    if s.is_empty() { "附件".to_string() } else { s }
-}
-
 /// The findings a message gives by itself: a RAR archive, a cloud-drive link, no spreadsheet at all.
 /// `file` names the message where the findings are shown (the .eml file, or the message's subject).
 pub fn findings(email: &Email, file: &str) -> Vec<Finding> {
@@ -424,142 +374,9 @@ pub fn findings(email: &Email, file: &str) -> Vec<Finding> {
     out
 }
 
-/// The record `collect` keeps in the folder it files into, one JSON object a line: every attachment
-/// stored (or recognised as stored before) and every finding about a message. `check` and `consolidate`
-/// read it back for the sender of each stored file and for the findings of messages that stored nothing.
-pub const RECORD_FILE: &str = "收取记录.jsonl";
-
-/// The record the console keeps of files uploaded through the prefectures' private links, in the same
-/// form as [`RECORD_FILE`] (one writer each, so neither overwrites the other's lines).
-pub const UPLOAD_RECORD_FILE: &str = "上传记录.jsonl";
-
-/// Whether `name` is one of the records kept beside the returns: never a return, and a name no received
-/// file may take (a file called so would speak for the others' senders).
-pub fn is_record_name(name: &str) -> bool {
-    let name = name.to_lowercase();
-    [RECORD_FILE, UPLOAD_RECORD_FILE].iter().any(|r| r.to_lowercase() == name)
-}
-
-/// One line of [`RECORD_FILE`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Receipt {
-    /// When it was collected (RFC 3339).
-    pub collected: String,
-    pub mailbox: String,
-    pub uidvalidity: u32,
-    pub uid: u32,
-    pub message_id: Option<String>,
-    pub sender: Option<Sender>,
-    /// The message's Date header (RFC 3339).
-    pub date: Option<String>,
-    pub subject: Option<String>,
-    /// The attachment's name in the message (forwarded messages' names before it).
-    pub attachment: Option<String>,
-    /// The name it is stored under in the folder.
-    pub stored: Option<String>,
-    pub sha256: Option<String>,
-    /// A finding about the attachment or the message: its code, the value concerned, the message.
-    pub code: Option<String>,
-    pub value: Option<String>,
-    pub message: Option<String>,
-    /// The prefecture whose private upload link (`taizhang serve`) brought the file, in place of a message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub link: Option<String>,
-}
-
-impl Receipt {
-    /// A line of `mailbox` with nothing else known yet.
-    pub fn blank(mailbox: &str) -> Receipt {
-        Receipt {
-            collected: chrono::Local::now().to_rfc3339(),
-            mailbox: mailbox.to_string(),
-            uidvalidity: 0,
-            uid: 0,
-            message_id: None,
-            sender: None,
-            date: None,
-            subject: None,
-            attachment: None,
-            stored: None,
-            sha256: None,
-            code: None,
-            value: None,
-            message: None,
-            link: None,
-        }
-    }
-
-    /// The message as findings name it: `邮件「主题」(发件人,日期)`.
-    pub fn message_label(&self) -> String {
-        let subject = self.subject.as_deref().filter(|s| !s.is_empty()).unwrap_or("(无主题)");
-        let mut more = Vec::new();
-        if let Some(s) = &self.sender {
-            more.push(s.display());
-        }
-        if let Some(d) = &self.date {
-            more.push(d.clone());
-        }
-        if more.is_empty() { format!("邮件「{subject}」") } else { format!("邮件「{subject}」({})", more.join(",")) }
-    }
-
-    /// The finding this line records, if any.
-    pub fn finding(&self) -> Option<Finding> {
-        let code = Code::ALL.iter().find(|c| Some(c.as_str()) == self.code.as_deref())?;
-        let mut f = Finding::new(*code, self.message_label(), self.message.clone().unwrap_or_default());
-        if let Some(v) = &self.value {
-            f = f.value(v.clone());
-        }
-        f.prefecture = self.sender.as_ref().and_then(|s| s.prefecture.clone());
-        Some(f)
-    }
-}
-
-/// Reads a record file; lines that do not parse are passed over (the file is the office's to edit).
-pub fn read_record(path: &std::path::Path) -> Vec<Receipt> {
-    std::fs::read_to_string(path).map(|t| t.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()).unwrap_or_default()
-}
-
-/// The findings of a record that still stand: those about messages that stored nothing (a link, no
-/// spreadsheet), unless the same sender later sent a message whose attachment was stored.
-pub fn standing_findings(record: &[Receipt]) -> Vec<Finding> {
-    let same_sender = |a: &Receipt, b: &Receipt| match (&a.sender, &b.sender) {
-        (Some(x), Some(y)) => x.address == y.address || (x.prefecture.is_some() && x.prefecture == y.prefecture),
-        _ => false,
-    };
-    let order = |r: &Receipt| (r.date.clone().unwrap_or_default(), r.uidvalidity, r.uid);
-    record
-        .iter()
-        .filter(|r| r.stored.is_none() && matches!(r.code.as_deref(), Some("C02" | "C03" | "C04")))
-        .filter(|r| !record.iter().any(|s| s.stored.is_some() && same_sender(r, s) && order(s) >= order(r)))
-        .filter_map(Receipt::finding)
-        .fold(Vec::new(), |mut v: Vec<Finding>, f| {
-            if !v.contains(&f) {
-                v.push(f);
-            }
-            v
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_are_made_safe() {
-        assert_eq!(sanitize("../../etc/passwd"), "passwd");
-        assert_eq!(sanitize("C:\\Users\\x\\成都.xlsx"), "成都.xlsx");
-        assert_eq!(sanitize("a\u{0}b\r\n.xlsx"), "a_b__.xlsx");
-        assert_eq!(sanitize("CON.xlsx"), "_CON.xlsx");
-        assert_eq!(sanitize("com3"), "_com3");
-        assert_eq!(sanitize(".hidden.xlsx"), "_hidden.xlsx");
-        assert_eq!(sanitize("台账.xlsx. "), "台账.xlsx");
-        assert_eq!(sanitize("~$台账.xlsx"), "_~$台账.xlsx");
-        assert_eq!(sanitize("a:b?.xlsx"), "a_b_.xlsx");
-        assert_eq!(sanitize(""), "附件");
-        let long = format!("{}.xlsx", "长".repeat(100));
-        let s = sanitize(&long);
-        assert!(s.len() <= 200 && s.ends_with(".xlsx"), "{s}");
-    }
 
     #[test]
     fn rfc2231_continuations_are_joined_before_decoding() {

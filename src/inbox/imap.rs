@@ -18,7 +18,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 
-use crate::eml::{self, PartKind, RECORD_FILE, Receipt, Sender};
+use crate::inbox::mime::{self, PartKind, Sender};
+use crate::inbox::{names, record};
+use crate::inbox::record::{Entry, RECORD_FILE};
 use crate::finding::{Code, Finding};
 use crate::mail::Security;
 use crate::refdata::RefData;
@@ -83,7 +85,7 @@ pub struct Outcome {
     /// Attachments stored now.
     pub stored: Vec<String>,
     /// The new record lines, in order.
-    pub receipts: Vec<Receipt>,
+    pub receipts: Vec<Entry>,
     /// Findings about the new messages (C01–C06, each also in the record).
     pub findings: Vec<Finding>,
 }
@@ -246,14 +248,14 @@ fn imap_date(d: chrono::NaiveDate) -> String {
 /// saved by hand is recognised too).
 struct Inbox {
     dir: PathBuf,
-    record: Vec<Receipt>,
+    record: Vec<Entry>,
     hashes: HashMap<String, String>,
     names: BTreeSet<String>,
 }
 
 impl Inbox {
     fn open(dir: &Path) -> Inbox {
-        let record = eml::read_record(&dir.join(RECORD_FILE));
+        let record = record::read_record(&dir.join(RECORD_FILE));
         let mut hashes = HashMap::new();
         let mut names = BTreeSet::new();
         if let Ok(entries) = std::fs::read_dir(dir) {
@@ -262,11 +264,11 @@ impl Inbox {
             for p in files {
                 let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 names.insert(name.to_lowercase());
-                if eml::is_record_name(&name) {
+                if record::is_record_name(&name) {
                     continue;
                 }
                 if let Ok(bytes) = std::fs::read(&p) {
-                    hashes.entry(eml::sha256_hex(&bytes)).or_insert(name);
+                    hashes.entry(names::sha256_hex(&bytes)).or_insert(name);
                 }
             }
         }
@@ -279,7 +281,7 @@ impl Inbox {
 
     /// A name not yet taken in the folder (compared without case, as Windows does): `台账 (2).xlsx`.
     fn free_name(&self, name: &str) -> String {
-        eml::free_name(name, |n| self.names.contains(&n.to_lowercase()) || eml::is_record_name(n))
+        names::free_name(name, |n| self.names.contains(&n.to_lowercase()) || record::is_record_name(n))
     }
 
     fn store(&mut self, name: &str, data: &[u8]) -> Result<String, CollectError> {
@@ -330,15 +332,15 @@ pub fn collect(refdata: &RefData, opts: &CollectOptions, progress: &mut dyn FnMu
         if inbox.seen(&opts.mailbox, uidvalidity, uid) {
             continue;
         }
-        let base = Receipt { uidvalidity, uid, ..Receipt::blank(&opts.mailbox) };
+        let base = Entry { uidvalidity, uid, ..Entry::blank(&opts.mailbox) };
         let (size, body) = fetch(&mut session, uid)?;
-        let email = body.as_deref().and_then(|b| std::panic::catch_unwind(|| eml::parse(b)).ok().flatten());
+        let email = body.as_deref().and_then(|b| std::panic::catch_unwind(|| mime::parse(b)).ok().flatten());
         let lines = match email {
             None => vec![unreadable(base, size)],
             Some(email) => message_lines(email, base, contacts.as_ref(), &mut inbox, &mut out, progress)?,
         };
         out.messages += 1;
-        out.findings.extend(lines.iter().filter_map(Receipt::finding));
+        out.findings.extend(lines.iter().filter_map(Entry::finding));
         inbox.record.extend(lines.iter().cloned());
         out.receipts.extend(lines);
         // After each message, so that an interrupted run keeps what it stored and knows it next time.
@@ -360,30 +362,30 @@ fn fetch(session: &mut Session, uid: u32) -> Result<(u32, Option<Vec<u8>>), Coll
 }
 
 /// The record line of a message too large or that could not be parsed (C04).
-fn unreadable(base: Receipt, size: u32) -> Receipt {
+fn unreadable(base: Entry, size: u32) -> Entry {
     let why = if size > MAX_MESSAGE_BYTES {
         format!("邮件大小 {} MB,超过 {} MB 的上限,未收取。请市州只发送本期的台账文件。", size >> 20, MAX_MESSAGE_BYTES >> 20)
     } else {
         "邮件无法读取或解析,未收取。请在邮件客户端中查看该邮件,把其中的台账另存到收件箱文件夹。".to_string()
     };
-    Receipt { code: Some(Code::MailUnreadable.as_str().into()), message: Some(why), ..base }
+    Entry { code: Some(Code::MailUnreadable.as_str().into()), message: Some(why), ..base }
 }
 
 /// The record lines of a parsed message, its spreadsheet attachments stored in the inbox: one line per
 /// attachment (stored, or recognised as stored before), one per finding (an unknown sender, a RAR, a
 /// cloud-drive link, no spreadsheet), or the message alone when it gave nothing.
 fn message_lines(
-    mut email: eml::Email,
-    base: Receipt,
+    mut email: mime::Email,
+    base: Entry,
     contacts: Option<&HashMap<String, String>>,
     inbox: &mut Inbox,
     out: &mut Outcome,
     progress: &mut dyn FnMut(&str),
-) -> Result<Vec<Receipt>, CollectError> {
+) -> Result<Vec<Entry>, CollectError> {
     if let (Some(s), Some(c)) = (&mut email.from, contacts) {
         s.prefecture = c.get(&s.address).cloned();
     }
-    let head = Receipt { message_id: email.message_id.clone(), sender: email.from.clone(), date: email.date.clone(), subject: email.subject.clone(), ..base };
+    let head = Entry { message_id: email.message_id.clone(), sender: email.from.clone(), date: email.date.clone(), subject: email.subject.clone(), ..base };
     progress(&head.message_label());
     // The same message under another UID (the mailbox was rebuilt, or the message copied to another
     // folder): known, and noted under its new UID only.
@@ -393,19 +395,19 @@ fn message_lines(
     let mut lines = Vec::new();
     if contacts.is_some() && email.from.as_ref().is_some_and(|s| s.prefecture.is_none()) {
         let who = email.from.as_ref().map(Sender::display).unwrap_or_default();
-        lines.push(Receipt {
+        lines.push(Entry {
             code: Some(Code::UnknownSender.as_str().into()),
             value: Some(who.clone()),
             message: Some(format!("发件人 {who} 不在联系人表中,无法据此确定市州;如为市州的新邮箱,请补入联系人表。")),
             ..head.clone()
         });
     }
-    let findings = eml::findings(&email, "");
+    let findings = mime::findings(&email, "");
     for part in email.parts.iter().filter(|p| p.kind.is_kept()) {
         lines.push(store_part(part, &head, &findings, inbox, out)?);
     }
     for f in findings.into_iter().filter(|f| f.code != Code::MailRar) {
-        lines.push(Receipt { code: Some(f.code.as_str().into()), value: f.value.clone(), message: Some(f.message), ..head.clone() });
+        lines.push(Entry { code: Some(f.code.as_str().into()), value: f.value.clone(), message: Some(f.message), ..head.clone() });
     }
     if lines.is_empty() {
         lines.push(head);
@@ -415,9 +417,9 @@ fn message_lines(
 
 /// Stores one attachment unless the same content is in the inbox already (C05); a RAR is stored and
 /// carries its finding (C01).
-fn store_part(part: &eml::Part, head: &Receipt, findings: &[Finding], inbox: &mut Inbox, out: &mut Outcome) -> Result<Receipt, CollectError> {
-    let sha = eml::sha256_hex(&part.data);
-    let mut line = Receipt { attachment: Some(part.path.clone()), sha256: Some(sha.clone()), ..head.clone() };
+fn store_part(part: &mime::Part, head: &Entry, findings: &[Finding], inbox: &mut Inbox, out: &mut Outcome) -> Result<Entry, CollectError> {
+    let sha = names::sha256_hex(&part.data);
+    let mut line = Entry { attachment: Some(part.path.clone()), sha256: Some(sha.clone()), ..head.clone() };
     if let Some(existing) = inbox.hashes.get(&sha) {
         line.stored = Some(existing.clone());
         line.code = Some(Code::MailDuplicate.as_str().into());
@@ -452,6 +454,6 @@ mod tests {
         assert_eq!(inbox.free_name("台账.XLSX"), "台账 (3).XLSX");
         assert_eq!(inbox.free_name("成都.xlsx"), "成都.xlsx");
         assert_eq!(inbox.free_name(RECORD_FILE), "收取记录 (2).jsonl");
-        assert_eq!(inbox.hashes.get(&eml::sha256_hex(b"b")).map(String::as_str), Some("台账 (2).xlsx"));
+        assert_eq!(inbox.hashes.get(&names::sha256_hex(b"b")).map(String::as_str), Some("台账 (2).xlsx"));
     }
 }
