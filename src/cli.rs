@@ -238,15 +238,15 @@ impl MailArgs {
             links: Default::default(),
         };
         let destination = match (self.outbox, self.smtp) {
-            (Some(dir), _) => commands::mail::Destination::Outbox(dir),
+            (Some(dir), _) => taizhang::mail::Destination::Outbox(dir),
             (None, Some(server)) => {
                 let (host, port, security) = mail_server("SMTP", &server, (465, 25), self.tls, self.starttls)?;
-                commands::mail::Destination::Smtp(taizhang::mail::SmtpOptions {
+                taizhang::mail::Destination::Smtp(taizhang::mail::SmtpOptions {
                     host,
                     port,
                     security,
                     user: self.user,
-                    password: std::env::var(taizhang::mail::PASSWORD_VAR).ok(),
+                    password: std::env::var(taizhang::mail::SMTP_PASSWORD_VAR).ok(),
                     ca_cert: self.ca_cert,
                     attempts: self.attempts.max(1),
                     timeout: Duration::from_secs(30),
@@ -254,7 +254,7 @@ impl MailArgs {
             }
             (None, None) => return Err(taizhang::Error::Message("请指定 --outbox 或 --smtp".into())),
         };
-        let remind = self.remind.then(|| commands::mail::RemindConfig {
+        let remind = self.remind.then(|| taizhang::mail::RemindRequest {
             inbox: self.inbox,
             batch: taizhang::import::batch::BatchOptions { period: self.period, ..Default::default() },
             deadline: self.deadline,
@@ -310,7 +310,7 @@ impl CollectArgs {
             port,
             security,
             user: self.user,
-            password: std::env::var(taizhang::inbox::imap::PASSWORD_VAR).ok().filter(|p| !p.is_empty()),
+            password: std::env::var(taizhang::inbox::imap::IMAP_PASSWORD_VAR).ok().filter(|p| !p.is_empty()),
             ca_cert: self.ca_cert,
             mailbox: self.mailbox,
             since: self.since,

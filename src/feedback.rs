@@ -347,6 +347,30 @@ pub fn write_all(refdata: &RefData, subs: &[Submission], period: Option<Period>,
     Ok(out)
 }
 
+/// What the feedback operation wrote: one entry per prefecture with something to correct, and how many
+/// files could not be given a prefecture (and so no corrections).
+#[derive(Debug)]
+pub struct FeedbackReport {
+    pub written: Vec<Written>,
+    pub unknown: usize,
+}
+
+/// Reads every return under `paths` and writes, into `dir`, the corrections of every prefecture with
+/// something to correct (see [`write_all`]).
+///
+/// # Errors
+/// When nothing could be read, the folder cannot be created or a workbook cannot be built.
+pub fn write_for(refdata: &RefData, paths: &[PathBuf], batch: &crate::import::batch::BatchOptions, dir: &Path, force: bool, progress: &mut dyn FnMut(usize, usize, &str)) -> Result<FeedbackReport, crate::Error> {
+    let (subs, _) = crate::import::batch::read_paths(refdata, paths, batch, progress);
+    if subs.is_empty() {
+        return Err(crate::Error::Message("没有找到任何报送文件。".into()));
+    }
+    std::fs::create_dir_all(dir).map_err(|source| crate::output::OutputError::Io { path: dir.to_path_buf(), source })?;
+    let written = write_all(refdata, &subs, batch.period, dir, force)?;
+    let unknown = subs.iter().filter(|s| s.prefecture.is_none() && !s.skipped).count();
+    Ok(FeedbackReport { written, unknown })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

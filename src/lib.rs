@@ -12,6 +12,7 @@
 //! reads, [`xlsx`] what every written workbook shares, [`error`](Error) what stops a command.
 
 pub mod cell;
+#[cfg(all(feature = "rollup", feature = "mail", feature = "serve"))]
 pub mod commands;
 mod error;
 pub mod feedback;

@@ -259,6 +259,29 @@ impl Submission {
         self.sheet_columns.iter().find(|(s, _)| s == sheet).map_or(&self.ledger_columns, |(_, c)| c)
     }
 
+    /// One line summarising the submission: its file, format, prefecture, period, rows and findings.
+    pub fn summary_line(&self) -> String {
+        let s = self;
+        let c = s.counts();
+        let what = if s.skipped {
+            "已跳过".to_string()
+        } else if s.readable {
+            format!(
+                "{} {},台账 {} 行,任务进展 {} 项",
+                s.prefecture.as_deref().unwrap_or("市州不明"),
+                s.period.map(|p| p.label()).unwrap_or_else(|| "期别不明".into()),
+                s.rows.len(),
+                s.progress.len()
+            )
+        } else {
+            // The reason is always said: 加密, 损坏, 超时 …
+            let why = s.findings.iter().find(|f| f.severity == crate::Severity::Error).map(|f| f.code.title()).unwrap_or("原因不明");
+            format!("无法读取({why})")
+        };
+        let part = s.part.as_ref().map(|p| format!("(工作表「{p}」)")).unwrap_or_default();
+        format!("{}{part}  [{}] {what};错误 {} 条,警告 {} 条,提示 {} 条", s.name, s.format.map_or("?", |f| f.name()), c.errors, c.warnings, c.infos)
+    }
+
     /// Ledger rows that are not exact repeats of an earlier row.
     pub fn distinct_rows(&self) -> impl Iterator<Item = &LedgerRow> {
         self.rows.iter().filter(|r| r.duplicate_of.is_none())

@@ -5,10 +5,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::import::batch::{self, BatchOptions};
+use crate::import::batch::BatchOptions;
 use crate::finding::{Counts, Finding};
 use crate::refdata::RefData;
-use crate::submission::Submission;
 use crate::{Error, ExitStatus};
 
 /// Arguments of `taizhang check`.
@@ -65,65 +64,18 @@ pub fn progress_printer() -> impl FnMut(usize, usize, &str) {
     }
 }
 
-/// Reads every return under `paths` and returns the submissions, with their period settled (see
-/// [`batch::settle_periods`]), and the findings about skipped files.
-pub fn read_all(refdata: &RefData, paths: &[PathBuf], opts: &BatchOptions) -> (Vec<Submission>, Vec<Finding>) {
-    let (inputs, skipped) = crate::inbox::discover(paths);
-    let mut progress = progress_printer();
-    let mut subs = batch::import_all(refdata, &inputs, opts, &mut progress);
-    batch::settle_periods(&mut subs, opts.period);
-    (subs, skipped)
-}
-
-/// Adds the findings only the merge can make (a return replaced by a later one, an enterprise reported by
-/// two prefectures), so that `check` counts exactly what `consolidate` will. The merge runs on a copy: it
-/// releases the rows it converts, and `check` reports them.
-#[cfg(feature = "rollup")]
-pub fn add_merge_findings(refdata: &RefData, subs: &mut [Submission], period: Option<crate::Period>) {
-    let mut copy = subs.to_vec();
-    if crate::rollup::merge::merge(refdata, &mut copy, &crate::rollup::merge::MergeOptions { period }).is_ok() {
-        for (s, c) in subs.iter_mut().zip(copy) {
-            s.findings = c.findings;
-        }
-    }
-}
-
-/// One line summarising a submission.
-pub fn summary_line(s: &Submission) -> String {
-    let c = s.counts();
-    let what = if s.skipped {
-        "已跳过".to_string()
-    } else if s.readable {
-        format!(
-            "{} {},台账 {} 行,任务进展 {} 项",
-            s.prefecture.as_deref().unwrap_or("市州不明"),
-            s.period.map(|p| p.label()).unwrap_or_else(|| "期别不明".into()),
-            s.rows.len(),
-            s.progress.len()
-        )
-    } else {
-        // The reason is always said: 加密, 损坏, 超时 …
-        let why = s.findings.iter().find(|f| f.severity == crate::Severity::Error).map(|f| f.code.title()).unwrap_or("原因不明");
-        format!("无法读取({why})")
-    };
-    let part = s.part.as_ref().map(|p| format!("(工作表「{p}」)")).unwrap_or_default();
-    format!("{}{part}  [{}] {what};错误 {} 条,警告 {} 条,提示 {} 条", s.name, s.format.map_or("?", |f| f.name()), c.errors, c.warnings, c.infos)
-}
-
 /// Runs `check`.
 ///
 /// # Errors
 /// Only when the JSON report cannot be written or stdout fails.
 pub fn run(refdata: &RefData, cfg: &CheckConfig, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    #[cfg_attr(not(feature = "rollup"), allow(unused_mut))]
-    let (mut subs, skipped) = read_all(refdata, &cfg.paths, &cfg.batch);
-    #[cfg(feature = "rollup")]
-    add_merge_findings(refdata, &mut subs, cfg.batch.period);
+    let read = crate::rollup::period::read_period(refdata, &cfg.paths, &cfg.batch, &mut progress_printer())?;
+    let (subs, skipped) = (read.subs, read.skipped);
     for f in &skipped {
         writeln!(out, "{f}")?;
     }
     for s in &subs {
-        writeln!(out, "== {}", summary_line(s))?;
+        writeln!(out, "== {}", s.summary_line())?;
         let mut fs: Vec<&Finding> = s.findings.iter().collect();
         fs.sort_by_key(|f| f.severity);
         for f in fs {

@@ -22,14 +22,9 @@ pub struct FeedbackConfig {
 /// # Errors
 /// When the output folder cannot be created or a workbook cannot be built.
 pub fn run(refdata: &RefData, cfg: &FeedbackConfig, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let (subs, _) = crate::commands::check::read_all(refdata, &cfg.paths, &cfg.batch);
-    if subs.is_empty() {
-        return Err(Error::Message("没有找到任何报送文件。".into()));
-    }
-    std::fs::create_dir_all(&cfg.out).map_err(|source| crate::output::OutputError::Io { path: cfg.out.clone(), source })?;
-    let written = crate::feedback::write_all(refdata, &subs, cfg.batch.period, &cfg.out, cfg.force)?;
+    let report = crate::feedback::write_for(refdata, &cfg.paths, &cfg.batch, &cfg.out, cfg.force, &mut super::check::progress_printer())?;
     let mut failed = 0;
-    for w in &written {
+    for w in &report.written {
         let prefecture = &w.prefecture;
         let what = if w.notice { "审核意见(文件无法使用的通知)" } else { "审核意见" };
         match &w.result {
@@ -40,10 +35,15 @@ pub fn run(refdata: &RefData, cfg: &FeedbackConfig, out: &mut dyn Write) -> Resu
             }
         }
     }
-    let unknown = subs.iter().filter(|s| s.prefecture.is_none() && !s.skipped).count();
-    if unknown > 0 {
-        writeln!(out, "另有 {unknown} 个文件无法确定市州,未生成审核意见(见 taizhang check 的结果)。")?;
+    if report.unknown > 0 {
+        writeln!(out, "另有 {} 个文件无法确定市州,未生成审核意见(见 taizhang check 的结果)。", report.unknown)?;
     }
-    writeln!(out, "共生成 {} 份审核意见,目录 {}。可用 taizhang mail --attachments {} 发送。", written.len() - failed, cfg.out.display(), cfg.out.display())?;
+    writeln!(
+        out,
+        "共生成 {} 份审核意见,目录 {}。可用 taizhang mail --attachments {} 发送。",
+        report.written.len() - failed,
+        cfg.out.display(),
+        cfg.out.display()
+    )?;
     Ok(if failed > 0 { ExitStatus::Findings } else { ExitStatus::Clean })
 }

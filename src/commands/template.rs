@@ -1,67 +1,34 @@
 //! `taizhang template`: one workbook per prefecture.
 
 use std::io::Write;
-use std::path::PathBuf;
 
-use crate::period::Period;
 use crate::refdata::RefData;
-use crate::template::{self, TemplateOptions};
+use crate::template::{TemplateRequest, write_period};
 use crate::{Error, ExitStatus};
 
-/// Arguments of `taizhang template`.
-#[derive(Debug, Clone)]
-pub struct TemplateConfig {
-    pub period: Period,
-    pub out: PathBuf,
-    /// Names as given on the command line (any accepted spelling); empty means all 21.
-    pub prefectures: Vec<String>,
-    pub deadline: Option<chrono::NaiveDate>,
-    pub force: bool,
-    /// Last quarter's rollup: each prefecture's rows go into its template.
-    pub from: Option<PathBuf>,
-}
+/// Arguments of `taizhang template`: the request itself.
+pub type TemplateConfig = TemplateRequest;
 
 /// Writes the templates and reports each file on `out`.
 ///
 /// # Errors
 /// An unknown prefecture name, or an output directory that cannot be created.
 pub fn run(refdata: &RefData, cfg: &TemplateConfig, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let prefectures = template::resolve_prefectures(refdata, &cfg.prefectures)?;
-    #[cfg_attr(not(feature = "rollup"), allow(unused_mut))]
-    let mut prefill = Vec::new();
-    if let Some(from) = &cfg.from {
-        #[cfg(feature = "rollup")]
+    let run = write_period(refdata, cfg)?;
+    if let Some(p) = &run.prefilled {
+        if let Some(period) = p.period
+            && period >= cfg.period
         {
-            let rollup = crate::rollup::history::read_rollup(refdata, from)?;
-            if let Some(p) = rollup.period
-                && p >= cfg.period
-            {
-                writeln!(out, "提示:{} 是{}的汇总表,新模板的期别是{}。", from.display(), p.label(), cfg.period.label())?;
-            }
-            prefill = crate::rollup::history::prefill(&rollup);
-            writeln!(out, "已读取 {}:{} 个市州的 {} 家企业将预填到新模板中。", from.display(), prefill.len(), rollup.rows.len())?;
-            // A prefecture that did not report last quarter gets a blank template; say so, so that nobody
-            // takes its empty ledger for a prefecture with no enterprises.
-            let all: Vec<&str> = refdata.prefectures.all().iter().map(|p| p.name.as_str()).collect();
-            let chosen: Vec<&str> = if prefectures.is_empty() { all } else { prefectures.iter().map(String::as_str).collect() };
-            let blank: Vec<&str> = chosen.into_iter().filter(|p| !rollup.has_reported(p)).collect();
-            if !blank.is_empty() {
-                writeln!(out, "提示:{} 个市州在该汇总表中未报送,其模板不预填:{}。", blank.len(), blank.join("、"))?;
-            }
-            crate::template::add_indicator_prefill(refdata, &rollup.indicators, cfg.period, &mut prefill);
+            writeln!(out, "提示:{} 是{}的汇总表,新模板的期别是{}。", p.from.display(), period.label(), cfg.period.label())?;
         }
-        #[cfg(not(feature = "rollup"))]
-        return Err(Error::Message(format!("此版本不支持 --from {}", from.display())));
+        writeln!(out, "已读取 {}:{} 个市州的 {} 家企业将预填到新模板中。", p.from.display(), p.prefectures, p.rows)?;
+        // A prefecture that did not report last quarter gets a blank template; say so, so that nobody
+        // takes its empty ledger for a prefecture with no enterprises.
+        if !p.blank.is_empty() {
+            writeln!(out, "提示:{} 个市州在该汇总表中未报送,其模板不预填:{}。", p.blank.len(), p.blank.join("、"))?;
+        }
     }
-    let opts = TemplateOptions {
-        period: cfg.period,
-        deadline: cfg.deadline,
-        prefectures,
-        out_dir: cfg.out.clone(),
-        force: cfg.force,
-        prefill,
-    };
-    let report = template::write_templates(refdata, &opts)?;
+    let report = &run.report;
     for p in &report.written {
         writeln!(out, "已生成 {}", p.display())?;
     }

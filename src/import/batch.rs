@@ -273,6 +273,15 @@ pub type Worker = Arc<dyn Fn(&Input) -> Vec<Submission> + Send + Sync>;
 /// (the rollup's frames); see [`run_isolated_with`].
 pub type WorkerWith<T> = Arc<dyn Fn(&Input) -> Vec<(Submission, T)> + Send + Sync>;
 
+/// Reads every return under `paths` (see [`crate::inbox::discover`]), with their periods settled (see
+/// [`settle_periods`]), and the findings about what was passed over.
+pub fn read_paths(refdata: &RefData, paths: &[std::path::PathBuf], opts: &BatchOptions, progress: &mut dyn FnMut(usize, usize, &str)) -> (Vec<Submission>, Vec<Finding>) {
+    let (inputs, skipped) = crate::inbox::discover(paths);
+    let mut subs = import_all(refdata, &inputs, opts, progress);
+    settle_periods(&mut subs, opts.period);
+    (subs, skipped)
+}
+
 /// Reads every input, `opts.jobs` at a time, each on its own thread with a deadline. The result has the
 /// submissions of every input (one each, or one per prefecture of a split workbook), in input order.
 /// `progress` is called after each file with (done, total, name).

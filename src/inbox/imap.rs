@@ -26,7 +26,7 @@ use crate::mail::Security;
 use crate::refdata::RefData;
 
 /// The environment variable that holds the IMAP password.
-pub const PASSWORD_VAR: &str = "TAIZHANG_IMAP_PASSWORD";
+pub const IMAP_PASSWORD_VAR: &str = "TAIZHANG_IMAP_PASSWORD";
 
 /// Largest message fetched (the reader's limit on one file).
 const MAX_MESSAGE_BYTES: u32 = 256 << 20;
@@ -40,7 +40,7 @@ pub struct CollectOptions {
     /// password to protect.
     pub security: Security,
     pub user: String,
-    /// From [`PASSWORD_VAR`].
+    /// From [`IMAP_PASSWORD_VAR`].
     pub password: Option<String>,
     /// An extra root certificate (PEM), for a mail server with a private certificate authority.
     pub ca_cert: Option<PathBuf>,
@@ -57,7 +57,7 @@ pub struct CollectOptions {
 /// Why `collect` could not run. Nothing is written when one of these happens before the first message.
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {
-    #[error("请在环境变量 {PASSWORD_VAR} 中提供邮箱密码(密码不从命令行读取)")]
+    #[error("请在环境变量 {IMAP_PASSWORD_VAR} 中提供邮箱密码(密码不从命令行读取)")]
     NoPassword,
     #[error("无法连接邮件服务器 {0}")]
     Connect(String),
@@ -65,7 +65,7 @@ pub enum CollectError {
     Tls(String),
     #[error("服务器 {0} 不支持 STARTTLS 加密。为避免密码以明文发送,未登录。请改用 --tls(通常为 993 端口),或确认服务器地址和端口")]
     NoStartTls(String),
-    #[error("登录失败:用户名或密码不正确,或该账户不允许 IMAP 登录(服务器答复:{0})。请检查 --user 和环境变量 {PASSWORD_VAR} 中的密码")]
+    #[error("登录失败:用户名或密码不正确,或该账户不允许 IMAP 登录(服务器答复:{0})。请检查 --user 和环境变量 {IMAP_PASSWORD_VAR} 中的密码")]
     Login(String),
     #[error("无法打开邮箱文件夹「{0}」:{1}")]
     Mailbox(String, String),
@@ -348,6 +348,30 @@ pub fn collect(refdata: &RefData, opts: &CollectOptions, progress: &mut dyn FnMu
     }
     let _ = session.logout();
     Ok(out)
+}
+
+/// [`collect`] into a console workspace's period: files into its inbox, and records each attachment
+/// stored now in its receipts as received by mail from its sender, as the console shows them.
+///
+/// # Errors
+/// As [`collect`]; and when the receipts cannot be written.
+#[cfg(feature = "serve")]
+pub fn collect_into(refdata: &RefData, opts: &CollectOptions, ws: &super::workspace::Workspace, period: crate::Period, progress: &mut dyn FnMut(&str)) -> Result<Outcome, CollectError> {
+    ws.ensure(period).map_err(|e| CollectError::Write { path: ws.period_dir(period), why: e.to_string() })?;
+    let opts = CollectOptions { into: ws.dir(period, super::workspace::INBOX), ..opts.clone() };
+    let outcome = collect(refdata, &opts, progress)?;
+    let arrived: Vec<(String, String, String)> = outcome
+        .receipts
+        .iter()
+        .filter_map(|r| {
+            // Stored now (a RAR is stored too, to be looked at), not recognised as stored before.
+            let stored = r.stored.clone().filter(|s| outcome.stored.contains(s) && r.code.as_deref() != Some("C05"))?;
+            let from = r.sender.as_ref().map_or_else(|| "邮件".to_string(), |s| format!("邮件({})", s.display()));
+            Some((stored.clone(), r.attachment.clone().unwrap_or(stored), from))
+        })
+        .collect();
+    ws.record_arrived(period, &arrived).map_err(|e| CollectError::Write { path: opts.into.clone(), why: e.to_string() })?;
+    Ok(outcome)
 }
 
 /// A message's size and, within the limit, its bytes (fetched with BODY.PEEK: not marked as read).

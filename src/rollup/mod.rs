@@ -4,12 +4,15 @@
 //! rollup back (to prefill next quarter's templates and to compare), and [`diff`] compares two quarters.
 //! Every sheet and column name they share is spelled once, in [`layout`].
 
+pub mod consolidate;
 pub mod diff;
+pub mod export;
 pub mod frames;
 pub mod history;
 pub mod layout;
 pub mod ledger;
 pub mod merge;
+pub mod period;
 pub mod status;
 pub mod workbook;
 

@@ -406,7 +406,7 @@ async fn board_page(State(app): State<Shared>, PeriodParam(period): PeriodParam)
     let imap = context! {
         server => app.ws.setting("imap.server"), user => app.ws.setting("imap.user"), security => app.ws.setting("imap.security"),
         mailbox => app.ws.setting("imap.mailbox"), since => app.ws.setting(&format!("imap.since.{}", period.code())),
-        password_set => std::env::var(crate::inbox::imap::PASSWORD_VAR).is_ok_and(|p| !p.is_empty()),
+        password_set => std::env::var(crate::inbox::imap::IMAP_PASSWORD_VAR).is_ok_and(|p| !p.is_empty()),
     };
     let own_rows: Vec<minijinja::Value> = app
         .refdata
@@ -578,7 +578,7 @@ fn checked(app: &App, period: Period, snap: &Snapshot, r: &mut UploadResult) {
         r.errors += c.errors;
         r.warnings += c.warnings;
         r.prefecture = s.prefecture.clone();
-        r.summary = Some(crate::commands::check::summary_line(s).replacen(&s.name, &s.file_name(), 1));
+        r.summary = Some(s.summary_line().replacen(&s.name, &s.file_name(), 1));
         r.findings.extend(s.findings.iter().filter(|f| f.severity != crate::Severity::Info).map(|f| f.to_string().replacen(&s.name, &s.file_name(), 1)));
     }
 }
@@ -897,10 +897,10 @@ async fn send_mail(State(app): State<Shared>, PeriodParam(period): PeriodParam, 
         }
     }
     let from = form.from.map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).unwrap_or_else(|| crate::mail::DEFAULT_FROM.into());
-    let cfg = crate::commands::mail::MailConfig {
+    let cfg = crate::mail::MailRequest {
         options: crate::mail::MailOptions { dir: dir.clone(), contacts, from, subject: None, body: None, only: Vec::new(), links: if app.local_only() { Default::default() } else { links::by_name(&app) } },
-        destination: crate::commands::mail::Destination::Outbox(app.ws.period_dir(period).join("发件箱").join(label)),
-        remind: remind.then(|| crate::commands::mail::RemindConfig {
+        destination: crate::mail::Destination::Outbox(app.ws.period_dir(period).join("发件箱").join(label)),
+        remind: remind.then(|| crate::mail::RemindRequest {
             inbox: vec![dir],
             batch: BatchOptions { period: Some(period), ..app.batch.clone() },
             deadline: app.ws.deadline(period),
@@ -956,7 +956,7 @@ async fn collect_mail(State(app): State<Shared>, PeriodParam(period): PeriodPara
             return refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
         }
     }
-    let password = form.password.filter(|p| !p.is_empty()).or_else(|| std::env::var(crate::inbox::imap::PASSWORD_VAR).ok().filter(|p| !p.is_empty()));
+    let password = form.password.filter(|p| !p.is_empty()).or_else(|| std::env::var(crate::inbox::imap::IMAP_PASSWORD_VAR).ok().filter(|p| !p.is_empty()));
     let opts = crate::inbox::imap::CollectOptions {
         host,
         port,
@@ -970,8 +970,9 @@ async fn collect_mail(State(app): State<Shared>, PeriodParam(period): PeriodPara
         into: app.ws.dir(period, INBOX),
         timeout: std::time::Duration::from_secs(60),
     };
-    let a = Arc::clone(&app);
-    let (ok, text) = command(move |out| crate::commands::collect::run_in(&a.refdata, &opts, Some((&a.ws, period)), out)).await;
+    let cfg = crate::commands::collect::CollectConfig { options: opts, workspace: Some((app.ws.root.clone(), period)) };
+    let refdata = Arc::clone(&app.refdata);
+    let (ok, text) = command(move |out| crate::commands::collect::run(&refdata, &cfg, out)).await;
     action_result(ok, &text)
 }
 

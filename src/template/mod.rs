@@ -20,10 +20,14 @@ use rust_xlsxwriter::{
 
 mod indicators;
 mod ledger;
+#[cfg(feature = "rollup")]
+mod period;
 mod prefill;
 mod progress;
 mod sheets;
 
+#[cfg(feature = "rollup")]
+pub use period::{Prefilled, TemplateRequest, TemplateRun, write_period};
 pub use prefill::{IndicatorPrefill, Prefill, add_indicator_prefill};
 
 use crate::xlsx::style;
