@@ -317,34 +317,52 @@ pub fn write_all(refdata: &RefData, subs: &[Submission], period: Option<Period>,
     let collected = period.or_else(|| crate::import::batch::majority_period(subs));
     let mut out = Vec::new();
     for p in refdata.prefectures.all() {
-        let mine: Vec<&Submission> = subs.iter().filter(|s| s.prefecture.as_deref() == Some(p.name.as_str()) && !s.skipped).collect();
-        if mine.is_empty() {
-            continue;
-        }
-        let usable: Vec<Submission> =
-            mine.iter().filter(|s| crate::import::batch::counts_for(s, collected)).map(|s| (*s).clone()).collect();
-        let (bytes, is_notice) = match latest_per_prefecture(&usable).first() {
-            Some(s) => (build(refdata, s, collected)?, false),
-            None => {
-                let bad: Vec<&Submission> = mine.iter().copied().filter(|s| s.findings.iter().any(actionable)).collect();
-                if bad.is_empty() {
-                    continue;
-                }
-                let bytes = notice(refdata, &p.name, &bad, collected)
-                    .map_err(|source| TemplateError::Xlsx { prefecture: p.name.clone(), source })?;
-                (Some(bytes), true)
-            }
-        };
-        let Some(bytes) = bytes else { continue };
-        let path = dir.join(file_name(&p.name, collected));
+        let Some(one) = for_prefecture(refdata, subs, collected, &p.name)? else { continue };
+        let path = dir.join(&one.name);
         let result = if path.exists() && !force {
             Err(format!("{} 已存在,未覆盖(如需覆盖请加 --force)", path.display()))
         } else {
-            crate::output::write_atomic(&path, &bytes).map(|()| path.clone()).map_err(|e| e.to_string())
+            crate::output::write_atomic(&path, &one.bytes).map(|()| path.clone()).map_err(|e| e.to_string())
         };
-        out.push(Written { prefecture: p.name.clone(), notice: is_notice, result });
+        out.push(Written { prefecture: p.name.clone(), notice: one.notice, result });
     }
     Ok(out)
+}
+
+/// One prefecture's corrections, built in memory.
+#[derive(Debug)]
+pub struct Corrections {
+    /// The file name it is saved or downloaded under.
+    pub name: String,
+    pub bytes: Vec<u8>,
+    /// A message-only notice rather than an annotated workbook.
+    pub notice: bool,
+}
+
+/// The corrections of `prefecture` in the collection of `period`: an annotated workbook of its return,
+/// else a notice of the files that could not be used; `None` when it has nothing to correct. Built on
+/// request, touching no other prefecture's file.
+///
+/// # Errors
+/// When a workbook cannot be built.
+pub fn for_prefecture(refdata: &RefData, subs: &[Submission], period: Option<Period>, prefecture: &str) -> Result<Option<Corrections>, TemplateError> {
+    let mine: Vec<&Submission> = subs.iter().filter(|s| s.prefecture.as_deref() == Some(prefecture) && !s.skipped).collect();
+    if mine.is_empty() {
+        return Ok(None);
+    }
+    let usable: Vec<Submission> = mine.iter().filter(|s| crate::import::batch::counts_for(s, period)).map(|s| (*s).clone()).collect();
+    let (bytes, notice) = match latest_per_prefecture(&usable).first() {
+        Some(s) => (build(refdata, s, period)?, false),
+        None => {
+            let bad: Vec<&Submission> = mine.iter().copied().filter(|s| s.findings.iter().any(actionable)).collect();
+            if bad.is_empty() {
+                return Ok(None);
+            }
+            let bytes = notice(refdata, prefecture, &bad, period).map_err(|source| TemplateError::Xlsx { prefecture: prefecture.to_string(), source })?;
+            (Some(bytes), true)
+        }
+    };
+    Ok(bytes.map(|bytes| Corrections { name: file_name(prefecture, period), bytes, notice }))
 }
 
 /// What the feedback operation wrote: one entry per prefecture with something to correct, and how many

@@ -114,7 +114,7 @@ fn import_parts(refdata: &RefData, input: &Input, wb: read::Workbook, opts: &Bat
     let as_named = if input.contents.is_some() { Path::new(&input.name) } else { input.path.as_path() };
     let from = crate::import::Provenance {
         sender: input.sender.as_ref().and_then(|s| s.prefecture.as_deref()),
-        link: input.link.as_deref(),
+        link: input.link(),
         sheet: None,
     };
     let one = |wb: &read::Workbook, from: crate::import::Provenance<'_>| {
@@ -124,7 +124,7 @@ fn import_parts(refdata: &RefData, input: &Input, wb: read::Workbook, opts: &Bat
     };
     // A link files returns for its own prefecture only: a workbook of several is never split there.
     let file_prefecture = file_prefecture(refdata, as_named);
-    let parts = if input.link.is_some() { Err(wb) } else { crate::import::split::by_prefecture(refdata, wb, file_prefecture.as_deref()) };
+    let parts = if input.link().is_some() { Err(wb) } else { crate::import::split::by_prefecture(refdata, wb, file_prefecture.as_deref()) };
     match parts {
         Err(wb) => vec![one(&wb, from)],
         Ok(parts) => parts
@@ -234,7 +234,7 @@ fn file_prefecture(refdata: &RefData, path: &Path) -> Option<String> {
 /// The prefecture of a file that could not be read: from the upload link it came through, else from its
 /// name, else from its sender.
 fn input_prefecture(refdata: &RefData, input: &Input) -> Option<String> {
-    input.link.clone().or_else(|| file_prefecture(refdata, &input.path)).or_else(|| input.sender.as_ref().and_then(|s| s.prefecture.clone()))
+    input.link().map(str::to_string).or_else(|| file_prefecture(refdata, &input.path)).or_else(|| input.sender.as_ref().and_then(|s| s.prefecture.clone()))
 }
 
 fn failed(input: &Input, code: Code, message: String, detail: Option<String>, refdata: &RefData) -> Submission {

@@ -21,15 +21,20 @@ pub struct Input {
     pub contents: Option<Arc<Vec<u8>>>,
     /// Who sent it, when it came by email (an attachment of a saved .eml, or a file `collect` stored).
     pub sender: Option<super::mime::Sender>,
-    /// The prefecture whose private upload link it came through (the console's record says so). That
-    /// link is the prefecture's own, so it outranks whatever the file says.
-    pub link: Option<String>,
+    /// Where it came from when taizhang recorded it (the console's receipts, the records beside the
+    /// returns): a prefecture's private upload link outranks whatever the file says.
+    pub origin: Option<super::Origin>,
 }
 
 impl Input {
+    /// The prefecture whose private upload link the file came through.
+    pub fn link(&self) -> Option<&str> {
+        self.origin.as_ref().and_then(super::Origin::link)
+    }
+
     /// A file on disk.
     pub fn file(path: impl Into<PathBuf>, name: impl Into<String>, explicit: bool) -> Self {
-        Input { path: path.into(), name: name.into(), explicit, contents: None, sender: None, link: None }
+        Input { path: path.into(), name: name.into(), explicit, contents: None, sender: None, origin: None }
     }
 }
 
@@ -116,14 +121,22 @@ fn apply_records(records: &[PathBuf], inputs: &mut [Input], notes: &mut Vec<Find
         let Some(dir) = path.parent() else { continue };
         for input in inputs.iter_mut().filter(|i| i.path.parent() == Some(dir)) {
             let name = input.path.file_name().map(|n| n.to_string_lossy().into_owned());
-            let mine = |r: &&super::record::Entry| r.stored.is_some() && r.stored == name;
+            // A line speaks for the file it recorded, not for a later file of the same name (the first one
+            // removed by hand): its content hash must match, and the file is hashed only when a line names it.
+            let named: Vec<&super::record::Entry> = record.iter().filter(|r| r.stored.is_some() && r.stored == name).collect();
+            if named.is_empty() {
+                continue;
+            }
+            let sha = std::fs::read(&input.path).ok().map(|b| super::names::sha256_hex(&b));
+            let mine: Vec<&super::record::Entry> = named.into_iter().filter(|r| r.sha256.is_none() || r.sha256 == sha).collect();
             if input.sender.is_none()
-                && let Some(r) = record.iter().filter(mine).find(|r| r.sender.is_some())
+                && let Some(r) = mine.iter().find(|r| r.sender.is_some())
             {
                 input.sender.clone_from(&r.sender);
+                input.origin = Some(super::Origin::Mail { sender: r.sender.as_ref().map(super::mime::Sender::display) });
             }
-            if let Some(r) = record.iter().filter(mine).find(|r| r.link.is_some()) {
-                input.link.clone_from(&r.link);
+            if let Some(p) = mine.iter().rev().find_map(|r| r.link.clone()) {
+                input.origin = Some(super::Origin::Link { prefecture: p });
             }
         }
         // Findings about what is inside a stored archive (a zip bomb) were made before the sender was known.
@@ -215,7 +228,7 @@ fn push_archive(input: Input, bytes: &[u8], inputs: &mut Vec<Input>, notes: &mut
     if expanded.members.is_empty() && expanded.problems.is_empty() {
         notes.push(Finding::new(Code::NotSpreadsheet, &input.name, "压缩包中没有任何文件。请把填好的台账(xlsx、xls 或 ods)直接发送或压缩后发送。"));
     }
-    let from = input.link.clone().or_else(|| input.sender.as_ref().and_then(|s| s.prefecture.clone()));
+    let from = input.link().map(str::to_string).or_else(|| input.sender.as_ref().and_then(|s| s.prefecture.clone()));
     for (member, e) in &expanded.problems {
         let mut f = archive_finding(&format!("{}/{member}", input.name), e);
         f.prefecture.clone_from(&from);

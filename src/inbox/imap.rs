@@ -293,15 +293,10 @@ impl Inbox {
         Ok(name)
     }
 
-    fn save_record(&self) -> Result<(), CollectError> {
-        let mut text = String::new();
-        for r in &self.record {
-            text.push_str(&serde_json::to_string(r).map_err(|e| CollectError::Write { path: self.dir.join(RECORD_FILE), why: e.to_string() })?);
-            text.push('\n');
-        }
+    /// Adds a message's lines to the record, at its end: the lines already there are never rewritten.
+    fn save_lines(&self, lines: &[Entry]) -> Result<(), CollectError> {
         let path = self.dir.join(RECORD_FILE);
-        std::fs::create_dir_all(&self.dir).map_err(|e| CollectError::Write { path: self.dir.clone(), why: e.to_string() })?;
-        crate::output::write_atomic(&path, text.as_bytes()).map_err(|e| CollectError::Write { path, why: e.to_string() })
+        record::append(&path, lines).map_err(|e| CollectError::Write { path, why: e.to_string() })
     }
 }
 
@@ -341,10 +336,10 @@ pub fn collect(refdata: &RefData, opts: &CollectOptions, progress: &mut dyn FnMu
         };
         out.messages += 1;
         out.findings.extend(lines.iter().filter_map(Entry::finding));
+        // After each message, so that an interrupted run keeps what it stored and knows it next time.
+        inbox.save_lines(&lines)?;
         inbox.record.extend(lines.iter().cloned());
         out.receipts.extend(lines);
-        // After each message, so that an interrupted run keeps what it stored and knows it next time.
-        inbox.save_record()?;
     }
     let _ = session.logout();
     Ok(out)
@@ -360,14 +355,14 @@ pub fn collect_into(refdata: &RefData, opts: &CollectOptions, ws: &super::worksp
     ws.ensure(period).map_err(|e| CollectError::Write { path: ws.period_dir(period), why: e.to_string() })?;
     let opts = CollectOptions { into: ws.dir(period, super::workspace::INBOX), ..opts.clone() };
     let outcome = collect(refdata, &opts, progress)?;
-    let arrived: Vec<(String, String, String)> = outcome
+    let arrived: Vec<(String, String, super::Origin)> = outcome
         .receipts
         .iter()
         .filter_map(|r| {
             // Stored now (a RAR is stored too, to be looked at), not recognised as stored before.
             let stored = r.stored.clone().filter(|s| outcome.stored.contains(s) && r.code.as_deref() != Some("C05"))?;
-            let from = r.sender.as_ref().map_or_else(|| "邮件".to_string(), |s| format!("邮件({})", s.display()));
-            Some((stored.clone(), r.attachment.clone().unwrap_or(stored), from))
+            let origin = super::Origin::Mail { sender: r.sender.as_ref().map(Sender::display) };
+            Some((stored.clone(), r.attachment.clone().unwrap_or(stored), origin))
         })
         .collect();
     ws.record_arrived(period, &arrived).map_err(|e| CollectError::Write { path: opts.into.clone(), why: e.to_string() })?;

@@ -14,9 +14,11 @@ mod discover;
 pub mod imap;
 pub mod mime;
 pub mod names;
+pub mod origin;
 pub mod record;
 #[cfg(feature = "serve")]
 pub mod workspace;
 
 pub use discover::{Input, discover};
+pub use origin::Origin;
 pub(crate) use discover::skip_reason;

@@ -72,6 +72,17 @@ impl Entry {
         }
     }
 
+    /// The line of a file that came through `prefecture`'s private upload link.
+    pub fn uploaded(original: &str, stored: &str, sha256: &str, prefecture: &str) -> Entry {
+        Entry {
+            attachment: Some(original.to_string()),
+            stored: Some(stored.to_string()),
+            sha256: Some(sha256.to_string()),
+            link: Some(prefecture.to_string()),
+            ..Entry::blank("上传链接")
+        }
+    }
+
     /// The message as findings name it: `邮件「主题」(发件人,日期)`.
     pub fn message_label(&self) -> String {
         let subject = self.subject.as_deref().filter(|s| !s.is_empty()).unwrap_or("(无主题)");
@@ -95,6 +106,27 @@ impl Entry {
         f.prefecture = self.sender.as_ref().and_then(|s| s.prefecture.clone());
         Some(f)
     }
+}
+
+/// Adds lines to a record file, each written whole at its end: the file is never rewritten, so a line
+/// already there is never lost, whoever else writes.
+///
+/// # Errors
+/// When the file cannot be opened or written.
+pub fn append(path: &std::path::Path, entries: &[Entry]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut text = String::new();
+    for e in entries {
+        text.push_str(&serde_json::to_string(e).map_err(std::io::Error::other)?);
+        text.push('\n');
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    // One write of whole lines: with O_APPEND, no other writer's line lands inside one of them.
+    f.write_all(text.as_bytes())?;
+    f.sync_data()
 }
 
 /// Reads a record file; lines that do not parse are passed over (the file is the office's to edit).

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::import::batch::{self, BatchOptions};
 use crate::inbox::Input;
 use crate::finding::{Counts, Finding};
-use crate::rollup::merge::{self, Merged, MergeOptions, ReturnStatus};
+use crate::rollup::merge::{self, Merged, ReturnStatus};
 use crate::period::Period;
 use crate::refdata::RefData;
 use crate::submission::Submission;
@@ -44,14 +44,19 @@ pub struct Snapshot {
 pub struct BoardCache {
     read: Mutex<HashMap<String, (Stamp, Vec<Submission>)>>,
     snapshots: Mutex<HashMap<Period, Arc<Snapshot>>>,
+    /// Held while a snapshot is computed.
+    computing: Mutex<()>,
 }
 
 impl BoardCache {
-    /// The state of `period`'s inbox, recomputed when a file was added, changed or removed.
+    /// The state of `period`'s inbox, recomputed when a file was added, changed or removed. One
+    /// computation at a time: a board refresh and an upload arriving together read a new file once, and
+    /// the second is given the first's result.
     ///
     /// # Errors
     /// When the merge fails (a defect: polars rejecting the frames taizhang builds).
     pub fn snapshot(&self, refdata: &RefData, inbox: PathBuf, period: Period, opts: &BatchOptions) -> Result<Arc<Snapshot>, merge::MergeError> {
+        let _one = self.computing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let (inputs, skipped) = crate::inbox::discover(std::slice::from_ref(&inbox));
         // What was read and what was passed over (an archive whose members could not be taken out is no input,
         // only a finding): either changing means the inbox changed.
@@ -80,16 +85,16 @@ impl BoardCache {
                 }
             }
         }
-        batch::settle_periods(&mut subs, Some(period));
-        let mut copy = subs.clone();
-        let mut merged = merge::merge(refdata, &mut copy, &MergeOptions { period: Some(period) })?;
-        merged.add_findings(refdata, skipped.clone());
-        for (s, c) in subs.iter_mut().zip(copy) {
-            s.findings = c.findings;
-        }
-        let snap = Arc::new(Snapshot { period, subs, skipped, merged, fingerprint });
+        let read = crate::rollup::period::settle(refdata, subs, skipped, Some(period))?;
+        let snap = Arc::new(Snapshot { period, subs: read.subs, skipped: read.skipped, merged: read.merged, fingerprint });
         self.snapshots.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(period, Arc::clone(&snap));
         Ok(snap)
+    }
+
+    /// Forgets what was read of `period`, so that its next snapshot reads every file again (after a
+    /// file moved to another period).
+    pub fn forget(&self, period: Period) {
+        self.snapshots.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&period);
     }
 }
 
@@ -227,4 +232,25 @@ pub fn board(refdata: &RefData, snap: &Snapshot, own: &crate::indicators::Provin
         indicators: indicator_rows(refdata, &snap.merged, own),
         enterprises_target: refdata.indicators.enterprises_target(),
     }
+}
+
+/// The period's state, computed on the blocking pool (reading files is blocking work), after the
+/// receipts are brought in line with the inbox.
+///
+/// # Errors
+/// A workspace or merge error.
+pub async fn snapshot(app: &super::state::Shared, period: Period) -> Result<Arc<Snapshot>, super::error::WebError> {
+    let a = Arc::clone(app);
+    Ok(tokio::task::spawn_blocking(move || {
+        a.ws.reconcile(period)?;
+        Ok::<_, super::error::WebError>(a.cache.snapshot(&a.refdata, a.inbox(period), period, &a.batch_for(period))?)
+    })
+    .await??)
+}
+
+/// The board of a snapshot, with the province's own figures as the office entered them and each file's
+/// arrival from the receipts.
+pub fn board_of(app: &super::state::App, snap: &Snapshot) -> Board {
+    let receipts = app.ws.receipts(snap.period).unwrap_or_default();
+    board(&app.refdata, snap, &app.own_figures(snap.period), &|file| receipts.iter().rev().find(|r| r.stored_name == file).map(|r| r.received_at.clone()))
 }

@@ -12,11 +12,49 @@ function post(url, body) {
   return fetch(url, { method: "POST", body: body, headers: { "X-CSRF-Token": csrf() }, credentials: "same-origin" });
 }
 
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = text;
+  if (cls) e.className = cls;
+  return e;
+}
+
 function li(text, cls) {
-  const el = document.createElement("li");
-  el.textContent = text;
-  if (cls) el.className = cls;
-  return el;
+  return el("li", text, cls);
+}
+
+// An action's result as a card that stays until dismissed: its title, its lines, its table.
+function showResult(res) {
+  const box = document.getElementById("results");
+  if (!box) return;
+  const card = el("article", null, "result " + (res.ok ? "ok" : "bad"));
+  const head = el("h3", (res.ok ? "" : "未完成:") + res.title);
+  const close = el("button", "关闭", "secondary close");
+  close.type = "button";
+  close.addEventListener("click", () => card.remove());
+  head.appendChild(close);
+  card.appendChild(head);
+  for (const line of res.lines || []) card.appendChild(el("p", line));
+  for (const l of res.links || []) {
+    const a = el("a", l.label, "button secondary download");
+    a.href = l.href;
+    card.appendChild(a);
+  }
+  if (res.table && res.table.rows.length) {
+    const table = el("table", null, "result-table");
+    const tr = el("tr");
+    for (const h of res.table.headers) tr.appendChild(el("th", h));
+    table.appendChild(el("thead")).appendChild(tr);
+    const body = el("tbody");
+    for (const row of res.table.rows) {
+      const r = el("tr");
+      for (const c of row) r.appendChild(el("td", c));
+      body.appendChild(r);
+    }
+    table.appendChild(body);
+    card.appendChild(table);
+  }
+  box.prepend(card);
 }
 
 async function refreshBoard() {
@@ -29,10 +67,14 @@ async function refreshBoard() {
     // The fragment is the server's own template, escaped there; it replaces the table as a whole.
     const doc = new DOMParser().parseFromString(html, "text/html");
     board.replaceChildren(...doc.body.childNodes);
-    const totals = board.querySelector(".totals");
     const returned = document.getElementById("returned");
-    const m = totals && totals.textContent.match(/已报送 (\d+\/\d+)/);
-    if (returned && m) returned.textContent = m[1];
+    if (returned && returned.dataset.url) {
+      const s = await fetch(returned.dataset.url, { credentials: "same-origin" });
+      if (s.ok) {
+        const st = await s.json();
+        returned.textContent = st.returned + "/" + st.total;
+      }
+    }
     const stamp = document.getElementById("board-updated");
     if (stamp) stamp.textContent = "更新于 " + new Date().toLocaleTimeString("zh-CN");
   } catch (e) {
@@ -65,7 +107,7 @@ async function upload(files) {
         text = res.original + ":与已收到的「" + res.duplicate_of + "」内容完全相同,未重复保存。";
         cls = "same";
       } else {
-        text = (res.summary || res.original + " 已保存为 " + res.stored);
+        text = res.summary || res.original + " 已保存为 " + res.stored;
         if (res.errors) cls = "bad";
         else if (res.warnings) cls = "warn";
       }
@@ -85,23 +127,39 @@ async function upload(files) {
   }
 }
 
-async function runAction(url, body, label, reload) {
-  const out = document.getElementById("action-output");
-  out.hidden = false;
-  out.textContent = label + "……";
+async function runAction(url, body, label) {
+  const box = document.getElementById("results");
+  const pending = el("p", label + "……", "pending");
+  if (box) box.prepend(pending);
   try {
     const r = await post(url, body);
+    pending.remove();
     if (!r.ok) {
-      out.textContent = "失败:" + (await r.text());
-      return;
+      showResult({ ok: false, title: label, lines: [await r.text()] });
+      return null;
     }
     const res = await r.json();
-    out.textContent = (res.ok ? "" : "未完成:\n") + res.output;
-    if (res.ok && reload) setTimeout(() => location.reload(), 1500);
+    showResult(res);
+    if (res.redirect) setTimeout(() => (location.href = res.redirect), 800);
+    return res;
   } catch (e) {
-    out.textContent = "失败:" + e;
+    pending.remove();
+    showResult({ ok: false, title: label, lines: [String(e)] });
+    return null;
   }
 }
+
+function onSubmit(id, label, body, after) {
+  const f = document.getElementById(id);
+  if (!f) return;
+  f.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const res = await runAction(f.dataset.url, body(f, e), label);
+    if (after) after(f, res);
+  });
+}
+
+const asForm = (f) => new URLSearchParams(new FormData(f));
 
 document.addEventListener("DOMContentLoaded", () => {
   const drop = document.getElementById("drop");
@@ -123,56 +181,36 @@ document.addEventListener("DOMContentLoaded", () => {
       upload(Array.from(e.dataTransfer.files));
     });
   }
-  const select = document.getElementById("period-select");
-  if (select) select.addEventListener("change", () => (location.href = "/p/" + encodeURIComponent(select.value)));
-  const tf = document.getElementById("templates-form");
-  if (tf) {
-    tf.addEventListener("submit", (e) => {
-      e.preventDefault();
-      runAction(tf.dataset.url, new URLSearchParams(new FormData(tf)), "正在生成模板", true);
-    });
-  }
+  onSubmit("start-form", "正在开始新的一期", asForm);
+  onSubmit("templates-form", "正在生成模板", asForm);
+  onSubmit("contacts-form", "正在读取联系人表", (f) => new FormData(f));
+  onSubmit("mail-form", "正在处理邮件", (f, e) => {
+    const body = asForm(f);
+    body.set("kind", e.submitter ? e.submitter.value : "templates");
+    return body;
+  }, (f) => {
+    const pw = f.querySelector('input[name="smtp_password"]');
+    if (pw) pw.value = "";
+  });
+  onSubmit("own-form", "正在保存", asForm, refreshBoard);
+  onSubmit("collect-form", "正在收取邮件", (f) => {
+    const body = asForm(f);
+    f.querySelector('input[name="password"]').value = "";
+    return body;
+  }, refreshBoard);
   const ci = document.getElementById("contacts-input");
   if (ci) ci.addEventListener("change", () => (document.getElementById("contacts-chosen").textContent = ci.files.length ? ci.files[0].name : ""));
-  const cf = document.getElementById("contacts-form");
-  if (cf) {
-    cf.addEventListener("submit", (e) => {
-      e.preventDefault();
-      runAction(cf.dataset.url, new FormData(cf), "正在读取联系人表", true);
-    });
-  }
-  const mf = document.getElementById("mail-form");
-  if (mf) {
-    mf.addEventListener("submit", (e) => {
-      e.preventDefault();
-      const body = new URLSearchParams(new FormData(mf));
-      body.set("kind", e.submitter ? e.submitter.value : "templates");
-      runAction(mf.dataset.url, body, "正在写出邮件");
-    });
-  }
-  const of = document.getElementById("own-form");
-  if (of) {
-    of.addEventListener("submit", (e) => {
-      e.preventDefault();
-      runAction(of.dataset.url, new URLSearchParams(new FormData(of)), "正在保存").then(refreshBoard);
-    });
-  }
-  const cl = document.getElementById("collect-form");
-  if (cl) {
-    cl.addEventListener("submit", (e) => {
-      e.preventDefault();
-      const body = new URLSearchParams(new FormData(cl));
-      cl.querySelector('input[name="password"]').value = "";
-      runAction(cl.dataset.url, body, "正在收取邮件").then(refreshBoard);
-    });
-  }
   for (const b of document.querySelectorAll("button.regen")) {
     b.addEventListener("click", () => {
-      if (confirm("重新生成" + b.dataset.name + "的上传链接?原链接将立即失效。")) runAction(b.dataset.url, null, "正在重新生成", true);
+      if (confirm("重新生成" + b.dataset.name + "的上传链接?原链接将立即失效。")) runAction(b.dataset.url, null, "正在重新生成");
     });
   }
   for (const i of document.querySelectorAll("input.link-url")) i.addEventListener("focus", () => i.select());
   const rb = document.getElementById("rollup-button");
-  if (rb) rb.addEventListener("click", () => runAction(rb.dataset.url, null, "正在生成全省汇总表", true));
+  if (rb) rb.addEventListener("click", () => runAction(rb.dataset.url, null, "正在生成全省汇总表"));
+  const here = document.getElementById("collect-here");
+  if (here) here.addEventListener("click", () => runAction(here.dataset.url, null, "正在设置链接收集的期别").then(() => location.reload()));
+  const next = document.getElementById("start-next");
+  if (next) next.addEventListener("click", () => (location.href = "/p/" + encodeURIComponent(next.dataset.period)));
   if (document.getElementById("board")) setInterval(refreshBoard, 5000);
 });

@@ -59,10 +59,11 @@ with sync_playwright() as p:
 
     # The rollup, built from the page and downloaded.
     page.click("#rollup-button")
-    expect(page.locator("#action-output")).to_contain_text("汇总表已写入", timeout=60000)
+    expect(page.locator("#results")).to_contain_text("汇总表已写入", timeout=60000)
+    # The result stays on the page, as a table of the prefectures.
+    expect(page.locator("#results table.result-table tbody tr")).to_have_count(21)
     page.screenshot(path=str(out / "6-rollup-built.png"), full_page=False)
-    page.wait_for_load_state()
-    link = page.locator("a", has_text="下载汇总表")
+    link = page.locator("#results a", has_text="下载汇总表")
     expect(link).to_be_visible(timeout=10000)
     with page.expect_download() as dl:
         link.click()

@@ -534,7 +534,7 @@ fn collect_into_the_console_workspace_from_the_command_line_and_the_page() {
     let r = c.post_form("/p/2018Q3/collect", &form("wrong"), &csrf);
     let res: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(res["ok"], false, "{}", r.body);
-    assert!(res["output"].as_str().unwrap().contains("登录失败"), "{}", r.body);
+    assert!(res["lines"][0].as_str().unwrap().contains("登录失败"), "{}", r.body);
     // The action is guarded like every other.
     assert_eq!(c.post_form("/p/2018Q3/collect", &form("s3cret"), "0000").status, 403);
 
@@ -546,7 +546,7 @@ fn collect_into_the_console_workspace_from_the_command_line_and_the_page() {
     let r = c.post_form("/p/2018Q3/collect", &form("s3cret"), &csrf);
     let res: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(res["ok"], true, "{}", r.body);
-    assert!(res["output"].as_str().unwrap().contains("共收取 1 封新邮件,保存 1 个附件"), "{}", r.body);
+    assert!(res["lines"][0].as_str().unwrap().contains("共收取 1 封新邮件,保存 1 个附件"), "{}", r.body);
     assert_eq!(files(&inbox), ["return.ods", "德阳市台账.xls", "成都市台账.xlsx", "收取记录.jsonl"]);
     assert!(c.get("/p/2018Q3/board", &[("Cookie", &cookie)]).body.contains("已报送 3/21"));
     let my = c.get("/p/2018Q3/prefecture/510700", &[("Cookie", &cookie)]);

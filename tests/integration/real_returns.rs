@@ -229,7 +229,7 @@ fn a_coordinators_workbook_is_each_prefectures_return() {
 fn a_coordinators_workbook_through_one_link_stays_that_prefectures() {
     let dir = tempfile::tempdir().unwrap();
     let path = coordinator_workbook(dir.path());
-    let input = Input { link: Some("自贡市".into()), ..Input::file(&path, "川南.xlsx", true) };
+    let input = Input { origin: Some(taizhang::inbox::Origin::Link { prefecture: "自贡市".into() }), ..Input::file(&path, "川南.xlsx", true) };
     let subs = import_one(refdata(), &input, &BatchOptions { period: Q3, ..BatchOptions::default() });
     assert_eq!(subs.len(), 1, "a link files returns for its own prefecture only");
     assert_eq!((subs[0].prefecture.as_deref(), subs[0].rows.len()), (Some("自贡市"), 8));
