@@ -10,14 +10,21 @@
 //!
 //! The tree follows the formats: [`grid`] is the one representation, `ooxml`, `ods`, [`csv`] and
 //! `xls` each turn one family of files into it, `cells` converts calamine's values, and [`error`] says
-//! why a file could not be read.
+//! why a file could not be read. Beside the spreadsheets, what prefectures and other systems send in their
+//! place is read too: `docx` (the table filled in Word), `html` and `mhtml` (pages saved as .xls),
+//! `spreadsheetml` (Excel 2003 XML); `listobjects` finds the totals rows of Excel tables in an xlsx.
 
 mod cells;
 pub mod csv;
+mod docx;
 pub mod error;
 pub mod grid;
+mod html;
+mod listobjects;
+mod mhtml;
 mod ods;
 mod ooxml;
+mod spreadsheetml;
 mod xls;
 
 use std::io::{Cursor, Read};
@@ -68,6 +75,10 @@ pub fn sniff(bytes: &[u8]) -> Kind {
             return Kind::Other((*what).to_string());
         }
     }
+    // UTF-16 text (Excel's "Unicode 文本", Excel 2003 XML saved as UTF-16) is half zero bytes.
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") || bytes.starts_with(b"<\0?\0") || bytes.starts_with(b"\0<\0?") {
+        return Kind::Text;
+    }
     let head = &bytes[..bytes.len().min(4096)];
     if head.iter().filter(|b| **b == 0).count() > head.len() / 100 + 1 {
         return Kind::Other("二进制文件".into());
@@ -103,7 +114,7 @@ pub fn read_bytes(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError
     }
 }
 
-/// Zip containers: xlsx, xlsm, xlsb, ods — or a Word document or an archive of files.
+/// Zip containers: xlsx, xlsm, xlsb, ods, a Word document (docx) — or an archive of files.
 fn read_zip(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(&bytes)).map_err(corrupt)?;
     let mut total: u64 = 0;
@@ -154,7 +165,7 @@ fn read_zip(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError> {
     }
     let spreadsheet_parts = any(&|n| n.starts_with("xl/"));
     if !spreadsheet_parts && any(&|n| n.starts_with("word/")) {
-        return Err(ReadError::NotSpreadsheet("Word 文档".into()));
+        return docx::read(&bytes, limits);
     }
     if !spreadsheet_parts && any(&|n| n.starts_with("ppt/")) {
         return Err(ReadError::NotSpreadsheet("PowerPoint 演示文稿".into()));

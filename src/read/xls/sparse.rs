@@ -386,7 +386,7 @@ pub fn read(stream: &[u8], limits: &Limits) -> Result<Workbook, ReadError> {
                 break;
             }
         }
-        sheets.push(Sheet { name: name.clone(), visibility: *visibility, grid: Grid::new(cells, merges, limits), error });
+        sheets.push(Sheet::new(name.clone(), *visibility, Grid::new(cells, merges, limits), error));
     }
     Ok(Workbook { format: Format::Xls, sheets })
 }
