@@ -38,9 +38,9 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// Converts `file` with headless LibreOffice into `format` (xls, ods, xlsx, pdf) inside `out_dir`, the way
-/// a prefecture's "save as" does, and returns the new file. Each call has its own LibreOffice profile so
-/// that tests can run in parallel.
+/// Converts `file` with headless LibreOffice into `format` (xls, ods, xlsx, pdf, fods, xml for Excel 2003
+/// XML; docx and doc with Writer) inside `out_dir`, the way a prefecture's "save as" does, and returns the
+/// new file. Each call has its own LibreOffice profile so that tests can run in parallel.
 pub fn libreoffice_convert(file: &Path, format: &str, out_dir: &Path) -> PathBuf {
     let profile = tempfile::tempdir().expect("profile dir");
     let filter = match format {
@@ -48,6 +48,9 @@ pub fn libreoffice_convert(file: &Path, format: &str, out_dir: &Path) -> PathBuf
         "ods" => "ods",
         "xlsx" => "xlsx:Calc MS Excel 2007 XML",
         "pdf" => "pdf",
+        "xml" => "xml:MS Excel 2003 XML",
+        "docx" => "docx:MS Word 2007 XML",
+        "doc" => "doc:MS Word 97",
         other => other,
     };
     let o = Command::new("soffice")
@@ -56,7 +59,7 @@ pub fn libreoffice_convert(file: &Path, format: &str, out_dir: &Path) -> PathBuf
         .arg(out_dir)
         .arg(file)
         .output()
-        .expect("LibreOffice (soffice) must be installed: .ci/run installs libreoffice-calc-nogui");
+        .expect("LibreOffice (soffice) must be installed: .ci/run installs libreoffice-calc-nogui and libreoffice-writer-nogui");
     let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
     let out = out_dir.join(format!("{stem}.{format}"));
     assert!(out.is_file(), "LibreOffice did not write {}: {}{}", out.display(), stdout(&o), stderr(&o));
