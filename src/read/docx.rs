@@ -369,7 +369,7 @@ mod tests {
     pub(crate) fn docx(body: &str) -> Vec<u8> {
         use std::io::Write;
         let doc = format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>"#);
-        let parts: [(&str, String); 3] = [
+        let parts: [(&str, String); 4] = [
             (
                 "[Content_Types].xml",
                 r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#.into(),
@@ -378,6 +378,7 @@ mod tests {
                 "_rels/.rels",
                 r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#.into(),
             ),
+            ("word/_rels/document.xml.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>"#.into()),
             ("word/document.xml", doc),
         ];
         let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
@@ -423,7 +424,7 @@ mod tests {
         let got = texts(&wb.sheets[0]);
         let want: Vec<(String, String)> = [
             ("A1", "四川省重点消费品质量提升台账"),
-            ("A2", "填报单位:成都市市场监督管理局 2018年第三季度"),
+            ("A2", "填报单位:成都市市场监督管理局  2018年第三季度"),
             ("A3", "企业名称"),
             ("B3", "企业名称"),
             ("C3", "所属行业"),

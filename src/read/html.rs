@@ -408,7 +408,8 @@ mod tests {
         let bom = [b"\xEF\xBB\xBF".as_slice(), page.replace("gb2312", "gbk").as_bytes()].concat();
         let meta5 = encoding_rs::GBK.encode(&page.replace("<meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\">", "<meta charset=gb2312>")).0.into_owned();
         let unlabelled = encoding_rs::GBK.encode(&page.replace("charset=gb2312", "")).0.into_owned();
-        for bytes in [gbk, bom, meta5, unlabelled, page.as_bytes().to_vec()] {
+        let utf8 = page.replace("charset=gb2312", "").into_bytes();
+        for bytes in [gbk, bom, meta5, unlabelled, utf8] {
             let wb = read(&bytes, &Limits::default()).unwrap();
             assert_eq!(grid_text(&wb), vec![(0, 0, "绵阳市".to_string())]);
         }
