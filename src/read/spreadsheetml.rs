@@ -129,6 +129,8 @@ struct OpenSheet {
     cells: Vec<(CellRef, Value)>,
     merges: Vec<Rect>,
     formulas_without_value: Vec<CellRef>,
+    /// Columns (first, last) covered down to a row (inclusive) by a `MergeDown` above.
+    covered: Vec<(u32, u32, u32)>,
 }
 
 #[derive(Default)]
@@ -173,6 +175,10 @@ impl State {
             "Row" if self.sheet.is_some() => {
                 self.count_field(limits)?;
                 self.row = attr_u32(e, "Index").map_or(self.next_row, |i| i.saturating_sub(1));
+                if let Some(sheet) = self.sheet.as_mut() {
+                    let row = self.row;
+                    sheet.covered.retain(|(_, _, bottom)| *bottom >= row);
+                }
                 self.row_span = attr_u32(e, "Span").unwrap_or(0);
                 self.col = 0;
                 if empty {
@@ -207,6 +213,14 @@ impl State {
     fn start_cell(&mut self, e: &BytesStart<'_>, empty: bool) {
         if let Some(i) = attr_u32(e, "Index") {
             self.col = i.saturating_sub(1);
+        } else if let Some(sheet) = self.sheet.as_ref() {
+            // A cell without an index passes over the columns a MergeDown above covers (LibreOffice writes
+            // no index there; Excel writes one, which places the cell itself).
+            while let Some(&(_, last, _)) =
+                sheet.covered.iter().find(|(first, last, bottom)| (*first..=*last).contains(&self.col) && *bottom >= self.row)
+            {
+                self.col = last.saturating_add(1);
+            }
         }
         let pos = CellRef::new(self.row, self.col);
         let across = attr_u32(e, "MergeAcross").unwrap_or(0);
@@ -216,6 +230,9 @@ impl State {
         {
             let last = CellRef::new(self.row.saturating_add(down), self.col.saturating_add(across));
             sheet.merges.push(Rect::new(pos, last));
+            if down > 0 {
+                sheet.covered.push((self.col, last.col, last.row));
+            }
         }
         let formula = attr(e, "Formula").is_some();
         self.col = self.col.saturating_add(across).saturating_add(1);
@@ -342,7 +359,9 @@ mod tests {
         assert_eq!(text_at(s, 3, 0).as_deref(), Some("2018-09-30"));
         assert_eq!(s.grid.get(CellRef::new(3, 1)).unwrap().value, Value::Bool(true));
         assert_eq!(s.grid.get(CellRef::new(3, 2)).unwrap().value, Value::Error("#N/A".into()));
-        assert_eq!(s.formulas_without_value, vec![CellRef::new(3, 3)]);
+        // The formula cell has no index: it passes over D4, covered by the MergeDown above, as LibreOffice
+        // means it to.
+        assert_eq!(s.formulas_without_value, vec![CellRef::new(3, 4)]);
     }
 
     #[test]

@@ -143,7 +143,7 @@ fn docx_from_python_docx_reads_as_python_docx_reads_it() {
     assert_eq!(at("A1").as_deref(), Some("四川省重点消费品质量提升台账"));
     assert_eq!(at("G7").as_deref(), Some("参加展会\n线上推广"));
     assert_eq!(at("I7").as_deref(), Some("0012"));
-    assert_eq!(at("A9").as_deref(), Some("备注:企业名称以营业执照为准。"));
+    assert_eq!(at("A8").as_deref(), Some("备注:企业名称以营业执照为准。"));
     let merges: Vec<String> = s.grid.merges().iter().map(|m| format!("{}:{}", m.first.a1(), m.last.a1())).collect();
     assert_eq!(merges, ["A4:I4", "B5:B6"]);
 }
