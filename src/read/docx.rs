@@ -15,8 +15,9 @@
 //! docx-rs builds the whole document before the first cell can be read, reads nested tables by
 //! recursion, and panics on a member it cannot inflate. So before it runs, every member of the package is
 //! inflated once (the zip checks have bounded their sizes), and `document.xml` is scanned with quick-xml:
-//! its elements (with their attributes), its cells and the depth of its nesting are held to
-//! [`Limits::max_markup_elements`], [`Limits::max_fields`] and [`Limits::max_markup_depth`].
+//! its elements, its paragraphs, runs, cells, rows and tables (the nodes docx-rs makes a struct of), its
+//! cells and the depth of its nesting are held to [`Limits::max_markup_elements`],
+//! [`Limits::max_word_nodes`], [`Limits::max_fields`] and [`Limits::max_markup_depth`].
 
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
@@ -39,7 +40,10 @@ use super::grid::{Format, Grid, Limits, Rect, Sheet, Value, Visibility, Workbook
 /// [`ReadError::Corrupt`] when the package or its document cannot be read.
 pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Workbook, ReadError> {
     let document = inflate_all(bytes)?;
-    check_budget(&document, limits)?;
+    if check_budget(&document, limits)? == 0 {
+        // Nothing for docx-rs to find (and a document it cannot read is still named for what it is).
+        return Err(no_table());
+    }
     let docx = docx_rs::read_docx(bytes).map_err(corrupt)?;
     let mut blocks = Vec::new();
     for child in &docx.document.children {
@@ -47,9 +51,13 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Workbook, ReadError>
     }
     let sheets = lay_out(&blocks, limits)?;
     if sheets.is_empty() {
-        return Err(ReadError::NotSpreadsheet("Word 文档中没有表格".into()));
+        return Err(no_table());
     }
     Ok(Workbook { format: Format::Docx, sheets })
+}
+
+fn no_table() -> ReadError {
+    ReadError::NotSpreadsheet("Word 文档中没有表格".into())
 }
 
 /// Inflates every member of the package (docx-rs panics on one it cannot inflate) and returns the main
@@ -96,18 +104,23 @@ fn main_document(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> String {
     "word/document.xml".to_string()
 }
 
-/// Holds `document.xml` to the limits before docx-rs builds its tree.
-fn check_budget(document: &[u8], limits: &Limits) -> Result<(), ReadError> {
+/// Holds `document.xml` to the limits before docx-rs builds its tree; the number of tables it holds.
+fn check_budget(document: &[u8], limits: &Limits) -> Result<usize, ReadError> {
     let mut reader = quick_xml::Reader::from_reader(document);
     let mut buf = Vec::new();
-    let (mut elements, mut cells, mut depth) = (0usize, 0usize, 0usize);
+    let (mut elements, mut nodes, mut cells, mut depth, mut tables) = (0usize, 0usize, 0usize, 0usize, 0usize);
     loop {
         let ev = reader.read_event_into(&mut buf).map_err(|e| corrupt(format!("document.xml: {e}")))?;
         match ev {
             Event::Start(ref e) | Event::Empty(ref e) => {
-                elements += 1 + e.attributes().count();
-                if e.local_name().as_ref() == "tc" {
-                    cells += 1;
+                elements += 1;
+                match e.local_name().as_ref() {
+                    "tc" => cells += 1,
+                    "tbl" => tables += 1,
+                    _ => {}
+                }
+                if matches!(e.local_name().as_ref(), "p" | "r" | "tc" | "tr" | "tbl") {
+                    nodes += 1;
                 }
                 if matches!(ev, Event::Start(_)) {
                     depth += 1;
@@ -121,9 +134,12 @@ fn check_budget(document: &[u8], limits: &Limits) -> Result<(), ReadError> {
                 if elements > limits.max_markup_elements {
                     return Err(limits.too_many_elements());
                 }
+                if nodes > limits.max_word_nodes {
+                    return Err(ReadError::TooLarge(format!("Word 文档的段落、单元格等超过 {} 个", limits.max_word_nodes)));
+                }
             }
             Event::End(_) => depth = depth.saturating_sub(1),
-            Event::Eof => return Ok(()),
+            Event::Eof => return Ok(tables),
             _ => {}
         }
         buf.clear();
@@ -470,6 +486,7 @@ mod tests {
         let bytes = docx(&row);
         assert!(matches!(read(&bytes, &Limits { max_fields: 999, ..Limits::default() }), Err(ReadError::TooLarge(_))));
         assert!(matches!(read(&bytes, &Limits { max_markup_elements: 1999, ..Limits::default() }), Err(ReadError::TooLarge(_))));
+        assert!(matches!(read(&bytes, &Limits { max_word_nodes: 1999, ..Limits::default() }), Err(ReadError::TooLarge(_))));
         let deep = format!("{}{}", "<w:tbl><w:tr><w:tc>".repeat(40), "</w:tc></w:tr></w:tbl>".repeat(40));
         assert!(matches!(read(&docx(&deep), &Limits::default()), Err(ReadError::TooLarge(_))));
     }
