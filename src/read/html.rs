@@ -51,7 +51,7 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Workbook, ReadError>
 pub(super) fn read_page(text: &str, limits: &Limits) -> Result<Sheet, ReadError> {
     check_budget(text.as_bytes(), limits)?;
     let page = Html::parse_document(text);
-    let mut layout = Layout::default();
+    let mut layout = Layout { budget: limits.max_fields, ..Layout::default() };
     layout.page(page.tree.root())?;
     if layout.cells.is_empty() {
         return Err(ReadError::NotSpreadsheet("不含表格内容的网页".into()));
@@ -262,6 +262,9 @@ struct Layout {
     row: u32,
     /// Text outside tables not yet written.
     text: Lines,
+    /// Grid positions still to be spent: each column a cell spans and each one a rowspan above makes a
+    /// cell pass over costs one, so that spans cannot make the layout's work unbounded.
+    budget: usize,
 }
 
 impl Layout {
@@ -298,6 +301,11 @@ impl Layout {
         Ok(())
     }
 
+    fn spend(&mut self, positions: usize) -> Result<(), ReadError> {
+        self.budget = self.budget.checked_sub(positions).ok_or_else(|| ReadError::TooLarge("网页表格的合并单元格过多".into()))?;
+        Ok(())
+    }
+
     /// Writes the text gathered outside tables, a row a line, in column A.
     fn flush_text(&mut self) {
         let text = std::mem::take(&mut self.text).finish();
@@ -329,10 +337,12 @@ impl Layout {
             let r = u32::try_from(r).unwrap_or(u32::MAX);
             let mut col = 0u32;
             for cell in tr.children().filter(|c| matches!(element_name(c), Some("td" | "th"))) {
+                let start = col;
                 while busy.get(col as usize).is_some_and(|b| *b > r) {
                     col += 1;
                 }
                 let colspan = span(cell, "colspan", MAX_COLSPAN);
+                self.spend((col - start + colspan) as usize)?;
                 let rowspan = span(cell, "rowspan", MAX_ROWSPAN);
                 if col.saturating_add(colspan) > MAX_COLUMNS {
                     return Err(ReadError::TooLarge(format!("网页表格超过 {MAX_COLUMNS} 列")));
@@ -429,6 +439,12 @@ mod tests {
         assert!(matches!(read(page.as_bytes(), &Limits { max_markup_elements: 999, ..Limits::default() }), Err(ReadError::TooLarge(_))));
         let wide = "<table><tr><td colspan=1000>a</td></tr></table>".repeat(1);
         assert!(read(wide.as_bytes(), &Limits::default()).is_ok());
+        let covering = format!(
+            "<table><tr>{}</tr>{}</table>",
+            "<td colspan=1000 rowspan=65534></td>".repeat(16),
+            "<tr><td>x</td></tr>".repeat(100)
+        );
+        assert!(matches!(read(covering.as_bytes(), &Limits::default()), Err(ReadError::TooLarge(_))), "positions passed under rowspans are spent");
         let too_wide = format!("<table><tr>{}</tr></table>", "<td colspan=1000>a</td>".repeat(17));
         assert!(matches!(read(too_wide.as_bytes(), &Limits::default()), Err(ReadError::TooLarge(_))));
     }

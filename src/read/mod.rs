@@ -6,7 +6,9 @@
 //! (remembering where the value came from), so that the importer handles every format the same way.
 //!
 //! Hostile input is bounded before memory is spent: file size, declared decompressed size of zip members,
-//! and the number of cells of a sheet are checked against [`Limits`] while reading, not after.
+//! and the number of cells of a sheet are checked against [`Limits`] while reading, not after; markup
+//! (HTML, Word, Excel 2003 XML) has its cells, empty ones included, and its elements counted before a tree
+//! is built or while it streams.
 //!
 //! The tree follows the formats: [`grid`] is the one representation, `ooxml`, `ods`, [`csv`] and
 //! `xls` each turn one family of files into it, `cells` converts calamine's values, and [`error`] says

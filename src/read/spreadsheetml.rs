@@ -19,6 +19,9 @@ use crate::cell::CellRef;
 use super::error::{ReadError, corrupt};
 use super::grid::{Format, Grid, Limits, Rect, Sheet, Value, Visibility, Workbook};
 
+/// Excel's widest sheet: columns past it are not followed for merges.
+const MAX_COLUMNS: usize = 16_384;
+
 /// Whether decoded text is an Excel 2003 XML workbook (looked for in its first few kilobytes).
 pub(super) fn is_spreadsheetml(head: &str) -> bool {
     head.contains("urn:schemas-microsoft-com:office:spreadsheet") || head.contains("progid=\"Excel.Sheet\"")
@@ -129,8 +132,8 @@ struct OpenSheet {
     cells: Vec<(CellRef, Value)>,
     merges: Vec<Rect>,
     formulas_without_value: Vec<CellRef>,
-    /// Columns (first, last) covered down to a row (inclusive) by a `MergeDown` above.
-    covered: Vec<(u32, u32, u32)>,
+    /// For each column, the first row no longer covered by a `MergeDown` above (Excel's 16,384 columns).
+    covered: Vec<u32>,
 }
 
 #[derive(Default)]
@@ -175,10 +178,6 @@ impl State {
             "Row" if self.sheet.is_some() => {
                 self.count_field(limits)?;
                 self.row = attr_u32(e, "Index").map_or(self.next_row, |i| i.saturating_sub(1));
-                if let Some(sheet) = self.sheet.as_mut() {
-                    let row = self.row;
-                    sheet.covered.retain(|(_, _, bottom)| *bottom >= row);
-                }
                 self.row_span = attr_u32(e, "Span").unwrap_or(0);
                 self.col = 0;
                 if empty {
@@ -187,7 +186,7 @@ impl State {
             }
             "Cell" if self.sheet.is_some() => {
                 self.count_field(limits)?;
-                self.start_cell(e, empty);
+                self.start_cell(e, empty, limits)?;
             }
             "Data" if self.cell.is_some() && !self.in_comment => {
                 let typ = attr(e, "Type").map(|t| t.into_owned()).unwrap_or_default();
@@ -210,17 +209,11 @@ impl State {
         if self.fields > limits.max_fields { Err(limits.too_many_fields()) } else { Ok(()) }
     }
 
-    fn start_cell(&mut self, e: &BytesStart<'_>, empty: bool) {
+    fn start_cell(&mut self, e: &BytesStart<'_>, empty: bool, limits: &Limits) -> Result<(), ReadError> {
         if let Some(i) = attr_u32(e, "Index") {
             self.col = i.saturating_sub(1);
-        } else if let Some(sheet) = self.sheet.as_ref() {
-            // A cell without an index passes over the columns a MergeDown above covers (LibreOffice writes
-            // no index there; Excel writes one, which places the cell itself).
-            while let Some(&(_, last, _)) =
-                sheet.covered.iter().find(|(first, last, bottom)| (*first..=*last).contains(&self.col) && *bottom >= self.row)
-            {
-                self.col = last.saturating_add(1);
-            }
+        } else {
+            self.pass_covered(limits)?;
         }
         let pos = CellRef::new(self.row, self.col);
         let across = attr_u32(e, "MergeAcross").unwrap_or(0);
@@ -230,9 +223,9 @@ impl State {
         {
             let last = CellRef::new(self.row.saturating_add(down), self.col.saturating_add(across));
             sheet.merges.push(Rect::new(pos, last));
-            if down > 0 {
-                sheet.covered.push((self.col, last.col, last.row));
-            }
+        }
+        if down > 0 {
+            self.cover(self.col, self.col.saturating_add(across), self.row.saturating_add(down).saturating_add(1), limits)?;
         }
         let formula = attr(e, "Formula").is_some();
         self.col = self.col.saturating_add(across).saturating_add(1);
@@ -240,6 +233,38 @@ impl State {
         if empty {
             self.end_cell();
         }
+        Ok(())
+    }
+
+    /// A cell without an index passes over the columns a MergeDown above covers: LibreOffice writes no
+    /// index there (Excel writes one, which places the cell itself). Each column passed counts as a field.
+    fn pass_covered(&mut self, limits: &Limits) -> Result<(), ReadError> {
+        let Some(sheet) = self.sheet.as_ref() else { return Ok(()) };
+        let mut passed = 0;
+        while sheet.covered.get(self.col as usize).is_some_and(|until| *until > self.row) {
+            self.col += 1;
+            passed += 1;
+        }
+        self.fields += passed;
+        if self.fields > limits.max_fields { Err(limits.too_many_fields()) } else { Ok(()) }
+    }
+
+    /// Notes columns `first..=last` (within Excel's 16,384) as covered up to row `until` (exclusive); each
+    /// column noted counts as a field.
+    fn cover(&mut self, first: u32, last: u32, until: u32, limits: &Limits) -> Result<(), ReadError> {
+        let Some(sheet) = self.sheet.as_mut() else { return Ok(()) };
+        let (first, end) = (first as usize, (last as usize).min(MAX_COLUMNS - 1) + 1);
+        if first >= end {
+            return Ok(());
+        }
+        if sheet.covered.len() < end {
+            sheet.covered.resize(end, 0);
+        }
+        for c in &mut sheet.covered[first..end] {
+            *c = (*c).max(until);
+        }
+        self.fields += end - first;
+        if self.fields > limits.max_fields { Err(limits.too_many_fields()) } else { Ok(()) }
     }
 
     fn text(&mut self, t: &str) {
@@ -379,6 +404,16 @@ mod tests {
             assert_eq!(v, vec![("甲", Visibility::Visible), ("乙", Visibility::Hidden), ("丙", Visibility::VeryHidden)]);
             assert_eq!(text_at(&wb.sheets[0], 0, 0).as_deref(), Some("成都"));
         }
+    }
+
+    #[test]
+    fn positions_passed_under_a_merge_count_against_the_field_budget() {
+        // One merge covering every column of 100,001 rows, then rows whose cells pass over all of them.
+        let rows = "<Row><Cell><Data ss:Type=\"String\">x</Data></Cell></Row>".repeat(100);
+        let xml = format!("{HEAD}<Worksheet ss:Name=\"a\"><Table><Row><Cell ss:MergeAcross=\"16383\" ss:MergeDown=\"100000\"/></Row>{rows}</Table></Worksheet></Workbook>");
+        assert!(matches!(read(xml.as_bytes(), &Limits::default()), Err(ReadError::TooLarge(_))));
+        let xml = format!("{HEAD}<Worksheet><Table><Row><Cell ss:MergeAcross=\"4294967295\" ss:MergeDown=\"1\"/></Row><Row><Cell/></Row></Table></Worksheet></Workbook>");
+        assert!(read(xml.as_bytes(), &Limits::default()).is_ok(), "a merge past the last column ends there");
     }
 
     #[test]
