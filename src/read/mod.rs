@@ -196,5 +196,8 @@ mod tests {
         assert_eq!(sniff(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0]), Kind::Cfb);
         assert_eq!(sniff(b"%PDF-1.4"), Kind::Other("PDF 文档".into()));
         assert_eq!(sniff("序号,企业名称\n1,甲".as_bytes()), Kind::Text);
+        // UTF-16 text is half zero bytes, and still text: Excel 2003 XML, Excel's "Unicode 文本".
+        assert_eq!(sniff(b"\xFF\xFE<\0?\0x\0m\0l\0"), Kind::Text);
+        assert_eq!(sniff(b"<\0?\0x\0m\0l\0"), Kind::Text);
     }
 }
