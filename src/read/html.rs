@@ -437,7 +437,7 @@ mod tests {
         let page = format!("<table><tr>{}</tr></table>", "<td></td>".repeat(1000));
         assert!(matches!(read(page.as_bytes(), &Limits { max_fields: 999, ..Limits::default() }), Err(ReadError::TooLarge(_))));
         assert!(matches!(read(page.as_bytes(), &Limits { max_markup_elements: 999, ..Limits::default() }), Err(ReadError::TooLarge(_))));
-        let wide = "<table><tr><td colspan=1000>a</td></tr></table>".repeat(1);
+        let wide = "<table><tr><td colspan=1000>a</td></tr></table>";
         assert!(read(wide.as_bytes(), &Limits::default()).is_ok());
         let covering = format!(
             "<table><tr>{}</tr>{}</table>",

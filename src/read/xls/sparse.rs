@@ -36,7 +36,7 @@ impl<'a> Segments<'a> {
     }
 
     fn at_boundary(&mut self) -> bool {
-        while self.part < self.parts.len() && self.pos >= self.parts[self.part].len() {
+        if self.part < self.parts.len() && self.pos >= self.parts[self.part].len() {
             self.part += 1;
             self.pos = 0;
             return true;
