@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Runs the reader fuzz target for a bounded time, its corpus seeded from ../shared/corpus (small files) and
-# from samples/. Anything it finds is saved under fuzz/artifacts/read/; turn each into a fixture under
-# tests/fixtures/regressions/ and a test. Usage: fuzz/run.sh [SECONDS]
+# Runs the reader fuzz target for a bounded time, its corpus seeded from ../shared/corpus (small files),
+# from samples/ and from tests/fixtures/formats/ (Word, HTML, web archive, Excel 2003 XML). Anything it
+# finds is saved under fuzz/artifacts/read/; turn each into a fixture under tests/fixtures/regressions/ and
+# a test. Usage: fuzz/run.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:-60}"
 mkdir -p corpus/read
-for d in ../samples ../../shared/corpus; do
+for d in ../samples ../tests/fixtures/formats ../../shared/corpus; do
   [ -d "$d" ] || continue
   find "$d" -type f -size -200k ! -name '*.md' ! -name '*.tsv' -print0 | while IFS= read -r -d '' f; do
     cp -n "$f" "corpus/read/$(sha1sum "$f" | cut -c1-16)" 2>/dev/null || true

@@ -54,8 +54,10 @@ pub fn read_error_finding(input: &Input, e: &ReadError) -> Finding {
         );
     }
     let f = Finding::new(code, &input.name, e.to_string()).detail(e.detail());
-    // A document that is not a spreadsheet, found in a folder next to the returns, is passed over.
-    if code == Code::NotSpreadsheet && !input.explicit { f.severity(Severity::Info) } else { f }
+    // A document that is not a spreadsheet, found in a folder next to the returns, is passed over; an old
+    // Word document is most likely a return filled in Word, which has to be sent again.
+    let passed_over = code == Code::NotSpreadsheet && !input.explicit && !matches!(e, ReadError::LegacyWord);
+    if passed_over { f.severity(Severity::Info) } else { f }
 }
 
 /// Extensions under which a plain-text file found in a folder may be a return (CSV saved by Excel or WPS).
@@ -81,6 +83,12 @@ pub fn import_one(refdata: &RefData, input: &Input, opts: &BatchOptions) -> Vec<
         }
     }
     let mut subs = match read {
+        Ok(wb) if passed_over_page(refdata, input, &wb) => {
+            let mut s = Submission::new(input.path.clone(), input.name.clone());
+            s.push(Finding::new(Code::Skipped, &input.name, "已跳过:网页文件中没有台账表格(如为系统导出的台账,请另存为 xlsx 后报送)。"));
+            s.skipped = true;
+            return vec![s];
+        }
         Ok(wb) => import_parts(refdata, input, wb, opts),
         Err(e) => {
             let mut s = Submission::new(input.path.clone(), input.name.clone());
@@ -105,6 +113,15 @@ pub fn import_one(refdata: &RefData, input: &Input, opts: &BatchOptions) -> Vec<
         settle_periods(&mut subs, opts.period);
     }
     subs
+}
+
+/// Whether `wb` is a web page found in a folder (a README.html, a saved notice) that holds no table
+/// headed like the ledger: passed over like a note, as a text file is. A page saved under a workbook's
+/// name (what other systems export as .xls) is always read.
+fn passed_over_page(refdata: &RefData, input: &Input, wb: &read::Workbook) -> bool {
+    let ext = Path::new(&input.name).extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let page = matches!(wb.format, read::Format::Html | read::Format::Mhtml) && matches!(ext.as_str(), "htm" | "html" | "mht" | "mhtml");
+    page && !input.explicit && !crate::import::has_ledger_header(refdata, &wb.sheets)
 }
 
 /// Imports a workbook read from `input`: whole, or one part per prefecture its sheets are named after.

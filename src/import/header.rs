@@ -227,6 +227,11 @@ pub(super) fn detect_header(grid: &Grid, m: &Matcher) -> Option<Header> {
     best
 }
 
+/// Whether a sheet has a header that names the enterprise column (`enterprise`, the field's index).
+pub(super) fn holds_ledger(grid: &Grid, m: &Matcher, enterprise: usize) -> bool {
+    detect_header(grid, m).is_some_and(|h| h.fields.values().any(|f| *f == enterprise))
+}
+
 /// One table of a sheet: its header, where its title lines begin, and where the next table's title
 /// begins (the end of this table's rows). A sheet may hold several: last quarter's table, a gap, then this
 /// quarter's with its own title and header.

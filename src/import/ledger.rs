@@ -111,6 +111,9 @@ impl Importer<'_> {
             NoteKind::Reviewer => &mut self.sub.reviewer,
             NoteKind::Date => &mut self.sub.filled_date,
             NoteKind::Prefecture => {
+                // "填报单位:成都市市场监督管理局  2018年第三季度": the quarter is often written beside the
+                // prefecture, and is read there like a title's.
+                self.titles.push(loc.text.clone());
                 match self.refdata.prefectures.lookup(&loc.text).or_else(|| self.refdata.prefectures.find_in(&loc.text)) {
                     Some(p) => self.prefecture_sources.push(("填报市州栏".into(), p.name.clone())),
                     None => {

@@ -63,6 +63,12 @@ pub struct Provenance<'a> {
     pub sheet: Option<&'a str>,
 }
 
+/// Whether any sheet has a header naming the ledger's enterprise column.
+pub fn has_ledger_header(refdata: &RefData, sheets: &[crate::read::Sheet]) -> bool {
+    let m = Matcher::new(&refdata.ledger.columns);
+    sheets.iter().any(|s| header::holds_ledger(&s.grid, &m, refdata.ledger.keys.enterprise))
+}
+
 /// Turns a workbook into a submission. `name` is the file as shown to people.
 pub fn import_workbook(refdata: &RefData, wb: &Workbook, file: &Path, name: &str) -> Submission {
     import_workbook_for(refdata, wb, file, name, None)

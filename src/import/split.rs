@@ -12,7 +12,7 @@
 use crate::read::{Visibility, Workbook};
 use crate::refdata::RefData;
 
-use super::header::{Matcher, detect_header};
+use super::header::{Matcher, holds_ledger};
 
 /// One return taken out of a workbook: its sheets and the prefecture they name.
 #[derive(Debug, Clone)]
@@ -50,8 +50,7 @@ pub fn by_prefecture(refdata: &RefData, wb: Workbook, file_prefecture: Option<&s
         return Err(wb);
     }
     let ledger = Matcher::new(&refdata.ledger.columns);
-    let enterprise = refdata.ledger.keys.enterprise;
-    let holds_ledger = |i: usize| detect_header(&wb.sheets[i].grid, &ledger).is_some_and(|h| h.fields.values().any(|f| *f == enterprise));
+    let holds_ledger = |i: usize| holds_ledger(&wb.sheets[i].grid, &ledger, refdata.ledger.keys.enterprise);
     let rest: Vec<usize> = (0..wb.sheets.len()).filter(|&i| named[i].is_none()).collect();
     let joins = file_prefecture.filter(|p| prefectures.iter().any(|q| q == p)).map(str::to_string);
     let rest_alone = joins.is_none() && rest.iter().any(|&i| holds_ledger(i));

@@ -6,6 +6,7 @@ use crate::cell::CellRef;
 
 use super::error::{ReadError, corrupt};
 use super::grid::{Limits, Rect, Value, Visibility};
+use super::ooxml::{SheetCells, StreamedCell};
 
 pub(super) fn visibility(v: SheetVisible) -> Visibility {
     match v {
@@ -69,25 +70,37 @@ pub(super) fn rect(d: &calamine::Dimensions) -> Rect {
 }
 
 /// Collects the cells a streaming reader (xlsx, xlsb) yields, stopping at the cell limit or an error, so
-/// that a sheet is never held densely and never larger than allowed.
+/// that a sheet is never held densely and never larger than allowed. A cell that holds a formula but no
+/// value is noted; such cells count against the same limit.
 pub(super) fn stream_cells<'d, E: std::fmt::Display>(
-    mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'d>>>, E>,
+    mut next: impl FnMut() -> Result<Option<StreamedCell<'d>>, E>,
     limits: &Limits,
-) -> (Vec<(CellRef, Value)>, Option<ReadError>) {
-    let mut cells = Vec::new();
+) -> SheetCells {
+    let mut out = SheetCells { cells: Vec::new(), formulas_without_value: Vec::new(), error: None };
     loop {
         match next() {
-            Ok(Some(c)) => {
-                let (r, col) = c.get_position();
-                if let Some(v) = from_data_ref(c.get_value().clone()) {
-                    if cells.len() >= limits.max_cells {
-                        return (cells, Some(limits.too_many_cells()));
-                    }
-                    cells.push((CellRef::new(r, col), v));
+            Ok(Some(((r, col), value, formula))) => {
+                let value = from_data_ref(value);
+                if value.is_none() && !formula {
+                    continue;
+                }
+                if out.cells.len() + out.formulas_without_value.len() >= limits.max_cells {
+                    out.error = Some(limits.too_many_cells());
+                    return out;
+                }
+                match value {
+                    Some(v) => out.cells.push((CellRef::new(r, col), v)),
+                    None => out.formulas_without_value.push(CellRef::new(r, col)),
                 }
             }
-            Ok(None) => return (cells, None),
-            Err(e) => return (cells, Some(corrupt(e))),
+            Ok(None) => {
+                out.formulas_without_value.sort_unstable();
+                return out;
+            }
+            Err(e) => {
+                out.error = Some(corrupt(e));
+                return out;
+            }
         }
     }
 }

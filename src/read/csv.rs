@@ -1,25 +1,35 @@
-//! Text files: CSV in UTF-8 (with or without BOM) or GB18030, and the HTML and XML that systems export
-//! under an xls name, which are named rather than misread.
+//! Text files: CSV in UTF-8 (with or without BOM) or GB18030, and the HTML, web archives and Excel 2003
+//! XML that systems export under an xls name, handed to their own readers rather than misread as CSV.
 
 use crate::cell::CellRef;
 
 use super::error::{ReadError, corrupt};
+use super::{html, mhtml, spreadsheetml};
 use super::grid::{Format, Grid, Limits, Sheet, Value, Visibility, Workbook};
 
-/// CSV in UTF-8 (with or without BOM) or GB18030, comma, tab or semicolon separated.
+/// Text: HTML, a web archive or Excel 2003 XML to their readers, else CSV in UTF-8 (with or without
+/// BOM), UTF-16 (with BOM) or GB18030, comma, tab or semicolon separated.
 pub(super) fn read_text(bytes: &[u8], limits: &Limits) -> Result<Workbook, ReadError> {
-    let text = decode_text(bytes);
-    let trimmed = text.trim_start();
-    let lower: String = trimmed.chars().take(200).collect::<String>().to_ascii_lowercase();
-    if lower.starts_with("<?xml") && text.contains("office:document") {
+    // What the text is, from its first few kilobytes (decoded enough to look).
+    let head = spreadsheetml::decode_xml(&bytes[..bytes.len().min(4096)]);
+    let head = head.trim_start_matches('\u{FEFF}').trim_start();
+    let lower: String = head.chars().take(4096).collect::<String>().to_ascii_lowercase();
+    if mhtml::is_mhtml(&lower) {
+        return mhtml::read(bytes, limits);
+    }
+    if lower.starts_with("<?xml") && lower.contains("office:document") {
         return Err(ReadError::Unsupported("OpenDocument 平面 XML(fods)".into()));
     }
-    if lower.starts_with("<html") || lower.starts_with("<!doctype html") || lower.contains("<table") {
-        return Err(ReadError::Unsupported("网页(HTML)格式,常见于系统导出的“xls”文件".into()));
+    if lower.starts_with("<?xml") && spreadsheetml::is_spreadsheetml(head) {
+        return spreadsheetml::read(bytes, limits);
+    }
+    if html::is_html(&lower) {
+        return html::read(bytes, limits);
     }
     if lower.starts_with("<?xml") {
         return Err(ReadError::Unsupported("XML 表格".into()));
     }
+    let text = decode_text(bytes);
     let delimiter = sniff_delimiter(&text);
     let mut rdr = ::csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut cells = Vec::new();
@@ -39,7 +49,7 @@ pub(super) fn read_text(bytes: &[u8], limits: &Limits) -> Result<Workbook, ReadE
         return Err(ReadError::NotSpreadsheet("空白文本文件".into()));
     }
     let grid = Grid::new(cells, Vec::new(), limits);
-    Ok(Workbook { format: Format::Csv, sheets: vec![Sheet { name: "csv".into(), visibility: Visibility::Visible, grid, error: None, formulas_without_value: Vec::new(), total_rows: Vec::new() }] })
+    Ok(Workbook { format: Format::Csv, sheets: vec![Sheet::new("csv", Visibility::Visible, grid, None)] })
 }
 
 /// UTF-8 when the bytes are valid UTF-8 (BOM removed), GB18030 otherwise — what Excel and WPS write on
@@ -89,8 +99,12 @@ mod tests {
     }
 
     #[test]
-    fn html_disguised_as_xls_is_named() {
-        let e = read_bytes(b"<html><table><tr><td>1</td></tr></table></html>".to_vec(), &Limits::default()).unwrap_err();
-        assert!(matches!(e, ReadError::Unsupported(_)));
+    fn html_and_xml_disguised_as_xls_go_to_their_readers() {
+        let wb = read_bytes(b"<html><table><tr><td>1</td></tr></table></html>".to_vec(), &Limits::default()).unwrap();
+        assert_eq!(wb.format, Format::Html);
+        let xml = b"<?xml version=\"1.0\"?><Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\"><Worksheet/></Workbook>";
+        assert_eq!(read_bytes(xml.to_vec(), &Limits::default()).unwrap().format, Format::Xml2003);
+        let fods = b"<?xml version=\"1.0\"?><office:document xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\"/>";
+        assert!(matches!(read_bytes(fods.to_vec(), &Limits::default()), Err(ReadError::Unsupported(_))));
     }
 }

@@ -16,7 +16,11 @@ pub enum ReadError {
     /// Not a spreadsheet: a Word document, a picture, a PDF, an archive.
     #[error("该文件不是电子表格({0}),请报送 xlsx、xls 或 ods 格式的台账")]
     NotSpreadsheet(String),
-    /// A spreadsheet format taizhang does not read (Excel 2–5 BIFF, flat ODS, HTML saved as xls).
+    /// A legacy Word document (.doc, Word 97–2003): no Rust reader gets its tables out soundly, so the
+    /// prefecture is asked to save it again as .docx (or copy the table into Excel).
+    #[error("该文件是旧版 Word 文档(.doc),无法读取其中的表格。请在 Word 或 WPS 中另存为 .docx,或把表格复制到 Excel 另存为 .xlsx 后重新报送")]
+    LegacyWord,
+    /// A spreadsheet format taizhang does not read (Excel 2–5 BIFF, flat ODS).
     #[error("不支持的表格格式({0}),请用 Excel 或 WPS 另存为 xlsx 后重新报送")]
     Unsupported(String),
     /// Damaged or truncated. The text is what the reading library (or taizhang's own look inside the file)
@@ -37,7 +41,7 @@ impl ReadError {
     pub fn code(&self) -> Code {
         match self {
             ReadError::Encrypted => Code::Encrypted,
-            ReadError::NotSpreadsheet(_) => Code::NotSpreadsheet,
+            ReadError::NotSpreadsheet(_) | ReadError::LegacyWord => Code::NotSpreadsheet,
             ReadError::TooLarge(_) => Code::TooLarge,
             ReadError::Unsupported(_) | ReadError::Corrupt(_) | ReadError::Io(_) => Code::Unreadable,
         }

@@ -24,12 +24,39 @@ pub struct Limits {
     /// it the sparse reader reads the workbook. A reservation is not touched, so this can be larger than
     /// `max_xls_bytes`; what it prevents is an allocation the system refuses, which aborts the process.
     pub max_xls_reserve_bytes: u64,
+    /// Most table cells a markup file (an HTML page, a Word document, an Excel 2003 XML workbook) may hold,
+    /// empty ones included. An empty cell costs nothing in the grid but it is parsed, and in HTML and Word
+    /// a tree node is made for it: a 200 KB zip can hold millions of `<td></td>`. Counted before any tree
+    /// is built (HTML, Word) or while streaming (Excel 2003 XML). A million is twenty times the largest
+    /// ledger the province has seen; an HTML page of a million cells peaks at 0.4 GB while read (measured),
+    /// an Excel 2003 XML workbook at 0.15 GB.
+    pub max_fields: usize,
+    /// Most elements and attributes an HTML page, or elements a Word document, may hold. Their readers
+    /// build the whole document tree before the first cell is read (HTML5 tree building needs it, and so
+    /// does docx-rs), a few hundred bytes an element; a cheap scan counts them first.
+    pub max_markup_elements: usize,
+    /// Most paragraphs, runs, cells, rows and tables a Word document may hold. docx-rs makes a struct of
+    /// nearly two kilobytes for each (their properties included), so these, not the elements, set the
+    /// memory a document takes: 200,000 of them peak at about 0.35 GB (measured), and a 2,000-row 附件2 in
+    /// Word has some 60,000.
+    pub max_word_nodes: usize,
+    pub max_markup_depth: usize,
 }
 
 impl Limits {
     /// The error for a sheet with more non-empty cells than [`Limits::max_cells`].
     pub(crate) fn too_many_cells(&self) -> ReadError {
         ReadError::TooLarge(format!("工作表超过 {} 个非空单元格", self.max_cells))
+    }
+
+    /// The error for a markup file with more table cells, empty ones included, than [`Limits::max_fields`].
+    pub(crate) fn too_many_fields(&self) -> ReadError {
+        ReadError::TooLarge(format!("表格超过 {} 个单元格(含空白单元格)", self.max_fields))
+    }
+
+    /// The error for a markup file with more elements than [`Limits::max_markup_elements`].
+    pub(crate) fn too_many_elements(&self) -> ReadError {
+        ReadError::TooLarge(format!("文档超过 {} 个元素", self.max_markup_elements))
     }
 }
 
@@ -42,6 +69,10 @@ impl Default for Limits {
             max_merge_area: 100_000,
             max_xls_bytes: 320 << 20,
             max_xls_reserve_bytes: 1 << 30,
+            max_fields: 1_000_000,
+            max_markup_elements: 1_500_000,
+            max_word_nodes: 200_000,
+            max_markup_depth: 64,
         }
     }
 }
@@ -55,6 +86,14 @@ pub enum Format {
     Xls,
     Ods,
     Csv,
+    /// A Word document holding the table (附件2 filled in Word).
+    Docx,
+    /// An HTML page holding a table, as other systems export it under an .xls name.
+    Html,
+    /// A web archive (.mht, "单个文件网页") saved by Excel or WPS: MIME parts, one HTML page a sheet.
+    Mhtml,
+    /// Excel 2003 XML (SpreadsheetML), saved as .xml or .xls.
+    Xml2003,
 }
 
 impl Format {
@@ -66,6 +105,10 @@ impl Format {
             Format::Xls => "xls",
             Format::Ods => "ods",
             Format::Csv => "csv",
+            Format::Docx => "docx",
+            Format::Html => "html",
+            Format::Mhtml => "mht",
+            Format::Xml2003 => "xml2003",
         }
     }
 }
@@ -249,13 +292,19 @@ pub struct Sheet {
     pub grid: Grid,
     /// Why the sheet could not be read, when the rest of the workbook could.
     pub error: Option<ReadError>,
-    /// Cells holding a formula whose value the file does not hold (files written by scripts carry the
-    /// formula alone): they come through empty, and the importer asks for the file to be saved once in
-    /// Excel or WPS.
+    /// Cells holding a formula whose value the file does not hold: files written by scripts (openpyxl)
+    /// carry the formula and leave computing it to Excel, so the cell comes through empty. Sorted.
     pub formulas_without_value: Vec<CellRef>,
-    /// Zero-based rows that are the totals row of an Excel table (ListObject), which Chinese Excel labels
-    /// 汇总: never an enterprise.
+    /// Zero-based rows that are the totals row of an Excel table (ListObject) shown with its totals row,
+    /// which Chinese Excel labels 汇总: a sum, not an enterprise. Sorted.
     pub total_rows: Vec<u32>,
+}
+
+impl Sheet {
+    /// A sheet with neither formulas without value nor totals rows (formats that cannot say so).
+    pub fn new(name: impl Into<String>, visibility: Visibility, grid: Grid, error: Option<ReadError>) -> Sheet {
+        Sheet { name: name.into(), visibility, grid, error, formulas_without_value: Vec::new(), total_rows: Vec::new() }
+    }
 }
 
 /// A workbook as read.

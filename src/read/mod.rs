@@ -6,18 +6,27 @@
 //! (remembering where the value came from), so that the importer handles every format the same way.
 //!
 //! Hostile input is bounded before memory is spent: file size, declared decompressed size of zip members,
-//! and the number of cells of a sheet are checked against [`Limits`] while reading, not after.
+//! and the number of cells of a sheet are checked against [`Limits`] while reading, not after; markup
+//! (HTML, Word, Excel 2003 XML) has its cells, empty ones included, and its elements counted before a tree
+//! is built or while it streams.
 //!
 //! The tree follows the formats: [`grid`] is the one representation, `ooxml`, `ods`, [`csv`] and
 //! `xls` each turn one family of files into it, `cells` converts calamine's values, and [`error`] says
-//! why a file could not be read.
+//! why a file could not be read. Beside the spreadsheets, what prefectures and other systems send in their
+//! place is read too: `docx` (the table filled in Word), `html` and `mhtml` (pages saved as .xls),
+//! `spreadsheetml` (Excel 2003 XML); `listobjects` finds the totals rows of Excel tables in an xlsx.
 
 mod cells;
 pub mod csv;
+mod docx;
 pub mod error;
 pub mod grid;
+mod html;
+mod listobjects;
+mod mhtml;
 mod ods;
 mod ooxml;
+mod spreadsheetml;
 mod xls;
 
 use std::io::{Cursor, Read};
@@ -68,6 +77,10 @@ pub fn sniff(bytes: &[u8]) -> Kind {
             return Kind::Other((*what).to_string());
         }
     }
+    // UTF-16 text (Excel's "Unicode 文本", Excel 2003 XML saved as UTF-16) is half zero bytes.
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") || bytes.starts_with(b"<\0?\0") || bytes.starts_with(b"\0<\0?") {
+        return Kind::Text;
+    }
     let head = &bytes[..bytes.len().min(4096)];
     if head.iter().filter(|b| **b == 0).count() > head.len() / 100 + 1 {
         return Kind::Other("二进制文件".into());
@@ -103,7 +116,7 @@ pub fn read_bytes(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError
     }
 }
 
-/// Zip containers: xlsx, xlsm, xlsb, ods — or a Word document or an archive of files.
+/// Zip containers: xlsx, xlsm, xlsb, ods, a Word document (docx) — or an archive of files.
 fn read_zip(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(&bytes)).map_err(corrupt)?;
     let mut total: u64 = 0;
@@ -154,7 +167,7 @@ fn read_zip(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError> {
     }
     let spreadsheet_parts = any(&|n| n.starts_with("xl/"));
     if !spreadsheet_parts && any(&|n| n.starts_with("word/")) {
-        return Err(ReadError::NotSpreadsheet("Word 文档".into()));
+        return docx::read(&bytes, limits);
     }
     if !spreadsheet_parts && any(&|n| n.starts_with("ppt/")) {
         return Err(ReadError::NotSpreadsheet("PowerPoint 演示文稿".into()));
@@ -183,5 +196,8 @@ mod tests {
         assert_eq!(sniff(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0]), Kind::Cfb);
         assert_eq!(sniff(b"%PDF-1.4"), Kind::Other("PDF 文档".into()));
         assert_eq!(sniff("序号,企业名称\n1,甲".as_bytes()), Kind::Text);
+        // UTF-16 text is half zero bytes, and still text: Excel 2003 XML, Excel's "Unicode 文本".
+        assert_eq!(sniff(b"\xFF\xFE<\0?\0x\0m\0l\0"), Kind::Text);
+        assert_eq!(sniff(b"<\0?\0x\0m\0l\0"), Kind::Text);
     }
 }

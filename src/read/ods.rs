@@ -6,7 +6,8 @@
 //! calamine reads the covered cells as empty. This pass records those spans per sheet so the grid can fill
 //! them like xlsx and xls merges. It also counts the cells the file would expand to (rows and columns can be
 //! "repeated" any number of times, and a hostile file declares billions), so an oversized file is refused
-//! before calamine allocates anything.
+//! before calamine allocates anything. A cell with a `table:formula` and no `office:value-type` holds a
+//! formula whose value was never computed (files written by scripts); the pass notes those too.
 
 use std::io::{BufReader, Read, Seek};
 
@@ -18,10 +19,11 @@ use super::cells::{range_cells, visibility};
 use super::error::{ReadError, corrupt};
 use super::grid::{Format, Grid, Limits, Rect, Sheet, Workbook};
 
-/// Merged ranges of each sheet, in sheet order.
+/// Merged ranges of each sheet, in sheet order, and the cells holding a formula but no value.
 #[derive(Debug, Clone, Default)]
 pub struct Spans {
     pub by_sheet: Vec<Vec<Rect>>,
+    pub formulas_without_value: Vec<Vec<CellRef>>,
 }
 
 fn attr_u64(e: &BytesStart<'_>, name: &str) -> Option<u64> {
@@ -47,6 +49,8 @@ pub fn scan<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limits: &Limits) -> Re
     let mut row_repeat: u64 = 1;
     // Non-empty cells of the current row (before row repetition) and of the current sheet.
     let mut row_cells: u64 = 0;
+    // (first column, repetition) of the current row's cells that hold a formula but no value.
+    let mut row_formulas: Vec<(u64, u64)> = Vec::new();
     let mut sheet_cells: u64 = 0;
     // The open cell: its column repetition and whether it holds anything.
     let mut cell: Option<(u64, bool)> = None;
@@ -60,6 +64,7 @@ pub fn scan<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limits: &Limits) -> Re
                 match e.name().as_ref() {
                     "table:table" => {
                         spans.by_sheet.push(Vec::new());
+                        spans.formulas_without_value.push(Vec::new());
                         row = 0;
                         sheet_cells = 0;
                     }
@@ -67,6 +72,7 @@ pub fn scan<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limits: &Limits) -> Re
                         row_repeat = attr_u64(e, "table:number-rows-repeated").unwrap_or(1).max(1);
                         col = 0;
                         row_cells = 0;
+                        row_formulas.clear();
                         if empty {
                             row = row.saturating_add(row_repeat);
                         }
@@ -86,6 +92,11 @@ pub fn scan<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limits: &Limits) -> Re
                             sheet.push(Rect::new(CellRef::new(row as u32, col as u32), CellRef::new(last_r as u32, last_c as u32)));
                         }
                         let valued = has_attr(e, "office:value-type");
+                        if !valued && has_attr(e, "table:formula") {
+                            // Counted with the sheet's cells, so that repetition cannot make the list huge.
+                            row_formulas.push((col, repeat));
+                            row_cells = row_cells.saturating_add(repeat);
+                        }
                         if empty {
                             if valued {
                                 row_cells = row_cells.saturating_add(repeat);
@@ -119,6 +130,9 @@ pub fn scan<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limits: &Limits) -> Re
                     if sheet_cells > max {
                         return Err(too_large());
                     }
+                    if let Some(list) = spans.formulas_without_value.last_mut() {
+                        note_formulas(list, row, row_repeat, &row_formulas);
+                    }
                     row = row.saturating_add(row_repeat);
                 }
                 _ => {}
@@ -131,6 +145,20 @@ pub fn scan<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limits: &Limits) -> Re
     Ok(spans)
 }
 
+/// Adds the positions of a row's formulas without value, for each repetition of the row (the caller has
+/// checked their number against the cell limit).
+fn note_formulas(list: &mut Vec<CellRef>, row: u64, row_repeat: u64, formulas: &[(u64, u64)]) {
+    for r in row..row.saturating_add(row_repeat) {
+        for &(col, repeat) in formulas {
+            for c in col..col.saturating_add(repeat) {
+                if let (Ok(r), Ok(c)) = (u32::try_from(r), u32::try_from(c)) {
+                    list.push(CellRef::new(r, c));
+                }
+            }
+        }
+    }
+}
+
 pub(super) fn read_ods(bytes: Vec<u8>, spans: Spans, limits: &Limits) -> Result<Workbook, ReadError> {
     use calamine::Reader as _;
     let mut wb: calamine::Ods<_> = calamine::Ods::new(std::io::Cursor::new(bytes)).map_err(corrupt)?;
@@ -138,11 +166,14 @@ pub(super) fn read_ods(bytes: Vec<u8>, spans: Spans, limits: &Limits) -> Result<
     let mut sheets = Vec::new();
     for (i, m) in meta.into_iter().enumerate() {
         let merges = spans.by_sheet.get(i).cloned().unwrap_or_default();
+        let formulas = spans.formulas_without_value.get(i).cloned().unwrap_or_default();
         let (grid, error) = match wb.worksheet_range(&m.name).map_err(corrupt).and_then(|r| range_cells(&r, limits)) {
             Ok(cells) => (Grid::new(cells, merges, limits), None),
             Err(e) => (Grid::default(), Some(e)),
         };
-        sheets.push(Sheet { name: m.name, visibility: visibility(m.visible), grid, error, formulas_without_value: Vec::new(), total_rows: Vec::new() });
+        let mut sheet = Sheet::new(m.name, visibility(m.visible), grid, error);
+        sheet.formulas_without_value = formulas;
+        sheets.push(sheet);
     }
     Ok(Workbook { format: Format::Ods, sheets })
 }

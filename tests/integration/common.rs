@@ -38,9 +38,9 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// Converts `file` with headless LibreOffice into `format` (xls, ods, xlsx, pdf) inside `out_dir`, the way
-/// a prefecture's "save as" does, and returns the new file. Each call has its own LibreOffice profile so
-/// that tests can run in parallel.
+/// Converts `file` with headless LibreOffice into `format` (xls, ods, xlsx, pdf, fods, xml for Excel 2003
+/// XML; docx and doc with Writer) inside `out_dir`, the way a prefecture's "save as" does, and returns the
+/// new file. Each call has its own LibreOffice profile so that tests can run in parallel.
 pub fn libreoffice_convert(file: &Path, format: &str, out_dir: &Path) -> PathBuf {
     let profile = tempfile::tempdir().expect("profile dir");
     let filter = match format {
@@ -48,6 +48,9 @@ pub fn libreoffice_convert(file: &Path, format: &str, out_dir: &Path) -> PathBuf
         "ods" => "ods",
         "xlsx" => "xlsx:Calc MS Excel 2007 XML",
         "pdf" => "pdf",
+        "xml" => "xml:MS Excel 2003 XML",
+        "docx" => "docx:MS Word 2007 XML",
+        "doc" => "doc:MS Word 97",
         other => other,
     };
     let o = Command::new("soffice")
@@ -56,7 +59,7 @@ pub fn libreoffice_convert(file: &Path, format: &str, out_dir: &Path) -> PathBuf
         .arg(out_dir)
         .arg(file)
         .output()
-        .expect("LibreOffice (soffice) must be installed: .ci/run installs libreoffice-calc-nogui");
+        .expect("LibreOffice (soffice) must be installed: .ci/run installs libreoffice-calc-nogui and libreoffice-writer-nogui");
     let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
     let out = out_dir.join(format!("{stem}.{format}"));
     assert!(out.is_file(), "LibreOffice did not write {}: {}{}", out.display(), stdout(&o), stderr(&o));
@@ -117,6 +120,12 @@ pub fn cells_of(path: &Path) -> Vec<(String, u32, u32, String)> {
 /// field, an extra column, a labelled value), a cell of its layout (title, header, note, total …), or named
 /// by a finding.
 pub fn assert_accounted(path: &Path, s: &taizhang::Submission) {
+    assert_accounted_cells(&path.display().to_string(), cells_of(path), s);
+}
+
+/// [`assert_accounted`] for the cells (sheet, row, column, text) another reader found: python-docx for a
+/// Word document, html.parser for a page.
+pub fn assert_accounted_cells(what: &str, cells: impl IntoIterator<Item = (String, u32, u32, String)>, s: &taizhang::Submission) {
     use std::collections::HashSet;
     use taizhang::Code;
     let mut seen: HashSet<(String, u32, u32)> = HashSet::new();
@@ -143,10 +152,10 @@ pub fn assert_accounted(path: &Path, s: &taizhang::Submission) {
         .filter_map(|f| f.sheet.as_deref())
         .collect();
     let named: HashSet<(String, String)> = s.findings.iter().filter_map(|f| Some((f.sheet.clone()?, f.cell?.a1()))).collect();
-    for (sheet, r, c, text) in cells_of(path) {
+    for (sheet, r, c, text) in cells {
         let cell = taizhang::cell::CellRef::new(r, c);
         let ok = seen.contains(&(sheet.clone(), r, c)) || whole_sheets.contains(sheet.as_str()) || named.contains(&(sheet.clone(), cell.a1()));
-        assert!(ok, "{}: {sheet}!{} 「{text}」 is neither data, nor layout, nor in a finding", path.display(), cell.a1());
+        assert!(ok, "{what}: {sheet}!{} 「{text}」 is neither data, nor layout, nor in a finding", cell.a1());
     }
 }
 

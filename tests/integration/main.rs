@@ -8,6 +8,7 @@ mod cli;
 mod collect;
 mod corpus;
 mod feedback;
+mod formats;
 mod golden;
 mod import;
 mod indicators;

@@ -192,7 +192,17 @@ fn coordinator_workbook(dir: &Path) -> PathBuf {
 #[test]
 fn a_coordinators_workbook_is_each_prefectures_return() {
     let dir = tempfile::tempdir().unwrap();
-    let path = coordinator_workbook(dir.path());
+    let original = coordinator_workbook(dir.path());
+    // As written, and as a prefecture's office re-saves it in LibreOffice (xls, ods).
+    let saved = dir.path().join("saved");
+    std::fs::create_dir(&saved).unwrap();
+    for format in ["xls", "ods"] {
+        let copy = super::common::libreoffice_convert(&original, format, &saved);
+        let subs = import_with(&copy, Q3);
+        let got: Vec<(Option<&str>, usize)> = subs.iter().map(|s| (s.prefecture.as_deref(), s.rows.len())).collect();
+        assert_eq!(got, vec![(Some("自贡市"), 2), (Some("泸州市"), 3), (Some("内江市"), 1), (Some("宜宾市"), 2)], "{format}");
+    }
+    let path = original;
     let subs = import_with(&path, Q3);
     let got: Vec<(Option<&str>, usize, Option<&str>)> = subs.iter().map(|s| (s.prefecture.as_deref(), s.rows.len(), s.part.as_deref())).collect();
     assert_eq!(
@@ -334,16 +344,171 @@ fn two_quarters_stacked_in_one_sheet_are_each_read_by_its_own_period() {
         write_rows(ws, next + 3 + n as u32, &[&row]);
     }
     let path = save(&mut wb, dir.path(), "眉山市台账.xlsx");
-    for period in [None, Q3] {
-        let s = import_with(&path, period).remove(0);
+    let saved = dir.path().join("saved");
+    std::fs::create_dir(&saved).unwrap();
+    let resaved = super::common::libreoffice_convert(&path, "ods", &saved);
+    for (file, period) in [(&path, None), (&path, Q3), (&resaved, Q3)] {
+        let s = import_with(file, period).remove(0);
         assert_eq!(s.period, Q3, "{:#?}", s.findings);
         assert_eq!(field(&s, "enterprise"), ["眉山第11酒业有限公司", "眉山第12酒业有限公司", "眉山第13酒业有限公司"]);
         let s14 = s.findings.iter().find(|f| f.code == Code::OtherPeriodBlock).expect("S14");
         assert!(s14.message.contains("第1至4行是2018年第二季度的台账"), "{}", s14.message);
-        assert_accounted(&path, &s);
+        assert_accounted(file, &s);
     }
     // The first-quarter collection keeps that quarter's block instead.
     let s = import_with(&path, Period::new(2018, 2)).remove(0);
     assert_eq!(field(&s, "enterprise"), ["眉山第1酒业有限公司", "眉山第2酒业有限公司"]);
     assert_eq!(s.period, Period::new(2018, 2));
+}
+
+/// The fixture of a 附件2 filled in Word (python-docx, see `formats.rs`).
+fn word_return() -> PathBuf {
+    super::common::repo().join("tests/fixtures/formats/附件2.docx")
+}
+
+#[test]
+fn a_return_filled_in_word_is_read_with_its_title() {
+    let path = word_return();
+    let s = import_with(&path, None).remove(0);
+    assert_eq!((s.format.map(|f| f.name()), s.prefecture.as_deref(), s.period), (Some("docx"), Some("成都市"), Q3), "{:#?}", s.findings);
+    assert_eq!(s.period_from.as_deref(), Some("标题「成都市市场监督管理局  2018年第三季度」"));
+    assert_eq!(field(&s, "enterprise"), ["四川甲酒业有限公司", "四川乙食品有限公司", "雅安丙茶业有限公司"]);
+    assert_eq!(field(&s, "industry"), ["白酒", "白酒", "茶叶"], "merged down with vMerge");
+    assert_eq!(field(&s, "measures")[2], "参加展会\n线上推广");
+    let mut got = located(&s);
+    got.retain(|(c, _)| c != "V03");
+    assert_eq!(got, pairs(&[("V14", "表格1!A4"), ("V11", "表格1!A8"), ("S05", "")]), "{:#?}", s.findings);
+    // Every paragraph and cell python-docx reads is in the return, or named by a finding.
+    let cells = super::formats::expected_cells(super::formats::READ_DOCX, &[path.to_str().unwrap()]);
+    super::common::assert_accounted_cells("附件2.docx", origins(&path, cells), &s);
+}
+
+/// The cells another reader found, without the copies a merged range (gridSpan, vMerge, rowspan) puts
+/// at every position it covers: each merged value is accounted for at the cell that holds it, as
+/// calamine reports a spreadsheet's.
+fn origins(path: &Path, cells: impl IntoIterator<Item = (String, u32, u32, String)>) -> Vec<(String, u32, u32, String)> {
+    let wb = taizhang::read::read_file(path, &taizhang::read::Limits::default()).unwrap();
+    let copy = |sheet: &str, r: u32, c: u32| {
+        wb.sheets.iter().find(|s| s.name == sheet).and_then(|s| s.grid.get(taizhang::cell::CellRef::new(r, c))).is_some_and(|g| g.is_merge_copy())
+    };
+    cells.into_iter().filter(|(sheet, r, c, _)| !copy(sheet, *r, *c)).collect()
+}
+
+#[test]
+fn an_old_word_document_in_a_folder_is_an_error_asking_for_docx() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("in");
+    std::fs::create_dir(&inbox).unwrap();
+    let docx = inbox.join("成都市台账.docx");
+    std::fs::copy(word_return(), &docx).unwrap();
+    super::common::libreoffice_convert(&docx, "doc", &inbox);
+    std::fs::remove_file(&docx).unwrap();
+    // A cover letter in Word beside it (no table) is passed over as a note; the .doc is a return that
+    // cannot be read.
+    let (subs, _) = taizhang::import::batch::read_paths(refdata(), &[inbox.clone()], &BatchOptions { period: Q3, ..BatchOptions::default() }, &mut |_, _, _| {});
+    let doc = subs.iter().find(|s| s.name.ends_with(".doc")).unwrap();
+    let f = &doc.findings[0];
+    assert_eq!((f.code, f.severity, doc.prefecture.as_deref()), (Code::NotSpreadsheet, Severity::Error, Some("成都市")));
+    assert!(f.message.contains(".docx"), "{}", f.message);
+    let o = taizhang(dir.path(), &["consolidate", "in", "--period", "2018Q3", "--out", "r.xlsx"]);
+    assert_eq!(o.status.code(), Some(1), "an error finding: {}", stdout(&o));
+    assert!(stdout(&o).lines().any(|l| l.starts_with("成都市") && l.contains("无法读取")), "{}", stdout(&o));
+}
+
+/// A ledger exported by another system as an HTML page saved as .xls, in GBK.
+fn html_return(dir: &Path) -> PathBuf {
+    let page = format!(
+        "<html xmlns:x=\"urn:schemas-microsoft-com:office:excel\"><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\">\
+         <title>德阳市质量提升台账</title></head><body><h3>德阳市质量提升台账(2018年7-9月)</h3><table border=1>\
+         <tr>{}\
+         <tr><td>1<td rowspan=2>装备制造<td>德阳甲重工有限公司<td>汽轮机<td>短板一<td>目标一<td>措施一<td>进展一\
+         <tr><td>2<td>德阳乙机械有限公司<td>阀门<td>短板二<td>目标二<td>措施二<td>进展二\
+         <tr><td>3<td>白酒<td>德阳丙酒业有限公司<td>白酒<td>短板三<td>目标三<td>措施三<td>进展三<br>继续推进\
+         </table><p>填报人:王五</p></body></html>",
+        HEADER.iter().map(|h| format!("<th>{h}")).collect::<String>()
+    );
+    let path = dir.join("德阳市台账.xls");
+    std::fs::write(&path, encoding_rs::GBK.encode(&page).0).unwrap();
+    path
+}
+
+#[test]
+fn a_system_export_saved_as_xls_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = html_return(dir.path());
+    let s = import_with(&path, None).remove(0);
+    assert_eq!((s.format.map(|f| f.name()), s.prefecture.as_deref(), s.period), (Some("html"), Some("德阳市"), Q3), "{:#?}", s.findings);
+    assert_eq!(field(&s, "enterprise"), ["德阳甲重工有限公司", "德阳乙机械有限公司", "德阳丙酒业有限公司"]);
+    assert_eq!(field(&s, "industry"), ["装备制造", "装备制造", "白酒"], "rowspan");
+    assert_eq!(field(&s, "progress")[2], "进展三\n继续推进");
+    assert_eq!(s.filler.as_ref().map(|l| l.text.as_str()), Some("王五"));
+    assert_eq!(located(&s), pairs(&[("S05", "")]), "{:#?}", s.findings);
+    // Every cell html.parser lays out is in the return, or named by a finding.
+    let cells = super::formats::expected_cells(super::formats::READ_HTML, &[path.to_str().unwrap(), "gbk"]);
+    let cells = cells.into_iter().map(|(_, r, c, t)| ("德阳市质量提升台账".to_string(), r, c, t));
+    super::common::assert_accounted_cells("德阳市台账.xls", origins(&path, cells), &s);
+}
+
+/// A ledger in Excel 2003 XML as Excel writes it: a title merged across, an industry merged down, a
+/// 填报日期 as a date.
+fn spreadsheetml_return(dir: &Path) -> PathBuf {
+    let cell = |v: &str| format!("<Cell><Data ss:Type=\"String\">{v}</Data></Cell>");
+    let row = |cells: &[&str]| format!("<Row>{}</Row>", cells.iter().map(|v| cell(v)).collect::<String>());
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<?mso-application progid=\"Excel.Sheet\"?>\n\
+         <Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\" xmlns:ss=\"urn:schemas-microsoft-com:office:spreadsheet\">\
+         <Worksheet ss:Name=\"附件2\"><Table>\
+         <Row><Cell ss:MergeAcross=\"7\"><Data ss:Type=\"String\">广元市2018年第三季度质量提升台账</Data></Cell></Row>\
+         {}\
+         <Row>{}<Cell ss:MergeDown=\"1\"><Data ss:Type=\"String\">茶叶</Data></Cell>{}</Row>\
+         <Row ss:Index=\"4\">{}<Cell ss:Index=\"3\"><Data ss:Type=\"String\">广元乙茶业有限公司</Data></Cell>{}</Row>\
+         <Row><Cell><Data ss:Type=\"String\">填报日期</Data></Cell><Cell><Data ss:Type=\"DateTime\">2018-10-09T00:00:00.000</Data></Cell></Row>\
+         </Table></Worksheet></Workbook>",
+        row(&HEADER),
+        cell("1"),
+        ["广元甲茶业有限公司", "绿茶", "短板一", "目标一", "措施一", "进展一"].iter().map(|v| cell(v)).collect::<String>(),
+        cell("2"),
+        ["红茶", "短板二", "目标二", "措施二", "进展二"].iter().map(|v| cell(v)).collect::<String>(),
+    );
+    let path = dir.join("广元市台账.xml");
+    std::fs::write(&path, xml).unwrap();
+    path
+}
+
+#[test]
+fn an_excel_2003_xml_return_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = spreadsheetml_return(dir.path());
+    let s = import_with(&path, None).remove(0);
+    assert_eq!((s.format.map(|f| f.name()), s.prefecture.as_deref(), s.period), (Some("xml2003"), Some("广元市"), Q3), "{:#?}", s.findings);
+    assert_eq!(field(&s, "enterprise"), ["广元甲茶业有限公司", "广元乙茶业有限公司"]);
+    assert_eq!(field(&s, "industry"), ["茶叶", "茶叶"], "MergeDown");
+    assert_eq!(s.filled_on, chrono::NaiveDate::from_ymd_opt(2018, 10, 9));
+    // LibreOffice opens it as Excel does; every cell it sees is accounted for.
+    let xlsx = super::common::libreoffice_convert(&path, "xlsx", dir.path());
+    assert_accounted(&xlsx, &s);
+}
+
+#[test]
+fn formulas_a_script_wrote_without_values_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("巴中市2018Q3台账.xlsx");
+    super::common::python(
+        r#"
+import sys, openpyxl
+wb = openpyxl.Workbook(); ws = wb.active; ws.title = "台账"
+ws.append(["巴中市2018年第三季度质量提升台账"])
+ws.append(["序号", "所属(产业)行业", "提升企业名称", "主导产品", "问题和短板", "提升目标", "提升措施", "进展情况及成效"])
+ws.append(["=ROW()-2", "茶叶", "巴中甲茶业有限公司", "绿茶", "短板", "目标", "措施", "进展"])
+ws.append(["=ROW()-2", "白酒", "巴中乙酒业有限公司", "白酒", "短板", "目标", "措施", '=CONCATENATE("进","展")'])
+wb.save(sys.argv[1])
+"#,
+        &[path.to_str().unwrap()],
+    );
+    let s = import_with(&path, Q3).remove(0);
+    assert_eq!(field(&s, "enterprise"), ["巴中甲茶业有限公司", "巴中乙酒业有限公司"]);
+    let v21: Vec<&taizhang::Finding> = s.findings.iter().filter(|f| f.code == Code::FormulaWithoutValue).collect();
+    assert_eq!(v21.len(), 1, "{:#?}", s.findings);
+    assert_eq!((v21[0].severity, v21[0].location().as_str()), (Severity::Warning, "台账!A3"));
+    assert!(v21[0].message.contains("A3、A4、H4") && v21[0].message.contains("保存一次"), "{}", v21[0].message);
 }

@@ -1,7 +1,8 @@
 //! A look inside compound files (CFB) before handing them to calamine.
 //!
 //! Three things hide behind the same CFB signature: a BIFF8 `.xls` workbook, an encrypted xlsx (the OOXML
-//! package wrapped in an `EncryptedPackage` stream), and Word or PowerPoint documents. An encrypted `.xls`
+//! package wrapped in an `EncryptedPackage` stream), and Word or PowerPoint documents (a Word 97–2003
+//! document gets an error of its own, which asks for the file again as .docx). An encrypted `.xls`
 //! announces itself with a FILEPASS record in its globals; with XOR obfuscation calamine does not notice it
 //! and fails later with a misleading code-page error, so taizhang looks for the record itself and tells
 //! the prefecture the file is encrypted.
@@ -16,6 +17,8 @@ pub enum CfbKind {
     Xls { encrypted: bool, memory: XlsMemory, stream: Vec<u8> },
     /// An xlsx/xlsm protected by a password to open.
     EncryptedOoxml,
+    /// A Word 97–2003 document (a `WordDocument` stream).
+    Word,
     /// Not a workbook: what it is, in words for the user.
     Other(String),
     /// The compound file structure itself is damaged; calamine may still read it.
@@ -58,7 +61,7 @@ pub fn inspect(bytes: &[u8]) -> CfbKind {
         return for_calamine("工作簿数据流无法读取".into());
     }
     if cfb.exists("/WordDocument") {
-        return CfbKind::Other("Word 文档".into());
+        return CfbKind::Word;
     }
     if cfb.exists("/PowerPoint Document") {
         return CfbKind::Other("PowerPoint 演示文稿".into());

@@ -28,6 +28,7 @@ pub(super) fn read_cfb(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, Read
             return sparse::read(&stream, limits);
         }
         compound::CfbKind::Xls { .. } => {}
+        compound::CfbKind::Word => return Err(ReadError::LegacyWord),
         compound::CfbKind::Other(what) => return Err(ReadError::NotSpreadsheet(what)),
         // The cfb crate is stricter than calamine's own reader about damaged allocation tables: let
         // calamine try, and report the damage only if it fails too.
@@ -49,7 +50,8 @@ pub(super) fn read_cfb(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, Read
             Ok(cells) => (Grid::new(cells, merges, limits), None),
             Err(e) => (Grid::default(), Some(e)),
         };
-        sheets.push(Sheet { name: m.name, visibility: visibility(m.visible), grid, error, formulas_without_value: Vec::new(), total_rows: Vec::new() });
+        // A BIFF FORMULA record always carries its last value: there is no formula without one to notice.
+        sheets.push(Sheet::new(m.name, visibility(m.visible), grid, error));
     }
     Ok(Workbook { format: Format::Xls, sheets })
 }

@@ -36,7 +36,7 @@ impl<'a> Segments<'a> {
     }
 
     fn at_boundary(&mut self) -> bool {
-        while self.part < self.parts.len() && self.pos >= self.parts[self.part].len() {
+        if self.part < self.parts.len() && self.pos >= self.parts[self.part].len() {
             self.part += 1;
             self.pos = 0;
             return true;
@@ -386,7 +386,7 @@ pub fn read(stream: &[u8], limits: &Limits) -> Result<Workbook, ReadError> {
                 break;
             }
         }
-        sheets.push(Sheet { name: name.clone(), visibility: *visibility, grid: Grid::new(cells, merges, limits), error, formulas_without_value: Vec::new(), total_rows: Vec::new() });
+        sheets.push(Sheet::new(name.clone(), *visibility, Grid::new(cells, merges, limits), error));
     }
     Ok(Workbook { format: Format::Xls, sheets })
 }
