@@ -180,8 +180,8 @@ pub struct MailArgs {
     /// 催报的期别,如 2018Q3
     #[arg(long, value_name = "期别", value_parser = parse_period, requires = "remind")]
     pub period: Option<Period>,
-    /// 催报邮件中写明的报送截止日期,如 2018-10-10
-    #[arg(long, value_name = "日期", value_parser = parse_date, requires = "remind")]
+    /// 邮件中写明的报送截止日期,如 2018-10-10(模板中已记有截止日期时可不填)
+    #[arg(long, value_name = "日期", value_parser = parse_date)]
     pub deadline: Option<chrono::NaiveDate>,
     /// 联系人表(xlsx、xls、ods 或 csv),含「市州」「联系人」「邮箱」三列
     #[arg(long, value_name = "文件")]
@@ -236,6 +236,7 @@ impl MailArgs {
             body,
             only,
             links: Default::default(),
+            deadline: self.deadline,
         };
         let destination = match (self.outbox, self.smtp) {
             (Some(dir), _) => taizhang::mail::Destination::Outbox(dir),
@@ -550,6 +551,9 @@ pub struct Stop {
 /// Parses the command line; help and version requests and every usage error come back as a [`Stop`] with
 /// Chinese text (exit code 0 for help and version, 2 for a usage error).
 pub fn parse() -> Result<Cli, Stop> {
+    if std::env::args_os().len() == 1 {
+        return Ok(double_click());
+    }
     let cmd = command();
     // The subcommand named on the command line, for errors that come without clap's usage line.
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -557,6 +561,15 @@ pub fn parse() -> Result<Cli, Stop> {
     let stop = |e: clap::Error| stop(e, sub.as_ref());
     let matches = cmd.clone().try_get_matches().map_err(stop)?;
     Cli::from_arg_matches(&matches).map_err(stop)
+}
+
+/// No arguments at all: the program was double-clicked (in Windows' Explorer, or a desktop shortcut), by
+/// an official who has never seen a command line. The console opens on the workspace beside the program
+/// (not the folder a shortcut happens to start in), with the browser; `taizhang --help` shows the rest.
+fn double_click() -> Cli {
+    let beside = std::env::current_exe().ok().and_then(|e| e.parent().map(|d| d.join("工作区"))).unwrap_or_else(|| PathBuf::from("工作区"));
+    let args = [std::ffi::OsString::from("taizhang"), "serve".into(), "--workspace".into(), beside.into_os_string()];
+    Cli::try_parse_from(args).expect("serve with a workspace is a valid command line")
 }
 
 fn stop(e: clap::Error, sub: Option<&clap::Command>) -> Stop {

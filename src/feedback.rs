@@ -304,6 +304,35 @@ pub struct Written {
     /// A message-only notice rather than an annotated workbook.
     pub notice: bool,
     pub result: Result<PathBuf, String>,
+    /// What became of a workbook this folder already held for the prefecture.
+    pub earlier: Earlier,
+}
+
+/// A corrections workbook taizhang wrote into the folder before, for an earlier round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Earlier {
+    /// There was none (or it was overwritten at the user's request).
+    #[default]
+    None,
+    /// Replaced: it was written for a file since superseded, and not changed since.
+    Replaced,
+    /// Removed: the adopted return has nothing left to correct, so it must not be mailed again.
+    Removed,
+}
+
+/// The record of the workbooks `feedback` wrote into a folder (name and content hash), so that a later
+/// round replaces its own unchanged workbooks and nothing else: a workbook the office edited by hand, or
+/// any file it did not write, is left alone.
+const RECORD: &str = ".审核意见记录.json";
+
+fn read_record(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    std::fs::read(dir.join(RECORD)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+}
+
+/// Whether `path` is a workbook taizhang wrote there and nobody changed since.
+fn is_own(record: &std::collections::BTreeMap<String, String>, path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    record.get(&name).is_some_and(|sha| std::fs::read(path).is_ok_and(|b| crate::inbox::names::sha256_hex(&b) == *sha))
 }
 
 /// Writes, into `dir`, the corrections of every prefecture with something to correct: an annotated
@@ -315,18 +344,40 @@ pub struct Written {
 /// When a workbook cannot be built; files that cannot be written are reported in the result.
 pub fn write_all(refdata: &RefData, subs: &[Submission], period: Option<Period>, dir: &Path, force: bool) -> Result<Vec<Written>, TemplateError> {
     let collected = period.or_else(|| crate::import::batch::majority_period(subs));
+    let mut record = read_record(dir);
     let mut out = Vec::new();
     for p in refdata.prefectures.all() {
-        let Some(one) = for_prefecture(refdata, subs, collected, &p.name)? else { continue };
+        let path = dir.join(file_name(&p.name, collected));
+        let own = is_own(&record, &path);
+        let Some(one) = for_prefecture(refdata, subs, collected, &p.name)? else {
+            // The adopted return is clean now: the earlier round's workbook would be mailed again.
+            if own && std::fs::remove_file(&path).is_ok() {
+                record.remove(&one_name(&path));
+                out.push(Written { prefecture: p.name.clone(), notice: false, result: Ok(path), earlier: Earlier::Removed });
+            }
+            continue;
+        };
         let path = dir.join(&one.name);
-        let result = if path.exists() && !force {
-            Err(format!("{} 已存在,未覆盖(如需覆盖请加 --force)", path.display()))
+        let own = own || is_own(&record, &path);
+        let result = if path.exists() && !force && !own {
+            Err(format!("{} 已存在且不是本程序上一轮生成的原样文件(可能已手工修改),未覆盖(如需覆盖请加 --force)", path.display()))
         } else {
             crate::output::write_atomic(&path, &one.bytes).map(|()| path.clone()).map_err(|e| e.to_string())
         };
-        out.push(Written { prefecture: p.name.clone(), notice: one.notice, result });
+        if result.is_ok() {
+            record.insert(one.name.clone(), crate::inbox::names::sha256_hex(&one.bytes));
+        }
+        let earlier = if own && result.is_ok() { Earlier::Replaced } else { Earlier::None };
+        out.push(Written { prefecture: p.name.clone(), notice: one.notice, result, earlier });
+    }
+    if let Ok(bytes) = serde_json::to_vec_pretty(&record) {
+        crate::output::write_atomic(&dir.join(RECORD), &bytes)?;
     }
     Ok(out)
+}
+
+fn one_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// One prefecture's corrections, built in memory.
@@ -350,7 +401,8 @@ pub fn for_prefecture(refdata: &RefData, subs: &[Submission], period: Option<Per
     if mine.is_empty() {
         return Ok(None);
     }
-    let usable: Vec<Submission> = mine.iter().filter(|s| crate::import::batch::counts_for(s, period)).map(|s| (*s).clone()).collect();
+    // The file the rollup adopted: once merged, the others carry F08; the latest stands in before.
+    let usable: Vec<Submission> = mine.iter().filter(|s| crate::import::batch::counts_for(s, period) && !s.findings.iter().any(|f| f.code == Code::Superseded)).map(|s| (*s).clone()).collect();
     let (bytes, notice) = match latest_per_prefecture(&usable).first() {
         Some(s) => (build(refdata, s, period)?, false),
         None => {
@@ -379,6 +431,10 @@ pub struct FeedbackReport {
 /// # Errors
 /// When nothing could be read, the folder cannot be created or a workbook cannot be built.
 pub fn write_for(refdata: &RefData, paths: &[PathBuf], batch: &crate::import::batch::BatchOptions, dir: &Path, force: bool, progress: &mut dyn FnMut(usize, usize, &str)) -> Result<FeedbackReport, crate::Error> {
+    // Settled and merged as the rollup is, so that the corrections are the adopted file's.
+    #[cfg(feature = "rollup")]
+    let subs = crate::rollup::period::read_period(refdata, paths, batch, progress)?.subs;
+    #[cfg(not(feature = "rollup"))]
     let (subs, _) = crate::import::batch::read_paths(refdata, paths, batch, progress);
     if subs.is_empty() {
         return Err(crate::Error::Message("没有找到任何报送文件。".into()));

@@ -70,19 +70,23 @@ pub fn progress_printer() -> impl FnMut(usize, usize, &str) {
 /// Only when the JSON report cannot be written or stdout fails.
 pub fn run(refdata: &RefData, cfg: &CheckConfig, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let read = crate::rollup::period::read_period(refdata, &cfg.paths, &cfg.batch, &mut progress_printer())?;
+    // The counts of the rollup: a superseded file's own findings are listed with it but not counted.
+    let all = Counts::of(&read.merged.findings);
     let (subs, skipped) = (read.subs, read.skipped);
     for f in &skipped {
         writeln!(out, "{f}")?;
     }
     for s in &subs {
         writeln!(out, "== {}", s.summary_line())?;
+        if s.findings.iter().any(|f| f.code == crate::finding::Code::Superseded) {
+            writeln!(out, "  (此文件已被同一市州更新的文件替代,以下问题不再计入,也不必修改)")?;
+        }
         let mut fs: Vec<&Finding> = s.findings.iter().collect();
         fs.sort_by_key(|f| f.severity);
         for f in fs {
             writeln!(out, "  {f}")?;
         }
     }
-    let all = Counts::of(subs.iter().flat_map(|s| &s.findings).chain(skipped.iter()));
     let unreadable = subs.iter().filter(|s| !s.readable && !s.skipped).count();
     // A workbook split into several prefectures' returns is still one file.
     let files: std::collections::BTreeSet<&str> = subs.iter().map(|s| s.name.as_str()).collect();
@@ -124,7 +128,9 @@ pub fn run(refdata: &RefData, cfg: &CheckConfig, out: &mut dyn Write) -> Result<
         crate::output::check_output(path, &inputs, true)?;
         crate::output::write_atomic(path, &bytes)?;
     }
-    Ok(if subs.is_empty() {
+    // Nothing read and nothing wrong found: there was nothing to check. An inbox holding only a zip bomb
+    // was checked, and its finding is an error like any other.
+    Ok(if subs.is_empty() && all.errors == 0 {
         ExitStatus::Failure
     } else if all.errors > 0 {
         ExitStatus::Findings

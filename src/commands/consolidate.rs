@@ -40,7 +40,7 @@ fn report(c: &Consolidated, total: usize, path: &Path, out: &mut dyn Write) -> R
                 out,
                 "{:<10} {} 企业 {} 家,任务进展 {} 项,错误 {} 条,警告 {} 条,提示 {} 条  {}",
                 p.name,
-                p.status.label(),
+                p.status_label(),
                 p.enterprises,
                 p.tasks_reported,
                 c.errors,

@@ -27,9 +27,11 @@ pub fn run(refdata: &RefData, cfg: &FeedbackConfig, out: &mut dyn Write) -> Resu
     for w in &report.written {
         let prefecture = &w.prefecture;
         let what = if w.notice { "审核意见(文件无法使用的通知)" } else { "审核意见" };
-        match &w.result {
-            Ok(p) => writeln!(out, "已生成 {prefecture} 的{what} {}", p.display())?,
-            Err(e) => {
+        match (&w.result, w.earlier) {
+            (Ok(p), crate::feedback::Earlier::Removed) => writeln!(out, "已删除 {prefecture} 上一轮的审核意见 {}:现在采用的文件没有需要改正的问题", p.display())?,
+            (Ok(p), crate::feedback::Earlier::Replaced) => writeln!(out, "已更新 {prefecture} 的{what} {}(替换上一轮为已被替代的文件生成的审核意见)", p.display())?,
+            (Ok(p), crate::feedback::Earlier::None) => writeln!(out, "已生成 {prefecture} 的{what} {}", p.display())?,
+            (Err(e), _) => {
                 failed += 1;
                 writeln!(out, "未生成 {prefecture}:{e}")?;
             }
@@ -41,7 +43,7 @@ pub fn run(refdata: &RefData, cfg: &FeedbackConfig, out: &mut dyn Write) -> Resu
     writeln!(
         out,
         "共生成 {} 份审核意见,目录 {}。可用 taizhang mail --attachments {} 发送。",
-        report.written.len() - failed,
+        report.written.iter().filter(|w| w.result.is_ok() && w.earlier != crate::feedback::Earlier::Removed).count(),
         cfg.out.display(),
         cfg.out.display()
     )?;

@@ -67,9 +67,12 @@ const TEXT_RETURN_EXTENSIONS: &[&str] = &["csv", "tsv", "txt", "xls", "xlsx", "e
 /// or several when its sheets are named after several prefectures (a coordinator's workbook, see
 /// [`crate::import::split`]): one submission each, in the order of the sheets.
 pub fn import_one(refdata: &RefData, input: &Input, opts: &BatchOptions) -> Vec<Submission> {
-    let read = match &input.contents {
-        Some(bytes) => read::read_bytes(bytes.to_vec(), &opts.limits),
-        None => read::read_file(&input.path, &opts.limits),
+    // The readers stop themselves at the batch's time-out, rather than go on unwatched.
+    let limits = Limits { deadline: opts.limits.deadline.or_else(|| Instant::now().checked_add(opts.timeout)), ..opts.limits };
+    let read = match (&input.contents, &input.member) {
+        (Some(bytes), _) => read::read_bytes(bytes.to_vec(), &limits),
+        (None, Some(member)) => take_member(&input.path, member, &limits).and_then(|bytes| read::read_bytes(bytes, &limits)),
+        (None, None) => read::read_file(&input.path, &limits),
     };
     if !input.explicit && matches!(read, Ok(ref wb) if wb.format == read::Format::Csv) {
         // Notes, scripts and READMEs that travel with the returns are plain text too; only a text file
@@ -115,6 +118,23 @@ pub fn import_one(refdata: &RefData, input: &Input, opts: &BatchOptions) -> Vec<
     subs
 }
 
+/// Takes a member out of the archive on disk it was found in (see [`Input::member`]).
+fn take_member(archive: &Path, member: &str, limits: &Limits) -> Result<Vec<u8>, ReadError> {
+    use crate::inbox::archive::ArchiveError;
+    let meta = std::fs::metadata(archive)?;
+    if meta.len() > limits.max_file_bytes {
+        return Err(ReadError::TooLarge(format!("压缩包大小 {} MB 超过上限 {} MB", meta.len() >> 20, limits.max_file_bytes >> 20)));
+    }
+    let bytes = std::fs::read(archive)?;
+    match crate::inbox::archive::take_member(&bytes, limits, member) {
+        Ok(Some(data)) => Ok(data),
+        Ok(None) => Err(ReadError::Io(Arc::new(std::io::Error::new(std::io::ErrorKind::NotFound, format!("压缩包中已没有「{member}」"))))),
+        Err(ArchiveError::Encrypted) => Err(ReadError::Encrypted),
+        Err(e @ (ArchiveError::TooLarge(_) | ArchiveError::TextTooLarge(_) | ArchiveError::TooManyMembers)) => Err(ReadError::TooLarge(e.to_string())),
+        Err(e) => Err(ReadError::Corrupt(e.detail().unwrap_or_else(|| e.to_string()))),
+    }
+}
+
 /// Whether `wb` is a web page found in a folder (a README.html, a saved notice) that holds no table
 /// headed like the ledger: passed over like a note, as a text file is. A page saved under a workbook's
 /// name (what other systems export as .xls) is always read.
@@ -128,7 +148,7 @@ fn passed_over_page(refdata: &RefData, input: &Input, wb: &read::Workbook) -> bo
 fn import_parts(refdata: &RefData, input: &Input, wb: read::Workbook, opts: &BatchOptions) -> Vec<Submission> {
     // A member of an archive is imported under its path inside the archive, so that its own name and
     // the archive's can both tell the prefecture and the period; it is then filed under the archive.
-    let as_named = if input.contents.is_some() { Path::new(&input.name) } else { input.path.as_path() };
+    let as_named = if input.contents.is_some() || input.member.is_some() { Path::new(&input.name) } else { input.path.as_path() };
     let from = crate::import::Provenance {
         sender: input.sender.as_ref().and_then(|s| s.prefecture.as_deref()),
         link: input.link(),
@@ -333,12 +353,55 @@ const PANIC_MESSAGE: &str = "读取此文件时表格解析组件发生异常,�
 
 /// Runs the worker on `input` in a reader thread of its own, which sends back what the worker returned,
 /// or the text of its panic.
-fn spawn_reader<T: Send + 'static>(i: usize, input: Input, work: WorkerWith<T>, tx: mpsc::Sender<(usize, Result<Vec<(Submission, T)>, String>)>) -> std::io::Result<()> {
+fn spawn_reader<T: Send + 'static>(i: usize, input: Input, work: WorkerWith<T>, tx: mpsc::Sender<(usize, Result<Vec<(Submission, T)>, String>)>, permit: Permit) -> std::io::Result<()> {
     let spawned = std::thread::Builder::new().name(READER_THREAD.into()).stack_size(16 << 20).spawn(move || {
+        // Held until the thread ends, even after its batch stopped waiting for it.
+        let _permit = permit;
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&input)));
         let _ = tx.send((i, r.map_err(|p| panic_text(p.as_ref()))));
     });
     spawned.map(|_| ())
+}
+
+/// Files read at once in this process, whatever batch they belong to — the console's board, the check
+/// of an upload and a command alike: a reader that outlived its deadline keeps its permit until it ends,
+/// so that memory stays within the permits times one file's budget however often a hostile file is read.
+struct Permits {
+    used: std::sync::Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+/// A taken [`Permits`] place, given back when dropped.
+struct Permit;
+
+static READERS: Permits = Permits { used: std::sync::Mutex::new(0), freed: std::sync::Condvar::new() };
+
+impl Permits {
+    fn max() -> usize {
+        std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8)
+    }
+
+    fn try_take(&'static self) -> Option<Permit> {
+        let mut used = self.used.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        (*used < Self::max()).then(|| {
+            *used += 1;
+            Permit
+        })
+    }
+
+    /// Waits a while for a place to be given back.
+    fn wait(&'static self, at_most: Duration) {
+        let used = self.used.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _ = self.freed.wait_timeout(used, at_most);
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        let mut used = READERS.used.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *used = used.saturating_sub(1);
+        READERS.freed.notify_one();
+    }
 }
 
 /// [`run_isolated`] for a worker that returns more than the submission: each result comes with what the
@@ -360,15 +423,19 @@ pub fn run_isolated_with<T: Send + 'static>(
     let jobs = opts.jobs.max(1);
     let mut done = 0;
     while !queue.is_empty() || !running.is_empty() {
-        while running.len() < jobs
-            && let Some(i) = queue.pop_front()
-        {
-            match spawn_reader(i, inputs[i].clone(), Arc::clone(&worker), tx.clone()) {
+        while running.len() < jobs && !queue.is_empty() {
+            let Some(permit) = READERS.try_take() else { break };
+            let Some(i) = queue.pop_front() else { break };
+            match spawn_reader(i, inputs[i].clone(), Arc::clone(&worker), tx.clone(), permit) {
                 Ok(_) => running.push((i, Instant::now())),
                 Err(e) => results[i] = Some(failed(&inputs[i], Code::ReaderFailure, "无法启动读取线程,请稍后重试。".into(), Some(e.to_string()), refdata)),
             }
         }
         if running.is_empty() {
+            // Every place is taken by other batches' readers: wait for one to end.
+            if !queue.is_empty() {
+                READERS.wait(Duration::from_millis(200));
+            }
             continue;
         }
         let next_deadline = running.iter().map(|(_, t)| *t + opts.timeout).min().unwrap_or_else(Instant::now);

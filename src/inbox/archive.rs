@@ -42,6 +42,9 @@ pub enum ArchiveError {
     /// More members than a return could hold.
     #[error("压缩包中的文件超过 {MAX_MEMBERS} 个,请只发送本期的台账文件")]
     TooManyMembers,
+    /// A text member (CSV, HTML) past the readers' text limit, refused before it is taken out whole.
+    #[error("压缩包中的文本文件超过 {0} MB 的上限,请只发送本期的台账文件")]
+    TextTooLarge(u64),
 }
 
 impl ArchiveError {
@@ -106,42 +109,113 @@ pub fn archive_kind_of_file(path: &std::path::Path) -> Option<ArchiveKind> {
     (!is_package(&zip)).then_some(ArchiveKind::Zip)
 }
 
-/// Expands an archive within `limits.max_unzipped_bytes`.
+/// Expands an archive within `limits.max_unzipped_bytes`, every member in memory at once: for an
+/// archive already in memory (an email's attachment). One on disk is read member by member
+/// ([`for_each_member`]).
 ///
 /// # Errors
 /// When the archive as a whole cannot be opened; a member that cannot be read is listed in
 /// [`Expanded::problems`] instead.
 pub fn expand(bytes: &[u8], limits: &Limits) -> Result<Expanded, ArchiveError> {
     let mut out = Expanded::default();
-    let mut budget = limits.max_unzipped_bytes;
-    let kind = archive_kind(bytes).ok_or_else(|| ArchiveError::Corrupt("不是 zip 或 7z 压缩包".into()))?;
-    expand_into(kind, bytes, "", 1, &mut budget, limits, &mut out)?;
+    for_each_member(bytes, limits, &mut |m| match m {
+        Ok(m) => out.members.push(m),
+        Err(p) => out.problems.push(p),
+    })?;
     Ok(out)
 }
 
-fn expand_into(kind: ArchiveKind, bytes: &[u8], prefix: &str, depth: usize, budget: &mut u64, limits: &Limits, out: &mut Expanded) -> Result<(), ArchiveError> {
-    let members = match kind {
-        ArchiveKind::Zip => zip_members(bytes, budget, limits)?,
-        ArchiveKind::SevenZip => seven_zip_members(bytes, budget, limits)?,
-    };
-    for m in members {
-        let name = format!("{prefix}{}", m.0);
-        match m.1 {
-            Err(e) => out.problems.push((name, e)),
+/// What [`for_each_member`] hands on: a member taken out, or one that could not be, by name.
+pub type Taken = Result<Member, (String, ArchiveError)>;
+
+/// Takes the members of an archive out one at a time and hands each to `visit` before the next is
+/// taken out, so that memory holds one member (and the nested archive it is in), not the archive
+/// expanded. Decompressed bytes are counted over the whole archive, nested ones included, against
+/// `limits.max_unzipped_bytes`.
+///
+/// # Errors
+/// When the archive as a whole cannot be opened, or holds more members than a return could.
+pub fn for_each_member(bytes: &[u8], limits: &Limits, visit: &mut dyn FnMut(Taken)) -> Result<(), ArchiveError> {
+    walk(bytes, limits, None, visit)
+}
+
+/// Takes one member out again, by the name [`for_each_member`] gave it (nested archives' members after
+/// theirs), without keeping the others: a zip's other members are not even decompressed. `Ok(None)` when
+/// the archive holds no such member (it changed since).
+///
+/// # Errors
+/// When the archive cannot be opened, or the member cannot be taken out.
+pub fn take_member(bytes: &[u8], limits: &Limits, name: &str) -> Result<Option<Vec<u8>>, ArchiveError> {
+    let mut found = None;
+    walk(bytes, limits, Some(name), &mut |m| match m {
+        Ok(m) if m.name == name => found = Some(Ok(m.data)),
+        Err((n, e)) if n == name => found = Some(Err(e)),
+        _ => {}
+    })?;
+    found.transpose()
+}
+
+fn walk(bytes: &[u8], limits: &Limits, want: Option<&str>, visit: &mut dyn FnMut(Taken)) -> Result<(), ArchiveError> {
+    let mut budget = limits.max_unzipped_bytes;
+    let kind = archive_kind(bytes).ok_or_else(|| ArchiveError::Corrupt("不是 zip 或 7z 压缩包".into()))?;
+    let mut count = 0;
+    visit_into(kind, bytes, "", 1, &mut Walk { budget: &mut budget, limits, count: &mut count, want }, visit)
+}
+
+/// The state of one walk through an archive and those nested in it.
+struct Walk<'a> {
+    budget: &'a mut u64,
+    limits: &'a Limits,
+    count: &'a mut usize,
+    /// The one member sought, when only one is: the others are passed over.
+    want: Option<&'a str>,
+}
+
+impl Walk<'_> {
+    /// Whether the member (or nested archive) of this full name is to be taken out.
+    fn wants(&self, name: &str) -> bool {
+        self.want.is_none_or(|w| w == name || w.strip_prefix(name).is_some_and(|rest| rest.starts_with('/')))
+    }
+}
+
+fn visit_into(kind: ArchiveKind, bytes: &[u8], prefix: &str, depth: usize, walk: &mut Walk<'_>, visit: &mut dyn FnMut(Taken)) -> Result<(), ArchiveError> {
+    let mut too_many = false;
+    let mut each = |name: String, data: Result<Vec<u8>, ArchiveError>, walk: &mut Walk<'_>| -> bool {
+        let name = format!("{prefix}{name}");
+        match data {
+            Err(e) => visit(Err((name, e))),
             Ok(data) => match archive_kind(&data) {
-                Some(_) if depth >= MAX_DEPTH => out.problems.push((name, ArchiveError::TooDeep)),
+                Some(_) if depth >= MAX_DEPTH => visit(Err((name, ArchiveError::TooDeep))),
                 Some(inner) => {
-                    if let Err(e) = expand_into(inner, &data, &format!("{name}/"), depth + 1, budget, limits, out) {
-                        out.problems.push((name, e));
+                    if let Err(e) = visit_into(inner, &data, &format!("{name}/"), depth + 1, walk, &mut *visit) {
+                        if e == ArchiveError::TooManyMembers {
+                            too_many = true;
+                            return false;
+                        }
+                        visit(Err((name, e)));
                     }
                 }
-                None if out.members.len() >= MAX_MEMBERS => return Err(ArchiveError::TooManyMembers),
-                None => out.members.push(Member { name, data }),
+                None if *walk.count >= MAX_MEMBERS => {
+                    too_many = true;
+                    return false;
+                }
+                None => {
+                    *walk.count += 1;
+                    visit(Ok(Member { name, data }));
+                }
             },
         }
+        true
+    };
+    match kind {
+        ArchiveKind::Zip => zip_members(bytes, prefix, walk, &mut each)?,
+        ArchiveKind::SevenZip => seven_zip_members(bytes, prefix, walk, &mut each)?,
     }
-    Ok(())
+    if too_many { Err(ArchiveError::TooManyMembers) } else { Ok(()) }
 }
+
+/// Called with each member's name and bytes (or why they could not be taken out); `false` stops the walk.
+type Each<'e> = dyn FnMut(String, Result<Vec<u8>, ArchiveError>, &mut Walk<'_>) -> bool + 'e;
 
 /// A member's name as written: UTF-8, or GBK from the Chinese edition of Windows, which does not mark it.
 fn decode_name(raw: &[u8]) -> String {
@@ -157,78 +231,111 @@ fn is_clutter(name: &str) -> bool {
     name.ends_with('/') || name.starts_with("__MACOSX/") || base.starts_with("._") || base.is_empty() || base.eq_ignore_ascii_case("thumbs.db") || base == ".DS_Store"
 }
 
-type Members = Vec<(String, Result<Vec<u8>, ArchiveError>)>;
-
 /// Reads at most `budget` bytes of a member, failing past it whatever its declared size said.
 fn read_capped(r: &mut dyn Read, declared: u64, budget: &mut u64, limits: &Limits) -> Result<Vec<u8>, ArchiveError> {
     let too_large = || ArchiveError::TooLarge(limits.max_unzipped_bytes >> 20);
     if declared > *budget {
         return Err(too_large());
     }
-    let mut data = Vec::with_capacity(usize::try_from(declared).unwrap_or(0).min(1 << 20));
-    r.take(budget.saturating_add(1)).read_to_end(&mut data).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+    // The declared size, one byte more to see the end without growing the buffer to twice the member
+    // (what a read to the end does when it lands on its capacity); a false declaration only costs growth.
+    let mut data = Vec::with_capacity(usize::try_from(declared.saturating_add(1)).unwrap_or(0).min(64 << 20));
+    let mut member = r.take(budget.saturating_add(1));
+    // A text member (CSV, HTML, XML) is decoded whole when read: one past the readers' text limit is
+    // refused here, before the rest of it is taken out.
+    let mut head = [0u8; 8];
+    let n = read_head(&mut member, &mut head).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+    data.extend_from_slice(&head[..n]);
+    let cap = if is_binary(&head[..n]) { u64::MAX } else { limits.max_text_bytes.saturating_add(1) };
+    member.by_ref().take(cap.saturating_sub(n as u64)).read_to_end(&mut data).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
     let n = data.len() as u64;
     if n > *budget {
         return Err(too_large());
     }
+    if n > limits.max_text_bytes && !is_binary(&data) {
+        return Err(ArchiveError::TextTooLarge(limits.max_text_bytes >> 20));
+    }
+    data.shrink_to_fit();
     *budget -= n;
     Ok(data)
 }
 
-fn zip_members(bytes: &[u8], budget: &mut u64, limits: &Limits) -> Result<Members, ArchiveError> {
+/// Fills `head` as far as the member goes.
+fn read_head(r: &mut dyn Read, head: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < head.len() {
+        match r.read(&mut head[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// A member that is a container (zip, OLE compound file, 7z) and not text: its size is bounded by the
+/// archive's budget alone.
+fn is_binary(head: &[u8]) -> bool {
+    head.starts_with(b"PK") || head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) || head.starts_with(b"7z\xBC\xAF")
+}
+
+fn zip_members(bytes: &[u8], prefix: &str, walk: &mut Walk<'_>, each: &mut Each<'_>) -> Result<(), ArchiveError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
-    let mut out = Vec::new();
     for i in 0..zip.len() {
         let (name, encrypted, declared) = match zip.by_index_raw(i) {
             Ok(f) => (decode_name(f.name_raw()), f.encrypted(), f.size()),
             Err(e) => return Err(ArchiveError::Corrupt(e.to_string())),
         };
-        if is_clutter(&name) {
+        if is_clutter(&name) || !walk.wants(&format!("{prefix}{name}")) {
             continue;
         }
-        if encrypted {
-            out.push((name, Err(ArchiveError::Encrypted)));
-            continue;
-        }
-        let data = match zip.by_index(i) {
-            Ok(mut f) => read_capped(&mut f, declared, budget, limits),
-            Err(e) => Err(ArchiveError::Corrupt(e.to_string())),
+        let data = if encrypted {
+            Err(ArchiveError::Encrypted)
+        } else {
+            match zip.by_index(i) {
+                Ok(mut f) => read_capped(&mut f, declared, walk.budget, walk.limits),
+                Err(e) => Err(ArchiveError::Corrupt(e.to_string())),
+            }
         };
-        out.push((name, data));
+        if !each(name, data, walk) {
+            break;
+        }
     }
-    Ok(out)
+    Ok(())
 }
 
-fn seven_zip_members(bytes: &[u8], budget: &mut u64, limits: &Limits) -> Result<Members, ArchiveError> {
+fn seven_zip_members(bytes: &[u8], prefix: &str, walk: &mut Walk<'_>, each: &mut Each<'_>) -> Result<(), ArchiveError> {
     use sevenz_rust2::{ArchiveReader, Error, Password};
     let mut reader = ArchiveReader::new(Cursor::new(bytes), Password::empty()).map_err(|e| match e {
         Error::PasswordRequired | Error::MaybeBadPassword(_) => ArchiveError::Encrypted,
         e => ArchiveError::Corrupt(e.to_string()),
     })?;
     let declared: u64 = reader.archive().files.iter().map(|f| f.size()).fold(0, u64::saturating_add);
-    if declared > *budget {
-        return Err(ArchiveError::TooLarge(limits.max_unzipped_bytes >> 20));
+    if declared > *walk.budget {
+        return Err(ArchiveError::TooLarge(walk.limits.max_unzipped_bytes >> 20));
     }
-    let mut out = Vec::new();
+    let mut handed = 0usize;
     let result = reader.for_each_entries(|entry, r| {
         let name = entry.name().replace('\\', "/");
-        if entry.is_directory() || !entry.has_stream() || is_clutter(&name) {
+        if entry.is_directory() || !entry.has_stream() || is_clutter(&name) || !walk.wants(&format!("{prefix}{name}")) {
             // A solid archive decodes through every entry: drain what is skipped.
             std::io::copy(r, &mut std::io::sink())?;
             return Ok(true);
         }
-        let data = read_capped(r, entry.size(), budget, limits);
+        let data = read_capped(r, entry.size(), walk.budget, walk.limits);
+        if matches!(data, Err(ArchiveError::TextTooLarge(_))) {
+            std::io::copy(r, &mut std::io::sink())?;
+        }
         let stop = matches!(data, Err(ArchiveError::TooLarge(_)));
-        out.push((name, data));
-        Ok(!stop)
+        handed += 1;
+        Ok(each(name, data, walk) && !stop)
     });
     match result {
-        Ok(()) => Ok(out),
+        Ok(()) => Ok(()),
         Err(Error::PasswordRequired | Error::MaybeBadPassword(_)) => Err(ArchiveError::Encrypted),
-        Err(e) if out.is_empty() => Err(ArchiveError::Corrupt(e.to_string())),
+        Err(e) if handed == 0 => Err(ArchiveError::Corrupt(e.to_string())),
         Err(e) => {
-            out.push(("(其余文件)".into(), Err(ArchiveError::Corrupt(e.to_string()))));
-            Ok(out)
+            each("(其余文件)".into(), Err(ArchiveError::Corrupt(e.to_string())), walk);
+            Ok(())
         }
     }
 }
@@ -276,6 +383,18 @@ mod tests {
         let e = expand(&bomb, &limits).unwrap();
         assert_eq!(e.problems, [("a.csv".to_string(), ArchiveError::TooLarge(1))]);
         assert_eq!(e.members.len(), 1);
+    }
+
+    #[test]
+    fn one_member_is_taken_out_without_the_others() {
+        let inner = zip_of(&[("台账.csv", b"a,b\n")]);
+        let zeros = vec![0u8; 4 << 20];
+        let outer = zip_of(&[("大.csv", &zeros), ("内层.zip", &inner)]);
+        let limits = Limits { max_unzipped_bytes: 1 << 20, ..Limits::default() };
+        // The member beside it would pass the budget: it is not even decompressed.
+        assert_eq!(take_member(&outer, &limits, "内层.zip/台账.csv").unwrap(), Some(b"a,b\n".to_vec()));
+        assert_eq!(take_member(&outer, &limits, "内层.zip/别的.csv").unwrap(), None);
+        assert_eq!(take_member(&outer, &limits, "大.csv"), Err(ArchiveError::TooLarge(1)));
     }
 
     #[test]

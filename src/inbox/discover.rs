@@ -8,6 +8,8 @@ use std::sync::Arc;
 use crate::finding::{Code, Finding};
 use crate::read::Limits;
 
+use super::archive::{ArchiveError, Expanded, Member};
+
 /// A file to read.
 #[derive(Debug, Clone)]
 pub struct Input {
@@ -19,6 +21,10 @@ pub struct Input {
     /// The file's bytes, when it was taken out of an archive: `path` is then the archive, and `name` the
     /// archive's name followed by the member's path inside it.
     pub contents: Option<Arc<Vec<u8>>>,
+    /// The member's path inside the archive at `path`, when the file is a member of an archive on disk:
+    /// it is taken out when it is read, not when it is found, so that finding the returns of an inbox
+    /// never holds more than one member in memory, however many archives it holds.
+    pub member: Option<String>,
     /// Who sent it, when it came by email (an attachment of a saved .eml, or a file `collect` stored).
     pub sender: Option<super::mime::Sender>,
     /// Where it came from when taizhang recorded it (the console's receipts, the records beside the
@@ -34,7 +40,7 @@ impl Input {
 
     /// A file on disk.
     pub fn file(path: impl Into<PathBuf>, name: impl Into<String>, explicit: bool) -> Self {
-        Input { path: path.into(), name: name.into(), explicit, contents: None, sender: None, origin: None }
+        Input { path: path.into(), name: name.into(), explicit, contents: None, member: None, sender: None, origin: None }
     }
 }
 
@@ -172,11 +178,58 @@ fn push_input(input: Input, inputs: &mut Vec<Input>, notes: &mut Vec<Finding>) {
         inputs.push(input);
         return;
     }
-    let Ok(bytes) = std::fs::read(&input.path) else {
+    let listed = listing(&input.path, &limits);
+    let Some(listed) = listed else {
         inputs.push(input);
         return;
     };
-    push_archive(input, &bytes, inputs, notes);
+    add_members(input, listed.as_ref(), Vec::new(), inputs, notes);
+}
+
+/// What an archive on disk holds, by name (the members' bytes are not kept), or why it cannot be opened.
+type Listing = Result<Expanded, ArchiveError>;
+
+/// Archives listed so far, by path and stamp: the console lists its inbox at every refresh, and an
+/// unchanged archive is not decompressed again for it. Names only, so the cache stays small.
+static LISTINGS: std::sync::Mutex<Vec<(PathBuf, (u64, Option<std::time::SystemTime>), Arc<Listing>)>> = std::sync::Mutex::new(Vec::new());
+
+/// Most archives whose listing is kept.
+const MAX_LISTINGS: usize = 512;
+
+/// Lists the archive at `path`, decompressing one member at a time to find those that cannot be taken
+/// out (a zip bomb); `None` when the file cannot be read (the reader then says why).
+fn listing(path: &Path, limits: &Limits) -> Option<Arc<Listing>> {
+    let meta = std::fs::metadata(path).ok()?;
+    let stamp = (meta.len(), meta.modified().ok());
+    let mut cache = LISTINGS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, _, l)) = cache.iter().find(|(p, s, _)| p == path && *s == stamp) {
+        return Some(Arc::clone(l));
+    }
+    drop(cache);
+    let bytes = std::fs::read(path).ok()?;
+    let listed = Arc::new(list_archive(&bytes, limits, false));
+    cache = LISTINGS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    cache.retain(|(p, _, _)| p != path);
+    if cache.len() >= MAX_LISTINGS {
+        cache.remove(0);
+    }
+    cache.push((path.to_path_buf(), stamp, Arc::clone(&listed)));
+    Some(listed)
+}
+
+/// Walks an archive: its members with their bytes when `keep` (an attachment, already in memory), by
+/// name alone otherwise. A panic in the decoders (third-party code on hostile input) is the archive's
+/// failure, told as [`ArchiveError::Corrupt`] with no detail.
+fn list_archive(bytes: &[u8], limits: &Limits, keep: bool) -> Listing {
+    let walked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut out = Expanded::default();
+        super::archive::for_each_member(bytes, limits, &mut |m| match m {
+            Ok(m) => out.members.push(Member { data: if keep { m.data } else { Vec::new() }, name: m.name }),
+            Err(p) => out.problems.push(p),
+        })
+        .map(|()| out)
+    }));
+    walked.unwrap_or(Err(ArchiveError::Corrupt(String::new())))
 }
 
 /// A saved email: each attachment that may be a return is read as if saved by hand (named
@@ -202,26 +255,26 @@ fn push_email(input: Input, bytes: &[u8], inputs: &mut Vec<Input>, notes: &mut V
         let member = Input { name, contents: Some(Arc::new(part.data)), sender: sender.clone(), ..input.clone() };
         if is_archive {
             let bytes = Arc::clone(member.contents.as_ref().expect("set above"));
-            push_archive(member, &bytes, inputs, notes);
+            let mut listed = list_archive(&bytes, &Limits::default(), true);
+            let data = listed.as_mut().map(|e| e.members.iter_mut().map(|m| std::mem::take(&mut m.data)).collect()).unwrap_or_default();
+            add_members(member, &listed, data, inputs, notes);
         } else {
             inputs.push(member);
         }
     }
 }
 
-/// Adds the members of an archive, each as a file of its own named after the archive.
-fn push_archive(input: Input, bytes: &[u8], inputs: &mut Vec<Input>, notes: &mut Vec<Finding>) {
-    let limits = Limits::default();
-    // The decoders are third-party code on hostile input: a panic in them is this archive's finding.
-    let expanded = std::panic::catch_unwind(|| super::archive::expand(bytes, &limits));
-    let expanded = match expanded {
-        Ok(Ok(e)) => e,
-        Ok(Err(e)) => {
-            notes.push(archive_finding(&input.name, &e));
+/// Adds the members of an archive, each as a file of its own named after the archive: with its bytes
+/// when the archive was in memory (`data`, one per member), else to be taken out of the file when read.
+fn add_members(input: Input, listed: &Listing, data: Vec<Vec<u8>>, inputs: &mut Vec<Input>, notes: &mut Vec<Finding>) {
+    let expanded = match listed {
+        Ok(e) => e,
+        Err(ArchiveError::Corrupt(d)) if d.is_empty() => {
+            notes.push(Finding::new(Code::ReaderFailure, &input.name, "解压压缩包时出现异常,已跳过该压缩包。请解压后直接发送其中的表格文件。"));
             return;
         }
-        Err(_) => {
-            notes.push(Finding::new(Code::ReaderFailure, &input.name, "解压压缩包时出现异常,已跳过该压缩包。请解压后直接发送其中的表格文件。"));
+        Err(e) => {
+            notes.push(archive_finding(&input.name, e));
             return;
         }
     };
@@ -234,22 +287,27 @@ fn push_archive(input: Input, bytes: &[u8], inputs: &mut Vec<Input>, notes: &mut
         f.prefecture.clone_from(&from);
         notes.push(f);
     }
-    for m in expanded.members {
+    let mut data = data.into_iter();
+    for m in &expanded.members {
+        let bytes = data.next();
         let name = format!("{}/{}", input.name, m.name);
         let base = m.name.rsplit('/').next().unwrap_or(&m.name);
         if let Some(why) = skip_reason(base) {
             notes.push(Finding::new(Code::Skipped, name, format!("已跳过:{why}。")));
             continue;
         }
-        inputs.push(Input { name, contents: Some(Arc::new(m.data)), ..input.clone() });
+        let (contents, member) = match bytes {
+            Some(b) => (Some(Arc::new(b)), None),
+            None => (None, Some(m.name.clone())),
+        };
+        inputs.push(Input { name, contents, member, ..input.clone() });
     }
 }
 
-fn archive_finding(name: &str, e: &super::archive::ArchiveError) -> Finding {
-    use super::archive::ArchiveError;
+fn archive_finding(name: &str, e: &ArchiveError) -> Finding {
     let code = match e {
         ArchiveError::Encrypted => Code::Encrypted,
-        ArchiveError::TooLarge(_) | ArchiveError::TooManyMembers => Code::TooLarge,
+        ArchiveError::TooLarge(_) | ArchiveError::TooManyMembers | ArchiveError::TextTooLarge(_) => Code::TooLarge,
         ArchiveError::Corrupt(_) | ArchiveError::TooDeep => Code::Unreadable,
     };
     Finding::new(code, name, e.to_string()).detail(e.detail())

@@ -104,7 +104,12 @@ pub fn prepare(refdata: &RefData, opts: &MailOptions, feedback: bool) -> Result<
         let attachment = match mine.as_slice() {
             [] => {
                 if contact.is_some() && opts.only.is_empty() {
-                    problems.push(format!("{}:目录中没有该市州的文件,未发送", p.name));
+                    // Corrections are written only for returns with something to correct.
+                    problems.push(if feedback {
+                        format!("{}:没有需要改正的问题(或尚未报送),无需发送审核意见", p.name)
+                    } else {
+                        format!("{}:目录中没有该市州的文件,未发送", p.name)
+                    });
                 }
                 continue;
             }
@@ -144,6 +149,7 @@ fn build_message(
     let to = recipient(contact)?;
     let name = attachment.file_name().unwrap_or_default().to_string_lossy().into_owned();
     let (period, deadline) = workbook_period(refdata, attachment);
+    let deadline = deadline.or(opts.deadline);
     let (subject, body) = if feedback { (&refdata.mail.feedback_subject, &refdata.mail.feedback_body) } else { (&refdata.mail.subject, &refdata.mail.body) };
     let subject = opts.subject.as_ref().unwrap_or(subject);
     let body = opts.body.as_ref().unwrap_or(body);

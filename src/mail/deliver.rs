@@ -108,6 +108,10 @@ pub fn deliver(refdata: &RefData, req: &MailRequest) -> Result<MailReport, MailE
         }
         Destination::Smtp(smtp) => {
             let transport = super::transport(smtp)?;
+            // A server that cannot be reached is said once, before any message, not once per prefecture.
+            if let Err(e) = transport.test_connection() {
+                return Err(MailError::Unreachable { server: format!("{}:{}", smtp.host, smtp.port), detail: e.to_string() });
+            }
             let to: std::collections::HashMap<&str, Option<String>> = outgoing.iter().map(|o| (o.prefecture.as_str(), o.to.clone())).collect();
             report.delivered = super::send_all(&transport, &outgoing, smtp.attempts)
                 .into_iter()

@@ -59,6 +59,9 @@ pub enum MailError {
     #[cfg(feature = "rollup")]
     #[error(transparent)]
     Merge(#[from] crate::rollup::merge::MergeError),
+    /// The SMTP server could not be reached or refused the session: nothing was sent.
+    #[error("无法连接邮件服务器 {server},未发送任何邮件。请检查服务器地址、端口、加密方式和网络后重试。({detail})")]
+    Unreachable { server: String, detail: String },
     #[error("无法写入 {path}: {source}")]
     Write {
         path: PathBuf,
@@ -81,6 +84,8 @@ pub struct MailOptions {
     pub only: Vec<String>,
     /// Each prefecture's private upload link (by canonical name), said in the message when there is one.
     pub links: std::collections::BTreeMap<String, String>,
+    /// The deadline said in the messages when their workbook records none (corrections, reminders).
+    pub deadline: Option<chrono::NaiveDate>,
 }
 
 /// One message to one prefecture, or why it cannot be sent.

@@ -4,7 +4,11 @@ use std::path::{Path, PathBuf};
 
 use super::{MailError, Outgoing};
 
-/// Writes each message as `<prefecture>.eml` into `dir`.
+/// Marks a message as a draft: Outlook opens an .eml with this header as a message to send (with a Send
+/// button), not as one received.
+const UNSENT: &[u8] = b"X-Unsent: 1\r\n";
+
+/// Writes each message as `<prefecture>.eml` into `dir`, each marked as a draft.
 ///
 /// # Errors
 /// When a file cannot be written.
@@ -14,7 +18,7 @@ pub fn write_outbox(outgoing: &[Outgoing], dir: &Path) -> Result<Vec<PathBuf>, M
     for o in outgoing {
         if let Ok(m) = &o.message {
             let path = dir.join(eml_name(o));
-            crate::output::write_atomic(&path, &m.formatted()).map_err(|e| MailError::Write { path: path.clone(), source: std::io::Error::other(e.to_string()) })?;
+            crate::output::write_atomic(&path, &[UNSENT, &m.formatted()].concat()).map_err(|e| MailError::Write { path: path.clone(), source: std::io::Error::other(e.to_string()) })?;
             written.push(path);
         }
     }

@@ -77,7 +77,15 @@ pub(super) fn stream_cells<'d, E: std::fmt::Display>(
     limits: &Limits,
 ) -> SheetCells {
     let mut out = SheetCells { cells: Vec::new(), formulas_without_value: Vec::new(), error: None };
+    let mut seen = 0u64;
     loop {
+        seen += 1;
+        if seen % 65_536 == 0
+            && let Err(e) = limits.in_time()
+        {
+            out.error = Some(e);
+            return out;
+        }
         match next() {
             Ok(Some(((r, col), value, formula))) => {
                 let value = from_data_ref(value);

@@ -10,6 +10,9 @@ use super::grid::{Format, Grid, Limits, Sheet, Value, Visibility, Workbook};
 /// Text: HTML, a web archive or Excel 2003 XML to their readers, else CSV in UTF-8 (with or without
 /// BOM), UTF-16 (with BOM) or GB18030, comma, tab or semicolon separated.
 pub(super) fn read_text(bytes: &[u8], limits: &Limits) -> Result<Workbook, ReadError> {
+    if bytes.len() as u64 > limits.max_text_bytes {
+        return Err(ReadError::TooLarge(format!("文本文件 {} MB,超过上限 {} MB", bytes.len() >> 20, limits.max_text_bytes >> 20)));
+    }
     // What the text is, from its first few kilobytes (decoded enough to look).
     let head = spreadsheetml::decode_xml(&bytes[..bytes.len().min(4096)]);
     let head = head.trim_start_matches('\u{FEFF}').trim_start();
@@ -29,12 +32,25 @@ pub(super) fn read_text(bytes: &[u8], limits: &Limits) -> Result<Workbook, ReadE
     if lower.starts_with("<?xml") {
         return Err(ReadError::Unsupported("XML 表格".into()));
     }
+    within_line_limit(bytes, limits)?;
     let text = decode_text(bytes);
     let delimiter = sniff_delimiter(&text);
+    if count_fields(text.as_bytes(), delimiter, limits.max_fields) > limits.max_fields {
+        return Err(limits.too_many_fields());
+    }
     let mut rdr = ::csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut cells = Vec::new();
+    // Every field counts, empty ones included: a file of commas holds no value and still costs its fields.
+    let mut fields = 0usize;
     for (r, rec) in rdr.records().enumerate() {
+        if r % 4096 == 0 {
+            limits.in_time()?;
+        }
         let rec = rec.map_err(corrupt)?;
+        fields += rec.len();
+        if fields > limits.max_fields {
+            return Err(limits.too_many_fields());
+        }
         for (c, field) in rec.iter().enumerate() {
             if field.trim().is_empty() {
                 continue;
@@ -50,6 +66,41 @@ pub(super) fn read_text(bytes: &[u8], limits: &Limits) -> Result<Workbook, ReadE
     }
     let grid = Grid::new(cells, Vec::new(), limits);
     Ok(Workbook { format: Format::Csv, sheets: vec![Sheet::new("csv", Visibility::Visible, grid, None)] })
+}
+
+/// The fields of a CSV text, empty ones included, counted up to one past `max` without building a
+/// record: a line of a million commas is a million fields, and a record of them costs memory to build.
+/// 0 when its delimiters and line ends alone are fewer than `max` (nothing to count).
+fn count_fields(text: &[u8], delimiter: u8, max: usize) -> usize {
+    // An upper bound first (quoted delimiters count too): most files stop here.
+    if text.iter().filter(|b| **b == delimiter || **b == b'\n').count() < max {
+        return 0;
+    }
+    let mut rdr = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+    let mut out = [0u8; 4096];
+    let (mut input, mut n) = (text, 0usize);
+    loop {
+        let (result, read, _) = rdr.read_field(input, &mut out);
+        input = &input[read..];
+        match result {
+            csv_core::ReadFieldResult::Field { .. } => n += 1,
+            csv_core::ReadFieldResult::End => return n,
+            csv_core::ReadFieldResult::InputEmpty | csv_core::ReadFieldResult::OutputFull => {}
+        }
+        if n > max {
+            return n;
+        }
+    }
+}
+
+/// A CSV file without a line longer than [`Limits::max_record_bytes`]: found by one scan for line ends
+/// before anything is decoded or parsed.
+fn within_line_limit(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
+    let longest = bytes.split(|b| *b == b'\n').map(<[u8]>::len).max().unwrap_or(0);
+    if longest > limits.max_record_bytes {
+        return Err(ReadError::TooLarge(format!("一行超过 {} KB", limits.max_record_bytes >> 10)));
+    }
+    Ok(())
 }
 
 /// UTF-8 when the bytes are valid UTF-8 (BOM removed), GB18030 otherwise — what Excel and WPS write on

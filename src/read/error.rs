@@ -30,6 +30,9 @@ pub enum ReadError {
     /// Larger than the limits.
     #[error("文件过大:{0},请删除多余的行列或工作表后重新报送")]
     TooLarge(String),
+    /// Reading took longer than the batch allows; the reader stopped.
+    #[error("读取超时,已停止读取。文件可能过大或已损坏,请另存为 xlsx 后重新报送")]
+    TimedOut,
     /// The file could not be opened at all.
     #[error("无法打开文件,请确认文件仍在原处并且可以读取")]
     Io(#[source] Arc<std::io::Error>),
@@ -43,6 +46,7 @@ impl ReadError {
             ReadError::Encrypted => Code::Encrypted,
             ReadError::NotSpreadsheet(_) | ReadError::LegacyWord => Code::NotSpreadsheet,
             ReadError::TooLarge(_) => Code::TooLarge,
+            ReadError::TimedOut => Code::Timeout,
             ReadError::Unsupported(_) | ReadError::Corrupt(_) | ReadError::Io(_) => Code::Unreadable,
         }
     }

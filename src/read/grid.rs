@@ -41,6 +41,17 @@ pub struct Limits {
     /// Word has some 60,000.
     pub max_word_nodes: usize,
     pub max_markup_depth: usize,
+    /// Largest text file (CSV, HTML, XML) read, in bytes: its text is decoded whole. Ten times a
+    /// national return in CSV; what comes decompressed from an archive is held to it too.
+    pub max_text_bytes: u64,
+    /// Longest line of a CSV file, in bytes. The CSV reader builds a whole record before it hands it on,
+    /// so a file of one endless line (a hostile one: 200 MB of commas) is refused by a scan first. A
+    /// record of nine columns of long text is some hundred kilobytes.
+    pub max_record_bytes: usize,
+    /// When the reading must stop: past it every reader gives up at its next check
+    /// ([`ReadError::TimedOut`]) instead of going on in a thread nobody waits for. Set by the batch from
+    /// its time-out; `None` reads without one.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Limits {
@@ -52,6 +63,14 @@ impl Limits {
     /// The error for a markup file with more table cells, empty ones included, than [`Limits::max_fields`].
     pub(crate) fn too_many_fields(&self) -> ReadError {
         ReadError::TooLarge(format!("表格超过 {} 个单元格(含空白单元格)", self.max_fields))
+    }
+
+    /// [`ReadError::TimedOut`] once the deadline has passed: the readers call it in their loops.
+    pub(crate) fn in_time(&self) -> Result<(), ReadError> {
+        match self.deadline {
+            Some(d) if std::time::Instant::now() >= d => Err(ReadError::TimedOut),
+            _ => Ok(()),
+        }
     }
 
     /// The error for a markup file with more elements than [`Limits::max_markup_elements`].
@@ -73,6 +92,9 @@ impl Default for Limits {
             max_markup_elements: 1_500_000,
             max_word_nodes: 200_000,
             max_markup_depth: 64,
+            max_text_bytes: 64 << 20,
+            max_record_bytes: 1 << 20,
+            deadline: None,
         }
     }
 }

@@ -98,6 +98,14 @@ pub fn read_file(path: &Path, limits: &Limits) -> Result<Workbook, ReadError> {
     if meta.len() > limits.max_file_bytes {
         return Err(ReadError::TooLarge(format!("文件大小 {} MB 超过上限 {} MB", meta.len() >> 20, limits.max_file_bytes >> 20)));
     }
+    if meta.len() > limits.max_text_bytes {
+        // Text is decoded whole: a large one is refused on its first bytes, before it is read.
+        let mut head = [0u8; 8];
+        let n = std::io::Read::read(&mut std::fs::File::open(path)?, &mut head)?;
+        if sniff(&head[..n]) == Kind::Text {
+            return Err(ReadError::TooLarge(format!("文本文件 {} MB,超过上限 {} MB", meta.len() >> 20, limits.max_text_bytes >> 20)));
+        }
+    }
     let bytes = std::fs::read(path)?;
     read_bytes(bytes, limits)
 }

@@ -56,7 +56,12 @@ pub fn scan<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limits: &Limits) -> Re
     let mut cell: Option<(u64, bool)> = None;
     let max = limits.max_cells as u64;
     let too_large = || ReadError::TooLarge(format!("工作表展开后超过 {max} 个非空单元格"));
+    let mut events = 0u64;
     loop {
+        events += 1;
+        if events % 65_536 == 0 {
+            limits.in_time()?;
+        }
         let ev = reader.read_event_into(&mut buf).map_err(|e| corrupt(format!("content.xml: {e}")))?;
         match ev {
             Event::Start(ref e) | Event::Empty(ref e) => {

@@ -36,7 +36,12 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Workbook, ReadError>
     let text = decode_xml(bytes);
     let mut reader = Reader::from_str(&text);
     let mut state = State::default();
+    let mut events = 0u64;
     loop {
+        events += 1;
+        if events % 65_536 == 0 {
+            limits.in_time()?;
+        }
         match reader.read_event().map_err(|e| corrupt(format!("XML: {e}")))? {
             Event::Start(e) => state.start(&e, false, limits)?,
             Event::Empty(e) => state.start(&e, true, limits)?,

@@ -161,7 +161,15 @@ pub fn merge_framed(refdata: &RefData, subs: &mut [Submission], mut frames: Vec<
     let indicators = indicator_figures(refdata, subs, &winners, &prefectures);
     let industry_counts = industry_counts(refdata, &stacked.ledger)?;
 
-    let findings: Vec<Finding> = subs.iter().flat_map(|s| s.findings.iter().cloned()).collect();
+    // A file replaced by a later return of its prefecture says only that (F08): its own findings were for
+    // a file no longer in the rollup, so they are neither listed nor counted, nor reminded of.
+    let findings: Vec<Finding> = subs
+        .iter()
+        .flat_map(|s| {
+            let superseded = s.findings.iter().any(|f| f.code == Code::Superseded);
+            s.findings.iter().filter(move |f| !superseded || f.code == Code::Superseded).cloned()
+        })
+        .collect();
     let Stacked { ledger, extra_columns, progress, progress_extra_columns } = stacked;
     let mut m = Merged { period, ledger, extra_columns, progress, progress_extra_columns, prefectures, findings, industry_counts, indicators };
     m.add_findings(refdata, Vec::new());

@@ -57,6 +57,16 @@ pub struct PrefectureSummary {
 }
 
 impl PrefectureSummary {
+    /// The one word said of the prefecture's return wherever it is shown — the board, its own page, the
+    /// link's page, the 汇总 sheet, the terminal and the reminders: 有错误 for a return in the rollup whose
+    /// adopted file has errors (a superseded file's findings are not counted), else the status's label.
+    pub fn status_label(&self) -> &'static str {
+        match self.status {
+            ReturnStatus::Returned if self.counts.errors > 0 => "有错误",
+            s => s.label(),
+        }
+    }
+
     /// A line with nothing arrived yet.
     pub(super) fn new(name: String, zone: String, status: ReturnStatus) -> Self {
         PrefectureSummary {

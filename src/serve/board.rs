@@ -192,8 +192,8 @@ pub fn board(refdata: &RefData, snap: &Snapshot, own: &crate::indicators::Provin
     let mut other = None;
     for p in &snap.merged.prefectures {
         let (status, class) = match p.status {
-            ReturnStatus::Returned if p.counts.errors > 0 => ("有错误".to_string(), "errors"),
-            ReturnStatus::Returned => (p.status.label().to_string(), "ok"),
+            ReturnStatus::Returned if p.counts.errors > 0 => (p.status_label().to_string(), "errors"),
+            ReturnStatus::Returned => (p.status_label().to_string(), "ok"),
             ReturnStatus::Missing => (p.status.label().to_string(), "missing"),
             ReturnStatus::Unreadable => (p.status.label().to_string(), "unreadable"),
             ReturnStatus::WrongPeriod => (p.status.label().to_string(), "period"),

@@ -83,7 +83,7 @@ pub async fn send(State(app): State<Shared>, PeriodParam(period): PeriodParam, a
     }
     let links = if app.local_only() { Default::default() } else { super::pages::links::by_name(&app) };
     let req = MailRequest {
-        options: crate::mail::MailOptions { dir: dir.clone(), contacts, from, subject: None, body: None, only: Vec::new(), links },
+        options: crate::mail::MailOptions { dir: dir.clone(), contacts, from, subject: None, body: None, only: Vec::new(), links, deadline: app.ws.deadline(period) },
         destination,
         remind: remind.then(|| RemindRequest { inbox: vec![dir], batch: app.batch_for(period), deadline: app.ws.deadline(period) }),
     };

@@ -36,13 +36,13 @@ fn run(args: &[&str]) -> (Option<i32>, String, String) {
 
 #[test]
 fn help_pages_are_chinese() {
-    // No arguments: the help page, on stderr, as a usage error.
-    let (code, out, err) = run(&[]);
+    // Only options, no command: the help page, on stderr, as a usage error.
+    let (code, out, err) = run(&["--refdata", "参考数据"]);
     assert_eq!(code, Some(2), "{out}{err}");
     assert!(out.is_empty(), "{out}");
-    assert_chinese("no arguments", &err);
+    assert_chinese("no command", &err);
     for part in ["用法:taizhang [选项] <命令>", "命令:", "选项:", "-h, --help", "显示帮助", "-V, --version", "显示版本", "--refdata <目录>", "consolidate"] {
-        assert!(err.contains(part), "no arguments: {part} missing in\n{err}");
+        assert!(err.contains(part), "no command: {part} missing in\n{err}");
     }
 
     let (code, out, err) = run(&["--help"]);
@@ -108,4 +108,29 @@ fn usage_errors_are_chinese_and_exit_2() {
     assert_eq!(code, Some(2));
     assert!(err.contains("无法识别的选项或参数「--templates」") && err.contains("--refdata"), "{err}");
     assert_chinese("--templates", &err);
+}
+
+#[test]
+fn a_double_click_opens_the_console_on_a_workspace_beside_the_program() {
+    use std::io::BufRead;
+    // The program as an official keeps it: in a folder of its own, started with no arguments from
+    // somewhere else (a desktop shortcut).
+    let dir = tempfile::tempdir().unwrap();
+    let desk = dir.path().join("软件");
+    std::fs::create_dir(&desk).unwrap();
+    let exe = desk.join("taizhang");
+    if std::fs::hard_link(env!("CARGO_BIN_EXE_taizhang"), &exe).is_err() {
+        std::fs::copy(env!("CARGO_BIN_EXE_taizhang"), &exe).unwrap();
+    }
+    let elsewhere = dir.path().join("桌面");
+    std::fs::create_dir(&elsewhere).unwrap();
+    // No browser on this machine: the address is printed for the official to open by hand.
+    let mut child = std::process::Command::new(&exe).current_dir(&elsewhere).env_clear().stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(first.starts_with("http://127.0.0.1:") && first.contains("/?token="), "{first}");
+    assert!(desk.join("工作区").is_dir(), "the workspace beside the program");
+    assert!(std::fs::read_dir(&elsewhere).unwrap().next().is_none(), "nothing where it was started from");
 }

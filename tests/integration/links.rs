@@ -24,17 +24,17 @@ pub(crate) fn links_of(c: &Console) -> BTreeMap<String, String> {
 }
 
 /// A request of someone who has only the link: no session cookie.
-fn visit(c: &Console, path: &str) -> Reply {
+pub(crate) fn visit(c: &Console, path: &str) -> Reply {
     request(c.port, "GET", path, &c.host(), &[], b"")
 }
 
 /// The CSRF token of a link's page.
-fn page_csrf(page: &Reply) -> String {
+pub(crate) fn page_csrf(page: &Reply) -> String {
     let at = page.body.find("name=\"csrf-token\" content=\"").expect("csrf meta") + 27;
     page.body[at..at + 64].to_string()
 }
 
-fn upload_via(c: &Console, token: &str, files: &[(&str, &[u8])], csrf: Option<&str>) -> Reply {
+pub(crate) fn upload_via(c: &Console, token: &str, files: &[(&str, &[u8])], csrf: Option<&str>) -> Reply {
     let (ctype, body) = multipart(files);
     let mut headers = vec![("Content-Type", ctype.as_str())];
     if let Some(x) = csrf {
@@ -44,7 +44,7 @@ fn upload_via(c: &Console, token: &str, files: &[(&str, &[u8])], csrf: Option<&s
 }
 
 /// The prefecture `check` files each return of the inbox under, as the office's command line sees it.
-fn checked_prefectures(c: &Console) -> Vec<(String, Option<String>, Vec<String>)> {
+pub(crate) fn checked_prefectures(c: &Console) -> Vec<(String, Option<String>, Vec<String>)> {
     let out = c.workspace.join("check.json");
     let o = Command::new(env!("CARGO_BIN_EXE_taizhang")).arg("check").arg(c.inbox()).args(["--period", "2018Q3", "--json"]).arg(&out).output().unwrap();
     assert!(o.status.code().is_some_and(|c| c < 2), "{}", String::from_utf8_lossy(&o.stderr));

@@ -63,6 +63,16 @@ impl Console {
         c
     }
 
+    /// The console's process id, to read its memory from /proc.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The name of the office's session cookie.
+    pub(crate) fn cookie_name(&self) -> &str {
+        self.cookie.split('=').next().unwrap_or_default()
+    }
+
     pub(crate) fn host(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }

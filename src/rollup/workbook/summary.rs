@@ -92,7 +92,7 @@ fn summary_row(ws: &mut Worksheet, r: u32, p: &crate::rollup::merge::PrefectureS
         &[
             Cell::B(&st.center),
             Cell::S(&p.name, tf),
-            Cell::S(p.status.label(), cf),
+            Cell::S(p.status_label(), cf),
             Cell::S(p.file.as_deref().unwrap_or(""), tf),
             Cell::S(p.filled_date.as_deref().unwrap_or(""), cf),
             Cell::S(p.filler.as_deref().unwrap_or(""), cf),

@@ -36,9 +36,14 @@ fn check(app: &App, req: &mut Request) -> Result<Option<Response>, WebError> {
         if app.throttle.blocked(ip) {
             return Err(WebError::Unauthorized);
         }
-        if !basic_password(req.headers()).is_some_and(|p| same_secret(&p, pw)) {
-            app.throttle.fail(ip);
-            return Err(WebError::Unauthorized);
+        match basic_password(req.headers()) {
+            Some(p) if same_secret(&p, pw) => {}
+            // A browser asks first without a password: the same answer, but no failure counted.
+            None if !req.headers().contains_key(header::AUTHORIZATION) => return Err(WebError::Unauthorized),
+            _ => {
+                app.throttle.fail(ip);
+                return Err(WebError::Unauthorized);
+            }
         }
     }
     // The token of the printed address, once: a session opens, its cookie is set, and the token leaves

@@ -116,7 +116,7 @@ pub async fn page(State(app): State<Shared>, Extension(access): Extension<LinkAc
         period_label: period.label(),
         deadline,
         days_left,
-        status: line.as_ref().map(|l| l.status.label()),
+        status: line.as_ref().map(|l| l.status_label()),
         reason: line.as_ref().and_then(|l| l.reason.clone()),
         template: template_of(&app, period, pref).is_some(),
         files: files_of(&app, &snap, &pref.name, true),

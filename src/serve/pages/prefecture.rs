@@ -149,7 +149,7 @@ pub async fn page(
         csrf: s.csrf,
         period: period.code(),
         period_label: period.label(),
-        status: line.as_ref().map(|l| l.status.label()),
+        status: line.as_ref().map(|l| l.status_label()),
         reason: line.as_ref().and_then(|l| l.reason.clone()),
         files: files_of(&app, &snap, &pref.name, false),
         headers: specs.iter().map(|c| c.name.clone()).collect(),
