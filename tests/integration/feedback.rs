@@ -39,7 +39,8 @@ fn run_feedback(d: &Path, files: &[&str]) -> Vec<String> {
     }
     let o = taizhang(d, &["feedback", "收件箱", "--period", "2018Q3", "--out", "审核意见"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
-    let mut names: Vec<String> = std::fs::read_dir(d.join("审核意见")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    // The record of what feedback wrote (a hidden file) aside.
+    let mut names: Vec<String> = std::fs::read_dir(d.join("审核意见")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| !n.starts_with('.')).collect();
     names.sort();
     names
 }
@@ -157,4 +158,100 @@ fn findings_point_at_their_cells_and_the_workbook_keeps_columns_and_errors() {
     let again: Vec<(String, String)> = resaved.findings.iter().filter(|f| f.code == taizhang::Code::FormulaError).map(|f| (f.cell.unwrap().a1(), f.value.clone().unwrap_or_default())).collect();
     assert_eq!(again, [(v04[4].clone(), "#N/A".to_string())], "{:?}", resaved.findings);
     assert_eq!(resaved.extra_columns, original.extra_columns);
+}
+
+/// A small 乐山 return; `broken` leaves the name of its second enterprise empty (an error to correct).
+fn leshan_return(broken: bool) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("附件2").unwrap();
+    let second = if broken { "" } else { "乐山乙茶业有限公司" };
+    super::common::write_rows(
+        ws,
+        0,
+        &[
+            &["乐山市质量提升台账(2018年第三季度)"],
+            &["序号", "所属(产业)行业", "提升企业名称", "主导产品", "问题和短板", "提升目标", "提升措施", "进展情况及成效"],
+            &["1", "茶叶", "乐山甲茶业有限公司", "绿茶", "标准化不足", "建立标准体系", "对标达标", "已制定企业标准"],
+            &["2", "茶叶", second, "红茶", "品牌影响力弱", "创建品牌", "品牌培育", "推进中"],
+        ],
+    );
+    if !broken {
+        // The corrected file reports a task too, so nothing is left to correct.
+        let tasks = wb.add_worksheet();
+        tasks.set_name("附件1").unwrap();
+        super::common::write_rows(tasks, 0, &[&["序号", "重点工作", "完成状态", "推进情况"], &["1", "开展质量提升行动", "推进中", "已部署"]]);
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_corrected_return_clears_the_corrections_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let inbox = d.join("收件箱");
+    std::fs::create_dir(&inbox).unwrap();
+    let first = inbox.join("乐山市台账.xlsx");
+    std::fs::write(&first, leshan_return(true)).unwrap();
+    let o = taizhang(d, &["feedback", "收件箱", "--period", "2018Q3", "--out", "审核意见"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let workbook = d.join("审核意见").join(taizhang::feedback::file_name("乐山市", Some(taizhang::Period::new(2018, 3).unwrap())));
+    assert!(workbook.exists(), "the first round's corrections: {}", stdout(&o));
+
+    // 乐山 sends the corrected file, later.
+    let second = inbox.join("乐山市台账(修改).xlsx");
+    std::fs::write(&second, leshan_return(false)).unwrap();
+    let later = std::fs::metadata(&first).unwrap().modified().unwrap() + std::time::Duration::from_secs(60);
+    std::fs::File::options().write(true).open(&second).unwrap().set_modified(later).unwrap();
+
+    // check: the superseded file's error is shown with it, not counted.
+    let check = taizhang(d, &["check", "收件箱", "--period", "2018Q3"]);
+    let out = stdout(&check);
+    assert_eq!(check.status.code(), Some(0), "only the adopted file counts: {out}");
+    assert!(out.contains("已被同一市州更新的文件替代"), "{out}");
+
+    // feedback: the earlier round's workbook is removed (nothing left to correct), and it says so.
+    let o = taizhang(d, &["feedback", "收件箱", "--period", "2018Q3", "--out", "审核意见"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("已删除 乐山市 上一轮的审核意见"), "{}", stdout(&o));
+    assert!(!workbook.exists(), "it would be mailed again");
+
+    // The rollup: 乐山 已报送 with no errors; 问题清单 has only the F08 notice about the old file.
+    let o = taizhang(d, &["consolidate", "收件箱", "--period", "2018Q3", "--out", "汇总.xlsx"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let rollup = d.join("汇总.xlsx");
+    let summary = super::common::sheet_rows(&rollup, taizhang::rollup::sheets::SUMMARY);
+    let leshan = summary.iter().find(|r| r.get(1).is_some_and(|c| c == "乐山市")).unwrap_or_else(|| panic!("{summary:?}"));
+    assert_eq!(leshan[2], "已报送", "{leshan:?}");
+    assert_eq!((leshan[9].as_str(), leshan[10].as_str()), ("0", "0"), "no error or warning counted: {leshan:?}");
+    let findings = super::common::sheet_rows(&rollup, taizhang::rollup::sheets::FINDINGS);
+    let mine: Vec<&Vec<String>> = findings.iter().filter(|r| r.iter().any(|c| c == "乐山市")).collect();
+    assert!(mine.iter().any(|r| r[3] == "F08") && mine.iter().all(|r| r[2] == "提示" && r[3] != "V01"), "only hints, the old file's F08 among them: {mine:?}");
+
+    // No reminder for 乐山.
+    std::fs::write(d.join("联系人.csv"), "市州,联系人,邮箱\n乐山市,张三,ls@example.cn\n").unwrap();
+    let o = taizhang(d, &["mail", "--remind", "--inbox", "收件箱", "--period", "2018Q3", "--contacts", "联系人.csv", "--outbox", "发件箱"]);
+    let outbox: Vec<String> = std::fs::read_dir(d.join("发件箱")).map(|r| r.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect()).unwrap_or_default();
+    assert!(!outbox.iter().any(|n| n.contains("乐山")), "{outbox:?} {}{}", stdout(&o), stderr(&o));
+}
+
+/// The first round's corrections replaced in the second, when the second file still has errors; a
+/// workbook the office edited by hand is never replaced.
+#[test]
+fn feedback_replaces_only_its_own_unchanged_workbooks() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("收件箱")).unwrap();
+    std::fs::write(d.join("收件箱").join("乐山市台账.xlsx"), leshan_return(true)).unwrap();
+    let run = || taizhang(d, &["feedback", "收件箱", "--period", "2018Q3", "--out", "审核意见"]);
+    assert_eq!(run().status.code(), Some(0));
+    let o = run();
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("已更新 乐山市"), "its own workbook is replaced: {}", stdout(&o));
+    let workbook = d.join("审核意见").join(taizhang::feedback::file_name("乐山市", Some(taizhang::Period::new(2018, 3).unwrap())));
+    std::fs::write(&workbook, b"edited by hand").unwrap();
+    let o = run();
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("未覆盖"), "{}", stdout(&o));
+    assert_eq!(std::fs::read(&workbook).unwrap(), b"edited by hand");
 }

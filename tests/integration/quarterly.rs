@@ -60,6 +60,10 @@ fn mail_writes_one_eml_per_prefecture_with_its_own_template() {
     let mut emls: Vec<PathBuf> = std::fs::read_dir(d.join("outbox")).unwrap().map(|e| e.unwrap().path()).collect();
     emls.sort();
     assert_eq!(emls.len(), 2);
+    for e in &emls {
+        // A draft: Outlook opens it as a message to send, not as one received.
+        assert!(std::fs::read(e).unwrap().starts_with(b"X-Unsent: 1\r\n"), "{}", e.display());
+    }
     let mails = read_eml(&emls);
     for (m, (who, name)) in mails.iter().zip([("zhang@cd.example.cn", "成都市"), ("li@ab.example.cn", "阿坝藏族羌族自治州")]) {
         assert!(m["to"].as_str().unwrap().contains(who), "{m}");
@@ -236,7 +240,7 @@ fn feedback_marks_the_cells_and_mail_sends_it() {
     let chengdu = samples().join("2018Q3-成都市-质量提升台账.xlsx");
     let o = taizhang(d, &["feedback", leshan.to_str().unwrap(), chengdu.to_str().unwrap(), "--out", "fb"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
-    let files: Vec<String> = std::fs::read_dir(d.join("fb")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let files: Vec<String> = std::fs::read_dir(d.join("fb")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| !n.starts_with('.')).collect();
     assert_eq!(files, ["2018Q3-乐山市-审核意见.xlsx"], "成都's return is clean: no corrections");
     let fb = d.join("fb/2018Q3-乐山市-审核意见.xlsx");
     let layout = &refdata().template.sheets;
@@ -444,4 +448,19 @@ fn mail_names_the_periods_when_a_folder_mixes_two_quarters() {
         "{out}"
     );
     assert!(!d.join("out").exists() || std::fs::read_dir(d.join("out")).unwrap().count() == 0);
+}
+
+#[test]
+fn an_unreachable_mail_server_is_said_once_and_nothing_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d, "市州,联系人,邮箱\n成都,张明,zhang@cd.example.cn\n阿坝州,李华,li@ab.example.cn\n");
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let o = taizhang(d, &["mail", "--attachments", "tpl", "--contacts", "contacts.csv", "--smtp", &format!("127.0.0.1:{port}"), "--from", "省质量提升办 <zltsb@sc.example.cn>"]);
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert_eq!(o.status.code(), Some(2), "{out}{err}");
+    assert_eq!(err.matches("无法连接邮件服务器").count(), 1, "one message, not one per prefecture: {err}");
+    assert!(err.contains(&format!("127.0.0.1:{port}")) && err.contains("未发送任何邮件"), "{err}");
+    assert!(!out.contains("发送失败"), "{out}");
 }
