@@ -10,6 +10,7 @@ mod corpus;
 mod feedback;
 mod formats;
 mod golden;
+mod guards;
 mod hostile;
 mod import;
 mod indicators;
