@@ -16,7 +16,7 @@ use super::header::{Matcher, holds_ledger};
 
 /// One return taken out of a workbook: its sheets and the prefecture they name.
 #[derive(Debug, Clone)]
-pub struct Part {
+pub struct PrefectureReturn {
     /// The prefecture the part's sheets are named after; `None` for the sheets that name none, which
     /// follow the file's own prefecture.
     pub prefecture: Option<String>,
@@ -34,7 +34,7 @@ pub fn sheet_prefecture(refdata: &RefData, name: &str) -> Option<String> {
 /// `Err(wb)` gives the workbook back whole otherwise. `file_prefecture` is the prefecture the file's name
 /// gives: the sheets naming no prefecture join its part, or, when the file names none of the split
 /// prefectures, a part of their own if they hold a ledger, else the first part.
-pub fn by_prefecture(refdata: &RefData, wb: Workbook, file_prefecture: Option<&str>) -> Result<Vec<Part>, Workbook> {
+pub fn by_prefecture(refdata: &RefData, wb: Workbook, file_prefecture: Option<&str>) -> Result<Vec<PrefectureReturn>, Workbook> {
     let named: Vec<Option<String>> = wb
         .sheets
         .iter()
@@ -70,9 +70,9 @@ pub fn by_prefecture(refdata: &RefData, wb: Workbook, file_prefecture: Option<&s
     let assignment: Vec<usize> = (0..wb.sheets.len()).map(owner_of).collect();
     let note = describe(&wb, &assignment, &owners);
     let format = wb.format;
-    let mut parts: Vec<Part> = owners
+    let mut parts: Vec<PrefectureReturn> = owners
         .into_iter()
-        .map(|prefecture| Part { prefecture, workbook: Workbook { format, sheets: Vec::new() }, note: note.clone() })
+        .map(|prefecture| PrefectureReturn { prefecture, workbook: Workbook { format, sheets: Vec::new() }, note: note.clone() })
         .collect();
     for (sheet, owner) in wb.sheets.into_iter().zip(assignment) {
         parts[owner].workbook.sheets.push(sheet);
@@ -125,7 +125,7 @@ mod tests {
         Workbook { format: Format::Xlsx, sheets }
     }
 
-    fn names(p: &Part) -> Vec<&str> {
+    fn names(p: &PrefectureReturn) -> Vec<&str> {
         p.workbook.sheets.iter().map(|s| s.name.as_str()).collect()
     }
 

@@ -436,7 +436,7 @@ fn message_lines(
 
 /// Stores one attachment unless the same content is in the inbox already (C05); a RAR is stored and
 /// carries its finding (C01).
-fn store_part(part: &mime::Part, head: &Entry, findings: &[Finding], inbox: &mut Inbox, out: &mut Outcome) -> Result<Entry, CollectError> {
+fn store_part(part: &mime::Attachment, head: &Entry, findings: &[Finding], inbox: &mut Inbox, out: &mut Outcome) -> Result<Entry, CollectError> {
     let sha = names::sha256_hex(&part.data);
     let mut line = Entry { attachment: Some(part.path.clone()), sha256: Some(sha.clone()), ..head.clone() };
     if let Some(existing) = inbox.hashes.get(&sha) {

@@ -64,7 +64,7 @@ impl PartKind {
 
 /// One attachment of a message (of a forwarded message: its path starts with that message's name).
 #[derive(Debug, Clone)]
-pub struct Part {
+pub struct Attachment {
     /// The attachment's file name as sent (decoded), prefixed by the forwarded messages it is in:
     /// `转发的邮件.eml/成都市台账.xlsx`.
     pub path: String,
@@ -82,7 +82,7 @@ pub struct Email {
     /// The Date header, RFC 3339.
     pub date: Option<String>,
     pub subject: Option<String>,
-    pub parts: Vec<Part>,
+    pub parts: Vec<Attachment>,
     /// Cloud-drive links found in the text: (service, link).
     pub links: Vec<(String, String)>,
 }
@@ -179,7 +179,7 @@ fn collect_parts(msg: &mail_parser::Message<'_>, prefix: &str, depth: usize, out
             unnamed += 1;
             format!("附件{unnamed}{}", extension_for(&data, &kind))
         });
-        out.parts.push(Part { path: format!("{prefix}{name}"), name, data, kind });
+        out.parts.push(Attachment { path: format!("{prefix}{name}"), name, data, kind });
     }
 }
 

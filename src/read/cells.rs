@@ -6,7 +6,16 @@ use crate::cell::CellRef;
 
 use super::error::{ReadError, corrupt};
 use super::grid::{Limits, Rect, Value, Visibility};
-use super::ooxml::{SheetCells, StreamedCell};
+
+/// What one sheet's cells came to.
+pub(super) struct SheetCells {
+    pub cells: Vec<(CellRef, Value)>,
+    pub formulas_without_value: Vec<CellRef>,
+    pub error: Option<ReadError>,
+}
+
+/// A cell as the streaming readers give it: position, value, and whether it holds a formula.
+pub(super) type StreamedCell<'d> = ((u32, u32), DataRef<'d>, bool);
 
 pub(super) fn visibility(v: SheetVisible) -> Visibility {
     match v {

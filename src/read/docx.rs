@@ -180,13 +180,13 @@ fn sdt_blocks<'a>(sdt: &'a StructuredDataTag, out: &mut Vec<Block<'a>>) {
 /// Sheets from the blocks: each table with the paragraphs above it, the last one with those below too.
 fn lay_out(blocks: &[Block<'_>], limits: &Limits) -> Result<Vec<Sheet>, ReadError> {
     let mut pending: Vec<&str> = Vec::new();
-    let mut sheets: Vec<SheetCells> = Vec::new();
+    let mut sheets: Vec<TableCells> = Vec::new();
     for b in blocks {
         match b {
             Block::Text(t) if !t.trim().is_empty() => pending.push(t),
             Block::Text(_) => {}
             Block::Table(t) => {
-                let mut s = SheetCells::default();
+                let mut s = TableCells::default();
                 s.lines(&std::mem::take(&mut pending));
                 s.table(t);
                 sheets.push(s);
@@ -208,7 +208,7 @@ fn lay_out(blocks: &[Block<'_>], limits: &Limits) -> Result<Vec<Sheet>, ReadErro
 
 /// One sheet being laid out.
 #[derive(Default)]
-struct SheetCells {
+struct TableCells {
     cells: Vec<(CellRef, Value)>,
     merges: Vec<Rect>,
     row: u32,
@@ -221,7 +221,7 @@ struct OpenMerge {
     span: u32,
 }
 
-impl SheetCells {
+impl TableCells {
     fn lines(&mut self, lines: &[&str]) {
         for l in lines {
             self.cells.push((CellRef::new(self.row, 0), Value::Text((*l).to_string())));

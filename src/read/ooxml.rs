@@ -9,20 +9,13 @@
 
 use std::io::Cursor;
 
-use calamine::{DataRef, Reader};
+use calamine::Reader;
 
-use super::cells::{rect, stream_cells, visibility};
+use super::cells::{SheetCells, rect, stream_cells, visibility};
 use super::error::{ReadError, corrupt};
 use super::grid::{Format, Grid, Limits, Rect, Sheet, Workbook};
 use super::listobjects;
-use crate::cell::CellRef;
 
-/// What one sheet's cells came to.
-pub(super) struct SheetCells {
-    pub cells: Vec<(CellRef, super::grid::Value)>,
-    pub formulas_without_value: Vec<CellRef>,
-    pub error: Option<ReadError>,
-}
 
 pub(super) fn read_xlsx(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError> {
     let totals = listobjects::total_rows(&bytes);
@@ -72,8 +65,6 @@ pub(super) fn read_xlsb(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, Rea
     Ok(Workbook { format: Format::Xlsb, sheets })
 }
 
-/// A cell as the streaming readers give it: position, value, and whether it holds a formula.
-pub(super) type StreamedCell<'d> = ((u32, u32), DataRef<'d>, bool);
 
 /// The worksheets of a workbook (chart sheets left out), each read with `cells` and, when its cells could
 /// be read, its merged ranges found with `merges`. xlsx and xlsb share this; calamine gives their cell

@@ -12,7 +12,7 @@ use super::layout::cols;
 
 /// One accepted return's rows.
 #[derive(Debug, Clone)]
-struct Part {
+struct ReturnRows {
     frames: Frames,
     /// The prefecture's place in the official order, and the submission's index.
     p_order: u32,
@@ -26,7 +26,7 @@ struct Part {
 /// Columns a part gets from the merge rather than from its frame.
 const DERIVED: [&str; 5] = [cols::SEQ, cols::P_ORDER, cols::SUB, cols::PREFECTURE, cols::FILE];
 
-impl Part {
+impl ReturnRows {
     fn height(&self) -> usize {
         self.frames.distinct_rows
     }
@@ -53,22 +53,22 @@ impl Part {
 
 /// The merged ledger, part by part.
 #[derive(Debug, Clone, Default)]
-pub struct Ledger {
-    parts: Vec<Part>,
+pub struct StackedLedger {
+    parts: Vec<ReturnRows>,
     height: usize,
     /// The columns of a ledger without rows, so that an empty rollup still has its headers.
     empty: DataFrame,
 }
 
-impl Ledger {
+impl StackedLedger {
     pub(super) fn new(empty: DataFrame) -> Self {
-        Ledger { parts: Vec::new(), height: 0, empty }
+        StackedLedger { parts: Vec::new(), height: 0, empty }
     }
 
     /// Adds the next return in official order.
     pub(super) fn push(&mut self, frames: Frames, p_order: u32, sub: u32, prefecture: String, file: String) {
         let first_seq = self.height as u32 + 1;
-        let part = Part { frames, p_order, sub, prefecture, file, first_seq };
+        let part = ReturnRows { frames, p_order, sub, prefecture, file, first_seq };
         self.height += part.height();
         self.parts.push(part);
     }

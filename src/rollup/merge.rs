@@ -18,7 +18,7 @@ use crate::submission::Submission;
 pub use super::frames::Frames;
 pub use super::status::{PrefectureSummary, ReturnStatus};
 use super::status::summary_lines;
-pub use super::ledger::Ledger;
+pub use super::ledger::StackedLedger;
 use super::frames::{extra_name, ledger_frame, progress_frame};
 use crate::rollup::layout::{OTHER_FINDINGS, UNKNOWN_PREFECTURE, cols};
 
@@ -35,8 +35,8 @@ pub struct MergeOptions {
 pub struct Merged {
     pub period: Option<Period>,
     /// One row per enterprise: 序号, 填报市州, the ledger's columns, the extra columns, 来源文件, 来源单元格,
-    /// 原序号, and 行业(统计口径) — kept return by return (see [`Ledger`]).
-    pub ledger: Ledger,
+    /// 原序号, and 行业(统计口径) — kept return by return (see [`StackedLedger`]).
+    pub ledger: StackedLedger,
     /// Names of the extra columns in `ledger`, in order.
     pub extra_columns: Vec<String>,
     /// One row per task reported: 任务序号, 填报市州, 完成状态, 推进情况, 量化完成值, extras, 来源文件, 来源单元格.
@@ -209,7 +209,7 @@ fn mark_superseded(subs: &mut [Submission], winners: &[(usize, Vec<usize>)]) {
 
 /// The accepted returns stacked into the province's ledger and progress.
 struct Stacked {
-    ledger: Ledger,
+    ledger: StackedLedger,
     extra_columns: Vec<String>,
     progress: DataFrame,
     progress_extra_columns: Vec<String>,
@@ -220,7 +220,7 @@ struct Stacked {
 /// ledger keeps each return's frame as its part, in memory or where `consolidate` spilled it.
 fn stack(refdata: &RefData, subs: &[Submission], frames: &mut [Option<Frames>], accepted: &[usize], order: &Order<'_>) -> PolarsResult<Stacked> {
     let empty = || Submission::new(Default::default(), String::new());
-    let mut ledger = Ledger::new(
+    let mut ledger = StackedLedger::new(
         ledger_frame(refdata, &empty())?
             .lazy()
             .with_columns([
@@ -269,7 +269,7 @@ fn stack(refdata: &RefData, subs: &[Submission], frames: &mut [Option<Frames>], 
 }
 
 /// The same enterprise in two prefectures: both rows stay; each is reported (V07) on its own return.
-fn report_cross_prefecture(refdata: &RefData, subs: &mut [Submission], ledger: &Ledger) -> PolarsResult<()> {
+fn report_cross_prefecture(refdata: &RefData, subs: &mut [Submission], ledger: &StackedLedger) -> PolarsResult<()> {
     let ent_name = refdata.ledger.column("enterprise").map(|c| c.name.clone()).unwrap_or_default();
     // First the keys found in more than one prefecture, from two columns of every row; then the rows of
     // those keys only. A national ledger has a million rows and a handful of such keys.
@@ -341,7 +341,7 @@ fn indicator_figures(refdata: &RefData, subs: &[Submission], winners: &[(usize, 
 }
 
 /// Enterprises per industry (in the order of the list, then others by name) and prefecture.
-fn industry_counts(refdata: &RefData, ledger: &Ledger) -> PolarsResult<Vec<(String, Vec<u32>)>> {
+fn industry_counts(refdata: &RefData, ledger: &StackedLedger) -> PolarsResult<Vec<(String, Vec<u32>)>> {
     let prefs = refdata.prefectures.all();
     let counts = ledger
         .select(&[cols::INDUSTRY_GROUP, cols::PREFECTURE])?

@@ -234,23 +234,3 @@ pub fn board(refdata: &RefData, snap: &Snapshot, own: &crate::indicators::Provin
     }
 }
 
-/// The period's state, computed on the blocking pool (reading files is blocking work), after the
-/// receipts are brought in line with the inbox.
-///
-/// # Errors
-/// A workspace or merge error.
-pub async fn snapshot(app: &super::state::Shared, period: Period) -> Result<Arc<Snapshot>, super::error::WebError> {
-    let a = Arc::clone(app);
-    Ok(tokio::task::spawn_blocking(move || {
-        a.ws.reconcile(period)?;
-        Ok::<_, super::error::WebError>(a.cache.snapshot(&a.refdata, a.inbox(period), period, &a.batch_for(period))?)
-    })
-    .await??)
-}
-
-/// The board of a snapshot, with the province's own figures as the office entered them and each file's
-/// arrival from the receipts.
-pub fn board_of(app: &super::state::App, snap: &Snapshot) -> Board {
-    let receipts = app.ws.receipts(snap.period).unwrap_or_default();
-    board(&app.refdata, snap, &app.own_figures(snap.period), &|file| receipts.iter().rev().find(|r| r.stored_name == file).map(|r| r.received_at.clone()))
-}

@@ -9,7 +9,7 @@ use axum::extract::{Extension, Path as UrlPath, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use super::board::snapshot;
+use super::state::snapshot;
 use super::error::{WebError, WebResult};
 use super::guard::link::LinkAccess;
 use super::guard::office::OfficeSession;

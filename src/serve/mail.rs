@@ -77,7 +77,7 @@ pub async fn send(State(app): State<Shared>, PeriodParam(period): PeriodParam, a
     };
     if form.kind == "feedback" {
         // The corrections are written afresh from the inbox as it is now.
-        let snap = super::board::snapshot(&app, period).await?;
+        let snap = super::state::snapshot(&app, period).await?;
         let d = dir.clone();
         blocking(&app, move |a| crate::feedback::write_all(&a.refdata, &snap.subs, Some(period), &d, true)).await?.map_err(|e| WebError::Internal(e.to_string()))?;
     }

@@ -12,7 +12,8 @@ use crate::inbox::Origin;
 use crate::inbox::workspace::{Receipt, Stored};
 use crate::period::Period;
 
-use super::board::{Snapshot, snapshot};
+use super::board::Snapshot;
+use super::state::snapshot;
 use super::error::{WebError, WebResult};
 use super::guard::link::LinkAccess;
 use super::pages::links::{MAX_UPLOADS_PER_PERIOD, collecting};

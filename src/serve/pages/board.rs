@@ -10,7 +10,8 @@ use serde::Serialize;
 use crate::inbox::workspace::ActionLog;
 use crate::period::Period;
 
-use super::super::board::{Board, board_of, snapshot};
+use super::super::board::Board;
+use super::super::state::{board_of, snapshot};
 use super::super::error::WebResult;
 use super::super::guard::office::OfficeSession;
 use super::super::state::{App, Shared};

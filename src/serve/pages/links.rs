@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::period::Period;
 use crate::refdata::Prefecture;
 
-use super::super::board::snapshot;
+use super::super::state::snapshot;
 use super::super::error::{WebError, WebResult};
 use super::super::guard::link::LinkAccess;
 use super::super::guard::office::OfficeSession;

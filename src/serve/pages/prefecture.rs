@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::period::Period;
 
-use super::super::board::{Snapshot, snapshot};
+use super::super::board::Snapshot;
+use super::super::state::snapshot;
 use super::super::error::{WebError, WebResult};
 use super::super::guard::office::OfficeSession;
 use super::super::state::{App, Shared};
