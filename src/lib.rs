@@ -22,7 +22,6 @@ pub mod import;
 pub mod indicators;
 #[cfg(feature = "mail")]
 pub mod mail;
-pub mod memory;
 pub mod output;
 pub mod period;
 pub mod read;

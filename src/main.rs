@@ -10,7 +10,7 @@ use cli::{Cli, Command};
 use taizhang::{ExitStatus, RefData, commands};
 
 fn main() -> ExitCode {
-    taizhang::memory::limit_arenas();
+    taizhang::commands::memory::limit_arenas();
     let cli = match cli::parse() {
         Ok(c) => c,
         Err(mut stop) => {

@@ -11,6 +11,8 @@ pub mod feedback;
 pub mod diff;
 #[cfg(feature = "mail")]
 pub mod mail;
+/// The process's allocator settings, which the binary makes before anything else.
+pub mod memory;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod template;

@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+mod record;
+
 use crate::xlsx::style;
 use crate::finding::{Code, Finding, Severity};
 use crate::period::Period;
@@ -320,20 +322,6 @@ pub enum Earlier {
     Removed,
 }
 
-/// The record of the workbooks `feedback` wrote into a folder (name and content hash), so that a later
-/// round replaces its own unchanged workbooks and nothing else: a workbook the office edited by hand, or
-/// any file it did not write, is left alone.
-const RECORD: &str = ".审核意见记录.json";
-
-fn read_record(dir: &Path) -> std::collections::BTreeMap<String, String> {
-    std::fs::read(dir.join(RECORD)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
-}
-
-/// Whether `path` is a workbook taizhang wrote there and nobody changed since.
-fn is_own(record: &std::collections::BTreeMap<String, String>, path: &Path) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    record.get(&name).is_some_and(|sha| std::fs::read(path).is_ok_and(|b| crate::inbox::names::sha256_hex(&b) == *sha))
-}
 
 /// Writes, into `dir`, the corrections of every prefecture with something to correct: an annotated
 /// workbook when a return of the period was read, else a notice listing the files received (unreadable,
@@ -344,40 +332,34 @@ fn is_own(record: &std::collections::BTreeMap<String, String>, path: &Path) -> b
 /// When a workbook cannot be built; files that cannot be written are reported in the result.
 pub fn write_all(refdata: &RefData, subs: &[Submission], period: Option<Period>, dir: &Path, force: bool) -> Result<Vec<Written>, TemplateError> {
     let collected = period.or_else(|| crate::import::batch::majority_period(subs));
-    let mut record = read_record(dir);
+    let mut record = record::Record::read(dir);
     let mut out = Vec::new();
     for p in refdata.prefectures.all() {
         let path = dir.join(file_name(&p.name, collected));
-        let own = is_own(&record, &path);
+        let own = record.is_own(&path);
         let Some(one) = for_prefecture(refdata, subs, collected, &p.name)? else {
             // The adopted return is clean now: the earlier round's workbook would be mailed again.
             if own && std::fs::remove_file(&path).is_ok() {
-                record.remove(&one_name(&path));
+                record.forget(&path);
                 out.push(Written { prefecture: p.name.clone(), notice: false, result: Ok(path), earlier: Earlier::Removed });
             }
             continue;
         };
         let path = dir.join(&one.name);
-        let own = own || is_own(&record, &path);
+        let own = own || record.is_own(&path);
         let result = if path.exists() && !force && !own {
             Err(format!("{} 已存在且不是本程序上一轮生成的原样文件(可能已手工修改),未覆盖(如需覆盖请加 --force)", path.display()))
         } else {
             crate::output::write_atomic(&path, &one.bytes).map(|()| path.clone()).map_err(|e| e.to_string())
         };
         if result.is_ok() {
-            record.insert(one.name.clone(), crate::inbox::names::sha256_hex(&one.bytes));
+            record.wrote(&one.name, &one.bytes);
         }
         let earlier = if own && result.is_ok() { Earlier::Replaced } else { Earlier::None };
         out.push(Written { prefecture: p.name.clone(), notice: one.notice, result, earlier });
     }
-    if let Ok(bytes) = serde_json::to_vec_pretty(&record) {
-        crate::output::write_atomic(&dir.join(RECORD), &bytes)?;
-    }
+    record.save(dir)?;
     Ok(out)
-}
-
-fn one_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// One prefecture's corrections, built in memory.
