@@ -100,26 +100,29 @@ fn smtp_options(app: &App, form: &MailForm) -> WebResult<Result<SmtpOptions, Str
     keep(app, "smtp.server", form.smtp_server.as_deref())?;
     keep(app, "smtp.security", form.smtp_security.as_deref())?;
     keep(app, "smtp.user", form.smtp_user.as_deref())?;
+    Ok(saved_smtp(app, form.smtp_password.clone()))
+}
+
+/// The SMTP server kept in the workspace, with the password typed now or else from the environment; or
+/// why it cannot be used.
+pub(super) fn saved_smtp(app: &App, typed: Option<String>) -> Result<SmtpOptions, String> {
     let security = match app.ws.setting("smtp.security").as_deref() {
         Some("starttls") => Security::StartTls,
         Some("plain") => Security::Opportunistic,
         _ => Security::Implicit,
     };
-    let Some(text) = app.ws.setting("smtp.server") else { return Ok(Err("请填写发件服务器(如 smtp.example.gov.cn:465)。".into())) };
-    let (host, port) = match server(&text, security == Security::Implicit, (465, 25)) {
-        Ok(hp) => hp,
-        Err(why) => return Ok(Err(why)),
-    };
-    let password = form.smtp_password.clone().filter(|p| !p.is_empty()).or_else(|| std::env::var(crate::mail::SMTP_PASSWORD_VAR).ok().filter(|p| !p.is_empty()));
+    let Some(text) = app.ws.setting("smtp.server") else { return Err("请填写发件服务器(如 smtp.example.gov.cn:465)。".into()) };
+    let (host, port) = server(&text, security == Security::Implicit, (465, 25))?;
+    let password = typed.filter(|p| !p.is_empty()).or_else(|| std::env::var(crate::mail::SMTP_PASSWORD_VAR).ok().filter(|p| !p.is_empty()));
     let user = app.ws.setting("smtp.user").filter(|u| !u.is_empty());
     if user.is_some() && password.is_none() {
-        return Ok(Err("请填写发件邮箱的密码(密码不保存,每次发送时填写)。".into()));
+        return Err("请填写发件邮箱的密码(密码不保存,每次发送时填写)。".into());
     }
-    Ok(Ok(SmtpOptions { host, port, security, user, password, ca_cert: app.ca_cert.clone(), attempts: 3, timeout: std::time::Duration::from_secs(30) }))
+    Ok(SmtpOptions { host, port, security, user, password, ca_cert: app.ca_cert.clone(), attempts: 3, timeout: std::time::Duration::from_secs(30) })
 }
 
 /// A mail report as the page shows it: a line per outcome, a table of the prefectures.
-fn mail_result(app: &App, title: String, r: &crate::mail::MailReport) -> ActionResult {
+pub(super) fn mail_result(app: &App, title: String, r: &crate::mail::MailReport) -> ActionResult {
     if r.nothing_to_remind {
         return ActionResult::done(title, vec!["各市州均已报送且没有错误,无需提醒。".into()]);
     }

@@ -19,6 +19,7 @@ pub mod guard;
 pub mod mail;
 pub mod pages;
 pub mod router;
+pub mod schedule;
 pub mod security;
 pub mod state;
 pub mod uploads;
@@ -150,7 +151,9 @@ pub fn run(refdata: &RefData, cfg: &ServeConfig, out: &mut dyn std::io::Write) -
             open_browser(&url);
         }
         // The client's address is kept on every request: failed link tokens are counted per address.
-        axum::serve(listener, router(Arc::new(app)).into_make_service_with_connect_info::<SocketAddr>()).await.map_err(ServeError::Runtime)
+        let app = Arc::new(app);
+        tokio::spawn(schedule::run(Arc::clone(&app)));
+        axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>()).await.map_err(ServeError::Runtime)
     })
 }
 

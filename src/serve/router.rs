@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use super::guard;
 use super::pages::{self, SCRIPT, STYLE};
 use super::state::Shared;
-use super::{actions, downloads, mail, uploads};
+use super::{actions, downloads, mail, schedule, uploads};
 
 /// Largest request body: a batch of uploads, each within the reader's file limit (checked per file as it
 /// streams in).
@@ -49,6 +49,7 @@ fn office(app: Shared) -> Router {
         .route("/p/{period}/rollup", post(actions::make_rollup))
         .route("/p/{period}/rollup.xlsx", get(downloads::rollup))
         .route("/p/{period}/mail", post(mail::send))
+        .route("/p/{period}/remind-schedule", post(schedule::set))
         .route("/p/{period}/collect", post(mail::collect))
         .route("/p/{period}/province-figures", post(actions::save_own_figures))
         .route("/contacts", post(actions::upload_contacts))

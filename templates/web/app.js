@@ -193,6 +193,7 @@ document.addEventListener("DOMContentLoaded", () => {
     if (pw) pw.value = "";
   });
   onSubmit("own-form", "正在保存", asForm, refreshBoard);
+  onSubmit("schedule-form", "正在保存", asForm);
   onSubmit("collect-form", "正在收取邮件", (f) => {
     const body = asForm(f);
     f.querySelector('input[name="password"]').value = "";

@@ -88,10 +88,10 @@ fn mail_writes_one_eml_per_prefecture_with_its_own_template() {
 }
 
 /// A running SMTP server, killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    port: u16,
-    maildir: PathBuf,
+    pub(crate) port: u16,
+    pub(crate) maildir: PathBuf,
 }
 
 impl Drop for Server {
@@ -101,7 +101,7 @@ impl Drop for Server {
     }
 }
 
-fn server(d: &Path, name: &str, args: &[&str]) -> Server {
+pub(crate) fn server(d: &Path, name: &str, args: &[&str]) -> Server {
     let maildir = d.join(name);
     let mut child = Command::new("python3")
         .arg(repo().join("tests/fixtures/smtp_server.py"))
@@ -118,7 +118,7 @@ fn server(d: &Path, name: &str, args: &[&str]) -> Server {
     Server { child, port, maildir }
 }
 
-fn delivered(s: &Server) -> Vec<PathBuf> {
+pub(crate) fn delivered(s: &Server) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(&s.maildir)
         .map(|d| d.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "eml")).collect())
         .unwrap_or_default();

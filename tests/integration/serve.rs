@@ -32,8 +32,10 @@ impl Console {
         let listen: &[&str] = if extra.contains(&"--default-listen") { &[] } else { &["--listen", "127.0.0.1:0"] };
         // `--env-password=P` is no option of taizhang: the console is started with TAIZHANG_SERVE_PASSWORD=P.
         let password = extra.iter().find_map(|a| a.strip_prefix("--env-password=")).unwrap_or("");
+        // `--env:K=V` is no option either: the console is started with K=V in its environment.
+        let env: Vec<(&str, &str)> = extra.iter().filter_map(|a| a.strip_prefix("--env:")).filter_map(|kv| kv.split_once('=')).collect();
         let listen: &[&str] = if extra.iter().any(|a| a.starts_with("--listen")) { &[] } else { listen };
-        let extra: Vec<&&str> = extra.iter().filter(|a| **a != "--default-listen" && !a.starts_with("--env-password=")).collect();
+        let extra: Vec<&&str> = extra.iter().filter(|a| **a != "--default-listen" && !a.starts_with("--env-password=") && !a.starts_with("--env:")).collect();
         let mut child = Command::new(env!("CARGO_BIN_EXE_taizhang"))
             .args(["serve", "--workspace"])
             .arg(workspace)
@@ -43,6 +45,7 @@ impl Console {
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("TAIZHANG_SERVE_PASSWORD", password)
+            .envs(env)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -494,3 +497,48 @@ fn the_provinces_own_figures_from_the_page_reach_the_board_and_the_rollup() {
     let line = cells.iter().find(|r| r.iter().any(|c| c == "重点消费品国家监督抽查合格率")).unwrap();
     assert!(line.iter().any(|c| c == "92.1") && line.iter().any(|c| c == "达标"), "{line:?}");
 }
+
+#[test]
+fn reminders_go_out_on_a_schedule_through_the_offices_smtp_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("工作区");
+    let smtp = super::quarterly::server(dir.path(), "smtp", &[]);
+    // The schedule looked at every 300 ms instead of every minute.
+    let c = Console::start(&ws, &["--env:TAIZHANG_SCHEDULE_TICK_MS=300"]);
+    let csrf = c.csrf();
+    let contacts: String = std::iter::once("市州,联系人,邮箱".to_string())
+        .chain(super::common::refdata().prefectures.all().iter().enumerate().map(|(i, p)| format!("{},联系人{i},zl{i:02}@pref.example.cn", p.name)))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (ctype, body) = multipart(&[("联系人.csv", contacts.as_bytes())]);
+    let r = request(c.port, "POST", "/contacts", &c.host(), &[("Cookie", &c.cookie()), ("Content-Type", &ctype), ("X-CSRF-Token", &csrf)], &body);
+    assert!(r.body.contains("共 21 个市州有邮箱"), "{}", r.body);
+    let tomorrow = (chrono::Local::now().date_naive() + chrono::Days::new(1)).format("%Y-%m-%d").to_string();
+    // No deadline yet: the schedule asks for one first.
+    let r = c.post_form("/p/2018Q3/remind-schedule", "enabled=1&days=3&at=00:00", &csrf);
+    assert!(r.body.contains("截止日期"), "{}", r.body);
+    let r = c.post_form("/p/2018Q3/templates", &format!("deadline={tomorrow}"), &csrf);
+    assert!(r.body.contains("\"ok\":true"), "{}", r.body);
+    // The templates sent from the page through the server (kept for the schedule).
+    let from = enc("省质量提升办 <zltsb@example.gov.cn>");
+    let server = enc(&format!("127.0.0.1:{}", smtp.port));
+    let r = c.post_form("/p/2018Q3/mail", &format!("kind=templates&send=smtp&from={from}&smtp_server={server}&smtp_security=plain"), &csrf);
+    let res: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(res["table"]["rows"].as_array().unwrap().iter().filter(|r| r[2].as_str().unwrap().starts_with("已发送")).count(), 21, "{}", r.body);
+    assert_eq!(super::quarterly::delivered(&smtp).len(), 21);
+    c.upload(&[("2018Q3-成都市-质量提升台账.xlsx", &sample("2018Q3-成都市-质量提升台账.xlsx"))], Some(&csrf));
+    let r = c.post_form("/p/2018Q3/remind-schedule", "enabled=1&days=3&at=00:00", &csrf);
+    assert!(r.body.contains("经本办发件服务器发送"), "{}", r.body);
+    // The 20 prefectures that have not reported are reminded once, by the schedule.
+    let start = std::time::Instant::now();
+    while super::quarterly::delivered(&smtp).len() < 41 && start.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(super::quarterly::delivered(&smtp).len(), 41, "21 templates and 20 reminders");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(super::quarterly::delivered(&smtp).len(), 41, "at most once a day");
+    let page = c.get("/p/2018Q3", &[("Cookie", &c.cookie())]);
+    assert!(page.body.contains("定时催报邮件"), "logged on the page");
+    assert!(page.body.contains("name=\"enabled\" value=\"1\" checked"), "the form shows the schedule");
+}
+

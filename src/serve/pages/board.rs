@@ -46,6 +46,15 @@ struct BoardPage {
     own_rows: Vec<OwnFigure>,
     actions: Vec<ActionLog>,
     local_only: bool,
+    /// The period's scheduled reminders, when set.
+    schedule: Option<ScheduleView>,
+}
+
+/// A period's scheduled reminders as the form shows them.
+#[derive(Debug, Serialize)]
+struct ScheduleView {
+    days_before: u32,
+    at: String,
 }
 
 /// The mailbox the office collects from, as last used (never the password).
@@ -174,6 +183,7 @@ pub async fn page(State(app): State<Shared>, Extension(s): Extension<OfficeSessi
         own_rows,
         actions: app.ws.actions(period).unwrap_or_default(),
         local_only: app.local_only(),
+        schedule: crate::serve::schedule::Schedule::of(&app, period).map(|s| ScheduleView { days_before: s.days_before, at: s.at.format("%H:%M").to_string() }),
         board,
     };
     Ok(render(&app, "board.html", &view)?.into_response())
