@@ -35,6 +35,10 @@ pub enum Error {
     #[cfg(feature = "rollup")]
     #[error(transparent)]
     Rollup(#[from] crate::rollup::RollupError),
+    /// A 简报 or 通报 could not be drafted.
+    #[cfg(feature = "rollup")]
+    #[error(transparent)]
+    Briefing(#[from] crate::briefing::BriefingError),
     /// The comparison workbook of `diff` could not be built.
     #[cfg(feature = "rollup")]
     #[error("生成对比表失败: {0}")]

@@ -227,6 +227,12 @@ impl Status {
             Status::NoTarget => "不设目标",
         }
     }
+
+    /// The status a label of the rollup stands for (read back from its 指标完成情况 sheet); `NoData` for
+    /// any other text.
+    pub fn from_label(text: &str) -> Status {
+        [Status::Met, Status::NotMet, Status::NoData, Status::NoTarget].into_iter().find(|s| s.label() == text.trim()).unwrap_or(Status::NoData)
+    }
 }
 
 /// One indicator across the province.
@@ -249,8 +255,19 @@ pub struct Figure {
 impl Figure {
     /// The change of the province figure since the previous rollup.
     pub fn change(&self) -> Option<f64> {
-        Some(tidy(self.province? - self.previous?))
+        change(self.province, self.previous)
     }
+}
+
+/// The change of a province figure since the previous rollup's, as the rollup's 较上期 column shows it.
+pub fn change(province: Option<f64>, previous: Option<f64>) -> Option<f64> {
+    Some(tidy(province? - previous?))
+}
+
+/// Whether an indicator's figure of `period` can be compared with that of `previous`: not for a 本年度
+/// target across the turn of a year (it starts again from nothing; the rollup shows 新年度).
+pub fn comparable(i: &Indicator, previous: Option<crate::Period>, period: Option<crate::Period>) -> bool {
+    !(i.horizon == Horizon::PerYear && previous.zip(period).is_some_and(|(a, b)| a.year != b.year))
 }
 
 /// Every indicator across the province, for the rollup and the exports.

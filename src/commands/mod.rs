@@ -1,6 +1,8 @@
 //! One module per subcommand: a plain configuration struct (built by the binary from its arguments) and a
 //! `run` function that does the work and says how it ended.
 
+#[cfg(feature = "rollup")]
+pub mod briefing;
 pub mod check;
 #[cfg(feature = "mail")]
 pub mod collect;

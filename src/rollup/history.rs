@@ -43,6 +43,61 @@ pub struct Rollup {
     /// sheet's 报送状态. Two quarters are compared only where both hold a return: a prefecture that has not
     /// reported yet has not lost its enterprises.
     pub reported: Vec<String>,
+    /// The 汇总 sheet line by line as written: the 21 prefectures, then the lines of returns whose
+    /// prefecture is unknown and of findings belonging to none (empty for a rollup without the sheet).
+    pub summary: Vec<SummaryLine>,
+    /// The main table of 指标完成情况, one line per indicator as written (empty without the sheet).
+    pub indicator_lines: Vec<IndicatorLine>,
+    /// Per task of 附件1 任务分解及进展, the number of prefectures in each status, as written.
+    pub task_counts: Vec<TaskCount>,
+}
+
+/// One line of a rollup's 汇总 sheet, as `consolidate` wrote it: what the office's documents quote, so
+/// that a figure in them is the rollup's own and never counted a second way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryLine {
+    /// The canonical name, or the line's label when it is not a prefecture ([`crate::rollup::layout::UNKNOWN_PREFECTURE`], …).
+    pub name: String,
+    /// Whether the line is one of the prefectures of the reference data.
+    pub is_prefecture: bool,
+    pub status: crate::rollup::status::ReturnStatus,
+    pub file: String,
+    pub filled_date: String,
+    pub enterprises: usize,
+    pub tasks_reported: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// The files not in the rollup, each with why (one per line).
+    pub unused: String,
+}
+
+/// One indicator of a rollup's 指标完成情况 sheet, as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorLine {
+    pub id: String,
+    pub province: Option<f64>,
+    /// province ÷ target (1.0 = 100 %).
+    pub rate: Option<f64>,
+    pub status: crate::indicators::Status,
+    /// The previous rollup's province figure and the change, when the rollup was made with `--previous`.
+    pub previous: Option<f64>,
+    pub change: Option<f64>,
+}
+
+/// One task of a rollup's 附件1 matrix: how many prefectures reported each status (in the order of
+/// `tasks.toml`'s statuses).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskCount {
+    pub task: u32,
+    pub by_status: Vec<(String, usize)>,
+}
+
+impl TaskCount {
+    /// The number of prefectures that reported `status` on the task.
+    pub fn of(&self, status: &str) -> usize {
+        self.by_status.iter().find(|(s, _)| s == status).map_or(0, |(_, n)| *n)
+    }
 }
 
 impl Rollup {
@@ -158,6 +213,9 @@ fn from_workbook(refdata: &RefData, wb: &crate::read::Workbook, file: &str) -> R
     }
     out.reported = reported(refdata, wb, &out);
     out.indicators = indicators_of(refdata, wb);
+    out.summary = summary_lines(refdata, wb);
+    out.indicator_lines = indicator_lines(refdata, wb);
+    out.task_counts = task_counts(refdata, wb);
     if let Some(sheet) = wb.sheets.iter().find(|s| s.name == sheets::PROGRESS) {
         let h = header(sheet);
         let col = |n: &str| h.get(n).copied();
@@ -247,6 +305,108 @@ fn indicators_of(refdata: &RefData, wb: &crate::read::Workbook) -> Previous {
                 out.values.insert((ind.id.clone(), p.clone()), v);
             }
         }
+    }
+    out
+}
+
+/// A cell of a rollup sheet as a number: a number cell, or text holding one (none when empty).
+fn number_at(sheet: &Sheet, row: u32, col: Option<u32>) -> Option<f64> {
+    match col.and_then(|c| sheet.grid.get(crate::cell::CellRef::new(row, c))).map(|x| &x.value) {
+        Some(crate::read::Value::Number(n)) => Some(*n),
+        Some(crate::read::Value::Text(t)) => t.trim().parse::<f64>().ok(),
+        _ => None,
+    }
+}
+
+/// The lines of the 汇总 sheet, up to its 合计 line, with their figures as written.
+fn summary_lines(refdata: &RefData, wb: &crate::read::Workbook) -> Vec<SummaryLine> {
+    use crate::rollup::layout::summary_cols as sc;
+    let Some(sheet) = wb.sheets.iter().find(|s| s.name == sheets::SUMMARY) else { return Vec::new() };
+    let h = header(sheet);
+    let col = |n: &str| h.get(n).copied();
+    let count = |r: u32, n: &str| number_at(sheet, r, col(n)).map_or(0, |v| v.max(0.0) as usize);
+    let mut out = Vec::new();
+    for r in sheet.grid.row_numbers().filter(|r| *r > HEADER_ROW) {
+        let label = text(sheet, r, col(sc::PREFECTURE));
+        // The 合计 line is merged over the zone and prefecture columns: its label stands in the first.
+        if label.is_empty() || text(sheet, r, Some(0)) == sc::TOTAL {
+            if text(sheet, r, Some(0)) == sc::TOTAL {
+                break;
+            }
+            continue;
+        }
+        let known = refdata.prefectures.lookup(&label);
+        out.push(SummaryLine {
+            name: known.map_or_else(|| label.clone(), |p| p.name.clone()),
+            is_prefecture: known.is_some(),
+            status: crate::rollup::status::ReturnStatus::from_label(&text(sheet, r, col(sc::STATUS))),
+            file: text(sheet, r, col(sc::FILE)),
+            filled_date: text(sheet, r, col(sc::FILLED_DATE)),
+            enterprises: count(r, sc::ENTERPRISES),
+            tasks_reported: count(r, sc::TASKS),
+            errors: count(r, sc::ERRORS),
+            warnings: count(r, sc::WARNINGS),
+            infos: count(r, sc::INFOS),
+            unused: text(sheet, r, col(sc::UNUSED)),
+        });
+    }
+    out
+}
+
+/// The main table of 指标完成情况 as written: each indicator's province figure, rate, status and change.
+fn indicator_lines(refdata: &RefData, wb: &crate::read::Workbook) -> Vec<IndicatorLine> {
+    let mut out: Vec<IndicatorLine> = Vec::new();
+    let Some(sheet) = wb.sheets.iter().find(|s| s.name == refdata.indicators.sheet) else { return out };
+    let Some(h) = sheet.grid.row_numbers().take(6).find(|r| sheet.grid.row(*r).iter().any(|c| c.value.to_text() == indicator_cols::PROVINCE)) else {
+        return out;
+    };
+    // The first cell of each header: the prefecture blocks repeat 指标 further right.
+    let mut head: BTreeMap<String, u32> = BTreeMap::new();
+    for c in sheet.grid.row(h) {
+        head.entry(c.value.to_text()).or_insert(c.pos.col);
+    }
+    let col = |n: &str| head.get(n).copied();
+    for r in sheet.grid.row_numbers().filter(|r| *r > h) {
+        let name = text(sheet, r, col(indicator_cols::NAME));
+        let Some(ind) = refdata.indicators.indicators.iter().find(|i| i.name == name) else { continue };
+        if out.iter().any(|l| l.id == ind.id) {
+            continue;
+        }
+        out.push(IndicatorLine {
+            id: ind.id.clone(),
+            province: number_at(sheet, r, col(indicator_cols::PROVINCE)),
+            rate: number_at(sheet, r, col(indicator_cols::RATE)),
+            status: crate::indicators::Status::from_label(&text(sheet, r, col(indicator_cols::STATUS))),
+            previous: number_at(sheet, r, col(indicator_cols::PREVIOUS)),
+            change: number_at(sheet, r, col(indicator_cols::CHANGE)),
+        });
+    }
+    out
+}
+
+/// Per task, the counts of the status columns of 附件1 任务分解及进展 (their headers stand one character per
+/// line).
+fn task_counts(refdata: &RefData, wb: &crate::read::Workbook) -> Vec<TaskCount> {
+    let Some(sheet) = wb.sheets.iter().find(|s| s.name == sheets::TASKS) else { return Vec::new() };
+    let status_cols: Vec<(String, u32)> = sheet
+        .grid
+        .row(HEADER_ROW)
+        .iter()
+        .filter_map(|c| {
+            let t = c.value.to_text().replace('\n', "");
+            refdata.tasks.statuses.contains(&t).then_some((t, c.pos.col))
+        })
+        .collect();
+    let mut out = Vec::new();
+    for r in sheet.grid.row_numbers().filter(|r| *r > HEADER_ROW) {
+        let Some(task) = number_at(sheet, r, Some(0)).filter(|n| n.fract() == 0.0 && *n > 0.0) else { continue };
+        let by_status = refdata
+            .tasks
+            .statuses
+            .iter()
+            .map(|s| (s.clone(), status_cols.iter().find(|(t, _)| t == s).and_then(|(_, c)| number_at(sheet, r, Some(*c))).map_or(0, |v| v as usize)))
+            .collect();
+        out.push(TaskCount { task: task as u32, by_status });
     }
     out
 }

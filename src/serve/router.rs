@@ -48,6 +48,8 @@ fn office(app: Shared) -> Router {
         .route("/p/{period}/templates.zip", get(downloads::templates_zip))
         .route("/p/{period}/rollup", post(actions::make_rollup))
         .route("/p/{period}/rollup.xlsx", get(downloads::rollup))
+        .route("/p/{period}/briefing", post(actions::make_briefing))
+        .route("/p/{period}/doc/{file}", get(downloads::briefing))
         .route("/p/{period}/mail", post(mail::send))
         .route("/p/{period}/collect", post(mail::collect))
         .route("/p/{period}/province-figures", post(actions::save_own_figures))

@@ -84,6 +84,26 @@ impl App {
         Some(self.rollup_path(prev)).filter(|p| p.is_file())
     }
 
+    /// The wording of the office's documents: `briefing.toml` in the workspace when the office put an
+    /// edited copy there, else the built-in one.
+    ///
+    /// # Errors
+    /// When the workspace's copy cannot be read or parsed.
+    pub fn wording(&self) -> Result<crate::briefing::Wording, crate::briefing::WordingError> {
+        let own = self.ws.root.join(crate::briefing::wording::FILE_NAME);
+        crate::briefing::wording(Some(own.as_path()).filter(|p| p.is_file()))
+    }
+
+    /// Where the console writes the 简报 or 通报 of `period`: beside the rollup, named as the wording says.
+    pub fn briefing_path(&self, period: Period, kind: crate::briefing::Kind, wording: &crate::briefing::Wording) -> PathBuf {
+        let template = match kind {
+            crate::briefing::Kind::Briefing => &wording.briefing.file_name,
+            crate::briefing::Kind::Notice => &wording.notice.file_name,
+        };
+        let name = crate::briefing::wording::fill(template, &[("period_code", period.code()), ("period", period.label())]);
+        self.ws.dir(period, ROLLUP).join(name)
+    }
+
     /// The templates folder of `period`, and how many files it holds.
     pub fn templates(&self, period: Period) -> (PathBuf, usize) {
         let dir = self.ws.dir(period, TEMPLATES);

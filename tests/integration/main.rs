@@ -1,6 +1,7 @@
 //! Integration tests, compiled into one binary: one module per theme.
 
 mod archives;
+mod briefing;
 mod careless;
 mod common;
 mod conservation;

@@ -201,7 +201,7 @@ impl<'a> IndicatorLayout<'a> {
     /// One indicator's row: target, province figure, rate, status, the change, and each prefecture's value.
     fn indicator_row(&self, ws: &mut Worksheet, r: u32, k: usize, i: &crate::refdata::Indicator, rate_fmt: &Format) -> Result<(), XlsxError> {
         use crate::indicators::{Status, horizon_text, target_text};
-        use crate::refdata::{Horizon, Scope};
+        use crate::refdata::Scope;
         let IndicatorLayout { m, st, headers, rate_col, status_col, name_col, name_copies, pref_col, returned, number, below, absent, .. } = self;
         let (rate_col, status_col, name_col) = (*rate_col, *status_col, *name_col);
         let figs = &m.indicators;
@@ -235,7 +235,7 @@ impl<'a> IndicatorLayout<'a> {
                 Some(v) => ws.write_number_with_format(r, 7, v, number)?,
                 None => ws.write_blank(r, 7, number)?,
             };
-            let new_year = i.horizon == Horizon::PerYear && figs.previous_period.zip(m.period).is_some_and(|(a, b)| a.year != b.year);
+            let new_year = !crate::indicators::comparable(i, figs.previous_period, m.period);
             match f.change() {
                 _ if new_year => ws.write_string_with_format(r, 8, "新年度", &st.center)?,
                 Some(v) => ws.write_number_with_format(r, 8, v, number)?,
