@@ -149,9 +149,9 @@ pub struct Figures {
     pub total: usize,
     /// Each prefecture's line of 汇总, in official order.
     pub prefectures: Vec<PrefectureFigures>,
-    /// Enterprises in the ledger: the 汇总 sheet's lines added up, as its 合计 line does.
+    /// Enterprises in the ledger: the rows of the rollup's 附件2, which its 汇总 adds up in 合计.
     pub enterprises: usize,
-    /// Task progress lines: the 汇总 sheet's 任务进展项数 added up.
+    /// Task progress lines: the prefectures' 任务进展项数 of 汇总 added up.
     pub tasks_reported: usize,
     /// The number of enterprises each prefecture is to help.
     pub target: usize,
@@ -190,14 +190,14 @@ impl Figures {
             .prefectures
             .all()
             .iter()
-            .map(|p| match rollup.summary.iter().find(|l| l.is_prefecture && l.name == p.name) {
+            .map(|p| match rollup.summary.iter().find(|l| l.prefecture == p.name) {
                 Some(l) => PrefectureFigures {
                     name: p.name.clone(),
-                    status: l.status,
-                    enterprises: l.enterprises,
-                    tasks_reported: l.tasks_reported,
-                    errors: l.errors,
-                    warnings: l.warnings,
+                    status: ReturnStatus::from_label(&l.status),
+                    enterprises: l.enterprises as usize,
+                    tasks_reported: l.tasks as usize,
+                    errors: l.errors as usize,
+                    warnings: l.warnings as usize,
                     filled: crate::text::parse_date(&l.filled_date),
                 },
                 None => PrefectureFigures { name: p.name.clone(), status: ReturnStatus::Missing, enterprises: 0, tasks_reported: 0, errors: 0, warnings: 0, filled: None },
@@ -207,8 +207,9 @@ impl Figures {
         Ok(Figures {
             period,
             total: refdata.prefectures.all().len(),
-            enterprises: rollup.summary.iter().map(|l| l.enterprises).sum(),
-            tasks_reported: rollup.summary.iter().map(|l| l.tasks_reported).sum(),
+            // Every row of 附件2, those of returns whose prefecture is unknown too, as 汇总's 合计 counts them.
+            enterprises: rollup.rows.len(),
+            tasks_reported: prefectures.iter().map(|p| p.tasks_reported).sum(),
             target: refdata.indicators.enterprises_target(),
             indicators: indicators(refdata, rollup, previous),
             tasks: tasks(refdata, rollup),

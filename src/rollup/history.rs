@@ -43,8 +43,7 @@ pub struct Rollup {
     /// sheet's 报送状态. Two quarters are compared only where both hold a return: a prefecture that has not
     /// reported yet has not lost its enterprises.
     pub reported: Vec<String>,
-    /// The 汇总 sheet line by line as written: the 21 prefectures, then the lines of returns whose
-    /// prefecture is unknown and of findings belonging to none (empty for a rollup without the sheet).
+    /// The lines of the 汇总 sheet: each prefecture's status, file, counts and files not taken.
     pub summary: Vec<SummaryLine>,
     /// The main table of 指标完成情况, one line per indicator as written (empty without the sheet).
     pub indicator_lines: Vec<IndicatorLine>,
@@ -52,24 +51,21 @@ pub struct Rollup {
     pub task_counts: Vec<TaskCount>,
 }
 
-/// One line of a rollup's 汇总 sheet, as `consolidate` wrote it: what the office's documents quote, so
-/// that a figure in them is the rollup's own and never counted a second way.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One prefecture's line of a rollup's 汇总 sheet, as far as the history needs it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SummaryLine {
-    /// The canonical name, or the line's label when it is not a prefecture ([`crate::rollup::layout::UNKNOWN_PREFECTURE`], …).
-    pub name: String,
-    /// Whether the line is one of the prefectures of the reference data.
-    pub is_prefecture: bool,
-    pub status: crate::rollup::status::ReturnStatus,
+    /// Canonical name.
+    pub prefecture: String,
+    pub status: String,
     pub file: String,
     pub filled_date: String,
-    pub enterprises: usize,
-    pub tasks_reported: usize,
-    pub errors: usize,
-    pub warnings: usize,
-    pub infos: usize,
-    /// The files not in the rollup, each with why (one per line).
-    pub unused: String,
+    pub enterprises: u32,
+    pub tasks: u32,
+    pub errors: u32,
+    pub warnings: u32,
+    pub infos: u32,
+    /// Each file not taken, with why: `name(why)` as the sheet writes it, split.
+    pub unused: Vec<(String, String)>,
 }
 
 /// One indicator of a rollup's 指标完成情况 sheet, as written.
@@ -211,9 +207,8 @@ fn from_workbook(refdata: &RefData, wb: &crate::read::Workbook, file: &str) -> R
             out.rows.push(Row { prefecture, fields, key });
         }
     }
-    out.reported = reported(refdata, wb, &out);
+    (out.reported, out.summary) = reported(refdata, wb, &out);
     out.indicators = indicators_of(refdata, wb);
-    out.summary = summary_lines(refdata, wb);
     out.indicator_lines = indicator_lines(refdata, wb);
     out.task_counts = task_counts(refdata, wb);
     if let Some(sheet) = wb.sheets.iter().find(|s| s.name == sheets::PROGRESS) {
@@ -237,9 +232,10 @@ fn from_workbook(refdata: &RefData, wb: &crate::read::Workbook, file: &str) -> R
     Ok(out)
 }
 
-/// The prefectures marked 已报送 on the rollup's 汇总 sheet, in official order. A rollup without that sheet
-/// (one cut down by hand) counts a prefecture as reported when it has rows in the ledger.
-fn reported(refdata: &RefData, wb: &crate::read::Workbook, rollup: &Rollup) -> Vec<String> {
+/// The prefectures marked 已报送 on the rollup's 汇总 sheet, in official order, and the sheet's lines. A
+/// rollup without that sheet (one cut down by hand) counts a prefecture as reported when it has rows in the
+/// ledger.
+fn reported(refdata: &RefData, wb: &crate::read::Workbook, rollup: &Rollup) -> (Vec<String>, Vec<SummaryLine>) {
     let mut names: Vec<String> = Vec::new();
     let summary = wb.sheets.iter().find(|s| s.name == sheets::SUMMARY);
     // The header is looked for in the first rows rather than at a fixed one, so a title line more or less
@@ -250,22 +246,47 @@ fn reported(refdata: &RefData, wb: &crate::read::Workbook, rollup: &Rollup) -> V
             Some((sheet, r, *h.get(summary_cols::PREFECTURE)?, *h.get(summary_cols::STATUS)?))
         })
     });
+    let mut lines = Vec::new();
     match columns {
         Some((sheet, h, pc, sc)) => {
             let returned = crate::rollup::merge::ReturnStatus::Returned.label();
+            let head: BTreeMap<String, u32> = sheet.grid.row(h).iter().map(|c| (c.value.to_text(), c.pos.col)).collect();
+            let at = |r: u32, name: &str| text(sheet, r, head.get(name).copied());
+            let count = |r: u32, name: &str| at(r, name).parse::<f64>().map_or(0, |v| v as u32);
             for r in sheet.grid.row_numbers().filter(|r| *r > h) {
-                if text(sheet, r, Some(sc)) == returned
-                    && let Some(p) = refdata.prefectures.lookup(&text(sheet, r, Some(pc)))
-                {
+                let Some(p) = refdata.prefectures.lookup(&text(sheet, r, Some(pc))) else { continue };
+                let status = text(sheet, r, Some(sc));
+                if status == returned {
                     names.push(p.name.clone());
                 }
+                lines.push(SummaryLine {
+                    prefecture: p.name.clone(),
+                    file: at(r, summary_cols::FILE),
+                    filled_date: at(r, summary_cols::FILLED_DATE),
+                    enterprises: count(r, summary_cols::ENTERPRISES),
+                    tasks: count(r, summary_cols::TASKS),
+                    errors: count(r, summary_cols::ERRORS),
+                    warnings: count(r, summary_cols::WARNINGS),
+                    infos: count(r, summary_cols::INFOS),
+                    unused: at(r, summary_cols::UNUSED).lines().filter(|l| !l.trim().is_empty()).map(split_unused).collect(),
+                    status,
+                });
             }
         }
         None => names.extend(rollup.rows.iter().map(|r| r.prefecture.clone())),
     }
     let mut out: Vec<String> = refdata.prefectures.all().iter().map(|p| p.name.clone()).filter(|p| names.contains(p)).collect();
     out.dedup();
-    out
+    (out, lines)
+}
+
+/// `name(why)` as the 汇总 sheet writes a file not taken, split at its last opening bracket.
+fn split_unused(line: &str) -> (String, String) {
+    let line = line.trim();
+    match line.strip_suffix(')').and_then(|l| l.rfind('(').map(|i| (&l[..i], &l[i + '('.len_utf8()..]))) {
+        Some((name, why)) => (name.to_string(), why.to_string()),
+        None => (line.to_string(), String::new()),
+    }
 }
 
 
@@ -316,41 +337,6 @@ fn number_at(sheet: &Sheet, row: u32, col: Option<u32>) -> Option<f64> {
         Some(crate::read::Value::Text(t)) => t.trim().parse::<f64>().ok(),
         _ => None,
     }
-}
-
-/// The lines of the 汇总 sheet, up to its 合计 line, with their figures as written.
-fn summary_lines(refdata: &RefData, wb: &crate::read::Workbook) -> Vec<SummaryLine> {
-    use crate::rollup::layout::summary_cols as sc;
-    let Some(sheet) = wb.sheets.iter().find(|s| s.name == sheets::SUMMARY) else { return Vec::new() };
-    let h = header(sheet);
-    let col = |n: &str| h.get(n).copied();
-    let count = |r: u32, n: &str| number_at(sheet, r, col(n)).map_or(0, |v| v.max(0.0) as usize);
-    let mut out = Vec::new();
-    for r in sheet.grid.row_numbers().filter(|r| *r > HEADER_ROW) {
-        let label = text(sheet, r, col(sc::PREFECTURE));
-        // The 合计 line is merged over the zone and prefecture columns: its label stands in the first.
-        if label.is_empty() || text(sheet, r, Some(0)) == sc::TOTAL {
-            if text(sheet, r, Some(0)) == sc::TOTAL {
-                break;
-            }
-            continue;
-        }
-        let known = refdata.prefectures.lookup(&label);
-        out.push(SummaryLine {
-            name: known.map_or_else(|| label.clone(), |p| p.name.clone()),
-            is_prefecture: known.is_some(),
-            status: crate::rollup::status::ReturnStatus::from_label(&text(sheet, r, col(sc::STATUS))),
-            file: text(sheet, r, col(sc::FILE)),
-            filled_date: text(sheet, r, col(sc::FILLED_DATE)),
-            enterprises: count(r, sc::ENTERPRISES),
-            tasks_reported: count(r, sc::TASKS),
-            errors: count(r, sc::ERRORS),
-            warnings: count(r, sc::WARNINGS),
-            infos: count(r, sc::INFOS),
-            unused: text(sheet, r, col(sc::UNUSED)),
-        });
-    }
-    out
 }
 
 /// The main table of 指标完成情况 as written: each indicator's province figure, rate, status and change.

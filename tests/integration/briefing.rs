@@ -125,7 +125,12 @@ fn the_briefing_quotes_the_rollup_figure_for_figure() {
     let lines = r["lines"].as_array().unwrap();
     let prefs: Vec<&Value> = lines.iter().filter(|l| super::common::refdata().prefectures.lookup(l["市州"].as_str().unwrap()).is_some()).collect();
     let returned: Vec<&&Value> = prefs.iter().filter(|l| l["报送状态"] == "已报送").collect();
-    let missing: Vec<&str> = prefs.iter().filter(|l| l["报送状态"] != "已报送").map(|l| l["市州"].as_str().unwrap()).collect();
+    // Named in the official order of the prefectures (汇总 groups them by zone).
+    let official = |n: &str| super::common::refdata().prefectures.index_of(n).unwrap();
+    let mut missing: Vec<&str> = prefs.iter().filter(|l| l["报送状态"] != "已报送").map(|l| l["市州"].as_str().unwrap()).collect();
+    missing.sort_by_key(|n| official(n));
+    let mut returned = returned;
+    returned.sort_by_key(|l| official(l["市州"].as_str().unwrap()));
     assert!(!missing.is_empty() && returned.len() > 5, "samples have both: {lines:?}");
 
     // 报头: the title, the number asked for, the office, and the rollup's own date (the latest 填报日期).
