@@ -35,7 +35,7 @@ const SIZE_1_SMALL: usize = 48; // 小一, 24 pt
 const SIZE_2: usize = 44; // 二号, 22 pt
 const SIZE_3: usize = 32; // 三号, 16 pt
 const SIZE_4: usize = 28; // 四号, 14 pt
-const SIZE_4_SMALL: usize = 24; // 小四, 12 pt
+const SIZE_5: usize = 21; // 五号, 10.5 pt, for the dense tables
 const SIZE_BIG: usize = 72; // 小初 … 初号 for a 简报's title, 36 pt
 
 /// 22 lines in the 225 mm of text height.
@@ -96,8 +96,8 @@ fn masthead(m: &Masthead, f: &Fonts) -> Vec<Paragraph> {
     }
 }
 
-/// A table exactly as wide as the text: the relative widths scaled to it, fixed layout, 小四 on single
-/// lines, the header in 黑体.
+/// A table exactly as wide as the text: the relative widths scaled to it, fixed layout, 五号 on single
+/// lines, the header in 黑体 kept with the first row (docx-rs has no repeated header row).
 fn table(t: &super::document::Table, f: &Fonts) -> Table {
     let total: u32 = t.widths.iter().sum::<u32>().max(1);
     let mut widths: Vec<usize> = t.widths.iter().map(|w| (TEXT_W * w / total) as usize).collect();
@@ -105,29 +105,35 @@ fn table(t: &super::document::Table, f: &Fonts) -> Table {
     if let Some(last) = widths.last_mut() {
         *last += TEXT_W as usize - used;
     }
-    let cell = |text: &str, font: &str, w: usize, align: Align| {
+    let cell = |text: &str, font: &str, w: usize, align: Align, keep: bool| {
         let a = match align {
             Align::Left => AlignmentType::Left,
             Align::Center => AlignmentType::Center,
         };
-        let mut p = Paragraph::new().align(a).line_spacing(LineSpacing::new().line_rule(LineSpacingType::Auto).line(240));
+        let mut p = Paragraph::new().align(a).line_spacing(LineSpacing::new().line_rule(LineSpacingType::Auto).line(240)).keep_next(keep);
         // A line break in a cell is a line of its own.
         for (k, line) in text.split('\n').enumerate() {
-            let mut r = run(line, font, SIZE_4_SMALL);
+            let mut r = run(line, font, SIZE_5);
             if k > 0 {
-                r = Run::new().add_break(docx_rs::BreakType::TextWrapping).add_text(line).fonts(fonts(font)).size(SIZE_4_SMALL);
+                r = Run::new().add_break(docx_rs::BreakType::TextWrapping).add_text(line).fonts(fonts(font)).size(SIZE_5);
             }
             p = p.add_run(r);
         }
         TableCell::new().add_paragraph(p).width(w, WidthType::Dxa).vertical_align(VAlignType::Center)
     };
-    let head = TableRow::new(t.headers.iter().zip(&widths).map(|(h, w)| cell(h, &f.heading, *w, Align::Center)).collect()).cant_split();
+    let head = TableRow::new(t.headers.iter().zip(&widths).map(|(h, w)| cell(h, &f.heading, *w, Align::Center, true)).collect()).cant_split();
     let mut rows = vec![head];
     for r in &t.rows {
-        let cells = r.iter().zip(&widths).enumerate().map(|(i, (v, w))| cell(v, &f.body, *w, t.align.get(i).copied().unwrap_or(Align::Center))).collect();
+        let cells = r.iter().zip(&widths).enumerate().map(|(i, (v, w))| cell(v, &f.body, *w, t.align.get(i).copied().unwrap_or(Align::Center), false)).collect();
         rows.push(TableRow::new(cells).cant_split());
     }
-    Table::new(rows).set_grid(widths).layout(TableLayoutType::Fixed).width(TEXT_W as usize, WidthType::Dxa).align(TableAlignmentType::Center)
+    // One millimetre of padding at the sides, so that two digits and 至2020年 fit their narrow columns.
+    Table::new(rows)
+        .set_grid(widths)
+        .layout(TableLayoutType::Fixed)
+        .width(TEXT_W as usize, WidthType::Dxa)
+        .align(TableAlignmentType::Center)
+        .margins(docx_rs::TableCellMargins::new().margin(28, 57, 28, 57))
 }
 
 fn blocks(doc: Docx, d: &Document, f: &Fonts) -> Docx {

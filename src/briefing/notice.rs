@@ -29,7 +29,7 @@ fn table(f: &Figures, a: &Assessment) -> Table {
         .collect();
     Table {
         headers,
-        widths: vec![6, 22, 12, 10, 14, 10, 8, 8],
+        widths: vec![8, 30, 18, 14, 18, 14, 12, 10],
         align: vec![Align::Center, Align::Left, Align::Center, Align::Center, Align::Center, Align::Center, Align::Center, Align::Center],
         rows,
     }

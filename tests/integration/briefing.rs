@@ -190,7 +190,7 @@ fn the_briefing_quotes_the_rollup_figure_for_figure() {
     for q in &typical {
         let hit = ledger.iter().find(|row| {
             let (p, e, t) = (row["prefecture"].as_str().unwrap_or(""), row["enterprise"].as_str().unwrap_or(""), row["progress"].as_str().unwrap_or(""));
-            q.starts_with(&format!("{p}{e}(")) && q.ends_with(&format!("“{t}”"))
+            q.starts_with(&format!("{e}({p},")) && q.ends_with(&format!("“{t}”"))
         });
         let row = hit.unwrap_or_else(|| panic!("「{q}」 is not quoted from the ledger"));
         assert!(!seen.contains(&row["prefecture"]), "one per prefecture");
