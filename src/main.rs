@@ -46,6 +46,7 @@ fn run(cli: Cli) -> Result<ExitStatus, taizhang::Error> {
         Command::Collect(a) => commands::collect::run(&refdata, &a.config()?, &mut out)?,
         Command::Diff(a) => commands::diff::run(&refdata, &a.config(), &mut out)?,
         Command::Serve(a) => commands::serve::run(&refdata, &a.config(), &mut out)?,
+        Command::History(a) => commands::history::run(&refdata, &a.config(), &mut out)?,
     };
     out.flush()?;
     Ok(status)

@@ -43,6 +43,25 @@ pub struct Rollup {
     /// sheet's 报送状态. Two quarters are compared only where both hold a return: a prefecture that has not
     /// reported yet has not lost its enterprises.
     pub reported: Vec<String>,
+    /// The lines of the 汇总 sheet: each prefecture's status, file, counts and files not taken.
+    pub summary: Vec<SummaryLine>,
+}
+
+/// One prefecture's line of a rollup's 汇总 sheet, as far as the history needs it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SummaryLine {
+    /// Canonical name.
+    pub prefecture: String,
+    pub status: String,
+    pub file: String,
+    pub filled_date: String,
+    pub enterprises: u32,
+    pub tasks: u32,
+    pub errors: u32,
+    pub warnings: u32,
+    pub infos: u32,
+    /// Each file not taken, with why: `name(why)` as the sheet writes it, split.
+    pub unused: Vec<(String, String)>,
 }
 
 impl Rollup {
@@ -156,7 +175,7 @@ fn from_workbook(refdata: &RefData, wb: &crate::read::Workbook, file: &str) -> R
             out.rows.push(Row { prefecture, fields, key });
         }
     }
-    out.reported = reported(refdata, wb, &out);
+    (out.reported, out.summary) = reported(refdata, wb, &out);
     out.indicators = indicators_of(refdata, wb);
     if let Some(sheet) = wb.sheets.iter().find(|s| s.name == sheets::PROGRESS) {
         let h = header(sheet);
@@ -179,9 +198,10 @@ fn from_workbook(refdata: &RefData, wb: &crate::read::Workbook, file: &str) -> R
     Ok(out)
 }
 
-/// The prefectures marked 已报送 on the rollup's 汇总 sheet, in official order. A rollup without that sheet
-/// (one cut down by hand) counts a prefecture as reported when it has rows in the ledger.
-fn reported(refdata: &RefData, wb: &crate::read::Workbook, rollup: &Rollup) -> Vec<String> {
+/// The prefectures marked 已报送 on the rollup's 汇总 sheet, in official order, and the sheet's lines. A
+/// rollup without that sheet (one cut down by hand) counts a prefecture as reported when it has rows in the
+/// ledger.
+fn reported(refdata: &RefData, wb: &crate::read::Workbook, rollup: &Rollup) -> (Vec<String>, Vec<SummaryLine>) {
     let mut names: Vec<String> = Vec::new();
     let summary = wb.sheets.iter().find(|s| s.name == sheets::SUMMARY);
     // The header is looked for in the first rows rather than at a fixed one, so a title line more or less
@@ -192,22 +212,47 @@ fn reported(refdata: &RefData, wb: &crate::read::Workbook, rollup: &Rollup) -> V
             Some((sheet, r, *h.get(summary_cols::PREFECTURE)?, *h.get(summary_cols::STATUS)?))
         })
     });
+    let mut lines = Vec::new();
     match columns {
         Some((sheet, h, pc, sc)) => {
             let returned = crate::rollup::merge::ReturnStatus::Returned.label();
+            let head: BTreeMap<String, u32> = sheet.grid.row(h).iter().map(|c| (c.value.to_text(), c.pos.col)).collect();
+            let at = |r: u32, name: &str| text(sheet, r, head.get(name).copied());
+            let count = |r: u32, name: &str| at(r, name).parse::<f64>().map_or(0, |v| v as u32);
             for r in sheet.grid.row_numbers().filter(|r| *r > h) {
-                if text(sheet, r, Some(sc)) == returned
-                    && let Some(p) = refdata.prefectures.lookup(&text(sheet, r, Some(pc)))
-                {
+                let Some(p) = refdata.prefectures.lookup(&text(sheet, r, Some(pc))) else { continue };
+                let status = text(sheet, r, Some(sc));
+                if status == returned {
                     names.push(p.name.clone());
                 }
+                lines.push(SummaryLine {
+                    prefecture: p.name.clone(),
+                    file: at(r, summary_cols::FILE),
+                    filled_date: at(r, summary_cols::FILLED_DATE),
+                    enterprises: count(r, summary_cols::ENTERPRISES),
+                    tasks: count(r, summary_cols::TASKS),
+                    errors: count(r, summary_cols::ERRORS),
+                    warnings: count(r, summary_cols::WARNINGS),
+                    infos: count(r, summary_cols::INFOS),
+                    unused: at(r, summary_cols::UNUSED).lines().filter(|l| !l.trim().is_empty()).map(split_unused).collect(),
+                    status,
+                });
             }
         }
         None => names.extend(rollup.rows.iter().map(|r| r.prefecture.clone())),
     }
     let mut out: Vec<String> = refdata.prefectures.all().iter().map(|p| p.name.clone()).filter(|p| names.contains(p)).collect();
     out.dedup();
-    out
+    (out, lines)
+}
+
+/// `name(why)` as the 汇总 sheet writes a file not taken, split at its last opening bracket.
+fn split_unused(line: &str) -> (String, String) {
+    let line = line.trim();
+    match line.strip_suffix(')').and_then(|l| l.rfind('(').map(|i| (&l[..i], &l[i + '('.len_utf8()..]))) {
+        Some((name, why)) => (name.to_string(), why.to_string()),
+        None => (line.to_string(), String::new()),
+    }
 }
 
 
