@@ -32,7 +32,7 @@ impl Adoption {
 }
 
 /// One file received in a period.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Received {
     /// Canonical name, when known.
     pub prefecture: Option<String>,
@@ -66,7 +66,7 @@ pub struct PrefectureFacts {
 }
 
 /// One period of the history.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PeriodFacts {
     pub period: Period,
     /// The deadline the office set for the period's returns.

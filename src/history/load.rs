@@ -24,7 +24,7 @@ fn counts(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<u32>>> {
     Ok(df.column(name)?.cast(&DataType::UInt32)?.u32()?.iter().collect())
 }
 
-fn pq(d: &Dataset, table: &str, period: Period) -> impl Fn(PolarsError) -> DatasetError + '_ {
+fn pq(d: &Dataset, table: &str, period: Period) -> impl Fn(PolarsError) -> DatasetError + use<> {
     let path = d.partition(table, period);
     move |source| DatasetError::Parquet { path: path.clone(), source }
 }
@@ -122,7 +122,7 @@ pub fn enterprise_tracks(refdata: &RefData, d: &Dataset, periods: &[Period]) -> 
     let progress_col = refdata.ledger.column("progress").map(|c| c.name.clone()).unwrap_or_default();
     let mut by: BTreeMap<(usize, String, String), EnterpriseTrack> = BTreeMap::new();
     for (k, &period) in periods.iter().enumerate() {
-        let df = d.read(tables::LEDGER, period, Some(&[rc::PREFECTURE, &name_col, &progress_col]))?;
+        let df = d.read(tables::LEDGER, period, Some(&[rc::PREFECTURE, name_col.as_str(), progress_col.as_str()]))?;
         let e = pq(d, tables::LEDGER, period);
         let (pref, name, progress) = (strings(&df, rc::PREFECTURE).map_err(&e)?, strings(&df, &name_col).map_err(&e)?, strings(&df, &progress_col).map_err(&e)?);
         for i in 0..df.height() {

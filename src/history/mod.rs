@@ -63,7 +63,7 @@ use crate::period::Period;
 use crate::refdata::RefData;
 
 /// Everything the history says, computed once from the periods' facts.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct History {
     /// The periods, in order.
     pub periods: Vec<PeriodFacts>,

@@ -11,7 +11,7 @@ use crate::refdata::RefData;
 use super::facts::{Adoption, PeriodFacts, Received};
 
 /// One prefecture's reporting in one period.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ReportRecord {
     pub period: Period,
     pub prefecture: String,

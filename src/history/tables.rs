@@ -243,7 +243,8 @@ pub fn submission_rows(m: &Merged, subs: &[Submission], arrivals: &Arrivals) -> 
             let c = s.counts();
             SubmissionRow {
                 prefecture: s.prefecture.clone(),
-                file: s.name.clone(),
+                // As the rollup names its files: no folder of this machine in the dataset.
+                file: s.file_name(),
                 part: s.part.clone(),
                 format: s.format.map(|f| f.name().to_string()),
                 origin: a.origin,

@@ -274,11 +274,19 @@ fn charts_sheet(wb: &mut Workbook, refdata: &RefData, h: &History, rows: &[(usiz
     let (per_row, chart_rows) = (2u32, 18u32);
     for (n, (k, a, b)) in rows.iter().enumerate() {
         let ind = &refdata.indicators.indicators[*k];
-        let mut chart = Chart::new(ChartType::LineMarkers);
+        let mut chart = Chart::new(ChartType::Line);
         let sheet = sheets::SCHEDULE;
-        chart.add_series().set_name("完成值").set_categories((sheet, *a, 5, *b, 5)).set_values((sheet, *a, 8, *b, 8));
-        chart.add_series().set_name("序时进度").set_categories((sheet, *a, 5, *b, 5)).set_values((sheet, *a, 7, *b, 7));
-        chart.title().set_name(&format!("{}({})", ind.short(), basis(ind))).set_name_font(rust_xlsxwriter::ChartFont::new().set_size(10));
+        let mut marker = rust_xlsxwriter::ChartMarker::new();
+        marker.set_type(rust_xlsxwriter::ChartMarkerType::Circle).set_size(5);
+        chart.add_series().set_name("完成值").set_categories((sheet, *a, 5, *b, 5)).set_values((sheet, *a, 8, *b, 8)).set_marker(&marker);
+        chart
+            .add_series()
+            .set_name("序时进度")
+            .set_categories((sheet, *a, 5, *b, 5))
+            .set_values((sheet, *a, 7, *b, 7))
+            .set_marker(&marker)
+            .set_format(rust_xlsxwriter::ChartFormat::new().set_line(rust_xlsxwriter::ChartLine::new().set_dash_type(rust_xlsxwriter::ChartLineDashType::Dash)));
+        chart.title().set_name(&format!("{}({})", ind.short(), basis(ind))).set_font(rust_xlsxwriter::ChartFont::new().set_size(10));
         chart.y_axis().set_min(0.0).set_major_gridlines(true);
         chart.legend().set_position(rust_xlsxwriter::ChartLegendPosition::Bottom);
         chart.set_width(500).set_height(330);
