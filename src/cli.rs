@@ -39,6 +39,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// 启动本机网页工作台:看板、上传即检查、各市州页面、生成模板和汇总表
     Serve(ServeArgs),
+    /// 历次汇总:量化指标与序时进度、各市州报送情况、考核评分和排名、企业历次进展(读取 consolidate --dataset 写成的数据集)
+    History(HistoryArgs),
     /// 根据全省汇总表起草本期质量提升工作简报(或通报),生成 Word 文档
     Briefing(BriefingArgs),
 }
@@ -85,6 +87,25 @@ pub struct BriefingArgs {
     pub force: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// 历次数据集目录(consolidate --dataset 写入的目录)
+    #[arg(long, value_name = "目录")]
+    pub dataset: PathBuf,
+    /// 历次汇总工作簿输出文件(xlsx)
+    #[arg(long, value_name = "文件")]
+    pub out: Option<PathBuf>,
+    /// 先把这些已有的汇总表(consolidate 生成的)各作为其期别写入数据集
+    #[arg(long, value_name = "汇总表", num_args = 1..)]
+    pub from_rollups: Vec<PathBuf>,
+    /// 某一期的报送截止日期,写成 期别=日期,如 2018Q3=2018-10-10(可重复;用于统计是否按时报送)
+    #[arg(long = "deadline", value_name = "期别=日期", value_parser = taizhang::history::parse_deadline)]
+    pub deadlines: Vec<(Period, chrono::NaiveDate)>,
+    /// 覆盖已存在的输出文件
+    #[arg(long)]
+    pub force: bool,
+}
+
 impl BriefingArgs {
     /// The request; the wording is the `--wording` file, else briefing.toml in the `--refdata` folder
     /// when there is one there.
@@ -112,6 +133,12 @@ fn parse_briefing_date(s: &str) -> Result<taizhang::briefing::DateChoice, String
         return Ok(taizhang::briefing::DateChoice::Today);
     }
     parse_date(s).map(taizhang::briefing::DateChoice::On)
+}
+
+impl HistoryArgs {
+    pub fn config(self) -> commands::history::HistoryConfig {
+        commands::history::HistoryConfig { dataset: self.dataset, out: self.out, from_rollups: self.from_rollups, deadlines: self.deadlines.into_iter().collect(), force: self.force }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -207,6 +234,12 @@ pub struct ConsolidateArgs {
     /// 省局自己掌握的指标数值(含「指标」「完成值」两列的表格,如国家监督抽查合格率),填入指标完成情况
     #[arg(long, value_name = "文件")]
     pub province_figures: Option<PathBuf>,
+    /// 另将本期写入历次数据集(Parquet,按期别分区,可用 DuckDB、Spark、polars 直接读取;再次汇总同一期时替换该期)
+    #[arg(long, value_name = "目录")]
+    pub dataset: Option<PathBuf>,
+    /// 本期报送截止日期,如 2018-10-10(写入数据集,用于统计各市州是否按时报送)
+    #[arg(long, value_name = "日期", value_parser = parse_date, requires = "dataset")]
+    pub deadline: Option<chrono::NaiveDate>,
     /// 覆盖已存在的输出文件
     #[arg(long)]
     pub force: bool,
@@ -230,6 +263,7 @@ impl ConsolidateArgs {
             previous: self.previous,
             province_figures: self.province_figures,
             spill_above: self.spill_above,
+            dataset: self.dataset.map(|dir| taizhang::rollup::consolidate::DatasetTarget { dir, deadline: self.deadline, received: Default::default() }),
         }
     }
 }

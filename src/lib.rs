@@ -19,6 +19,7 @@ pub mod commands;
 mod error;
 pub mod feedback;
 pub mod finding;
+pub mod history;
 pub mod inbox;
 pub mod import;
 pub mod indicators;

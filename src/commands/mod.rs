@@ -11,6 +11,8 @@ pub mod consolidate;
 pub mod feedback;
 #[cfg(feature = "rollup")]
 pub mod diff;
+#[cfg(feature = "rollup")]
+pub mod history;
 #[cfg(feature = "mail")]
 pub mod mail;
 #[cfg(feature = "serve")]

@@ -62,6 +62,8 @@ pub mod indicator_cols {
     pub const UNIT: &str = "单位";
     pub const TARGET: &str = "目标";
     pub const HORIZON: &str = "期限";
+    /// What is due at the period (see `history::schedule`).
+    pub const EXPECTED: &str = "序时进度";
     pub const PROVINCE: &str = "全省完成值";
     pub const RATE: &str = "完成率";
     pub const STATUS: &str = "状态";

@@ -173,6 +173,7 @@ pub async fn make_rollup(State(app): State<Shared>, PeriodParam(period): PeriodP
         previous: app.previous_rollup(period),
         province_figures: Some(app.own_figures_path(period)).filter(|p| p.is_file()),
         spill_above: crate::rollup::consolidate::SPILL_ABOVE_BYTES,
+        dataset: Some(app.dataset_target(period)),
     };
     let done = blocking(&app, move |a| crate::rollup::consolidate::consolidate(&a.refdata, &opts, &mut |_, _, _| {})).await?;
     let result = match done {

@@ -54,6 +54,7 @@ fn office(app: Shared) -> Router {
         .route("/p/{period}/collect", post(mail::collect))
         .route("/p/{period}/province-figures", post(actions::save_own_figures))
         .route("/contacts", post(actions::upload_contacts))
+        .route("/history", get(pages::history::page))
         .route("/links", get(pages::links::office_page))
         .route("/links/{code}/regenerate", post(actions::regenerate_link))
         .layer(middleware::from_fn_with_state(Arc::clone(&app), guard::office::guard))

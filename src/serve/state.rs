@@ -44,6 +44,9 @@ pub struct App {
     pub pages: Environment<'static>,
 }
 
+/// The folder of the workspace's dataset.
+pub const DATASET: &str = "数据集";
+
 /// The state, shared by every handler.
 pub type Shared = Arc<App>;
 
@@ -138,6 +141,28 @@ impl App {
             Some(d) => (Some(d.to_string()), Some((d - chrono::Local::now().date_naive()).num_days())),
             None => (None, None),
         }
+    }
+
+    /// The workspace's dataset of every period (`工作区/数据集`), which each rollup writes its period into.
+    pub fn dataset_dir(&self) -> PathBuf {
+        self.ws.root.join(DATASET)
+    }
+
+    /// Where a rollup of `period` writes its period: the workspace's dataset, with the period's deadline
+    /// and each file's arrival from the receipts.
+    pub fn dataset_target(&self, period: Period) -> crate::rollup::consolidate::DatasetTarget {
+        let inbox = self.inbox(period);
+        let received = self
+            .ws
+            .receipts(period)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|r| {
+                let t = chrono::NaiveDateTime::parse_from_str(&r.received_at, crate::history::tables::TIME_FORMAT).ok()?;
+                Some((inbox.join(&r.stored_name).display().to_string(), t))
+            })
+            .collect();
+        crate::rollup::consolidate::DatasetTarget { dir: self.dataset_dir(), deadline: self.ws.deadline(period), received }
     }
 
     /// The options every read of `period` uses.

@@ -11,6 +11,7 @@ mod corpus;
 mod feedback;
 mod formats;
 mod golden;
+mod history;
 mod import;
 mod indicators;
 mod quarterly;
