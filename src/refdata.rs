@@ -743,11 +743,30 @@ pub enum Cumulative {
     Mean,
 }
 
+/// Whom the period's 通报 names under 表扬 and 督促, by grade (`assessment.toml`, `[notice]`).
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+pub struct NoticeRules {
+    #[serde(default)]
+    pub praise_grades: Vec<String>,
+    #[serde(default)]
+    pub praise_rule: String,
+    #[serde(default)]
+    pub urge_grades: Vec<String>,
+    /// Whether a prefecture with no return in the period is urged too.
+    #[serde(default)]
+    pub urge_missing: bool,
+    #[serde(default)]
+    pub urge_rule: String,
+}
+
 /// The assessment's rules (`assessment.toml`): items with their weights, grade bands, the cumulative score.
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct AssessmentRules {
     pub title: String,
     pub cumulative: Cumulative,
+    /// Whom the 通报 names (none in an older copy of the file).
+    #[serde(default)]
+    pub notice: NoticeRules,
     pub grades: Vec<GradeBand>,
     pub items: Vec<AssessmentItem>,
 }

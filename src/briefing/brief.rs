@@ -86,39 +86,34 @@ pub(super) fn overview(f: &Figures, first: &str, w: &Wording, c: &[(&str, String
     s
 }
 
-/// The table of the indicators: as the rollup's 指标完成情况 shows them, with 序时进度 from the dataset.
+/// The table of the indicators as the rollup's 指标完成情况 shows them, with its 序时进度 when it has one.
 fn indicator_table(f: &Figures) -> Table {
-    let schedule = !f.over_time.schedule.is_empty();
-    let mut headers: Vec<String> = ["序号", "指标", "目标", "期限", "全省完成值", "完成率", "状态"].iter().map(|s| s.to_string()).collect();
+    let schedule = f.has_schedule();
+    let mut headers: Vec<&str> = vec!["序号", "指标", "目标", "期限"];
     // Measured in 五号 characters: two digits, the longest names on two lines, 全省≥10000家, 至2020年.
-    let mut widths = vec![8, 43, 25, 19, 15, 14, 14];
-    let mut align = vec![Align::Center, Align::Left, Align::Center, Align::Center, Align::Center, Align::Center, Align::Center];
+    let mut widths = vec![8, 43, 25, 19];
     if schedule {
-        headers.push("序时进度".into());
-        widths.push(9);
-        align.push(Align::Center);
+        headers.push("序时进度");
+        widths.push(17);
     }
+    headers.extend(["全省完成值", "完成率", "状态"]);
+    widths.extend([15, 14, 14]);
+    let mut align = vec![Align::Center; headers.len()];
+    align[1] = Align::Left;
     let rows = f
         .indicators
         .iter()
         .enumerate()
         .map(|(k, i)| {
-            let mut row = vec![
-                (k + 1).to_string(),
-                i.name.clone(),
-                i.target.clone(),
-                i.horizon.to_string(),
-                i.province.map(format_number).unwrap_or_default(),
-                i.rate.map(percent).unwrap_or_default(),
-                i.status.label().to_string(),
-            ];
+            let mut row = vec![(k + 1).to_string(), i.name.clone(), i.target.clone(), i.horizon.to_string()];
             if schedule {
-                row.push(f.over_time.schedule.iter().find(|s| s.id == i.id).map(|s| s.judgement.clone()).unwrap_or_default());
+                row.push(i.expected.clone());
             }
+            row.extend([i.province.map(format_number).unwrap_or_default(), i.rate.map(percent).unwrap_or_default(), i.status.label().to_string()]);
             row
         })
         .collect();
-    Table { headers, widths, align, rows }
+    Table { headers: headers.into_iter().map(String::from).collect(), widths, align, rows }
 }
 
 /// The 主要进展 section.
@@ -136,9 +131,8 @@ fn progress(f: &Figures, w: &Wording, c: &[(&str, String)], n: &mut Numbering, b
             ("no_data", count(Status::NoData).to_string()),
         ],
     );
-    if !f.over_time.schedule.is_empty() {
-        let j = |word: &str| f.over_time.schedule.iter().filter(|s| s.judgement == word).count().to_string();
-        text.push_str(&say(&b.indicators_schedule, c, &[("ahead", j("超进度")), ("on", j("达进度")), ("behind", j("欠进度"))]));
+    if f.has_schedule() {
+        text.push_str(&say(&b.indicators_schedule, c, &[("ahead", count(Status::Ahead).to_string()), ("on", count(Status::OnPace).to_string()), ("behind", count(Status::Behind).to_string())]));
     }
     blocks.push(n.lead(&b.indicators_heading, text));
     blocks.push(Block::Table(indicator_table(f)));
@@ -234,23 +228,15 @@ fn problems(f: &Figures, w: &Wording, c: &[(&str, String)]) -> Vec<Block> {
     if !below.is_empty() {
         out.push(say(&b.problems_below_target, c, &[("count", below.len().to_string()), ("list", below.join("、"))]));
     }
-    if f.over_time.schedule.is_empty() {
-        let behind: Vec<String> =
-            f.indicators.iter().filter(|i| i.status == Status::NotMet).map(|i| format!("{}(完成{})", i.name, i.rate.map(percent).unwrap_or_default())).collect();
-        if !behind.is_empty() {
-            out.push(say(&b.problems_indicators, c, &[("count", behind.len().to_string()), ("list", behind.join("、"))]));
-        }
-    } else {
-        let behind: Vec<String> = f
-            .over_time
-            .schedule
-            .iter()
-            .filter(|s| s.judgement == "欠进度")
-            .filter_map(|s| f.indicators.iter().find(|i| i.id == s.id).map(|i| i.name.clone()))
-            .collect();
-        if !behind.is_empty() {
-            out.push(say(&b.problems_indicators_schedule, c, &[("count", behind.len().to_string()), ("list", behind.join("、"))]));
-        }
+    // Behind 序时进度, or due and not met, as the rollup judged them.
+    let behind: Vec<String> = f
+        .indicators
+        .iter()
+        .filter(|i| matches!(i.status, Status::Behind | Status::NotMet))
+        .map(|i| format!("{}({}{})", i.name, i.status.label(), i.rate.map(|r| format!(",完成{}", percent(r))).unwrap_or_default()))
+        .collect();
+    if !behind.is_empty() {
+        out.push(say(&b.problems_indicators, c, &[("count", behind.len().to_string()), ("list", behind.join("、"))]));
     }
     if out.is_empty() {
         out.push(say(&b.problems_none, c, &[]));

@@ -47,6 +47,8 @@ pub struct IndicatorFigures {
     /// As the rollup prints it: 全省≥500家, 每个市州≥50家 …
     pub target: String,
     pub horizon: &'static str,
+    /// 序时进度 as the rollup prints it (a number, or 每个市州≥N); empty for a rollup made before it.
+    pub expected: String,
     pub province: Option<f64>,
     pub rate: Option<f64>,
     pub status: Status,
@@ -87,19 +89,11 @@ pub struct Typical {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reporting {
     pub prefecture: String,
-    /// Days after the deadline the adopted return arrived (0 or less: on time); none when it did not.
+    /// Days after the deadline its first file arrived (0 or less: on time); none when nothing arrived or
+    /// the deadline or the arrival is not known.
     pub days_late: Option<i64>,
-    /// Rounds until the return was clean (1: the first was).
-    pub rounds: Option<u32>,
-}
-
-/// Where an indicator stands against 序时进度 (the expected value at this period).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Schedule {
-    pub id: String,
-    pub expected: Option<f64>,
-    /// 超进度, 达进度 or 欠进度, as the dataset says it.
-    pub judgement: String,
+    /// As the record words it: 按时, 逾期3天, 未报送 …
+    pub timeliness: String,
 }
 
 /// One prefecture's assessment: its figures, score, grade and rank.
@@ -132,12 +126,12 @@ pub struct Assessment {
     pub urge_rule: String,
 }
 
-/// What only the periods over time can say (issue 25's dataset): filled by the caller from the dataset,
-/// empty from a rollup alone.
+/// What only the periods over time can say (the dataset's reporting record and assessment): filled from
+/// the dataset by [`super::dataset`], empty from a rollup alone. 序时进度 is not here: the rollup's own
+/// 指标完成情况 judges each indicator against it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OverTime {
     pub reporting: Vec<Reporting>,
-    pub schedule: Vec<Schedule>,
     pub assessment: Option<Assessment>,
 }
 
@@ -241,6 +235,11 @@ impl Figures {
         self.returned().filter(|p| p.enterprises < self.target)
     }
 
+    /// Whether the rollup judged its indicators against 序时进度 (超/达/欠进度).
+    pub fn has_schedule(&self) -> bool {
+        self.indicators.iter().any(|i| !i.expected.is_empty())
+    }
+
     /// The number of prefectures reporting `status` on tasks, summed over the 36 tasks (项次).
     pub fn task_lines(&self, status: &str) -> usize {
         self.tasks.iter().flat_map(|t| &t.by_status).filter(|(s, _)| s == status).map(|(_, n)| n).sum()
@@ -273,6 +272,7 @@ fn indicators(refdata: &RefData, rollup: &Rollup, previous: Option<&Rollup>) -> 
                 unit: i.unit.clone(),
                 target,
                 horizon: crate::indicators::horizon_text(i),
+                expected: line.map(|l| l.expected.clone()).unwrap_or_default(),
                 province,
                 rate: line.and_then(|l| l.rate),
                 status: line.map_or(Status::NoData, |l| l.status),

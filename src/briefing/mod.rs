@@ -8,6 +8,7 @@
 //! operation the command and the console call.
 
 pub mod brief;
+pub mod dataset;
 pub mod docx;
 pub mod document;
 pub mod figures;
@@ -60,7 +61,7 @@ pub struct BriefingRequest {
     pub rollup: PathBuf,
     /// The previous period's rollup, for the changes since.
     pub previous: Option<PathBuf>,
-    /// The dataset of every period (issue 25), for on time and late, 序时进度 and the assessment.
+    /// The dataset of every period, for on time and late and the assessment (the 通报 needs it).
     pub dataset: Option<PathBuf>,
     pub out: PathBuf,
     /// The issue number (第N期, the 通报's 文号); by default the period's place in the plan (2018Q3 is 1).
@@ -90,11 +91,14 @@ impl Drafted {
         let f = &self.figures;
         let missing: Vec<&str> = f.missing().map(|p| p.name.as_str()).collect();
         let missing = if missing.is_empty() { String::new() } else { format!(",未报送:{}", missing.join("、")) };
+        let number = match self.kind {
+            Kind::Briefing => format!("第{}期", self.number),
+            Kind::Notice => format!("{}号", self.number),
+        };
         format!(
-            "{}{}(第{}期,{}):已报送 {}/{} 个市州,企业 {} 家{missing}。",
+            "{}{}({number},{}):已报送 {}/{} 个市州,企业 {} 家{missing}。",
             self.period.label(),
             self.kind.label(),
-            self.number,
             crate::text::chinese_date(self.date),
             f.returned().count(),
             f.total,
@@ -173,7 +177,7 @@ pub fn draft(refdata: &RefData, req: &BriefingRequest) -> Result<Drafted, Briefi
     let previous = req.previous.as_deref().map(|p| read_rollup(refdata, p)).transpose()?;
     let mut figures = Figures::of(refdata, &rollup, previous.as_ref(), &wording.typical)?;
     if let Some(dir) = &req.dataset {
-        figures.over_time = over_time(refdata, dir, figures.period)?;
+        figures.over_time = dataset::over_time(refdata, dir, figures.period)?;
     }
     let number = req.number.unwrap_or_else(|| default_number(figures.period));
     let date = match req.date {
@@ -184,11 +188,4 @@ pub fn draft(refdata: &RefData, req: &BriefingRequest) -> Result<Drafted, Briefi
     let bytes = build(&figures, &wording, req.kind, number, date)?;
     crate::output::write_atomic(&req.out, &bytes)?;
     Ok(Drafted { kind: req.kind, out: req.out.clone(), period: figures.period, number, date, figures })
-}
-
-/// The figures over time of `period` from the dataset.
-fn over_time(_refdata: &RefData, dir: &std::path::Path, _period: Period) -> Result<figures::OverTime, BriefingError> {
-    // The dataset and its assessment come with issue 25; until its reader exists a dataset is refused in
-    // words rather than ignored.
-    Err(BriefingError::Dataset { path: dir.display().to_string(), message: "本版本尚不能读取数据集".into() })
 }

@@ -22,7 +22,8 @@ fn table(f: &Figures, a: &Assessment) -> Table {
                 r.rounds.clone(),
                 r.enterprises.to_string(),
                 r.indicators.clone(),
-                crate::text::format_number((r.score * 10.0).round() / 10.0),
+                // As the assessment shows it (points to the hundredth).
+                crate::text::format_number(r.score),
                 r.grade.clone(),
             ]
         })

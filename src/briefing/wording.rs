@@ -66,7 +66,6 @@ pub struct BriefingWords {
     pub problems_errors: String,
     pub problems_below_target: String,
     pub problems_indicators: String,
-    pub problems_indicators_schedule: String,
     pub problems_none: String,
     pub next_heading: String,
     pub next_steps: Vec<String>,

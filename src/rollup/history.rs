@@ -76,6 +76,9 @@ pub struct IndicatorLine {
     /// province ÷ target (1.0 = 100 %).
     pub rate: Option<f64>,
     pub status: crate::indicators::Status,
+    /// 序时进度 as written: a number, or 每个市州≥N for a count of prefectures (empty in a rollup made
+    /// before the column existed).
+    pub expected: String,
     /// The previous rollup's province figure and the change, when the rollup was made with `--previous`.
     pub previous: Option<f64>,
     pub change: Option<f64>,
@@ -363,6 +366,10 @@ fn indicator_lines(refdata: &RefData, wb: &crate::read::Workbook) -> Vec<Indicat
             province: number_at(sheet, r, col(indicator_cols::PROVINCE)),
             rate: number_at(sheet, r, col(indicator_cols::RATE)),
             status: crate::indicators::Status::from_label(&text(sheet, r, col(indicator_cols::STATUS))),
+            expected: match number_at(sheet, r, col(indicator_cols::EXPECTED)) {
+                Some(v) => crate::text::format_number(v),
+                None => text(sheet, r, col(indicator_cols::EXPECTED)),
+            },
             previous: number_at(sheet, r, col(indicator_cols::PREVIOUS)),
             change: number_at(sheet, r, col(indicator_cols::CHANGE)),
         });

@@ -252,7 +252,8 @@ pub async fn make_briefing(State(app): State<Shared>, PeriodParam(period): Perio
         out: app.briefing_path(period, kind, &wording),
         rollup,
         previous: app.previous_rollup(period),
-        dataset: None,
+        // The workspace's dataset, which every rollup made here writes its period into.
+        dataset: Some(app.dataset_dir()).filter(|d| d.is_dir()),
         number: Some(number),
         date: date.map(crate::briefing::DateChoice::On),
         wording: Some(app.ws.root.join(crate::briefing::wording::FILE_NAME)).filter(|p| p.is_file()),

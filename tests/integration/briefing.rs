@@ -35,7 +35,7 @@ for r in range(4, ws.max_row + 1):
     name = ws.cell(r, h["指标"]).value
     if ws.cell(r, 1).value is None or not isinstance(ws.cell(r, 1).value, (int, float)) or name is None:
         break
-    indicators.append({"name": name, "target": ws.cell(r, h["目标"]).value, "horizon": ws.cell(r, h["期限"]).value,
+    indicators.append({"name": name, "target": ws.cell(r, h["目标"]).value, "horizon": ws.cell(r, h["期限"]).value, "expected": ws.cell(r, h["序时进度"]).value,
                        "province": ws.cell(r, h["全省完成值"]).value, "rate": ws.cell(r, h["完成率"]).value, "status": ws.cell(r, h["状态"]).value})
 ws = wb["附件1 任务分解及进展"]
 h = header(ws, 3)
@@ -155,17 +155,19 @@ fn the_briefing_quotes_the_rollup_figure_for_figure() {
     // 主要进展: the indicator table is the rollup's 指标完成情况, row for row.
     let tables: Vec<&Value> = doc["body"].as_array().unwrap().iter().filter(|b| b.get("table").is_some()).collect();
     let table = tables[0]["table"].as_array().unwrap();
-    assert_eq!(table[0], serde_json::json!(["序号", "指标", "目标", "期限", "全省完成值", "完成率", "状态"]));
+    assert_eq!(table[0], serde_json::json!(["序号", "指标", "目标", "期限", "序时进度", "全省完成值", "完成率", "状态"]));
     let inds = r["indicators"].as_array().unwrap();
     assert_eq!(table.len() - 1, inds.len());
     for (k, (row, ind)) in table[1..].iter().zip(inds).enumerate() {
         let rate = ind["rate"].as_f64().map(|v| format!("{:.1}%", v * 100.0)).unwrap_or_default();
-        let want = serde_json::json!([(k + 1).to_string(), ind["name"], ind["target"], ind["horizon"], num(&ind["province"]), rate, ind["status"]]);
+        let expected = if ind["expected"].is_number() { num(&ind["expected"]) } else { ind["expected"].as_str().unwrap_or("").to_string() };
+        let want = serde_json::json!([(k + 1).to_string(), ind["name"], ind["target"], ind["horizon"], expected, num(&ind["province"]), rate, ind["status"]]);
         assert_eq!(row, &want, "indicator {}", k + 1);
     }
     let count = |s: &str| inds.iter().filter(|i| i["status"] == s).count();
     let ind_para = para(&paras, "(一)量化指标完成情况");
     assert!(ind_para.contains(&format!("{}项量化指标,{}项已达到目标,{}项尚未达到,{}项暂无数据", inds.len(), count("达标"), count("未达标"), count("无数据"))), "{ind_para}");
+    assert!(ind_para.contains(&format!("按序时进度衡量,{}项超进度,{}项达进度,{}项欠进度", count("超进度"), count("达进度"), count("欠进度"))), "{ind_para}");
     let t = &r["tasks"];
     let task_para = para(&paras, "(二)重点任务推进情况");
     let lines_total = t["已完成"].as_i64().unwrap() + t["推进中"].as_i64().unwrap() + t["未启动"].as_i64().unwrap();
@@ -344,7 +346,82 @@ fn the_console_drafts_the_same_briefing_as_the_command() {
     assert!(r.body.contains("第5期"), "{}", r.body);
     let page = c.get("/p/2018Q3", &[("Cookie", &cookie)]).body;
     assert!(page.contains("name=\"briefing_number\" min=\"1\" size=\"3\" value=\"5\"") && page.contains("/p/2018Q3/doc/briefing.docx"), "the page offers it");
-    // The 通报 needs the assessment, which only the dataset has: said so.
+    // The 通报 ranks by the assessment of the workspace's dataset, which the rollup made here wrote.
     let r = c.post_form("/p/2018Q3/briefing", &format!("kind={}", enc("通报")), &csrf);
-    assert!(r.body.contains("\"ok\":false") && r.body.contains("数据集"), "{}", r.body);
+    assert!(r.body.contains("\"ok\":true") && r.body.contains("/p/2018Q3/doc/notice.docx") && r.body.contains("1号"), "{}", r.body);
+    let got = c.get("/p/2018Q3/doc/notice.docx", &[("Cookie", &cookie)]);
+    assert_eq!(got.status, 200);
+    let paras = texts(&read_json(READ_DOCX, &{
+        let p = dir.path().join("n.docx");
+        std::fs::write(&p, &got.bytes).unwrap();
+        p
+    }));
+    assert!(paras.iter().any(|p| p == "川质提办〔2018〕1号"), "{paras:#?}");
+}
+
+/// The 考核评分 sheet of the history workbook as openpyxl reads it: (期别, 排名, 市州, 总分, 等级).
+const READ_SCORES: &str = r#"
+import json, sys, openpyxl
+ws = openpyxl.load_workbook(sys.argv[1], data_only=True)["考核评分"]
+h = {str(c.value).replace("\n", ""): c.column for c in ws[3] if c.value is not None}
+rows = [[ws.cell(r, h[k]).value for k in ["期别", "排名", "市州", "总分", "等级"]] for r in range(4, ws.max_row + 1) if ws.cell(r, h["市州"]).value]
+print(json.dumps(rows, ensure_ascii=False))
+"#;
+
+#[test]
+fn the_notice_ranks_the_prefectures_as_the_assessment_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = taizhang(d, &["consolidate", samples().to_str().unwrap(), "--period", "2018Q3", "--out", "rollup.xlsx", "--dataset", "ds", "--deadline", "2018-10-10"]);
+    assert!(o.status.code() == Some(1) || o.status.success(), "{}", stderr(&o));
+    // Without the dataset the 通报 cannot rank anyone: said so.
+    let o = taizhang(d, &["briefing", "rollup.xlsx", "--kind", "通报", "--out", "x.docx"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--dataset"), "{}", stderr(&o));
+    let o = taizhang(d, &["briefing", "rollup.xlsx", "--kind", "通报", "--dataset", "ds", "--out", "通报.docx", "--issue-number", "3"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let o = taizhang(d, &["history", "--dataset", "ds", "--out", "历次.xlsx"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let scores: Vec<Vec<Value>> = serde_json::from_str(&python(READ_SCORES, &[d.join("历次.xlsx").to_str().unwrap()])).unwrap();
+    let scores: Vec<&Vec<Value>> = scores.iter().filter(|r| r[0] == "2018Q3").collect();
+    assert_eq!(scores.len(), 21);
+    let doc = read_json(READ_DOCX, &d.join("通报.docx"));
+    let paras = texts(&doc);
+    assert!(paras.iter().any(|p| p == "川质提办〔2018〕3号"), "{paras:#?}");
+    assert!(paras.iter().any(|p| p.starts_with("关于2018年第三季度") && p.ends_with("的通报")));
+    // The table: every prefecture in the order of the assessment, with its rank, score and grade.
+    let table = doc["body"].as_array().unwrap().iter().find_map(|b| b["table"].as_array()).unwrap();
+    assert_eq!(table[0][0], "排名");
+    assert_eq!(table.len() - 1, 21);
+    for (row, s) in table[1..].iter().zip(&scores) {
+        let row = row.as_array().unwrap();
+        assert_eq!((row[0].as_str().unwrap(), row[1].as_str().unwrap()), (num(&s[1]).as_str(), s[2].as_str().unwrap()), "rank and prefecture");
+        assert_eq!(row[row.len() - 2].as_str().unwrap(), num(&s[3]), "score of {}", s[2]);
+        assert_eq!(row[row.len() - 1], s[4], "grade of {}", s[2]);
+    }
+    // 表扬 and 督促 by the rules of assessment.toml: grade A (with a return), grade D or no return.
+    let r = read_json(READ_ROLLUP, &d.join("rollup.xlsx"));
+    let returned: Vec<&str> = r["lines"].as_array().unwrap().iter().filter(|l| l["报送状态"] == "已报送").map(|l| l["市州"].as_str().unwrap()).collect();
+    let praise: Vec<&str> = scores.iter().filter(|s| s[4] == "A" && returned.contains(&s[2].as_str().unwrap())).map(|s| s[2].as_str().unwrap()).collect();
+    let urge: Vec<&str> = scores.iter().filter(|s| s[4] == "D" || !returned.contains(&s[2].as_str().unwrap())).map(|s| s[2].as_str().unwrap()).collect();
+    let after = |h: &str| paras.iter().skip_while(|p| !p.ends_with(h)).nth(1).cloned().unwrap_or_default();
+    let praised = after("通报表扬");
+    if praise.is_empty() {
+        assert_eq!(praised, "本期没有市(州)达到通报表扬的条件。");
+    } else {
+        assert!(praised.starts_with(&format!("{}{}个市(州)考核等级为A", praise.join("、"), praise.len())), "{praised}");
+    }
+    assert!(!urge.is_empty());
+    assert!(after("督促整改").starts_with(&format!("{}{}个市(州)考核等级为D或未报送台账", urge.join("、"), urge.len())), "{}", after("督促整改"));
+    // The overview quotes the rollup as the 简报 does.
+    let overview = paras.iter().find(|p| p.starts_with("全省21个市(州)中")).unwrap();
+    assert!(overview.contains(&format!("{}个市(州)报送了2018年第三季度台账", returned.len())) && overview.contains(&format!("共纳入提升企业{}家", num(&r["total"]["enterprises"]))), "{overview}");
+    // The signature and the 版记 carry the date.
+    assert!(paras.iter().any(|p| p == "四川省质量提升工作领导小组办公室"));
+    assert_layout(&doc);
+    render_pages(&d.join("通报.docx"), &["川质提办", "通报表扬", "督促整改"]);
+    // The same inputs, the same bytes.
+    let o = taizhang(d, &["briefing", "rollup.xlsx", "--kind", "通报", "--dataset", "ds", "--out", "again.docx", "--issue-number", "3"]);
+    assert!(o.status.success());
+    assert!(std::fs::read(d.join("通报.docx")).unwrap() == std::fs::read(d.join("again.docx")).unwrap(), "byte-identical");
 }
