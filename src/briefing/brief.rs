@@ -91,10 +91,14 @@ fn indicator_table(f: &Figures) -> Table {
     let schedule = f.has_schedule();
     let mut headers: Vec<&str> = vec!["序号", "指标", "目标", "期限"];
     // Measured in 五号 characters: two digits, the longest names on two lines, 全省≥10000家, 至2020年.
-    let mut widths = vec![8, 43, 25, 19];
+    let mut widths = vec![8, 43, 25, 20];
     if schedule {
         headers.push("序时进度");
-        widths.push(17);
+        widths.push(18);
+        // The names take two lines more often, so that 期限 keeps 至2020年 on one.
+        widths[1] = 36;
+        widths[2] = 24;
+        widths[3] = 22;
     }
     headers.extend(["全省完成值", "完成率", "状态"]);
     widths.extend([15, 14, 14]);
