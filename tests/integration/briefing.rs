@@ -318,12 +318,16 @@ fn the_console_drafts_the_same_briefing_as_the_command() {
     let c = Console::start(&ws, &[]);
     let csrf = c.csrf();
     let cookie = c.cookie();
+    // A deadline, so that the 简报 says who reported on time (from the workspace's dataset).
+    let r = c.post_form("/p/2018Q3/templates", "deadline=2018-10-10", &csrf);
+    assert!(r.body.contains("\"ok\":true"), "{}", r.body);
     // Before the rollup there is nothing to draft from.
     let r = c.post_form("/p/2018Q3/briefing", &format!("kind={}", enc("简报")), &csrf);
     assert!(r.body.contains("\"ok\":false") && r.body.contains("请先生成本期全省汇总表"), "{}", r.body);
-    std::fs::create_dir_all(c.inbox()).unwrap();
+    // Uploaded from the page: each file's receipt says when it arrived.
     for n in ["2018Q3-成都市-质量提升台账.xlsx", "乐山市质量提升台账.xlsx", "2018Q3-眉山市-质量提升台账.xls"] {
-        std::fs::copy(samples().join(n), c.inbox().join(n)).unwrap();
+        let r = c.upload(&[(n, &super::serve::sample(n))], Some(&csrf));
+        assert_eq!(r.status, 200, "{}", r.body);
     }
     let r = c.post_form("/p/2018Q3/rollup", "", &csrf);
     assert!(r.body.contains("\"ok\":true"), "{}", r.body);
@@ -331,12 +335,14 @@ fn the_console_drafts_the_same_briefing_as_the_command() {
     let res: Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(res["ok"], true, "{}", r.body);
     assert!(res["lines"][0].as_str().unwrap().contains("已报送 3/21"), "{res}");
+    let paras = texts(&read_json(READ_DOCX, &ws.join("2018Q3/汇总/2018Q3质量提升工作简报.docx")));
+    assert!(para(&paras, "2018年第三季度质量提升台账报送工作").contains("其中按期报送0个,逾期报送3个。"), "the files arrived today, long after the deadline");
     let href = res["links"][0]["href"].as_str().unwrap().to_string();
     let got = c.get(&href, &[("Cookie", &cookie)]);
     assert_eq!(got.status, 200);
     // The command on the rollup the console wrote gives the same bytes (the workspace numbers its first
     // 简报 as the plan's place of the period, as the command does).
-    let o = taizhang(dir.path(), &["briefing", "工作区/2018Q3/汇总/2018Q3全省汇总.xlsx", "--out", "cli.docx"]);
+    let o = taizhang(dir.path(), &["briefing", "工作区/2018Q3/汇总/2018Q3全省汇总.xlsx", "--dataset", "工作区/数据集", "--out", "cli.docx"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(got.bytes == std::fs::read(dir.path().join("cli.docx")).unwrap(), "the console's 简报 is the command's");
     // A number typed is kept for the period: drafting again without one keeps it.
