@@ -268,7 +268,7 @@ fn charts_sheet(wb: &mut Workbook, refdata: &RefData, h: &History, rows: &[(usiz
     let ws = wb.add_worksheet();
     ws.set_name(sheets::CHARTS)?;
     let title = style::base(14.0).set_font_name(style::TITLE_FONT).set_bold();
-    ws.write_string_with_format(0, 0, &format!("量化指标完成值与序时进度对照({})", span(h)), &title)?;
+    ws.write_string_with_format(0, 0, format!("量化指标完成值与序时进度对照({})", span(h)), &title)?;
     ws.set_column_range_width(0, 15, 8.43)?;
     let (per_row, chart_rows) = (2u32, 18u32);
     for (n, (k, a, b)) in rows.iter().enumerate() {

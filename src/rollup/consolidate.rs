@@ -116,8 +116,7 @@ pub fn consolidate(refdata: &RefData, cfg: &ConsolidateOptions, progress: &mut d
     });
     let (mut subs, frames): (Vec<_>, Vec<_>) =
         crate::import::batch::run_isolated_with(refdata, &inputs, &cfg.batch, worker, progress).into_iter().flatten().map(|(s, f)| (s, f.flatten())).unzip();
-    // Each return's enterprises, for the dataset: the merge takes the frames, and the rows are in them.
-    let distinct: Vec<usize> = frames.iter().zip(&subs).map(|(f, s)| f.as_ref().map_or_else(|| s.distinct_rows().count(), |f| f.distinct_rows)).collect();
+    let distinct = enterprises_of(&frames, &subs);
     let mut merged = merge::merge_framed(refdata, &mut subs, frames, &MergeOptions { period: cfg.batch.period })?;
     let previous = match &cfg.previous {
         Some(prev) => Some(crate::rollup::history::read_rollup(refdata, prev)?),
@@ -149,10 +148,7 @@ pub fn consolidate(refdata: &RefData, cfg: &ConsolidateOptions, progress: &mut d
         AtomicError::Writer(w) => Error::from(w),
     })?;
     let exported = super::export::write_exports(refdata, &merged, cfg, &input_paths)?;
-    let dataset = match &cfg.dataset {
-        Some(target) => Some(write_dataset(refdata, &merged, &subs, &distinct, &inputs, target)?),
-        None => None,
-    };
+    let dataset = cfg.dataset.as_ref().map(|t| write_dataset(refdata, &merged, &subs, &distinct, &inputs, t)).transpose()?;
     Ok(Consolidated {
         period: merged.period,
         enterprises: merged.ledger.height(),
@@ -163,6 +159,11 @@ pub fn consolidate(refdata: &RefData, cfg: &ConsolidateOptions, progress: &mut d
         exported,
         dataset,
     })
+}
+
+/// Each return's enterprises, for the dataset: the merge takes the frames, and the rows are in them.
+fn enterprises_of(frames: &[Option<Frames>], subs: &[crate::Submission]) -> Vec<usize> {
+    frames.iter().zip(subs).map(|(f, s)| f.as_ref().map_or_else(|| s.distinct_rows().count(), |f| f.distinct_rows)).collect()
 }
 
 /// Writes the period into the dataset: the ledger part by part, and every file read with its arrival,

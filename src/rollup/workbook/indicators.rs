@@ -224,7 +224,7 @@ impl<'a> IndicatorLayout<'a> {
         ws.write_string_with_format(r, 3, horizon_text(i), &st.center)?;
         // 序时进度: what is due of the province's target; for a per-prefecture target, what is due of each.
         match (i.aggregate, f.expected, f.expected_each) {
-            (crate::refdata::Aggregate::Count, _, Some(e)) => ws.write_string_with_format(r, 4, &format!("≥{}", crate::text::format_number(e)), &st.center)?,
+            (crate::refdata::Aggregate::Count, _, Some(e)) => ws.write_string_with_format(r, 4, format!("≥{}", crate::text::format_number(e)), &st.center)?,
             (_, Some(e), _) => ws.write_number_with_format(r, 4, e, number)?,
             _ => ws.write_blank(r, 4, number)?,
         };
