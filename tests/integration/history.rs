@@ -491,6 +491,16 @@ fn the_history_workbook_read_back_by_openpyxl_and_rendered_and_the_dataset_from_
     if let Some(keep) = std::env::var_os("TAIZHANG_HISTORY_PAGES") {
         std::fs::copy(&pdf, Path::new(&keep).join("历次.pdf")).unwrap();
         std::fs::copy(d.join("历次.xlsx"), Path::new(&keep).join("历次.xlsx")).unwrap();
+        let to = Path::new(&keep).join("数据集");
+        for e in walkdir::WalkDir::new(d.join("ds")) {
+            let e = e.unwrap();
+            let rel = e.path().strip_prefix(d.join("ds")).unwrap();
+            if e.file_type().is_dir() {
+                std::fs::create_dir_all(to.join(rel)).unwrap();
+            } else {
+                std::fs::copy(e.path(), to.join(rel)).unwrap();
+            }
+        }
         for e in std::fs::read_dir(&pages).unwrap() {
             let e = e.unwrap();
             std::fs::copy(e.path(), Path::new(&keep).join(e.file_name())).unwrap();
