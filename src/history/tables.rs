@@ -223,7 +223,8 @@ pub fn submissions_table(rows: &[SubmissionRow], deadline: Option<chrono::NaiveD
 }
 
 /// The submissions of a merge: every file read (passed-over notes aside), what became of it, its round.
-pub fn submission_rows(m: &Merged, subs: &[Submission], arrivals: &Arrivals) -> Vec<SubmissionRow> {
+/// `enterprises[i]` is the number of enterprises `subs[i]` holds (its rows may have moved into frames).
+pub fn submission_rows(m: &Merged, subs: &[Submission], enterprises: &[usize], arrivals: &Arrivals) -> Vec<SubmissionRow> {
     let mut rows: Vec<SubmissionRow> = subs
         .iter()
         .enumerate()
@@ -260,7 +261,7 @@ pub fn submission_rows(m: &Merged, subs: &[Submission], arrivals: &Arrivals) -> 
                 warnings: c.warnings as u32,
                 infos: c.infos as u32,
                 round: None,
-                enterprises: s.distinct_rows().count() as u32,
+                enterprises: enterprises.get(i).copied().unwrap_or_else(|| s.distinct_rows().count()) as u32,
                 tasks: s.progress.len() as u32,
             }
         })
@@ -293,12 +294,20 @@ fn number_rounds(rows: &mut [SubmissionRow]) {
 
 use chrono::Timelike;
 
-/// A consolidation's period as the dataset's four tables. `parts` are the ledger's parts (the merge's,
-/// read back one at a time by the writer).
+/// A consolidation's period as the dataset's four tables; the ledger is written part by part (the
+/// merge's parts, read back one at a time by the writer).
 ///
 /// # Errors
 /// When polars rejects a frame built here (a defect), or a spilled part cannot be read back.
-pub fn of_merge<'a>(refdata: &'a RefData, period: Period, m: &'a Merged, subs: &[Submission], arrivals: &Arrivals, deadline: Option<chrono::NaiveDate>) -> PolarsResult<PeriodTables<'a>> {
+pub fn of_merge<'a>(
+    refdata: &'a RefData,
+    period: Period,
+    m: &'a Merged,
+    subs: &[Submission],
+    enterprises: &[usize],
+    arrivals: &Arrivals,
+    deadline: Option<chrono::NaiveDate>,
+) -> PolarsResult<PeriodTables<'a>> {
     let zones: BTreeMap<String, String> = refdata.prefectures.all().iter().map(|p| (p.name.clone(), refdata.prefectures.zone_of(p).name.clone())).collect();
     let extras = m.extra_columns.clone();
     let parts = m.ledger.parts().map(move |f| f.and_then(|df| ledger_part(refdata, &df, &extras, &zones)));
@@ -307,6 +316,6 @@ pub fn of_merge<'a>(refdata: &'a RefData, period: Period, m: &'a Merged, subs: &
         ledger: super::dataset::Rows::Parts { empty: ledger_empty(refdata)?, parts: Box::new(parts) },
         progress: progress_table(&m.progress, &m.progress_extra_columns)?,
         indicators: indicators_table(refdata, &indicator_rows(refdata, &m.indicators))?,
-        submissions: submissions_table(&submission_rows(m, subs, arrivals), deadline)?,
+        submissions: submissions_table(&submission_rows(m, subs, enterprises, arrivals), deadline)?,
     })
 }

@@ -116,10 +116,8 @@ impl<'a> Table<'a> {
     fn row(&mut self, cells: &[C<'_>]) -> Result<(), XlsxError> {
         let r = self.next;
         let texts: Vec<(&str, f64)> = cells.iter().zip(&self.widths).filter_map(|(c, w)| if let C::S(s, _) = c { Some((s.as_str(), *w)) } else { None }).collect();
-        let h = fit_height(&texts, LINE);
-        if h > LINE + 4.0 {
-            self.ws.set_row_height(r, h)?;
-        }
+        // Always set: LibreOffice and WPS would size an unset row by their own fonts, unevenly.
+        self.ws.set_row_height(r, fit_height(&texts, LINE).max(LINE + 4.0))?;
         for (i, c) in cells.iter().enumerate() {
             let col = i as u16;
             match c {
@@ -251,7 +249,8 @@ fn schedule_sheet(wb: &mut Workbook, refdata: &RefData, h: &History, st: &Styles
                 C::O(l.value, &st.number),
                 C::O(j.map(|j| j.gap), &st.number),
                 C::O(rate, &st.percent),
-                C::O(j.and_then(|j| j.projected), &st.number),
+                // Shown to one decimal: a projection is no more precise than that.
+                C::O(j.and_then(|j| j.projected).map(|p| (p * 10.0).round() / 10.0), &st.number),
                 C::S(l.label().into(), st.pace(j.map(|j| j.pace))),
             ])?;
         }
@@ -269,7 +268,7 @@ fn charts_sheet(wb: &mut Workbook, refdata: &RefData, h: &History, rows: &[(usiz
     let ws = wb.add_worksheet();
     ws.set_name(sheets::CHARTS)?;
     let title = style::base(14.0).set_font_name(style::TITLE_FONT).set_bold();
-    ws.write_string_with_format(0, 0, &format!("量化指标完成值与序时进度对照({})", span(h)), &title)?;
+    ws.write_string_with_format(0, 0, format!("量化指标完成值与序时进度对照({})", span(h)), &title)?;
     ws.set_column_range_width(0, 15, 8.43)?;
     let (per_row, chart_rows) = (2u32, 18u32);
     for (n, (k, a, b)) in rows.iter().enumerate() {
@@ -289,12 +288,17 @@ fn charts_sheet(wb: &mut Workbook, refdata: &RefData, h: &History, rows: &[(usiz
         chart.title().set_name(&format!("{}({})", ind.short(), basis(ind))).set_font(rust_xlsxwriter::ChartFont::new().set_size(10));
         chart.y_axis().set_min(0.0).set_major_gridlines(true);
         chart.legend().set_position(rust_xlsxwriter::ChartLegendPosition::Bottom);
-        chart.set_width(500).set_height(330);
+        chart.set_width(500).set_height(300);
         let row = 2 + (n as u32 / per_row) * chart_rows;
         let col = (n as u32 % per_row) as u16 * 8;
         ws.insert_chart(row, col, &chart)?;
     }
     let last_row = 2 + (rows.len() as u32).div_ceil(per_row) * chart_rows;
+    // Every row of the grid the same height in every program, so that the charts' anchors fall where
+    // the page breaks expect them.
+    for r in 0..=last_row {
+        ws.set_row_height(r, 15)?;
+    }
     ws.set_paper_size(9);
     ws.set_landscape();
     ws.set_print_fit_to_pages(1, 0);
@@ -302,7 +306,7 @@ fn charts_sheet(wb: &mut Workbook, refdata: &RefData, h: &History, rows: &[(usiz
     ws.set_print_center_horizontally(true);
     ws.set_footer("&C第 &P 页,共 &N 页");
     ws.set_print_area(0, 0, last_row, 15)?;
-    let breaks: Vec<u32> = (1..).map(|p| 2 + p * 2 * chart_rows).take_while(|r| *r < last_row).collect();
+    let breaks: Vec<u32> = (1..).map(|p| 1 + p * 2 * chart_rows).take_while(|r| *r < last_row).collect();
     ws.set_page_breaks(&breaks)?;
     Ok(())
 }
@@ -353,9 +357,9 @@ fn record_sheet(wb: &mut Workbook, h: &History, st: &Styles) -> Result<(), XlsxE
     let ent_head = format!("达到{target}家");
     let headers = [
         ("期别", 8.0),
-        ("市州", 14.0),
-        ("截止日期", 10.5),
-        ("首份收到时间", 16.0),
+        ("市州", 20.0),
+        ("截止日期", 12.0),
+        ("首份收到时间", 18.0),
         ("按时情况", 9.0),
         ("收到文件数", 6.5),
         ("报送轮次", 6.5),
@@ -443,7 +447,7 @@ fn scores_sheet(wb: &mut Workbook, refdata: &RefData, h: &History, st: &Styles) 
     let ws = wb.add_worksheet();
     ws.set_name(sheets::SCORES)?;
     let heads: Vec<String> = refdata.assessment.items.iter().map(|i| format!("{}\n({}分)", i.name, format_number(i.weight))).collect();
-    let mut headers: Vec<(&str, f64)> = vec![("期别", 8.0), ("排名", 5.0), ("市州", 14.0)];
+    let mut headers: Vec<(&str, f64)> = vec![("期别", 8.0), ("排名", 5.0), ("市州", 20.0)];
     headers.extend(heads.iter().map(|h| (h.as_str(), 9.0)));
     headers.extend([("总分", 7.0), ("等级", 5.0)]);
     let mut t = Table::new(ws, &format!("{}(各期)", refdata.assessment.title), &rules_note(refdata), &headers, st)?;
@@ -464,7 +468,7 @@ fn ranking_sheet(wb: &mut Workbook, refdata: &RefData, h: &History, st: &Styles)
     let ws = wb.add_worksheet();
     ws.set_name(sheets::RANKING)?;
     let heads: Vec<String> = refdata.assessment.items.iter().map(|i| format!("{}\n({}分)", i.name, format_number(i.weight))).collect();
-    let mut headers: Vec<(&str, f64)> = vec![("排名", 5.0), ("市州", 16.0)];
+    let mut headers: Vec<(&str, f64)> = vec![("排名", 5.0), ("市州", 20.0)];
     headers.extend(heads.iter().map(|h| (h.as_str(), 9.0)));
     headers.extend([("总分", 7.0), ("等级", 5.0)]);
     let note = format!("{};各项得分为各期得分的平均,总分为各项之和。", span(h));
@@ -483,7 +487,7 @@ fn ranking_sheet(wb: &mut Workbook, refdata: &RefData, h: &History, st: &Styles)
 fn trace_sheet(wb: &mut Workbook, h: &History, st: &Styles) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name(sheets::TRACE)?;
-    let headers = [("期别", 8.0), ("市州", 14.0), ("考核项", 14.0), ("满分", 5.0), ("计量", 12.0), ("得分", 6.0), ("计算过程", 60.0)];
+    let headers = [("期别", 8.0), ("市州", 20.0), ("考核项", 16.0), ("满分", 5.0), ("计量", 12.0), ("得分", 6.0), ("计算过程", 60.0)];
     let mut t = Table::new(ws, "考核得分明细", "每一项得分的依据:计量的数字和计算过程。「累计」为各期得分的平均。", &headers, st)?;
     for s in h.assessment.scores.iter().chain(&h.assessment.cumulative) {
         let period = s.period.map_or_else(|| "累计".to_string(), |p| p.code());

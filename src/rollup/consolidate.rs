@@ -116,6 +116,7 @@ pub fn consolidate(refdata: &RefData, cfg: &ConsolidateOptions, progress: &mut d
     });
     let (mut subs, frames): (Vec<_>, Vec<_>) =
         crate::import::batch::run_isolated_with(refdata, &inputs, &cfg.batch, worker, progress).into_iter().flatten().map(|(s, f)| (s, f.flatten())).unzip();
+    let distinct = enterprises_of(&frames, &subs);
     let mut merged = merge::merge_framed(refdata, &mut subs, frames, &MergeOptions { period: cfg.batch.period })?;
     let previous = match &cfg.previous {
         Some(prev) => Some(crate::rollup::history::read_rollup(refdata, prev)?),
@@ -147,10 +148,7 @@ pub fn consolidate(refdata: &RefData, cfg: &ConsolidateOptions, progress: &mut d
         AtomicError::Writer(w) => Error::from(w),
     })?;
     let exported = super::export::write_exports(refdata, &merged, cfg, &input_paths)?;
-    let dataset = match &cfg.dataset {
-        Some(target) => Some(write_dataset(refdata, &merged, &subs, &inputs, target)?),
-        None => None,
-    };
+    let dataset = cfg.dataset.as_ref().map(|t| write_dataset(refdata, &merged, &subs, &distinct, &inputs, t)).transpose()?;
     Ok(Consolidated {
         period: merged.period,
         enterprises: merged.ledger.height(),
@@ -163,12 +161,17 @@ pub fn consolidate(refdata: &RefData, cfg: &ConsolidateOptions, progress: &mut d
     })
 }
 
+/// Each return's enterprises, for the dataset: the merge takes the frames, and the rows are in them.
+fn enterprises_of(frames: &[Option<Frames>], subs: &[crate::Submission]) -> Vec<usize> {
+    frames.iter().zip(subs).map(|(f, s)| f.as_ref().map_or_else(|| s.distinct_rows().count(), |f| f.distinct_rows)).collect()
+}
+
 /// Writes the period into the dataset: the ledger part by part, and every file read with its arrival,
 /// content hash and what became of it.
-fn write_dataset(refdata: &RefData, merged: &Merged, subs: &[crate::Submission], inputs: &[crate::inbox::Input], target: &DatasetTarget) -> Result<PathBuf, Error> {
+fn write_dataset(refdata: &RefData, merged: &Merged, subs: &[crate::Submission], enterprises: &[usize], inputs: &[crate::inbox::Input], target: &DatasetTarget) -> Result<PathBuf, Error> {
     let period = merged.period.ok_or_else(|| Error::Message("本次汇总的期别未注明,无法写入数据集。请用 --period 指定期别后重新汇总。".into()))?;
     let arrivals = arrivals(inputs, &target.received);
-    let tables = crate::history::tables::of_merge(refdata, period, merged, subs, &arrivals, target.deadline).map_err(Error::Export)?;
+    let tables = crate::history::tables::of_merge(refdata, period, merged, subs, enterprises, &arrivals, target.deadline).map_err(Error::Export)?;
     let ds = crate::history::Dataset::open(&target.dir)?;
     ds.write(tables)?;
     Ok(ds.partition(crate::history::dataset::tables::LEDGER, period))

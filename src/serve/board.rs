@@ -176,7 +176,7 @@ fn indicator_rows(refdata: &RefData, m: &Merged, own: &crate::indicators::Provin
                 province: f.province.map(crate::text::format_number).unwrap_or_default(),
                 rate: f.rate.map(|r| format!("{:.1}%", r * 100.0)).unwrap_or_default(),
                 expected: match (i.aggregate, f.expected, f.expected_each) {
-                    (crate::refdata::Aggregate::Count, _, Some(e)) => format!("每个市州≥{}", crate::text::format_number(e)),
+                    (crate::refdata::Aggregate::Count, _, Some(e)) => format!("≥{}", crate::text::format_number(e)),
                     (_, Some(e), _) => crate::text::format_number(e),
                     _ => String::new(),
                 },

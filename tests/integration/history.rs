@@ -69,7 +69,7 @@ fn polars_counts(ds: &Path) -> BTreeMap<(String, String), i64> {
 }
 
 /// Three quarters in a fresh folder: 2018Q3 the samples; 2018Q4 four prefectures returning their
-/// prefilled templates (广安 first sending a damaged file, 宜宾 two days late); 2019Q1 two prefectures.
+/// prefilled templates (乐山 first sending a damaged file, 宜宾 two days late); 2019Q1 two prefectures.
 /// Each consolidated into `ds`, with the deadline. Returns the folder and the rollups.
 struct Quarters {
     dir: tempfile::TempDir,
@@ -84,7 +84,7 @@ impl Quarters {
 
 fn consolidate(d: &Path, inbox: &str, period: &str, deadline: &str) -> PathBuf {
     let out = format!("{period}全省汇总.xlsx");
-    let o = taizhang(d, &["consolidate", inbox, "--period", period, "--out", &out, "--dataset", "ds", "--deadline", deadline, "--force", "--jobs", "2"]);
+    let o = taizhang(d, &["consolidate", inbox, "--period", period, "--out", &out, "--dataset", "ds", "--deadline", deadline, "--force", "--jobs", "2", "--timeout", "600"]);
     assert!(o.status.code().is_some_and(|c| c <= 1), "{}{}", stdout(&o), stderr(&o));
     d.join(out)
 }
@@ -102,6 +102,26 @@ fn file_of(dir: &Path, name: &str) -> PathBuf {
     std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).find(|p| p.file_name().unwrap().to_string_lossy().contains(name)).unwrap_or_else(|| panic!("{name} in {}", dir.display()))
 }
 
+/// Fills 累计完成值 in a template's 指标完成情况 sheet, as a prefecture does (openpyxl saving it).
+fn fill_indicators(path: &Path, values: &[(&str, f64)]) {
+    let pairs: Vec<String> = values.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let mut args = vec![path.to_str().unwrap()];
+    args.extend(pairs.iter().map(String::as_str));
+    python(
+        r#"
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+ws = wb["指标完成情况"]
+want = dict(a.split("=") for a in sys.argv[2:])
+for row in ws.iter_rows(min_row=4):
+    if row[1].value in want:
+        row[6].value = float(want[row[1].value])
+wb.save(sys.argv[1])
+"#,
+        &args,
+    );
+}
+
 fn three_quarters() -> Quarters {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -117,15 +137,20 @@ fn three_quarters() -> Quarters {
         touch(&q3.join(&name), "2018-10-09 09:30");
     }
     let r3 = consolidate(d, "q3", "2018Q3", "2018-10-10");
-    templates(d, "2018Q4", &r3, &["成都", "宜宾", "广安", "眉山"], "q4");
+    templates(d, "2018Q4", &r3, &["成都", "宜宾", "乐山", "眉山"], "q4");
     let q4 = d.join("q4");
-    for (name, when) in [("成都", "2019-01-08 10:00"), ("宜宾", "2019-01-12 16:20"), ("广安", "2019-01-11 08:00"), ("眉山", "2019-01-10 17:59")] {
+    for (name, v) in [("成都", [120.0, 2.0, 120.0]), ("宜宾", [40.0, 1.0, 30.0]), ("乐山", [10.0, 0.0, 0.0]), ("眉山", [15.0, 1.0, 20.0])] {
+        fill_indicators(&file_of(&q4, name), &[("企业标准自我声明公开", v[0]), ("培育打造质量提升标杆企业", v[1]), ("培训企业首席质量官", v[2])]);
+    }
+    for (name, when) in [("成都", "2019-01-08 10:00"), ("宜宾", "2019-01-12 16:20"), ("乐山", "2019-01-11 08:00"), ("眉山", "2019-01-10 17:59")] {
         touch(&file_of(&q4, name), when);
     }
-    std::fs::write(q4.join("2018Q4-广安市-质量提升台账(初稿).xlsx"), b"not really a workbook").unwrap();
-    touch(&q4.join("2018Q4-广安市-质量提升台账(初稿).xlsx"), "2019-01-09 11:00");
+    std::fs::write(q4.join("2018Q4-乐山市-质量提升台账(初稿).xlsx"), b"not really a workbook").unwrap();
+    touch(&q4.join("2018Q4-乐山市-质量提升台账(初稿).xlsx"), "2019-01-09 11:00");
     let r4 = consolidate(d, "q4", "2018Q4", "2019-01-10");
     templates(d, "2019Q1", &r4, &["成都", "宜宾"], "q1");
+    fill_indicators(&file_of(&d.join("q1"), "成都"), &[("企业标准自我声明公开", 200.0), ("培育打造质量提升标杆企业", 3.0), ("培训企业首席质量官", 30.0)]);
+    fill_indicators(&file_of(&d.join("q1"), "宜宾"), &[("企业标准自我声明公开", 60.0), ("培育打造质量提升标杆企业", 1.0)]);
     for (name, when) in [("成都", "2019-04-09 10:00"), ("宜宾", "2019-04-10 12:00")] {
         touch(&file_of(&d.join("q1"), name), when);
     }
@@ -171,14 +196,16 @@ con = duckdb.connect()
 print(json.dumps(con.execute(f"""
     SELECT "文件", "采用情况", "替代文件", "轮次", "错误数" > 0, length("内容哈希"), "收到时间", "截止日期"
     FROM read_parquet('{sys.argv[1]}/submissions/*/*.parquet', hive_partitioning = true)
-    WHERE period = '2018Q4' AND "填报市州" = '广安市' ORDER BY "轮次"
+    WHERE period = '2018Q4' AND "填报市州" = '乐山市' ORDER BY "轮次"
 """).fetchall(), ensure_ascii=False, default=str))
 "#,
         &[ds.to_str().unwrap()],
     );
     let subs: Vec<serde_json::Value> = serde_json::from_str(&subs).unwrap();
     assert_eq!(subs.len(), 2, "{subs:?}");
-    assert!(subs[0][0].as_str().unwrap().contains("初稿") && subs[0][1] == "未采用" && subs[0][3] == 1 && subs[0][4] == true, "{subs:?}");
+    // The draft is read (as text, with errors) and replaced by the template the next round.
+    assert!(subs[0][0].as_str().unwrap().contains("初稿") && subs[0][1] == "被替代" && subs[0][3] == 1 && subs[0][4] == true, "{subs:?}");
+    assert_eq!(subs[0][2], subs[1][0], "replaced by the file taken");
     assert!(subs[1][1] == "采用" && subs[1][3] == 2 && subs[1][5] == 64 && subs[1][6] == "2019-01-11 08:00:00" && subs[1][7] == "2019-01-10", "{subs:?}");
 
     // Written again: the period is replaced, byte for byte the same, the others untouched.
@@ -223,7 +250,7 @@ fn a_consolidation_killed_while_writing_the_dataset_leaves_it_readable() {
     let mut seen_new = false;
     for attempt in 0..4 {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_taizhang"))
-            .args(["consolidate", "in", "--period", "2018Q3", "--out", "r.xlsx", "--dataset", "ds", "--deadline", "2018-10-10", "--force", "--jobs", "1"])
+            .args(["consolidate", "in", "--period", "2018Q3", "--out", "r.xlsx", "--dataset", "ds", "--deadline", "2018-10-10", "--force", "--jobs", "1", "--timeout", "600"])
             .current_dir(d)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -386,7 +413,8 @@ for ws in wb.worksheets:
     out[ws.title] = {
         "rows": [[("" if c is None else c) for c in row] for row in ws.iter_rows(values_only=True)],
         "repeat": ws.print_title_rows, "landscape": ws.page_setup.orientation, "paper": ws.page_setup.paperSize,
-        "fit_width": ws.page_setup.fitToWidth, "charts": len(ws._charts),
+        "fit_width": ws.page_setup.fitToWidth, "fit_height": ws.page_setup.fitToHeight,
+        "fit_page": ws.sheet_properties.pageSetUpPr.fitToPage if ws.sheet_properties.pageSetUpPr else None, "charts": len(ws._charts),
     }
 print(json.dumps(out, ensure_ascii=False, default=str))
 "#;
@@ -411,7 +439,9 @@ fn the_history_workbook_read_back_by_openpyxl_and_rendered_and_the_dataset_from_
         assert!(names.contains(&s), "{s} in {names:?}");
     }
     for (name, sheet) in wb.as_object().unwrap() {
-        assert_eq!((sheet["landscape"].as_str(), sheet["paper"].as_i64(), sheet["fit_width"].as_i64()), (Some("landscape"), Some(9), Some(1)), "{name} prints A4 landscape, one page wide");
+        // One page wide: fitToPage on, fitToHeight 0 (as many pages down as needed), fitToWidth its default 1.
+        let fit = (sheet["fit_page"].as_bool(), sheet["fit_width"].as_i64().unwrap_or(1), sheet["fit_height"].as_i64());
+        assert_eq!((sheet["landscape"].as_str(), sheet["paper"].as_i64(), fit), (Some("landscape"), Some(9), (Some(true), 1, Some(0))), "{name} prints A4 landscape, one page wide");
         if name != "序时进度图表" {
             assert_eq!(sheet["repeat"].as_str(), Some("$3:$3"), "{name} repeats its header");
         }
@@ -429,9 +459,17 @@ fn the_history_workbook_read_back_by_openpyxl_and_rendered_and_the_dataset_from_
     let sched = wb["序时进度"]["rows"].as_array().unwrap();
     let row = sched.iter().find(|r| r[1] == "企业标准自我声明公开" && r[5] == "2018Q3").unwrap();
     assert_eq!((row[6].as_str(), row[7].as_f64()), (Some("1/10"), Some(50.0)), "{row:?}");
-    // 广安 in 2018Q4: a damaged first file, the template the next day.
+    // From the returns' own 指标完成情况: 185 of 500 at 2018Q4 against 100 due, 260 at 2019Q1 against 150.
+    let row = sched.iter().find(|r| r[1] == "企业标准自我声明公开" && r[5] == "2018Q4").unwrap();
+    assert_eq!((row[7].as_f64(), row[8].as_f64(), row[9].as_f64(), row[12].as_str()), (Some(100.0), Some(185.0), Some(85.0), Some("超进度")), "{row:?}");
+    let row = sched.iter().find(|r| r[1] == "企业标准自我声明公开" && r[5] == "2019Q1").unwrap();
+    assert_eq!((row[8].as_f64(), row[11].as_f64(), row[12].as_str()), (Some(260.0), Some(866.7), Some("超进度")), "{row:?}");
+    // 200 trained a year: 2018's two quarters in the plan, due at 2018Q4 and short (170): 未达标.
+    let row = sched.iter().find(|r| r[1] == "培训企业首席质量官" && r[5] == "2018Q4").unwrap();
+    assert_eq!((row[6].as_str(), row[8].as_f64(), row[12].as_str()), (Some("2/2"), Some(170.0), Some("未达标")), "{row:?}");
+    // 乐山 in 2018Q4: a damaged first file, the template the next day.
     let rec = wb["报送情况"]["rows"].as_array().unwrap();
-    let row = rec.iter().find(|r| r[0] == "2018Q4" && r[1] == "广安市").unwrap();
+    let row = rec.iter().find(|r| r[0] == "2018Q4" && r[1] == "乐山市").unwrap();
     assert_eq!((row[4].as_str(), row[5].as_f64(), row[6].as_f64(), row[8].as_str()), (Some("按时"), Some(2.0), Some(2.0), Some("否")), "{row:?}");
     let row = rec.iter().find(|r| r[0] == "2018Q4" && r[1] == "宜宾市").unwrap();
     assert_eq!(row[4].as_str(), Some("逾期2天"), "{row:?}");
@@ -451,6 +489,18 @@ fn the_history_workbook_read_back_by_openpyxl_and_rendered_and_the_dataset_from_
     let n = std::fs::read_dir(&pages).unwrap().count();
     assert!(n >= 9, "one page or more per sheet: {n}");
     if let Some(keep) = std::env::var_os("TAIZHANG_HISTORY_PAGES") {
+        std::fs::copy(&pdf, Path::new(&keep).join("历次.pdf")).unwrap();
+        std::fs::copy(d.join("历次.xlsx"), Path::new(&keep).join("历次.xlsx")).unwrap();
+        let to = Path::new(&keep).join("数据集");
+        for e in walkdir::WalkDir::new(d.join("ds")) {
+            let e = e.unwrap();
+            let rel = e.path().strip_prefix(d.join("ds")).unwrap();
+            if e.file_type().is_dir() {
+                std::fs::create_dir_all(to.join(rel)).unwrap();
+            } else {
+                std::fs::copy(e.path(), to.join(rel)).unwrap();
+            }
+        }
         for e in std::fs::read_dir(&pages).unwrap() {
             let e = e.unwrap();
             std::fs::copy(e.path(), Path::new(&keep).join(e.file_name())).unwrap();

@@ -156,7 +156,7 @@ impl<'a> IndicatorLayout<'a> {
     ws.merge_range(0, 0, 0, last_summary, &format!("{}({period})", ind.title), &st.title)?;
     ws.set_row_height(0, 24.0)?;
     let note = format!(
-        "已报送 {returned_n}/{total} 个市州。全省完成值为各市州填报值之和,「每个市州」的指标为达到目标的市州数,省局填报的指标此处为空;完成率=全省完成值÷目标;序时进度为按已过季度分摊到本期应完成的值(至2020年的目标分摊到2018年第三季度至2020年第四季度,本年度的目标分摊到当年),状态按序时进度判断:超进度、达进度、欠进度,目标已完成为达标,到期未完成为未达标{since}。"
+        "已报送 {returned_n}/{total} 个市州。全省完成值为各市州填报值之和,「每个市州」的指标为达到目标的市州数,省局填报的指标此处为空;完成率=全省完成值÷目标;序时进度=目标按已过季度分摊到本期应完成的值,状态据此为超进度、达进度或欠进度(已完成目标为达标,到期未完成为未达标){since}。"
     );
     let note_width: f64 = headers[..usize::from(first_pref)].iter().map(|h| h.1).sum();
     ws.merge_range(1, 0, 1, last_summary, &note, &st.subtitle)?;
@@ -224,7 +224,7 @@ impl<'a> IndicatorLayout<'a> {
         ws.write_string_with_format(r, 3, horizon_text(i), &st.center)?;
         // 序时进度: what is due of the province's target; for a per-prefecture target, what is due of each.
         match (i.aggregate, f.expected, f.expected_each) {
-            (crate::refdata::Aggregate::Count, _, Some(e)) => ws.write_string_with_format(r, 4, &format!("每个市州≥{}", crate::text::format_number(e)), &st.center)?,
+            (crate::refdata::Aggregate::Count, _, Some(e)) => ws.write_string_with_format(r, 4, format!("≥{}", crate::text::format_number(e)), &st.center)?,
             (_, Some(e), _) => ws.write_number_with_format(r, 4, e, number)?,
             _ => ws.write_blank(r, 4, number)?,
         };
