@@ -226,3 +226,38 @@ pub fn render(d: &Document, f: &Fonts) -> Result<Vec<u8>, std::io::Error> {
         .map_err(|_| std::io::Error::other("docx-rs panicked"))?
         .map_err(std::io::Error::other)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::briefing::{brief, figures, wording::Wording};
+
+    #[test]
+    fn the_same_document_gives_the_same_bytes_on_any_thread() {
+        let w = Wording::embedded().unwrap();
+        let f = figures::sample();
+        let d = brief::draft(&f, &w, 2, f.rollup_date);
+        // Paragraphs made on this thread first (docx-rs counts them per thread), then the document twice.
+        let _ = docx_rs::Paragraph::new();
+        let a = render(&d, &w.fonts).unwrap();
+        let b = render(&d, &w.fonts).unwrap();
+        let c = std::thread::spawn({
+            let (d, fonts) = (d.clone(), w.fonts.clone());
+            move || render(&d, &fonts).unwrap()
+        })
+        .join()
+        .unwrap();
+        assert!(a == b && b == c);
+        // The core properties carry the document's date, not the time it was made.
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(a)).unwrap();
+        let mut core = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("docProps/core.xml").unwrap(), &mut core).unwrap();
+        assert!(core.contains("2018-10-18T00:00:00Z"), "{core}");
+    }
+
+    #[test]
+    fn the_margins_are_those_of_gb_t_9704() {
+        assert_eq!([TOP, BOTTOM, LEFT, RIGHT], [mm(37), mm(35), mm(28), mm(26)]);
+        assert_eq!(TEXT_W, 8845, "156 mm of text on A4");
+    }
+}
