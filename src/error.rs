@@ -35,6 +35,10 @@ pub enum Error {
     #[cfg(feature = "rollup")]
     #[error(transparent)]
     Rollup(#[from] crate::rollup::RollupError),
+    /// A 简报 or 通报 could not be drafted.
+    #[cfg(feature = "rollup")]
+    #[error(transparent)]
+    Briefing(#[from] crate::briefing::BriefingError),
     /// The comparison workbook of `diff` could not be built.
     #[cfg(feature = "rollup")]
     #[error("生成对比表失败: {0}")]
@@ -43,6 +47,18 @@ pub enum Error {
     #[cfg(feature = "rollup")]
     #[error("导出失败: {0}")]
     Export(#[source] polars::error::PolarsError),
+    /// The dataset of every period could not be written or read.
+    #[cfg(feature = "rollup")]
+    #[error(transparent)]
+    Dataset(#[from] crate::history::DatasetError),
+    /// A rollup given to `history --from-rollups` could not be taken into the dataset.
+    #[cfg(feature = "rollup")]
+    #[error(transparent)]
+    Rollups(#[from] crate::history::rollups::RollupsError),
+    /// The history workbook could not be built.
+    #[cfg(feature = "rollup")]
+    #[error("生成历次汇总工作簿失败: {0}")]
+    HistoryWorkbook(#[source] rust_xlsxwriter::XlsxError),
     /// Sending by mail, or reading the contacts or the folder to send, failed.
     #[cfg(feature = "mail")]
     #[error(transparent)]

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::history::schedule::{self, Pace};
 use crate::read::Value;
 use crate::refdata::{Aggregate, Comparison, Horizon, Indicator, RefData, Scope, Source};
 use crate::submission::Reported;
@@ -208,11 +209,19 @@ pub fn meets(i: &Indicator, value: f64, target: f64) -> bool {
     }
 }
 
-/// Whether a figure meets its target, as the rollup says it.
+/// Where a figure stands against its target, as the rollup says it: against 序时进度 while the target is
+/// not yet due (see [`crate::history::schedule`]), against the target itself when it is due, for a rate,
+/// and for a collection whose period is not known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Status {
     Met,
     NotMet,
+    /// 超进度.
+    Ahead,
+    /// 达进度.
+    OnPace,
+    /// 欠进度.
+    Behind,
     NoData,
     /// The plan sets no province-wide number (a per-prefecture target "where conditions allow").
     NoTarget,
@@ -223,8 +232,37 @@ impl Status {
         match self {
             Status::Met => "达标",
             Status::NotMet => "未达标",
+            Status::Ahead => "超进度",
+            Status::OnPace => "达进度",
+            Status::Behind => "欠进度",
             Status::NoData => "无数据",
             Status::NoTarget => "不设目标",
+        }
+    }
+
+    /// Met, ahead of or on 序时进度.
+    pub fn is_good(&self) -> bool {
+        matches!(self, Status::Met | Status::Ahead | Status::OnPace)
+    }
+
+    /// The status a label of the rollup stands for (read back from its 指标完成情况 sheet); `NoData` for
+    /// any other text.
+    pub fn from_label(text: &str) -> Status {
+        [Status::Met, Status::NotMet, Status::Ahead, Status::OnPace, Status::Behind, Status::NoData, Status::NoTarget]
+            .into_iter()
+            .find(|s| s.label() == text.trim())
+            .unwrap_or(Status::NoData)
+    }
+}
+
+impl From<Pace> for Status {
+    fn from(p: Pace) -> Self {
+        match p {
+            Pace::Met => Status::Met,
+            Pace::Ahead => Status::Ahead,
+            Pace::OnPace => Status::OnPace,
+            Pace::Behind => Status::Behind,
+            Pace::NotMet => Status::NotMet,
         }
     }
 }
@@ -244,19 +282,39 @@ pub struct Figure {
     pub status: Status,
     /// The previous rollup's province figure (`--previous`).
     pub previous: Option<f64>,
+    /// 序时进度 of the province figure: what is due at the period (for a sum; for a count of prefectures the
+    /// province target itself, every prefecture being due to be on pace). None without a period.
+    pub expected: Option<f64>,
+    /// What is due of each prefecture at the period (its own target, or its share of the province's).
+    pub expected_each: Option<f64>,
+    /// For a count of prefectures: how many are at or ahead of their 序时进度.
+    pub on_pace: Option<usize>,
 }
 
 impl Figure {
     /// The change of the province figure since the previous rollup.
     pub fn change(&self) -> Option<f64> {
-        Some(tidy(self.province? - self.previous?))
+        change(self.province, self.previous)
     }
+}
+
+/// The change of a province figure since the previous rollup's, as the rollup's 较上期 column shows it.
+pub fn change(province: Option<f64>, previous: Option<f64>) -> Option<f64> {
+    Some(tidy(province? - previous?))
+}
+
+/// Whether an indicator's figure of `period` can be compared with that of `previous`: not for a 本年度
+/// target across the turn of a year (it starts again from nothing; the rollup shows 新年度).
+pub fn comparable(i: &Indicator, previous: Option<crate::Period>, period: Option<crate::Period>) -> bool {
+    !(i.horizon == Horizon::PerYear && previous.zip(period).is_some_and(|(a, b)| a.year != b.year))
 }
 
 /// Every indicator across the province, for the rollup and the exports.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Figures {
     pub figures: Vec<Figure>,
+    /// The period judged against 序时进度 ([`Figures::schedule`]); none judges against the whole target.
+    pub period: Option<crate::Period>,
     /// The period of the rollup the `previous` figures come from.
     pub previous_period: Option<crate::Period>,
     /// Whether a previous rollup was read (so the rollup shows the change column).
@@ -300,10 +358,10 @@ pub fn aggregate(refdata: &RefData, inputs: &[PrefectureInput<'_>]) -> Figures {
                 Aggregate::Province => (None, Some(ind.target)),
             };
             let (rate, status) = judge(ind, province, province_target);
-            Figure { id: ind.id.clone(), values, province, province_target, rate, status, previous: None }
+            Figure { id: ind.id.clone(), values, province, province_target, rate, status, previous: None, expected: None, expected_each: None, on_pace: None }
         })
         .collect();
-    Figures { figures, previous_period: None, has_previous: false }
+    Figures { figures, period: None, previous_period: None, has_previous: false }
 }
 
 /// How far a province figure is from its target: the rate (1.0 = 100 %) and the status.
@@ -323,6 +381,40 @@ fn judge(ind: &Indicator, province: Option<f64>, target: Option<f64>) -> (Option
         _ => Status::NotMet,
     };
     (rate, status)
+}
+
+/// [`judge`] at `period` against 序时进度: a sum (or the province's own figure) against what is due of
+/// the province's target; a count of prefectures by how many are at or ahead of their own 序时进度, all
+/// being due to be.
+fn judge_at(refdata: &RefData, ind: &Indicator, f: &mut Figure, period: crate::Period) {
+    let rules = &refdata.indicators.schedule;
+    let e = schedule::expectation(rules, ind.horizon, period);
+    let each = schedule::prefecture_target(rules, ind, refdata.prefectures.all().len());
+    f.expected_each = Some(schedule::judge(rules, ind, each, 0.0, &e).expected);
+    (f.rate, f.status) = judge(ind, f.province, f.province_target);
+    f.expected = None;
+    f.on_pace = None;
+    match ind.aggregate {
+        Aggregate::Count => {
+            let Some(t) = f.province_target else { return };
+            f.expected = Some(t);
+            let on = f.values.iter().flatten().filter(|v| schedule::judge(rules, ind, each, **v, &e).pace.on_pace()).count();
+            if f.values.iter().any(Option::is_some) {
+                f.on_pace = Some(on);
+                if f.status == Status::NotMet {
+                    f.status = if on as f64 >= t { Status::OnPace } else if e.is_due() { Status::NotMet } else { Status::Behind };
+                }
+            }
+        }
+        Aggregate::Sum | Aggregate::Province => {
+            let Some(t) = f.province_target else { return };
+            let j = schedule::judge(rules, ind, t, f.province.unwrap_or(0.0), &e);
+            f.expected = Some(j.expected);
+            if f.province.is_some() {
+                f.status = j.pace.into();
+            }
+        }
+    }
 }
 
 /// The figures the province reports itself (`aggregate = "province"`: the national spot-check pass rate,
@@ -380,14 +472,52 @@ pub struct Previous {
     pub values: BTreeMap<(String, String), f64>,
 }
 
+impl Previous {
+    /// The figures as a rollup of `period` states them, judged again by today's rules: the province
+    /// figure and each prefecture's value as read, the rest formed as [`aggregate`] forms it.
+    pub fn figures(&self, refdata: &RefData, period: crate::Period) -> Figures {
+        let prefs = refdata.prefectures.all();
+        let figures = refdata
+            .indicators
+            .indicators
+            .iter()
+            .map(|ind| {
+                let values: Vec<Option<f64>> = prefs.iter().map(|p| self.values.get(&(ind.id.clone(), p.name.clone())).copied()).collect();
+                let province_target = if ind.aggregate == Aggregate::Count { ind.province_target } else { Some(ind.target) };
+                let province = self.province.get(&ind.id).copied();
+                let (rate, status) = judge(ind, province, province_target);
+                Figure { id: ind.id.clone(), values, province, province_target, rate, status, previous: None, expected: None, expected_each: None, on_pace: None }
+            })
+            .collect();
+        let mut f = Figures { figures, period: None, previous_period: None, has_previous: false };
+        f.schedule(refdata, period);
+        f
+    }
+}
+
 impl Figures {
     /// Sets the figures the province reports itself; the others are formed from the returns and stay.
     pub fn set_province(&mut self, refdata: &RefData, own: &ProvinceFigures) {
+        let period = self.period;
         for f in &mut self.figures {
             let Some(ind) = refdata.indicators.get(&f.id).filter(|i| i.aggregate == Aggregate::Province) else { continue };
             if let Some(v) = own.get(&f.id) {
                 f.province = Some(*v);
                 (f.rate, f.status) = judge(ind, f.province, f.province_target);
+                if let Some(p) = period {
+                    judge_at(refdata, ind, f, p);
+                }
+            }
+        }
+    }
+
+    /// Judges every figure at `period` against 序时进度 (the rule of `indicators.toml` `[schedule]`), so
+    /// that a target not yet due is said to be 超进度, 达进度 or 欠进度 rather than 未达标.
+    pub fn schedule(&mut self, refdata: &RefData, period: crate::Period) {
+        self.period = Some(period);
+        for f in &mut self.figures {
+            if let Some(ind) = refdata.indicators.get(&f.id) {
+                judge_at(refdata, ind, f, period);
             }
         }
     }

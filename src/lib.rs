@@ -11,12 +11,15 @@
 //! workbook; [`feedback`] and [`mail`] send corrections back. [`refdata`] is the reference data every stage
 //! reads, [`xlsx`] what every written workbook shares, [`error`](Error) what stops a command.
 
+#[cfg(feature = "rollup")]
+pub mod briefing;
 pub mod cell;
 #[cfg(all(feature = "rollup", feature = "mail", feature = "serve"))]
 pub mod commands;
 mod error;
 pub mod feedback;
 pub mod finding;
+pub mod history;
 pub mod inbox;
 pub mod import;
 pub mod indicators;

@@ -46,6 +46,8 @@ fn run(cli: Cli) -> Result<ExitStatus, taizhang::Error> {
         Command::Collect(a) => commands::collect::run(&refdata, &a.config()?, &mut out)?,
         Command::Diff(a) => commands::diff::run(&refdata, &a.config(), &mut out)?,
         Command::Serve(a) => commands::serve::run(&refdata, &a.config(), &mut out)?,
+        Command::Briefing(a) => commands::briefing::run(&refdata, &a.config(cli.refdata.as_deref()), &mut out)?,
+        Command::History(a) => commands::history::run(&refdata, &a.config(), &mut out)?,
     };
     out.flush()?;
     Ok(status)

@@ -41,6 +41,17 @@ impl Period {
         if self.quarter == 4 { Period { year: self.year + 1, quarter: 1 } } else { Period { quarter: self.quarter + 1, ..*self } }
     }
 
+    /// Quarters counted from year 0 (2018Q3 is 2018 × 4 + 2), so that the distance between two periods is a
+    /// subtraction.
+    pub fn ordinal(&self) -> i32 {
+        i32::from(self.year) * 4 + i32::from(self.quarter) - 1
+    }
+
+    /// The period `ordinal` counts to.
+    pub fn from_ordinal(ordinal: i32) -> Option<Period> {
+        Period::new(u16::try_from(ordinal.div_euclid(4)).ok()?, (ordinal.rem_euclid(4) + 1) as u8)
+    }
+
     /// The last day of the quarter.
     pub fn last_day(&self) -> chrono::NaiveDate {
         let (y, m) = if self.quarter == 4 { (i32::from(self.year) + 1, 1) } else { (i32::from(self.year), u32::from(self.quarter) * 3 + 1) };
@@ -71,6 +82,14 @@ impl fmt::Display for Period {
 impl serde::Serialize for Period {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.code())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Period {
+    /// As [`FromStr`]: 2018Q3 in reference data and datasets.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
     }
 }
 

@@ -20,6 +20,7 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("template.toml", include_str!("../templates/template.toml")),
     ("mail.toml", include_str!("../templates/mail.toml")),
     ("indicators.toml", include_str!("../templates/indicators.toml")),
+    ("assessment.toml", include_str!("../templates/assessment.toml")),
 ];
 
 /// A reference file that could not be read or does not hold what taizhang needs.
@@ -634,7 +635,170 @@ pub struct Indicators {
     /// Name of the sheet in the template and the rollup.
     pub sheet: String,
     pub title: String,
+    /// How each target is spread over the quarters before it is due (序时进度).
+    #[serde(default)]
+    pub schedule: ScheduleRules,
     pub indicators: Vec<Indicator>,
+}
+
+/// The quarters a per-year target is spread over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum YearQuarters {
+    /// The year's quarters within the plan (2018: Q3 and Q4).
+    Plan,
+    /// Always Q1 to Q4.
+    Calendar,
+}
+
+/// How a province-wide target is shared among the prefectures for their own 序时进度.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Share {
+    /// The target divided by the number of prefectures.
+    Equal,
+}
+
+/// 序时进度 as `indicators.toml` `[schedule]` writes it: the plan's quarters, the spread of a per-year
+/// target, and the bands of 超进度 / 达进度 / 欠进度 (see `history::schedule`, which applies it).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScheduleRules {
+    /// The plan's first collected quarter.
+    pub first: crate::Period,
+    /// The plan's last collected quarter: a by_2020 target is due then.
+    pub last: crate::Period,
+    pub per_year: YearQuarters,
+    /// 超进度 at or above this multiple of what is due.
+    pub ahead: f64,
+    /// 欠进度 below this multiple of what is due.
+    pub behind: f64,
+    pub prefecture_share: Share,
+}
+
+impl Default for ScheduleRules {
+    /// The plan's own: 2018Q3 to 2020Q4, per-year targets over the year's quarters within the plan.
+    fn default() -> Self {
+        ScheduleRules {
+            first: crate::Period { year: 2018, quarter: 3 },
+            last: crate::Period { year: 2020, quarter: 4 },
+            per_year: YearQuarters::Plan,
+            ahead: 1.1,
+            behind: 1.0,
+            prefecture_share: Share::Equal,
+        }
+    }
+}
+
+impl ScheduleRules {
+    fn validate(&self) -> Result<(), String> {
+        if self.first > self.last {
+            return Err(format!("[schedule] first ({}) 晚于 last ({})", self.first, self.last));
+        }
+        if !(self.behind.is_finite() && self.ahead.is_finite() && self.behind > 0.0 && self.ahead >= self.behind) {
+            return Err(format!("[schedule] 应有 0 < behind ≤ ahead(现为 behind = {},ahead = {})", self.behind, self.ahead));
+        }
+        Ok(())
+    }
+}
+
+/// What an item of the assessment measures (`assessment.toml`, `measure`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    OnTime,
+    FirstClean,
+    RoundsUntilClean,
+    Enterprises,
+    TasksFilled,
+    IndicatorsOnPace,
+}
+
+/// One item of the assessment.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+pub struct AssessmentItem {
+    pub id: String,
+    pub name: String,
+    /// Full points.
+    pub weight: f64,
+    pub measure: Measure,
+    /// Points taken per day late or per further round.
+    #[serde(default)]
+    pub deduct: Option<f64>,
+    /// The rule as printed.
+    pub rule: String,
+}
+
+/// A grade band: a score at or above `min` gets `grade`.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+pub struct GradeBand {
+    pub grade: String,
+    pub min: f64,
+}
+
+/// How the cumulative score is formed from the period scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cumulative {
+    /// The average of the period scores.
+    Mean,
+}
+
+/// Whom the period's 通报 names under 表扬 and 督促, by grade (`assessment.toml`, `[notice]`).
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+pub struct NoticeRules {
+    #[serde(default)]
+    pub praise_grades: Vec<String>,
+    #[serde(default)]
+    pub praise_rule: String,
+    #[serde(default)]
+    pub urge_grades: Vec<String>,
+    /// Whether a prefecture with no return in the period is urged too.
+    #[serde(default)]
+    pub urge_missing: bool,
+    #[serde(default)]
+    pub urge_rule: String,
+}
+
+/// The assessment's rules (`assessment.toml`): items with their weights, grade bands, the cumulative score.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+pub struct AssessmentRules {
+    pub title: String,
+    pub cumulative: Cumulative,
+    /// Whom the 通报 names (none in an older copy of the file).
+    #[serde(default)]
+    pub notice: NoticeRules,
+    pub grades: Vec<GradeBand>,
+    pub items: Vec<AssessmentItem>,
+}
+
+impl AssessmentRules {
+    fn validate(&self) -> Result<(), String> {
+        let total: f64 = self.items.iter().map(|i| i.weight).sum();
+        if (total - 100.0).abs() > 1e-9 {
+            return Err(format!("各项权重之和应为 100,现为 {total}"));
+        }
+        if self.grades.is_empty() || self.grades.windows(2).any(|w| w[0].min <= w[1].min) {
+            return Err("grades 应从高到低排列,min 逐项递减".into());
+        }
+        if self.grades.last().is_some_and(|g| g.min > 0.0) {
+            return Err("最低一档的 min 应为 0".into());
+        }
+        for i in &self.items {
+            if !(i.weight.is_finite() && i.weight > 0.0) {
+                return Err(format!("考核项 {} 的权重应为正数", i.id));
+            }
+            let needs = matches!(i.measure, Measure::OnTime | Measure::RoundsUntilClean);
+            if needs && i.deduct.is_none_or(|d| !(d.is_finite() && d >= 0.0)) {
+                return Err(format!("考核项 {} 须写明 deduct(每天或每轮扣的分)", i.id));
+            }
+        }
+        Ok(())
+    }
+
+    /// The grade of a score.
+    pub fn grade(&self, score: f64) -> &str {
+        self.grades.iter().find(|g| score >= g.min - 1e-9).or(self.grades.last()).map_or("", |g| g.grade.as_str())
+    }
 }
 
 impl Indicators {
@@ -704,6 +868,8 @@ pub struct RefData {
     pub template: TemplateLayout,
     pub mail: MailText,
     pub indicators: Indicators,
+    /// How each prefecture's reporting is scored (`assessment.toml`).
+    pub assessment: AssessmentRules,
 }
 
 impl RefData {
@@ -754,7 +920,10 @@ impl RefData {
         let mail: MailText = parse("mail.toml", &text("mail.toml")?)?;
         let indicators: Indicators = parse("indicators.toml", &text("indicators.toml")?)?;
         indicators.validate(&tasks).map_err(invalid("indicators.toml"))?;
-        Ok(RefData { prefectures, tasks, ledger, template, mail, indicators })
+        indicators.schedule.validate().map_err(invalid("indicators.toml"))?;
+        let assessment: AssessmentRules = parse("assessment.toml", &text("assessment.toml")?)?;
+        assessment.validate().map_err(invalid("assessment.toml"))?;
+        Ok(RefData { prefectures, tasks, ledger, template, mail, indicators, assessment })
     }
 }
 

@@ -39,6 +39,106 @@ pub enum Command {
     Diff(DiffArgs),
     /// 启动本机网页工作台:看板、上传即检查、各市州页面、生成模板和汇总表
     Serve(ServeArgs),
+    /// 历次汇总:量化指标与序时进度、各市州报送情况、考核评分和排名、企业历次进展(读取 consolidate --dataset 写成的数据集)
+    History(HistoryArgs),
+    /// 根据全省汇总表起草本期质量提升工作简报(或通报),生成 Word 文档
+    Briefing(BriefingArgs),
+}
+
+/// Which document `briefing` drafts.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum BriefingKind {
+    /// 质量提升工作简报
+    #[value(name = "简报")]
+    Briefing,
+    /// 各市州报送及考核情况的通报
+    #[value(name = "通报")]
+    Notice,
+}
+
+#[derive(Debug, Args)]
+pub struct BriefingArgs {
+    /// 本期全省汇总表(taizhang consolidate 生成)
+    #[arg(value_name = "汇总表")]
+    pub rollup: PathBuf,
+    /// 输出的 Word 文档(docx)
+    #[arg(long, value_name = "文件")]
+    pub out: PathBuf,
+    /// 起草简报还是通报(默认简报)
+    #[arg(long, value_name = "种类", value_enum, default_value = "简报", hide_default_value = true)]
+    pub kind: BriefingKind,
+    /// 上期全省汇总表:写明与上期相比的变化
+    #[arg(long, value_name = "汇总表")]
+    pub previous: Option<PathBuf>,
+    /// 历次数据集目录:报送是否及时、序时进度和考核结果(通报必需)
+    #[arg(long, value_name = "目录")]
+    pub dataset: Option<PathBuf>,
+    /// 期号(简报的「第N期」、通报的文号),默认按行动计划的季度编号(2018年第三季度为第1期)
+    #[arg(long, value_name = "期号", value_parser = clap::value_parser!(u32).range(1..))]
+    pub issue_number: Option<u32>,
+    /// 印发日期,如 2018-10-15;写 today 为今天;默认为汇总表中最晚的填报日期
+    #[arg(long, value_name = "日期", value_parser = parse_briefing_date)]
+    pub date: Option<taizhang::briefing::DateChoice>,
+    /// 修改过的文字模板(templates/briefing.toml 的副本):标题、段落、主送和抄送
+    #[arg(long, value_name = "文件")]
+    pub wording: Option<PathBuf>,
+    /// 覆盖已存在的输出文件
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// 历次数据集目录(consolidate --dataset 写入的目录)
+    #[arg(long, value_name = "目录")]
+    pub dataset: PathBuf,
+    /// 历次汇总工作簿输出文件(xlsx)
+    #[arg(long, value_name = "文件")]
+    pub out: Option<PathBuf>,
+    /// 先把这些已有的汇总表(consolidate 生成的)各作为其期别写入数据集
+    #[arg(long, value_name = "汇总表", num_args = 1..)]
+    pub from_rollups: Vec<PathBuf>,
+    /// 某一期的报送截止日期,写成 期别=日期,如 2018Q3=2018-10-10(可重复;用于统计是否按时报送)
+    #[arg(long = "deadline", value_name = "期别=日期", value_parser = taizhang::history::parse_deadline)]
+    pub deadlines: Vec<(Period, chrono::NaiveDate)>,
+    /// 覆盖已存在的输出文件
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl BriefingArgs {
+    /// The request; the wording is the `--wording` file, else briefing.toml in the `--refdata` folder
+    /// when there is one there.
+    pub fn config(self, refdata_dir: Option<&std::path::Path>) -> commands::briefing::BriefingConfig {
+        let in_refdata = refdata_dir.map(|d| d.join(taizhang::briefing::wording::FILE_NAME)).filter(|p| p.is_file());
+        taizhang::briefing::BriefingRequest {
+            kind: match self.kind {
+                BriefingKind::Briefing => taizhang::briefing::Kind::Briefing,
+                BriefingKind::Notice => taizhang::briefing::Kind::Notice,
+            },
+            rollup: self.rollup,
+            previous: self.previous,
+            dataset: self.dataset,
+            out: self.out,
+            number: self.issue_number,
+            date: self.date,
+            wording: self.wording.or(in_refdata),
+            force: self.force,
+        }
+    }
+}
+
+fn parse_briefing_date(s: &str) -> Result<taizhang::briefing::DateChoice, String> {
+    if s.trim().eq_ignore_ascii_case("today") || s.trim() == "今天" {
+        return Ok(taizhang::briefing::DateChoice::Today);
+    }
+    parse_date(s).map(taizhang::briefing::DateChoice::On)
+}
+
+impl HistoryArgs {
+    pub fn config(self) -> commands::history::HistoryConfig {
+        commands::history::HistoryConfig { dataset: self.dataset, out: self.out, from_rollups: self.from_rollups, deadlines: self.deadlines.into_iter().collect(), force: self.force }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -134,6 +234,12 @@ pub struct ConsolidateArgs {
     /// 省局自己掌握的指标数值(含「指标」「完成值」两列的表格,如国家监督抽查合格率),填入指标完成情况
     #[arg(long, value_name = "文件")]
     pub province_figures: Option<PathBuf>,
+    /// 另将本期写入历次数据集(Parquet,按期别分区,可用 DuckDB、Spark、polars 直接读取;再次汇总同一期时替换该期)
+    #[arg(long, value_name = "目录")]
+    pub dataset: Option<PathBuf>,
+    /// 本期报送截止日期,如 2018-10-10(写入数据集,用于统计各市州是否按时报送)
+    #[arg(long, value_name = "日期", value_parser = parse_date, requires = "dataset")]
+    pub deadline: Option<chrono::NaiveDate>,
     /// 覆盖已存在的输出文件
     #[arg(long)]
     pub force: bool,
@@ -157,6 +263,7 @@ impl ConsolidateArgs {
             previous: self.previous,
             province_figures: self.province_figures,
             spill_above: self.spill_above,
+            dataset: self.dataset.map(|dir| taizhang::rollup::consolidate::DatasetTarget { dir, deadline: self.deadline, received: Default::default() }),
         }
     }
 }

@@ -29,6 +29,19 @@ pub struct ConsolidateOptions {
     /// Returns taking more bytes than this in all have their rows spilled to disk while the rollup is
     /// made ([`SPILL_ABOVE_BYTES`] unless measuring or testing).
     pub spill_above: u64,
+    /// The dataset of every period to write this period into (`--dataset`).
+    pub dataset: Option<DatasetTarget>,
+}
+
+/// The dataset a consolidation writes its period into, with what is known of the period beyond its files.
+#[derive(Debug, Clone, Default)]
+pub struct DatasetTarget {
+    pub dir: PathBuf,
+    /// The deadline the office set for the period.
+    pub deadline: Option<chrono::NaiveDate>,
+    /// When each file arrived, by its path as read (the console's receipts); a file not named here
+    /// arrived when it was last modified. An archive's members arrived with it.
+    pub received: std::collections::BTreeMap<String, chrono::NaiveDateTime>,
 }
 
 /// Above this many bytes of returns (some 90,000 rows of xlsx) each return's rows are spilled to disk as
@@ -52,6 +65,8 @@ pub struct Consolidated {
     pub rollup_findings: Vec<Finding>,
     /// The export files written.
     pub exported: Vec<PathBuf>,
+    /// The dataset's ledger file of the period, when it was written.
+    pub dataset: Option<PathBuf>,
 }
 
 impl Consolidated {
@@ -101,6 +116,7 @@ pub fn consolidate(refdata: &RefData, cfg: &ConsolidateOptions, progress: &mut d
     });
     let (mut subs, frames): (Vec<_>, Vec<_>) =
         crate::import::batch::run_isolated_with(refdata, &inputs, &cfg.batch, worker, progress).into_iter().flatten().map(|(s, f)| (s, f.flatten())).unzip();
+    let distinct = enterprises_of(&frames, &subs);
     let mut merged = merge::merge_framed(refdata, &mut subs, frames, &MergeOptions { period: cfg.batch.period })?;
     let previous = match &cfg.previous {
         Some(prev) => Some(crate::rollup::history::read_rollup(refdata, prev)?),
@@ -132,6 +148,7 @@ pub fn consolidate(refdata: &RefData, cfg: &ConsolidateOptions, progress: &mut d
         AtomicError::Writer(w) => Error::from(w),
     })?;
     let exported = super::export::write_exports(refdata, &merged, cfg, &input_paths)?;
+    let dataset = cfg.dataset.as_ref().map(|t| write_dataset(refdata, &merged, &subs, &distinct, &inputs, t)).transpose()?;
     Ok(Consolidated {
         period: merged.period,
         enterprises: merged.ledger.height(),
@@ -140,7 +157,42 @@ pub fn consolidate(refdata: &RefData, cfg: &ConsolidateOptions, progress: &mut d
         diff,
         rollup_findings: rollup_level,
         exported,
+        dataset,
     })
+}
+
+/// Each return's enterprises, for the dataset: the merge takes the frames, and the rows are in them.
+fn enterprises_of(frames: &[Option<Frames>], subs: &[crate::Submission]) -> Vec<usize> {
+    frames.iter().zip(subs).map(|(f, s)| f.as_ref().map_or_else(|| s.distinct_rows().count(), |f| f.distinct_rows)).collect()
+}
+
+/// Writes the period into the dataset: the ledger part by part, and every file read with its arrival,
+/// content hash and what became of it.
+fn write_dataset(refdata: &RefData, merged: &Merged, subs: &[crate::Submission], enterprises: &[usize], inputs: &[crate::inbox::Input], target: &DatasetTarget) -> Result<PathBuf, Error> {
+    let period = merged.period.ok_or_else(|| Error::Message("本次汇总的期别未注明,无法写入数据集。请用 --period 指定期别后重新汇总。".into()))?;
+    let arrivals = arrivals(inputs, &target.received);
+    let tables = crate::history::tables::of_merge(refdata, period, merged, subs, enterprises, &arrivals, target.deadline).map_err(Error::Export)?;
+    let ds = crate::history::Dataset::open(&target.dir)?;
+    ds.write(tables)?;
+    Ok(ds.partition(crate::history::dataset::tables::LEDGER, period))
+}
+
+/// Each input's arrival: its content hash, where it came from, and when it arrived when `received` says
+/// (an archive's members by the archive's path).
+fn arrivals(inputs: &[crate::inbox::Input], received: &std::collections::BTreeMap<String, chrono::NaiveDateTime>) -> crate::history::tables::Arrivals {
+    let when = |name: &str| {
+        received.get(name).copied().or_else(|| received.iter().filter(|(k, _)| name.starts_with(&format!("{k}/"))).max_by_key(|(k, _)| k.len()).map(|(_, t)| *t))
+    };
+    inputs
+        .iter()
+        .map(|i| {
+            let sha = match &i.contents {
+                Some(c) => crate::inbox::names::sha256_hex(c),
+                None => std::fs::read(&i.path).map(|b| crate::inbox::names::sha256_hex(&b)).unwrap_or_default(),
+            };
+            (i.name.clone(), crate::history::tables::Arrival { received: when(&i.name), sha256: sha, origin: i.origin.as_ref().map(crate::inbox::Origin::label) })
+        })
+        .collect()
 }
 
 /// A hidden folder beside the output for the returns' frames while the rollup is made, removed when it is

@@ -43,6 +43,60 @@ pub struct Rollup {
     /// sheet's 报送状态. Two quarters are compared only where both hold a return: a prefecture that has not
     /// reported yet has not lost its enterprises.
     pub reported: Vec<String>,
+    /// The lines of the 汇总 sheet: each prefecture's status, file, counts and files not taken.
+    pub summary: Vec<SummaryLine>,
+    /// The main table of 指标完成情况, one line per indicator as written (empty without the sheet).
+    pub indicator_lines: Vec<IndicatorLine>,
+    /// Per task of 附件1 任务分解及进展, the number of prefectures in each status, as written.
+    pub task_counts: Vec<TaskCount>,
+}
+
+/// One prefecture's line of a rollup's 汇总 sheet, as far as the history needs it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SummaryLine {
+    /// Canonical name.
+    pub prefecture: String,
+    pub status: String,
+    pub file: String,
+    pub filled_date: String,
+    pub enterprises: u32,
+    pub tasks: u32,
+    pub errors: u32,
+    pub warnings: u32,
+    pub infos: u32,
+    /// Each file not taken, with why: `name(why)` as the sheet writes it, split.
+    pub unused: Vec<(String, String)>,
+}
+
+/// One indicator of a rollup's 指标完成情况 sheet, as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorLine {
+    pub id: String,
+    pub province: Option<f64>,
+    /// province ÷ target (1.0 = 100 %).
+    pub rate: Option<f64>,
+    pub status: crate::indicators::Status,
+    /// 序时进度 as written: a number, or 每个市州≥N for a count of prefectures (empty in a rollup made
+    /// before the column existed).
+    pub expected: String,
+    /// The previous rollup's province figure and the change, when the rollup was made with `--previous`.
+    pub previous: Option<f64>,
+    pub change: Option<f64>,
+}
+
+/// One task of a rollup's 附件1 matrix: how many prefectures reported each status (in the order of
+/// `tasks.toml`'s statuses).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskCount {
+    pub task: u32,
+    pub by_status: Vec<(String, usize)>,
+}
+
+impl TaskCount {
+    /// The number of prefectures that reported `status` on the task.
+    pub fn of(&self, status: &str) -> usize {
+        self.by_status.iter().find(|(s, _)| s == status).map_or(0, |(_, n)| *n)
+    }
 }
 
 impl Rollup {
@@ -156,8 +210,10 @@ fn from_workbook(refdata: &RefData, wb: &crate::read::Workbook, file: &str) -> R
             out.rows.push(Row { prefecture, fields, key });
         }
     }
-    out.reported = reported(refdata, wb, &out);
+    (out.reported, out.summary) = reported(refdata, wb, &out);
     out.indicators = indicators_of(refdata, wb);
+    out.indicator_lines = indicator_lines(refdata, wb);
+    out.task_counts = task_counts(refdata, wb);
     if let Some(sheet) = wb.sheets.iter().find(|s| s.name == sheets::PROGRESS) {
         let h = header(sheet);
         let col = |n: &str| h.get(n).copied();
@@ -179,9 +235,10 @@ fn from_workbook(refdata: &RefData, wb: &crate::read::Workbook, file: &str) -> R
     Ok(out)
 }
 
-/// The prefectures marked 已报送 on the rollup's 汇总 sheet, in official order. A rollup without that sheet
-/// (one cut down by hand) counts a prefecture as reported when it has rows in the ledger.
-fn reported(refdata: &RefData, wb: &crate::read::Workbook, rollup: &Rollup) -> Vec<String> {
+/// The prefectures marked 已报送 on the rollup's 汇总 sheet, in official order, and the sheet's lines. A
+/// rollup without that sheet (one cut down by hand) counts a prefecture as reported when it has rows in the
+/// ledger.
+fn reported(refdata: &RefData, wb: &crate::read::Workbook, rollup: &Rollup) -> (Vec<String>, Vec<SummaryLine>) {
     let mut names: Vec<String> = Vec::new();
     let summary = wb.sheets.iter().find(|s| s.name == sheets::SUMMARY);
     // The header is looked for in the first rows rather than at a fixed one, so a title line more or less
@@ -192,22 +249,47 @@ fn reported(refdata: &RefData, wb: &crate::read::Workbook, rollup: &Rollup) -> V
             Some((sheet, r, *h.get(summary_cols::PREFECTURE)?, *h.get(summary_cols::STATUS)?))
         })
     });
+    let mut lines = Vec::new();
     match columns {
         Some((sheet, h, pc, sc)) => {
             let returned = crate::rollup::merge::ReturnStatus::Returned.label();
+            let head: BTreeMap<String, u32> = sheet.grid.row(h).iter().map(|c| (c.value.to_text(), c.pos.col)).collect();
+            let at = |r: u32, name: &str| text(sheet, r, head.get(name).copied());
+            let count = |r: u32, name: &str| at(r, name).parse::<f64>().map_or(0, |v| v as u32);
             for r in sheet.grid.row_numbers().filter(|r| *r > h) {
-                if text(sheet, r, Some(sc)) == returned
-                    && let Some(p) = refdata.prefectures.lookup(&text(sheet, r, Some(pc)))
-                {
+                let Some(p) = refdata.prefectures.lookup(&text(sheet, r, Some(pc))) else { continue };
+                let status = text(sheet, r, Some(sc));
+                if status == returned {
                     names.push(p.name.clone());
                 }
+                lines.push(SummaryLine {
+                    prefecture: p.name.clone(),
+                    file: at(r, summary_cols::FILE),
+                    filled_date: at(r, summary_cols::FILLED_DATE),
+                    enterprises: count(r, summary_cols::ENTERPRISES),
+                    tasks: count(r, summary_cols::TASKS),
+                    errors: count(r, summary_cols::ERRORS),
+                    warnings: count(r, summary_cols::WARNINGS),
+                    infos: count(r, summary_cols::INFOS),
+                    unused: at(r, summary_cols::UNUSED).lines().filter(|l| !l.trim().is_empty()).map(split_unused).collect(),
+                    status,
+                });
             }
         }
         None => names.extend(rollup.rows.iter().map(|r| r.prefecture.clone())),
     }
     let mut out: Vec<String> = refdata.prefectures.all().iter().map(|p| p.name.clone()).filter(|p| names.contains(p)).collect();
     out.dedup();
-    out
+    (out, lines)
+}
+
+/// `name(why)` as the 汇总 sheet writes a file not taken, split at its last opening bracket.
+fn split_unused(line: &str) -> (String, String) {
+    let line = line.trim();
+    match line.strip_suffix(')').and_then(|l| l.rfind('(').map(|i| (&l[..i], &l[i + '('.len_utf8()..]))) {
+        Some((name, why)) => (name.to_string(), why.to_string()),
+        None => (line.to_string(), String::new()),
+    }
 }
 
 
@@ -247,6 +329,77 @@ fn indicators_of(refdata: &RefData, wb: &crate::read::Workbook) -> Previous {
                 out.values.insert((ind.id.clone(), p.clone()), v);
             }
         }
+    }
+    out
+}
+
+/// A cell of a rollup sheet as a number: a number cell, or text holding one (none when empty).
+fn number_at(sheet: &Sheet, row: u32, col: Option<u32>) -> Option<f64> {
+    match col.and_then(|c| sheet.grid.get(crate::cell::CellRef::new(row, c))).map(|x| &x.value) {
+        Some(crate::read::Value::Number(n)) => Some(*n),
+        Some(crate::read::Value::Text(t)) => t.trim().parse::<f64>().ok(),
+        _ => None,
+    }
+}
+
+/// The main table of 指标完成情况 as written: each indicator's province figure, rate, status and change.
+fn indicator_lines(refdata: &RefData, wb: &crate::read::Workbook) -> Vec<IndicatorLine> {
+    let mut out: Vec<IndicatorLine> = Vec::new();
+    let Some(sheet) = wb.sheets.iter().find(|s| s.name == refdata.indicators.sheet) else { return out };
+    let Some(h) = sheet.grid.row_numbers().take(6).find(|r| sheet.grid.row(*r).iter().any(|c| c.value.to_text() == indicator_cols::PROVINCE)) else {
+        return out;
+    };
+    // The first cell of each header: the prefecture blocks repeat 指标 further right.
+    let mut head: BTreeMap<String, u32> = BTreeMap::new();
+    for c in sheet.grid.row(h) {
+        head.entry(c.value.to_text()).or_insert(c.pos.col);
+    }
+    let col = |n: &str| head.get(n).copied();
+    for r in sheet.grid.row_numbers().filter(|r| *r > h) {
+        let name = text(sheet, r, col(indicator_cols::NAME));
+        let Some(ind) = refdata.indicators.indicators.iter().find(|i| i.name == name) else { continue };
+        if out.iter().any(|l| l.id == ind.id) {
+            continue;
+        }
+        out.push(IndicatorLine {
+            id: ind.id.clone(),
+            province: number_at(sheet, r, col(indicator_cols::PROVINCE)),
+            rate: number_at(sheet, r, col(indicator_cols::RATE)),
+            status: crate::indicators::Status::from_label(&text(sheet, r, col(indicator_cols::STATUS))),
+            expected: match number_at(sheet, r, col(indicator_cols::EXPECTED)) {
+                Some(v) => crate::text::format_number(v),
+                None => text(sheet, r, col(indicator_cols::EXPECTED)),
+            },
+            previous: number_at(sheet, r, col(indicator_cols::PREVIOUS)),
+            change: number_at(sheet, r, col(indicator_cols::CHANGE)),
+        });
+    }
+    out
+}
+
+/// Per task, the counts of the status columns of 附件1 任务分解及进展 (their headers stand one character per
+/// line).
+fn task_counts(refdata: &RefData, wb: &crate::read::Workbook) -> Vec<TaskCount> {
+    let Some(sheet) = wb.sheets.iter().find(|s| s.name == sheets::TASKS) else { return Vec::new() };
+    let status_cols: Vec<(String, u32)> = sheet
+        .grid
+        .row(HEADER_ROW)
+        .iter()
+        .filter_map(|c| {
+            let t = c.value.to_text().replace('\n', "");
+            refdata.tasks.statuses.contains(&t).then_some((t, c.pos.col))
+        })
+        .collect();
+    let mut out = Vec::new();
+    for r in sheet.grid.row_numbers().filter(|r| *r > HEADER_ROW) {
+        let Some(task) = number_at(sheet, r, Some(0)).filter(|n| n.fract() == 0.0 && *n > 0.0) else { continue };
+        let by_status = refdata
+            .tasks
+            .statuses
+            .iter()
+            .map(|s| (s.clone(), status_cols.iter().find(|(t, _)| t == s).and_then(|(_, c)| number_at(sheet, r, Some(*c))).map_or(0, |v| v as usize)))
+            .collect();
+        out.push(TaskCount { task: task as u32, by_status });
     }
     out
 }

@@ -36,10 +36,23 @@ pub mod diff_sheets {
     pub const MOVED: &str = "任务状态变化";
 }
 
-/// Headers of the 汇总 sheet that are read back.
+/// Headers of the 汇总 sheet that are read back (by `template --from`, `diff` and the office's documents).
 pub mod summary_cols {
+    pub const ZONE: &str = "经济区";
     pub const PREFECTURE: &str = "市州";
     pub const STATUS: &str = "报送状态";
+    pub const FILE: &str = "采用文件";
+    pub const FILLED_DATE: &str = "填报日期";
+    pub const FILLER: &str = "填报人";
+    pub const PHONE: &str = "联系电话";
+    pub const ENTERPRISES: &str = "企业数";
+    pub const TASKS: &str = "任务进展项数";
+    pub const ERRORS: &str = "错误数";
+    pub const WARNINGS: &str = "警告数";
+    pub const INFOS: &str = "提示数";
+    pub const UNUSED: &str = "未采用的文件及原因";
+    /// The label of the line under the prefectures that adds them up.
+    pub const TOTAL: &str = "合计";
 }
 
 /// Headers of the 指标完成情况 sheet that are read back (and written).
@@ -49,6 +62,8 @@ pub mod indicator_cols {
     pub const UNIT: &str = "单位";
     pub const TARGET: &str = "目标";
     pub const HORIZON: &str = "期限";
+    /// What is due at the period (see `history::schedule`).
+    pub const EXPECTED: &str = "序时进度";
     pub const PROVINCE: &str = "全省完成值";
     pub const RATE: &str = "完成率";
     pub const STATUS: &str = "状态";

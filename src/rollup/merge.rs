@@ -48,8 +48,14 @@ pub struct Merged {
     pub findings: Vec<Finding>,
     /// Enterprises per industry (rows) and prefecture (columns, official order).
     pub industry_counts: Vec<(String, Vec<u32>)>,
-    /// The plan's quantified targets: each prefecture's value and the province figure.
+    /// The plan's quantified targets: each prefecture's value and the province figure, judged against
+    /// 序时进度 at the period.
     pub indicators: crate::indicators::Figures,
+    /// The submissions (indices into the merged slice) whose rows are in the rollup: each prefecture's
+    /// chosen return, and returns whose prefecture is unknown.
+    pub adopted: Vec<usize>,
+    /// Each return passed over for a later one of its prefecture, with the one taken instead.
+    pub superseded: Vec<(usize, usize)>,
 }
 
 /// A merge that could not be done.
@@ -158,7 +164,11 @@ pub fn merge_framed(refdata: &RefData, subs: &mut [Submission], mut frames: Vec<
         line.take_return(&subs[i], distinct(i));
         prefectures.push(line);
     }
-    let indicators = indicator_figures(refdata, subs, &winners, &prefectures);
+    let mut indicators = indicator_figures(refdata, subs, &winners, &prefectures);
+    if let Some(p) = period {
+        indicators.schedule(refdata, p);
+    }
+    let superseded: Vec<(usize, usize)> = winners.iter().flat_map(|(w, losers)| losers.iter().map(move |l| (*l, *w))).collect();
     let industry_counts = industry_counts(refdata, &stacked.ledger)?;
 
     // A file replaced by a later return of its prefecture says only that (F08): its own findings were for
@@ -171,7 +181,7 @@ pub fn merge_framed(refdata: &RefData, subs: &mut [Submission], mut frames: Vec<
         })
         .collect();
     let Stacked { ledger, extra_columns, progress, progress_extra_columns } = stacked;
-    let mut m = Merged { period, ledger, extra_columns, progress, progress_extra_columns, prefectures, findings, industry_counts, indicators };
+    let mut m = Merged { period, ledger, extra_columns, progress, progress_extra_columns, prefectures, findings, industry_counts, indicators, adopted: accepted, superseded };
     m.add_findings(refdata, Vec::new());
     Ok(m)
 }

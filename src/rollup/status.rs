@@ -31,6 +31,15 @@ impl ReturnStatus {
             ReturnStatus::Other => "",
         }
     }
+
+    /// The status a label of the 汇总 sheet stands for (read back from a rollup): the inverse of
+    /// [`ReturnStatus::label`]; `Other` for any other text.
+    pub fn from_label(text: &str) -> ReturnStatus {
+        [ReturnStatus::Returned, ReturnStatus::Missing, ReturnStatus::Unreadable, ReturnStatus::WrongPeriod]
+            .into_iter()
+            .find(|s| s.label() == text.trim())
+            .unwrap_or(ReturnStatus::Other)
+    }
 }
 
 /// One line of the 汇总 sheet.

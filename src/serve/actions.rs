@@ -173,6 +173,7 @@ pub async fn make_rollup(State(app): State<Shared>, PeriodParam(period): PeriodP
         previous: app.previous_rollup(period),
         province_figures: Some(app.own_figures_path(period)).filter(|p| p.is_file()),
         spill_above: crate::rollup::consolidate::SPILL_ABOVE_BYTES,
+        dataset: Some(app.dataset_target(period)),
     };
     let done = blocking(&app, move |a| crate::rollup::consolidate::consolidate(&a.refdata, &opts, &mut |_, _, _| {})).await?;
     let result = match done {
@@ -206,6 +207,67 @@ fn rollup_result(app: &App, c: &crate::rollup::consolidate::Consolidated) -> Act
         .map(|p| vec![p.name.clone(), p.status.label().to_string(), p.enterprises.to_string(), p.tasks_reported.to_string(), p.counts.errors.to_string(), p.counts.warnings.to_string(), p.file.clone().or_else(|| p.reason.clone()).unwrap_or_default()])
         .collect();
     ActionResult::done("生成全省汇总表", lines).with_table(&["市州", "报送状态", "企业数", "任务进展", "错误", "警告", "采用的文件或原因"], rows)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BriefingForm {
+    /// 简报 or 通报.
+    kind: String,
+    number: Option<String>,
+    date: Option<String>,
+}
+
+/// The document a form's `kind` names, and the path segment its download is offered under.
+pub fn briefing_kind(kind: &str) -> Option<(crate::briefing::Kind, &'static str)> {
+    match kind.trim() {
+        "简报" | "briefing" => Some((crate::briefing::Kind::Briefing, "briefing")),
+        "通报" | "notice" => Some((crate::briefing::Kind::Notice, "notice")),
+        _ => None,
+    }
+}
+
+/// `POST /p/{period}/briefing`: the period's 简报 or 通报 drafted from its rollup (against the previous
+/// period's), written beside the rollup and offered to download. The issue number is the workspace's
+/// (the next one for a period not numbered yet), or the one the office typed, which is kept.
+pub async fn make_briefing(State(app): State<Shared>, PeriodParam(period): PeriodParam, axum::Form(form): axum::Form<BriefingForm>) -> WebResult<Json<ActionResult>> {
+    let period = started(&app, period)?;
+    let (kind, segment) = briefing_kind(&form.kind).ok_or_else(|| WebError::BadRequest("请选择简报或通报。".into()))?;
+    let title = format!("起草{}", kind.label());
+    let number = match form.number.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => Some(n.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| WebError::BadRequest("期号应为正整数。".into()))?),
+        None => None,
+    };
+    let date = parse_date(form.date.as_deref(), "印发日期")?;
+    let rollup = app.rollup_path(period);
+    if !rollup.is_file() {
+        return Ok(logged(&app, period, ActionResult::failed(title, "请先生成本期全省汇总表,简报和通报根据汇总表起草。")));
+    }
+    let wording = match app.wording() {
+        Ok(w) => w,
+        Err(e) => return Ok(logged(&app, period, ActionResult::failed(title, e.to_string()))),
+    };
+    let number = number.unwrap_or_else(|| app.ws.issue_number(kind.label(), period, crate::briefing::default_number(period)));
+    let req = crate::briefing::BriefingRequest {
+        kind,
+        out: app.briefing_path(period, kind, &wording),
+        rollup,
+        previous: app.previous_rollup(period),
+        // The workspace's dataset, which every rollup made here writes its period into.
+        dataset: Some(app.dataset_dir()).filter(|d| d.is_dir()),
+        number: Some(number),
+        date: date.map(crate::briefing::DateChoice::On),
+        wording: Some(app.ws.root.join(crate::briefing::wording::FILE_NAME)).filter(|p| p.is_file()),
+        force: true,
+    };
+    let done = blocking(&app, move |a| crate::briefing::draft(&a.refdata, &req)).await?;
+    let result = match done {
+        Ok(d) => {
+            app.ws.set_issue_number(kind.label(), period, d.number)?;
+            ActionResult::done(title, vec![d.summary(), format!("已写入「{}」。", d.out.display())]).with_link(&format!("下载{}(Word)", kind.label()), format!("/p/{}/doc/{segment}.docx", period.code()))
+        }
+        Err(e) => ActionResult::failed(title, e.to_string()),
+    };
+    Ok(logged(&app, period, result))
 }
 
 /// `POST /p/{period}/province-figures`: the figures the province reports itself (one field per

@@ -151,6 +151,8 @@ pub struct IndicatorRow {
     pub target: String,
     pub province: String,
     pub rate: String,
+    /// 序时进度: what is due at the period.
+    pub expected: String,
     pub status: &'static str,
     /// CSS class of the status: ok, behind, none.
     pub class: &'static str,
@@ -173,10 +175,15 @@ fn indicator_rows(refdata: &RefData, m: &Merged, own: &crate::indicators::Provin
                 target: crate::indicators::target_text(i),
                 province: f.province.map(crate::text::format_number).unwrap_or_default(),
                 rate: f.rate.map(|r| format!("{:.1}%", r * 100.0)).unwrap_or_default(),
+                expected: match (i.aggregate, f.expected, f.expected_each) {
+                    (crate::refdata::Aggregate::Count, _, Some(e)) => format!("≥{}", crate::text::format_number(e)),
+                    (_, Some(e), _) => crate::text::format_number(e),
+                    _ => String::new(),
+                },
                 status: f.status.label(),
                 class: match f.status {
-                    Status::Met => "ok",
-                    Status::NotMet => "behind",
+                    Status::Met | Status::Ahead | Status::OnPace => "ok",
+                    Status::NotMet | Status::Behind => "behind",
                     Status::NoData | Status::NoTarget => "none",
                 },
                 reported: f.values.iter().filter(|v| v.is_some()).count(),

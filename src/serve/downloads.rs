@@ -114,3 +114,13 @@ pub async fn rollup(State(app): State<Shared>, PeriodParam(period): PeriodParam)
     let period = started(&app, period)?;
     attachment(&app.rollup_path(period), &format!("{}全省汇总.xlsx", period.code()))
 }
+
+/// `/p/{period}/briefing.docx`, `/p/{period}/notice.docx`: the 简报 or 通报 as the console last drafted it.
+pub async fn briefing(State(app): State<Shared>, PeriodParam(period): PeriodParam, UrlPath((_, file)): UrlPath<(String, String)>) -> WebResult<Response> {
+    let period = started(&app, period)?;
+    let (kind, _) = file.strip_suffix(".docx").and_then(super::actions::briefing_kind).ok_or_else(|| WebError::NotFound("没有这个文件。".into()))?;
+    let wording = app.wording().map_err(|e| WebError::Internal(e.to_string()))?;
+    let path = app.briefing_path(period, kind, &wording);
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    attachment(&path, &name)
+}

@@ -44,6 +44,9 @@ pub struct App {
     pub pages: Environment<'static>,
 }
 
+/// The folder of the workspace's dataset.
+pub const DATASET: &str = "数据集";
+
 /// The state, shared by every handler.
 pub type Shared = Arc<App>;
 
@@ -84,6 +87,26 @@ impl App {
         Some(self.rollup_path(prev)).filter(|p| p.is_file())
     }
 
+    /// The wording of the office's documents: `briefing.toml` in the workspace when the office put an
+    /// edited copy there, else the built-in one.
+    ///
+    /// # Errors
+    /// When the workspace's copy cannot be read or parsed.
+    pub fn wording(&self) -> Result<crate::briefing::Wording, crate::briefing::WordingError> {
+        let own = self.ws.root.join(crate::briefing::wording::FILE_NAME);
+        crate::briefing::wording(Some(own.as_path()).filter(|p| p.is_file()))
+    }
+
+    /// Where the console writes the 简报 or 通报 of `period`: beside the rollup, named as the wording says.
+    pub fn briefing_path(&self, period: Period, kind: crate::briefing::Kind, wording: &crate::briefing::Wording) -> PathBuf {
+        let template = match kind {
+            crate::briefing::Kind::Briefing => &wording.briefing.file_name,
+            crate::briefing::Kind::Notice => &wording.notice.file_name,
+        };
+        let name = crate::briefing::wording::fill(template, &[("period_code", period.code()), ("period", period.label())]);
+        self.ws.dir(period, ROLLUP).join(name)
+    }
+
     /// The templates folder of `period`, and how many files it holds.
     pub fn templates(&self, period: Period) -> (PathBuf, usize) {
         let dir = self.ws.dir(period, TEMPLATES);
@@ -118,6 +141,28 @@ impl App {
             Some(d) => (Some(d.to_string()), Some((d - chrono::Local::now().date_naive()).num_days())),
             None => (None, None),
         }
+    }
+
+    /// The workspace's dataset of every period (`工作区/数据集`), which each rollup writes its period into.
+    pub fn dataset_dir(&self) -> PathBuf {
+        self.ws.root.join(DATASET)
+    }
+
+    /// Where a rollup of `period` writes its period: the workspace's dataset, with the period's deadline
+    /// and each file's arrival from the receipts.
+    pub fn dataset_target(&self, period: Period) -> crate::rollup::consolidate::DatasetTarget {
+        let inbox = self.inbox(period);
+        let received = self
+            .ws
+            .receipts(period)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|r| {
+                let t = chrono::NaiveDateTime::parse_from_str(&r.received_at, crate::history::tables::TIME_FORMAT).ok()?;
+                Some((inbox.join(&r.stored_name).display().to_string(), t))
+            })
+            .collect();
+        crate::rollup::consolidate::DatasetTarget { dir: self.dataset_dir(), deadline: self.ws.deadline(period), received }
     }
 
     /// The options every read of `period` uses.

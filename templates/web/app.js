@@ -194,6 +194,14 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   onSubmit("own-form", "正在保存", asForm, refreshBoard);
   onSubmit("schedule-form", "正在保存", asForm);
+  onSubmit("briefing-form", "正在起草", (f, e) => {
+    const kind = e.submitter ? e.submitter.value : "简报";
+    const body = new URLSearchParams();
+    body.set("kind", kind);
+    body.set("number", f.querySelector(kind === "通报" ? 'input[name="notice_number"]' : 'input[name="briefing_number"]').value);
+    body.set("date", f.querySelector('input[name="date"]').value);
+    return body;
+  });
   onSubmit("collect-form", "正在收取邮件", (f) => {
     const body = asForm(f);
     f.querySelector('input[name="password"]').value = "";

@@ -1,6 +1,7 @@
 //! Integration tests, compiled into one binary: one module per theme.
 
 mod archives;
+mod briefing;
 mod careless;
 mod common;
 mod conservation;
@@ -12,6 +13,7 @@ mod formats;
 mod golden;
 mod guards;
 mod hostile;
+mod history;
 mod import;
 mod indicators;
 mod quarterly;

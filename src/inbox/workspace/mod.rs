@@ -10,6 +10,7 @@
 mod actions;
 mod db;
 mod links;
+mod numbering;
 mod receipts;
 mod sessions;
 mod uploads;

@@ -63,6 +63,10 @@ struct IndicatorLayout<'a> {
     absent: Format,
 }
 
+fn fmt_n(v: f64) -> String {
+    crate::text::format_number(crate::history::schedule::tidy(v))
+}
+
 /// Width of a prefecture's column of 指标完成情况.
 const PREF_W: f64 = 5.2;
 
@@ -76,18 +80,21 @@ impl<'a> IndicatorLayout<'a> {
         (rc::NAME.into(), 35.5),
         (rc::TARGET.into(), 14.0),
         (rc::HORIZON.into(), 8.0),
+        (rc::EXPECTED.into(), 7.0),
         (rc::PROVINCE.into(), 6.5),
         (rc::RATE.into(), 8.5),
         (rc::STATUS.into(), 9.0),
     ];
-    let (rate_col, status_col, name_col) = (5u16, 6u16, 1u16);
+    let (rate_col, status_col, name_col) = (6u16, 7u16, 1u16);
     if figs.has_previous {
         headers.push((rc::PREVIOUS.into(), 6.0));
         headers.push((rc::CHANGE.into(), 6.0));
+        // The same page width either way, so that the title fits: the names wrap a little more.
+        headers[usize::from(name_col)].1 -= 7.0;
     } else {
-        // The same page width either way, so that the title fits: the room goes to the data bars.
-        headers[usize::from(rate_col)].1 += 6.0;
-        headers[usize::from(status_col)].1 += 6.0;
+        // The room goes to the data bars.
+        headers[usize::from(rate_col)].1 += 3.0;
+        headers[usize::from(status_col)].1 += 2.0;
     }
     // The prefectures in two blocks of columns, each led by a copy of the indicator's name, so that each
     // block prints as a page of its own beside the summary (repeating columns A:B instead would repeat
@@ -149,7 +156,7 @@ impl<'a> IndicatorLayout<'a> {
     ws.merge_range(0, 0, 0, last_summary, &format!("{}({period})", ind.title), &st.title)?;
     ws.set_row_height(0, 24.0)?;
     let note = format!(
-        "已报送 {returned_n}/{total} 个市州。全省完成值为各市州填报值之和,「每个市州」的指标为达到目标的市州数,省局填报的指标此处为空;完成率=全省完成值÷目标{since}。"
+        "已报送 {returned_n}/{total} 个市州。全省完成值为各市州填报值之和,「每个市州」的指标为达到目标的市州数,省局填报的指标此处为空;完成率=全省完成值÷目标;序时进度=目标按已过季度分摊到本期应完成的值,状态据此为超进度、达进度或欠进度(已完成目标为达标,到期未完成为未达标){since}。"
     );
     let note_width: f64 = headers[..usize::from(first_pref)].iter().map(|h| h.1).sum();
     ws.merge_range(1, 0, 1, last_summary, &note, &st.subtitle)?;
@@ -201,7 +208,7 @@ impl<'a> IndicatorLayout<'a> {
     /// One indicator's row: target, province figure, rate, status, the change, and each prefecture's value.
     fn indicator_row(&self, ws: &mut Worksheet, r: u32, k: usize, i: &crate::refdata::Indicator, rate_fmt: &Format) -> Result<(), XlsxError> {
         use crate::indicators::{Status, horizon_text, target_text};
-        use crate::refdata::{Horizon, Scope};
+        use crate::refdata::Scope;
         let IndicatorLayout { m, st, headers, rate_col, status_col, name_col, name_copies, pref_col, returned, number, below, absent, .. } = self;
         let (rate_col, status_col, name_col) = (*rate_col, *status_col, *name_col);
         let figs = &m.indicators;
@@ -215,34 +222,41 @@ impl<'a> IndicatorLayout<'a> {
         ws.write_string_with_format(r, name_col, &i.name, &st.text)?;
         ws.write_string_with_format(r, 2, &target, &st.center)?;
         ws.write_string_with_format(r, 3, horizon_text(i), &st.center)?;
+        // 序时进度: what is due of the province's target; for a per-prefecture target, what is due of each.
+        match (i.aggregate, f.expected, f.expected_each) {
+            (crate::refdata::Aggregate::Count, _, Some(e)) => ws.write_string_with_format(r, 4, format!("≥{}", crate::text::format_number(e)), &st.center)?,
+            (_, Some(e), _) => ws.write_number_with_format(r, 4, e, number)?,
+            _ => ws.write_blank(r, 4, number)?,
+        };
         match f.province {
-            Some(v) => ws.write_number_with_format(r, 4, v, number)?,
-            None => ws.write_blank(r, 4, number)?,
+            Some(v) => ws.write_number_with_format(r, 5, v, number)?,
+            None => ws.write_blank(r, 5, number)?,
         };
         match f.rate {
             Some(v) => ws.write_number_with_format(r, rate_col, v, rate_fmt)?,
             None => ws.write_blank(r, rate_col, rate_fmt)?,
         };
         let sf = match f.status {
-            Status::Met => &st.done,
-            Status::NotMet => &st.ongoing,
+            Status::Met | Status::Ahead => &st.done,
+            Status::OnPace | Status::NoTarget => &st.center,
+            Status::NotMet | Status::Behind => &st.ongoing,
             Status::NoData => &st.not_started,
-            Status::NoTarget => &st.center,
         };
         ws.write_string_with_format(r, status_col, f.status.label(), sf)?;
         if figs.has_previous {
             match f.previous {
-                Some(v) => ws.write_number_with_format(r, 7, v, number)?,
-                None => ws.write_blank(r, 7, number)?,
-            };
-            let new_year = i.horizon == Horizon::PerYear && figs.previous_period.zip(m.period).is_some_and(|(a, b)| a.year != b.year);
-            match f.change() {
-                _ if new_year => ws.write_string_with_format(r, 8, "新年度", &st.center)?,
                 Some(v) => ws.write_number_with_format(r, 8, v, number)?,
                 None => ws.write_blank(r, 8, number)?,
             };
+            let new_year = !crate::indicators::comparable(i, figs.previous_period, m.period);
+            match f.change() {
+                _ if new_year => ws.write_string_with_format(r, 9, "新年度", &st.center)?,
+                Some(v) => ws.write_number_with_format(r, 9, v, number)?,
+                None => ws.write_blank(r, 9, number)?,
+            };
         }
-        // Per prefecture: the value, highlighted where a per-prefecture target (or the rate) is not met.
+        // Per prefecture: the value, highlighted where a per-prefecture target is behind its 序时进度 (or the
+        // rate below its target).
         let judged = i.scope == Scope::Prefecture || i.is_percent();
         for &c in name_copies {
             ws.write_string_with_format(r, c, &i.name, &st.text)?;
@@ -250,13 +264,41 @@ impl<'a> IndicatorLayout<'a> {
         for (j, v) in f.values.iter().enumerate() {
             let c = pref_col[j];
             match v {
-                Some(v) if judged && !crate::indicators::meets(i, *v, i.target) => ws.write_number_with_format(r, c, *v, below)?,
+                Some(v) if judged && self.behind(i, *v) => ws.write_number_with_format(r, c, *v, below)?,
                 Some(v) => ws.write_number_with_format(r, c, *v, number)?,
                 None if returned[j] => ws.write_blank(r, c, number)?,
                 None => ws.write_blank(r, c, absent)?,
             };
         }
             Ok(())
+    }
+
+    /// Where a prefecture's value of a per-prefecture target stands, and what is due of it (the whole
+    /// target without a period).
+    fn pace(&self, i: &crate::refdata::Indicator, v: f64) -> (crate::history::schedule::Pace, f64) {
+        use crate::history::schedule::{Pace, expectation, judge};
+        match self.m.period {
+            Some(p) => {
+                let rules = &self.refdata.indicators.schedule;
+                let j = judge(rules, i, i.target, v, &expectation(rules, i.horizon, p));
+                (j.pace, j.expected)
+            }
+            None if crate::indicators::meets(i, v, i.target) => (Pace::Met, i.target),
+            None => (Pace::NotMet, i.target),
+        }
+    }
+
+    /// Whether a prefecture's value of a per-prefecture target (or a rate) is behind: against its
+    /// 序时进度 at the rollup's period, against the whole target without a period.
+    fn behind(&self, i: &crate::refdata::Indicator, v: f64) -> bool {
+        use crate::history::schedule::{Pace, expectation, judge};
+        match self.m.period {
+            Some(p) => {
+                let rules = &self.refdata.indicators.schedule;
+                matches!(judge(rules, i, i.target, v, &expectation(rules, i.horizon, p)).pace, Pace::Behind | Pace::NotMet)
+            }
+            None => !crate::indicators::meets(i, v, i.target),
+        }
     }
 
     /// 各市州目标完成情况 from row `t0`: each prefecture against the per-prefecture targets. Returns the last
@@ -272,7 +314,19 @@ impl<'a> IndicatorLayout<'a> {
     let per: Vec<(usize, &crate::refdata::Indicator)> =
         ind.indicators.iter().enumerate().filter(|(_, i)| i.scope == Scope::Prefecture && i.province_target.is_some()).collect();
     let names: Vec<String> = per.iter().map(|(_, i)| format!("{}≥{}{}", i.name, crate::text::format_number(i.target), i.unit)).collect();
-    ws.merge_range(t0, 0, t0, last_summary, &format!("各市州目标完成情况(每个市州:{})", names.join(";")), &st.label)?;
+    let due: Vec<String> = match self.m.period {
+        Some(p) => per
+            .iter()
+            .map(|(_, i)| {
+                let rules = &refdata.indicators.schedule;
+                let e = crate::history::schedule::expectation(rules, i.horizon, p);
+                format!("{}≥{}{}", i.short(), fmt_n(crate::history::schedule::judge(rules, i, i.target, 0.0, &e).expected), i.unit)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let due = if due.is_empty() { String::new() } else { format!(";本期序时进度:{}", due.join(";")) };
+    ws.merge_range(t0, 0, t0, last_summary, &format!("各市州目标完成情况(每个市州:{}{due})", names.join(";")), &st.label)?;
     ws.set_row_height(t0, 20.0)?;
     let th = t0 + 1;
     // One column per target under the summary table's columns, then what is behind across the rest.
@@ -312,16 +366,27 @@ impl<'a> IndicatorLayout<'a> {
     ) -> Result<(), XlsxError> {
         let IndicatorLayout { m, st, headers, returned, number, below, absent, .. } = self;
         let figs = &m.indicators;
+        use crate::history::schedule::Pace;
         let mut behind: Vec<String> = Vec::new();
         let mut any = false;
+        let (mut all_met, mut due) = (true, false);
         for ((k, i), (a, b)) in per.iter().zip(spans) {
             let v = figs.figures[*k].values[j];
-            let fmt = match v {
-                Some(v) if !crate::indicators::meets(i, v, i.target) => {
-                    behind.push(format!("{}差{}{}", i.short(), crate::text::format_number(i.target - v), i.unit));
+            let fmt = match v.map(|v| (v, self.pace(i, v))) {
+                Some((v, (Pace::Behind, expected))) => {
+                    all_met = false;
+                    behind.push(format!("{}低于序时进度{}{},差{}{}", i.short(), fmt_n(expected), i.unit, fmt_n(expected - v), i.unit));
                     below
                 }
-                Some(_) => number,
+                Some((v, (Pace::NotMet, _))) => {
+                    (all_met, due) = (false, true);
+                    behind.push(format!("{}差{}{}", i.short(), fmt_n(i.target - v), i.unit));
+                    below
+                }
+                Some((_, (pace, _))) => {
+                    all_met &= pace == Pace::Met;
+                    number
+                }
                 None if returned[j] => {
                     behind.push(format!("{}未填报", i.short()));
                     below
@@ -339,10 +404,14 @@ impl<'a> IndicatorLayout<'a> {
         }
         let (text, fmt) = if !returned[j] {
             ("本期未报送".to_string(), absent)
-        } else if behind.is_empty() && any {
+        } else if behind.is_empty() && any && all_met {
             ("达标".to_string(), &st.done)
-        } else {
+        } else if behind.is_empty() && any {
+            ("达进度".to_string(), &st.center)
+        } else if due {
             (format!("未达标:{}", behind.join(";")), below)
+        } else {
+            (format!("欠进度:{}", behind.join(";")), below)
         };
         let name_fmt = if returned[j] && !(behind.is_empty() && any) { below } else if returned[j] { &st.center } else { absent };
         ws.write_number_with_format(r, 0, (j + 1) as f64, &st.center)?;

@@ -13,19 +13,19 @@ pub(super) fn write_summary(wb: &mut Workbook, refdata: &RefData, m: &Merged, st
     let ws = wb.add_worksheet();
     ws.set_name(sheets::SUMMARY)?;
     let headers: Vec<(String, f64)> = [
-        ("经济区", 14.0),
+        (summary_cols::ZONE, 14.0),
         (summary_cols::PREFECTURE, 16.0),
         (summary_cols::STATUS, 9.0),
-        ("采用文件", 30.0),
-        ("填报日期", 11.0),
-        ("填报人", 8.0),
-        ("联系电话", 13.0),
-        ("企业数", 7.0),
-        ("任务进展项数", 8.0),
-        ("错误数", 7.0),
-        ("警告数", 7.0),
-        ("提示数", 7.0),
-        ("未采用的文件及原因", 34.0),
+        (summary_cols::FILE, 30.0),
+        (summary_cols::FILLED_DATE, 11.0),
+        (summary_cols::FILLER, 8.0),
+        (summary_cols::PHONE, 13.0),
+        (summary_cols::ENTERPRISES, 7.0),
+        (summary_cols::TASKS, 8.0),
+        (summary_cols::ERRORS, 7.0),
+        (summary_cols::WARNINGS, 7.0),
+        (summary_cols::INFOS, 7.0),
+        (summary_cols::UNUSED, 34.0),
         (&format!("达到{}家目标", refdata.indicators.enterprises_target()), 9.0),
     ]
     .iter()
@@ -113,7 +113,7 @@ fn summary_row(ws: &mut Worksheet, r: u32, p: &crate::rollup::merge::PrefectureS
 
 /// The 合计 line of 汇总: prefectures returned, enterprises, findings, prefectures meeting the target.
 fn summary_totals(ws: &mut Worksheet, r: u32, prefs: usize, totals: (usize, usize, usize, usize, usize, usize), st: &Styles) -> Result<(), XlsxError> {
-    ws.merge_range(r, 0, r, 1, "合计", &st.total)?;
+    ws.merge_range(r, 0, r, 1, summary_cols::TOTAL, &st.total)?;
     ws.write_string_with_format(r, 2, &format!("{}/{prefs}", totals.0), &st.total)?;
     for c in [3u16, 4, 5, 6, 8, 12] {
         ws.write_blank(r, c, &st.total)?;

@@ -39,6 +39,7 @@ struct BoardPage {
     days_left: Option<i64>,
     steps: Vec<Step>,
     rollup_exists: bool,
+    briefing: BriefingView,
     templates: usize,
     contacts: Option<String>,
     imap: ImapSettings,
@@ -55,6 +56,29 @@ struct BoardPage {
 struct ScheduleView {
     days_before: u32,
     at: String,
+}
+
+/// The office's documents of the period: the issue numbers they will take and whether they were drafted.
+#[derive(Debug, Serialize)]
+struct BriefingView {
+    briefing_number: u32,
+    notice_number: u32,
+    briefing_exists: bool,
+    notice_exists: bool,
+}
+
+impl BriefingView {
+    fn of(app: &App, period: Period) -> Self {
+        use crate::briefing::{Kind, default_number};
+        let first = default_number(period);
+        let exists = |kind: Kind| app.wording().is_ok_and(|w| app.briefing_path(period, kind, &w).is_file());
+        BriefingView {
+            briefing_number: app.ws.issue_number(Kind::Briefing.label(), period, first),
+            notice_number: app.ws.issue_number(Kind::Notice.label(), period, first),
+            briefing_exists: exists(Kind::Briefing),
+            notice_exists: exists(Kind::Notice),
+        }
+    }
 }
 
 /// The mailbox the office collects from, as last used (never the password).
@@ -176,6 +200,7 @@ pub async fn page(State(app): State<Shared>, Extension(s): Extension<OfficeSessi
         deadline,
         days_left,
         rollup_exists: app.rollup_path(period).is_file(),
+        briefing: BriefingView::of(&app, period),
         templates: app.templates(period).1,
         contacts: app.contacts().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())),
         imap,

@@ -3,6 +3,7 @@
 //! board from the period's snapshot, a prefecture's files from its submissions — and only laid out here.
 
 pub mod board;
+pub mod history;
 pub mod links;
 pub mod prefecture;
 
@@ -28,6 +29,7 @@ const PAGES: &[(&str, &str)] = &[
     ("link.html", include_str!("../../../templates/web/link.html")),
     ("file_card.html", include_str!("../../../templates/web/file_card.html")),
     ("links.html", include_str!("../../../templates/web/links.html")),
+    ("history.html", include_str!("../../../templates/web/history.html")),
 ];
 pub const SCRIPT: &str = include_str!("../../../templates/web/app.js");
 pub const STYLE: &str = include_str!("../../../templates/web/app.css");
