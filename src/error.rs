@@ -26,7 +26,7 @@ pub enum Error {
     /// An earlier rollup (`--from`, `--previous`, `diff`) could not be read.
     #[cfg(feature = "rollup")]
     #[error(transparent)]
-    History(#[from] crate::rollup::history::HistoryError),
+    Readback(#[from] crate::rollup::readback::ReadbackError),
     /// The returns could not be merged (a defect: polars rejecting the frames taizhang builds).
     #[cfg(feature = "rollup")]
     #[error(transparent)]

@@ -1,7 +1,7 @@
 //! The figures the office's documents quote, gathered once into one typed value before a word is written.
 //!
 //! Every number here is read from the rollup as `consolidate` wrote it (its 汇总, 指标完成情况 and 附件1
-//! sheets, through the reader of [`crate::rollup::history`] and the layout of [`crate::rollup::layout`]),
+//! sheets, through the reader of [`crate::rollup::readback`] and the layout of [`crate::rollup::layout`]),
 //! or computed by the code that the rollup itself uses ([`crate::rollup::diff::compare`] for the changes
 //! since the previous quarter). Nothing is counted a second way: a count the rollup does not show (the
 //! prefectures still missing) is a filter over the rollup's own lines. What only the periods over time can
@@ -13,7 +13,7 @@ use crate::import::classify::{Stated, stated_status};
 use crate::indicators::Status;
 use crate::period::Period;
 use crate::refdata::RefData;
-use crate::rollup::history::Rollup;
+use crate::rollup::readback::Rollup;
 use crate::rollup::status::ReturnStatus;
 
 use super::wording::TypicalRule;
@@ -301,7 +301,7 @@ fn changes(refdata: &RefData, old: &Rollup, new: &Rollup) -> Changes {
 fn typical(refdata: &RefData, rollup: &Rollup, rule: &TypicalRule) -> Vec<Typical> {
     let keys = &refdata.ledger.keys;
     let Some(progress) = refdata.ledger.column_index("progress") else { return Vec::new() };
-    let mut candidates: Vec<(usize, &crate::rollup::history::Row)> = rollup
+    let mut candidates: Vec<(usize, &crate::rollup::readback::Row)> = rollup
         .rows
         .iter()
         .enumerate()

@@ -22,7 +22,7 @@ use chrono::NaiveDate;
 use crate::output::OutputError;
 use crate::period::Period;
 use crate::refdata::RefData;
-use crate::rollup::history::{HistoryError, read_rollup};
+use crate::rollup::readback::{ReadbackError, read_rollup};
 
 pub use figures::{Figures, FiguresError};
 pub use wording::{Wording, WordingError};
@@ -111,7 +111,7 @@ impl Drafted {
 #[derive(Debug, thiserror::Error)]
 pub enum BriefingError {
     #[error(transparent)]
-    Rollup(#[from] HistoryError),
+    Rollup(#[from] ReadbackError),
     #[error(transparent)]
     Figures(#[from] FiguresError),
     #[error(transparent)]

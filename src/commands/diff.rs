@@ -20,7 +20,7 @@ pub struct DiffConfig {
 /// # Errors
 /// When a rollup cannot be read or the output cannot be written.
 pub fn run(refdata: &RefData, cfg: &DiffConfig, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let read = |p: &PathBuf| crate::rollup::history::read_rollup(refdata, p).map_err(Error::from);
+    let read = |p: &PathBuf| crate::rollup::readback::read_rollup(refdata, p).map_err(Error::from);
     let (old, new) = (read(&cfg.old)?, read(&cfg.new)?);
     crate::output::check_output(&cfg.out, &[cfg.old.clone(), cfg.new.clone()], cfg.force)?;
     let d = crate::rollup::diff::compare(refdata, &old, &new);

@@ -9,7 +9,7 @@ use std::path::Path;
 use polars::prelude::*;
 
 use crate::refdata::RefData;
-use crate::rollup::history::{Rollup, read_rollup};
+use crate::rollup::readback::{Rollup, read_rollup};
 use crate::rollup::layout::cols as rc;
 
 use super::dataset::{PeriodTables, Rows};
@@ -19,7 +19,7 @@ use super::tables::{self, SubmissionRow};
 #[derive(Debug, thiserror::Error)]
 pub enum RollupsError {
     #[error(transparent)]
-    Read(#[from] crate::rollup::history::HistoryError),
+    Read(#[from] crate::rollup::readback::ReadbackError),
     #[error("汇总表 {0} 的标题中没有写明期别,无法确定它属于哪一期")]
     NoPeriod(String),
     #[error("整理汇总表 {file} 的数据时出错:{source}")]

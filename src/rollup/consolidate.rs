@@ -119,11 +119,11 @@ pub fn consolidate(refdata: &RefData, cfg: &ConsolidateOptions, progress: &mut d
     let distinct = enterprises_of(&frames, &subs);
     let mut merged = merge::merge_framed(refdata, &mut subs, frames, &MergeOptions { period: cfg.batch.period })?;
     let previous = match &cfg.previous {
-        Some(prev) => Some(crate::rollup::history::read_rollup(refdata, prev)?),
+        Some(prev) => Some(crate::rollup::readback::read_rollup(refdata, prev)?),
         None => None,
     };
     if let Some(prev) = &previous {
-        merged.indicators.set_previous(&prev.indicators);
+        merged.indicators.set_previous(refdata, &prev.indicators);
     }
     if let Some(path) = &cfg.province_figures {
         let own = crate::indicators::read_province_figures(refdata, path).map_err(Error::Message)?;
@@ -137,7 +137,7 @@ pub fn consolidate(refdata: &RefData, cfg: &ConsolidateOptions, progress: &mut d
         Some(old) => {
             // Compare the rollup as it will be written with the previous one, both read the same way.
             let bytes = crate::rollup::build(refdata, &merged, None)?;
-            let new = crate::rollup::history::read_rollup_bytes(refdata, bytes, &cfg.out.display().to_string())?;
+            let new = crate::rollup::readback::read_rollup_bytes(refdata, bytes, &cfg.out.display().to_string())?;
             Some(crate::rollup::diff::compare(refdata, &old, &new))
         }
         None => None,
@@ -147,7 +147,8 @@ pub fn consolidate(refdata: &RefData, cfg: &ConsolidateOptions, progress: &mut d
         AtomicError::Output(o) => Error::from(o),
         AtomicError::Writer(w) => Error::from(w),
     })?;
-    let exported = super::export::write_exports(refdata, &merged, cfg, &input_paths)?;
+    let targets = super::export::Targets { csv: cfg.csv.as_deref(), parquet: cfg.parquet.as_deref(), force: cfg.force };
+    let exported = super::export::write_exports(refdata, &merged, targets, &input_paths)?;
     let dataset = cfg.dataset.as_ref().map(|t| write_dataset(refdata, &merged, &subs, &distinct, &inputs, t)).transpose()?;
     Ok(Consolidated {
         period: merged.period,
@@ -205,7 +206,7 @@ fn spill_dir(out: &Path) -> Option<tempfile::TempDir> {
 /// Warnings about the rollup itself: built for another period than its file name says (P05), or not for
 /// the quarter after the previous rollup's (P06). Both happen when the returns of two quarters share a
 /// folder, and a rollup of the wrong quarter must not pass unnoticed.
-pub fn period_checks(m: &Merged, cfg: &ConsolidateOptions, previous: Option<&crate::rollup::history::Rollup>) -> Vec<crate::Finding> {
+pub fn period_checks(m: &Merged, cfg: &ConsolidateOptions, previous: Option<&crate::rollup::readback::Rollup>) -> Vec<crate::Finding> {
     let mut v = Vec::new();
     let Some(period) = m.period else { return v };
     let out_name = cfg.out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

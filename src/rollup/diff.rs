@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
 use crate::xlsx::style;
-use crate::rollup::history::{Progress, Rollup, Row};
+use crate::rollup::readback::{Progress, Rollup, Row};
 use crate::refdata::RefData;
 use crate::rollup::layout::diff_sheets as sheets;
 use crate::xlsx::{fit_height, print_setup};
@@ -319,7 +319,7 @@ pub fn workbook(refdata: &RefData, d: &Diff) -> Result<Vec<u8>, XlsxError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rollup::history::{Progress, Rollup, Row};
+    use crate::rollup::readback::{Progress, Rollup, Row};
 
     fn row(refdata: &RefData, prefecture: &str, enterprise: &str) -> Row {
         let mut fields = vec![String::new(); refdata.ledger.columns.len()];

@@ -10,7 +10,6 @@ use crate::output::{check_output, write_atomic};
 use crate::refdata::RefData;
 use crate::Error;
 
-use super::consolidate::ConsolidateOptions;
 use super::merge::{self, Merged};
 
 /// Prefixes text that a spreadsheet program would run as a formula (= + - @ at the start), so a CSV
@@ -97,7 +96,16 @@ pub fn indicators_parquet_path(refdata: &RefData, ledger: &Path) -> PathBuf {
     ledger.with_file_name(format!("{stem}-{}.parquet", refdata.indicators.sheet))
 }
 
-pub(super) fn write_exports(refdata: &RefData, m: &Merged, cfg: &ConsolidateOptions, inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+/// Where the exports go: a folder of CSV files and a Parquet file (with the indicators' beside it), each
+/// when asked for; `force` lets the Parquet files replace files that are there.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Targets<'a> {
+    pub csv: Option<&'a std::path::Path>,
+    pub parquet: Option<&'a std::path::Path>,
+    pub force: bool,
+}
+
+pub(super) fn write_exports(refdata: &RefData, m: &Merged, cfg: Targets<'_>, inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let polars_err = Error::Export;
     let mut written = Vec::new();
     if cfg.csv.is_none() && cfg.parquet.is_none() {
@@ -105,7 +113,7 @@ pub(super) fn write_exports(refdata: &RefData, m: &Merged, cfg: &ConsolidateOpti
     }
     // The whole ledger as one frame: only for the exports, which ask for it.
     let ledger = merge::export_frame(refdata, m).map_err(polars_err)?;
-    if let Some(dir) = &cfg.csv {
+    if let Some(dir) = cfg.csv {
         let files = [
             ("台账.csv", csv_bytes(&ledger).map_err(polars_err)?),
             ("任务进展.csv", csv_bytes(&progress_export(m).map_err(polars_err)?).map_err(polars_err)?),
@@ -119,13 +127,13 @@ pub(super) fn write_exports(refdata: &RefData, m: &Merged, cfg: &ConsolidateOpti
             written.push(p);
         }
     }
-    if let Some(p) = &cfg.parquet {
+    if let Some(p) = cfg.parquet {
         check_output(p, inputs, cfg.force)?;
         let mut df = ledger;
         let mut buf = Vec::new();
         ParquetWriter::new(&mut buf).finish(&mut df).map_err(polars_err)?;
         write_atomic(p, &buf)?;
-        written.push(p.clone());
+        written.push(p.to_path_buf());
         let ip = indicators_parquet_path(refdata, p);
         check_output(&ip, inputs, cfg.force)?;
         let mut df = indicators_frame(refdata, m).map_err(polars_err)?;

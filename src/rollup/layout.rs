@@ -1,6 +1,6 @@
 //! The rollup's layout: every sheet and column name the rollup and the comparison are written with, in
 //! one place, so that the writer ([`super::workbook`], [`super::diff`]) and the reader of an earlier rollup
-//! ([`super::history`]) cannot drift apart. A wording change here changes both; there is no second
+//! ([`super::readback`]) cannot drift apart. A wording change here changes both; there is no second
 //! spelling for `diff`, `template --from` or `--previous` to miss.
 
 /// Sheet names of the rollup.

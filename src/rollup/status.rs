@@ -34,13 +34,21 @@ impl ReturnStatus {
 
     /// The status a label of the 汇总 sheet stands for (read back from a rollup): the inverse of
     /// [`ReturnStatus::label`]; `Other` for any other text.
+    /// What a status word of the 汇总 sheet says, read back ([`PrefectureSummary::status_label`]'s
+    /// 有错误 is a return in the rollup).
     pub fn from_label(text: &str) -> ReturnStatus {
+        if text.trim() == WITH_ERRORS {
+            return ReturnStatus::Returned;
+        }
         [ReturnStatus::Returned, ReturnStatus::Missing, ReturnStatus::Unreadable, ReturnStatus::WrongPeriod]
             .into_iter()
             .find(|s| s.label() == text.trim())
             .unwrap_or(ReturnStatus::Other)
     }
 }
+
+/// The status word of a return in the rollup whose adopted file has errors.
+pub const WITH_ERRORS: &str = "有错误";
 
 /// One line of the 汇总 sheet.
 #[derive(Debug, Clone)]
@@ -71,7 +79,7 @@ impl PrefectureSummary {
     /// adopted file has errors (a superseded file's findings are not counted), else the status's label.
     pub fn status_label(&self) -> &'static str {
         match self.status {
-            ReturnStatus::Returned if self.counts.errors > 0 => "有错误",
+            ReturnStatus::Returned if self.counts.errors > 0 => WITH_ERRORS,
             s => s.label(),
         }
     }

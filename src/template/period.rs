@@ -51,8 +51,8 @@ pub fn write_period(refdata: &RefData, req: &TemplateRequest) -> Result<Template
     let mut prefill = Vec::new();
     let mut prefilled = None;
     if let Some(from) = &req.from {
-        let rollup = crate::rollup::history::read_rollup(refdata, from)?;
-        prefill = crate::rollup::history::prefill(&rollup);
+        let rollup = crate::rollup::readback::read_rollup(refdata, from)?;
+        prefill = crate::rollup::readback::prefill(&rollup);
         let all: Vec<&str> = refdata.prefectures.all().iter().map(|p| p.name.as_str()).collect();
         let chosen: Vec<&str> = if prefectures.is_empty() { all } else { prefectures.iter().map(String::as_str).collect() };
         let blank = chosen.into_iter().filter(|p| !rollup.has_reported(p)).map(str::to_string).collect();

@@ -124,10 +124,12 @@ fn the_briefing_quotes_the_rollup_figure_for_figure() {
     let paras = texts(&doc);
     let lines = r["lines"].as_array().unwrap();
     let prefs: Vec<&Value> = lines.iter().filter(|l| super::common::refdata().prefectures.lookup(l["市州"].as_str().unwrap()).is_some()).collect();
-    let returned: Vec<&&Value> = prefs.iter().filter(|l| l["报送状态"] == "已报送").collect();
+    // In the rollup: 已报送, or 有错误 when the adopted file has errors.
+    let in_rollup = |l: &Value| l["报送状态"] == "已报送" || l["报送状态"] == "有错误";
+    let returned: Vec<&&Value> = prefs.iter().filter(|l| in_rollup(l)).collect();
     // Named in the official order of the prefectures (汇总 groups them by zone).
     let official = |n: &str| super::common::refdata().prefectures.index_of(n).unwrap();
-    let mut missing: Vec<&str> = prefs.iter().filter(|l| l["报送状态"] != "已报送").map(|l| l["市州"].as_str().unwrap()).collect();
+    let mut missing: Vec<&str> = prefs.iter().filter(|l| !in_rollup(l)).map(|l| l["市州"].as_str().unwrap()).collect();
     missing.sort_by_key(|n| official(n));
     let mut returned = returned;
     returned.sort_by_key(|l| official(l["市州"].as_str().unwrap()));
@@ -407,7 +409,7 @@ fn the_notice_ranks_the_prefectures_as_the_assessment_does() {
     }
     // 表扬 and 督促 by the rules of assessment.toml: grade A (with a return), grade D or no return.
     let r = read_json(READ_ROLLUP, &d.join("rollup.xlsx"));
-    let returned: Vec<&str> = r["lines"].as_array().unwrap().iter().filter(|l| l["报送状态"] == "已报送").map(|l| l["市州"].as_str().unwrap()).collect();
+    let returned: Vec<&str> = r["lines"].as_array().unwrap().iter().filter(|l| l["报送状态"] == "已报送" || l["报送状态"] == "有错误").map(|l| l["市州"].as_str().unwrap()).collect();
     let praise: Vec<&str> = scores.iter().filter(|s| s[4] == "A" && returned.contains(&s[2].as_str().unwrap())).map(|s| s[2].as_str().unwrap()).collect();
     let urge: Vec<&str> = scores.iter().filter(|s| s[4] == "D" || !returned.contains(&s[2].as_str().unwrap())).map(|s| s[2].as_str().unwrap()).collect();
     let after = |h: &str| paras.iter().skip_while(|p| !p.ends_with(h)).nth(1).cloned().unwrap_or_default();

@@ -25,13 +25,14 @@ fn touch(path: &Path, when: &str) {
     f.set_modified(SystemTime::from(t)).unwrap();
 }
 
-/// Enterprises per (period, prefecture) of a rollup's 汇总 sheet (the prefectures marked 已报送).
+/// Enterprises per (period, prefecture) of a rollup's 汇总 sheet (the prefectures whose return is in the
+/// rollup: 已报送, or 有错误 when the adopted file has errors).
 fn rollup_counts(path: &Path, period: &str) -> BTreeMap<(String, String), i64> {
     let rows = sheet_rows(path, "汇总");
     let head = &rows[2];
     let col = |n: &str| head.iter().position(|h| h == n).unwrap();
     let (p, s, e) = (col("市州"), col("报送状态"), col("企业数"));
-    rows[3..].iter().filter(|r| r.get(s).is_some_and(|v| v == "已报送")).map(|r| ((period.to_string(), r[p].clone()), r[e].parse().unwrap())).collect()
+    rows[3..].iter().filter(|r| r.get(s).is_some_and(|v| v == "已报送" || v == "有错误")).map(|r| ((period.to_string(), r[p].clone()), r[e].parse().unwrap())).collect()
 }
 
 /// DuckDB's answer to the README's query: enterprises per prefecture per period.

@@ -297,7 +297,7 @@ fn next_quarter_is_prefilled_and_quarters_are_compared() {
     let o = taizhang(d, &["template", "--period", "2018Q4", "--from", "q3.xlsx", "--out", "q4"]);
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
     // 成都's template holds its rows and its task statuses.
-    let q3 = taizhang::rollup::history::read_rollup(refdata(), &d.join("q3.xlsx")).unwrap();
+    let q3 = taizhang::rollup::readback::read_rollup(refdata(), &d.join("q3.xlsx")).unwrap();
     let tpl = d.join("q4/2018Q4-成都市-质量提升台账.xlsx");
     let wb = taizhang::read::read_file(&tpl, &taizhang::read::Limits::default()).unwrap();
     let s4 = taizhang::import::import_workbook(refdata(), &wb, &tpl, "q4");
@@ -382,8 +382,8 @@ fn diff_compares_only_prefectures_reported_in_both() {
     let o = taizhang(d, &["consolidate", "inbox", "--out", "new.xlsx", "--period", "2018Q3", "--previous", "old.xlsx"]);
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
     assert!(stdout(&o).contains("新增企业 0 家,减少 0 家,内容更新 0 处,任务状态变化 0 项"), "{}", stdout(&o));
-    let old = taizhang::rollup::history::read_rollup(refdata(), &d.join("old.xlsx")).unwrap();
-    let new = taizhang::rollup::history::read_rollup(refdata(), &d.join("new.xlsx")).unwrap();
+    let old = taizhang::rollup::readback::read_rollup(refdata(), &d.join("old.xlsx")).unwrap();
+    let new = taizhang::rollup::readback::read_rollup(refdata(), &d.join("new.xlsx")).unwrap();
     assert_eq!(new.reported, ["成都市", "宜宾市"]);
     let others: Vec<&str> = old.reported.iter().map(String::as_str).filter(|p| !["成都市", "宜宾市"].contains(p)).collect();
     assert!(others.len() >= 5, "{:?}", old.reported);
@@ -410,7 +410,7 @@ print(json.dumps(out, ensure_ascii=False))
     assert_eq!(seen["减少企业"].as_array().unwrap().len(), 0, "{seen}");
     let summary = seen["变化汇总"].as_array().unwrap();
     assert_eq!(summary.len(), 21);
-    let count = |r: &taizhang::rollup::history::Rollup, p: &str| r.rows.iter().filter(|x| x.prefecture == p).count().to_string();
+    let count = |r: &taizhang::rollup::readback::Rollup, p: &str| r.rows.iter().filter(|x| x.prefecture == p).count().to_string();
     for row in summary {
         let cells: Vec<&str> = row.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
         let p = refdata().prefectures.lookup(cells[0]).unwrap().name.as_str();

@@ -282,6 +282,10 @@ pub struct Figure {
     pub status: Status,
     /// The previous rollup's province figure (`--previous`).
     pub previous: Option<f64>,
+    /// The change since the previous rollup (较上期): for a figure summed from the prefectures, over the
+    /// prefectures that reported it in both periods (as the ledger comparison compares), so that a
+    /// prefecture reporting for the first time is not taken for progress; else the province figures'.
+    pub change: Option<f64>,
     /// 序时进度 of the province figure: what is due at the period (for a sum; for a count of prefectures the
     /// province target itself, every prefecture being due to be on pace). None without a period.
     pub expected: Option<f64>,
@@ -292,9 +296,9 @@ pub struct Figure {
 }
 
 impl Figure {
-    /// The change of the province figure since the previous rollup.
+    /// The change since the previous rollup, as [`Figures::set_previous`] formed it.
     pub fn change(&self) -> Option<f64> {
-        change(self.province, self.previous)
+        self.change
     }
 }
 
@@ -358,7 +362,7 @@ pub fn aggregate(refdata: &RefData, inputs: &[PrefectureInput<'_>]) -> Figures {
                 Aggregate::Province => (None, Some(ind.target)),
             };
             let (rate, status) = judge(ind, province, province_target);
-            Figure { id: ind.id.clone(), values, province, province_target, rate, status, previous: None, expected: None, expected_each: None, on_pace: None }
+            Figure { id: ind.id.clone(), values, province, province_target, rate, status, previous: None, change: None, expected: None, expected_each: None, on_pace: None }
         })
         .collect();
     Figures { figures, period: None, previous_period: None, has_previous: false }
@@ -486,7 +490,7 @@ impl Previous {
                 let province_target = if ind.aggregate == Aggregate::Count { ind.province_target } else { Some(ind.target) };
                 let province = self.province.get(&ind.id).copied();
                 let (rate, status) = judge(ind, province, province_target);
-                Figure { id: ind.id.clone(), values, province, province_target, rate, status, previous: None, expected: None, expected_each: None, on_pace: None }
+                Figure { id: ind.id.clone(), values, province, province_target, rate, status, previous: None, change: None, expected: None, expected_each: None, on_pace: None }
             })
             .collect();
         let mut f = Figures { figures, period: None, previous_period: None, has_previous: false };
@@ -522,12 +526,21 @@ impl Figures {
         }
     }
 
-    /// Adds the previous rollup's province figures, for the change column.
-    pub fn set_previous(&mut self, previous: &Previous) {
+    /// Adds the previous rollup's province figures, and the change since (see [`Figure::change`]).
+    pub fn set_previous(&mut self, refdata: &RefData, previous: &Previous) {
         self.has_previous = true;
         self.previous_period = previous.period;
+        let prefs = refdata.prefectures.all();
         for f in &mut self.figures {
             f.previous = previous.province.get(&f.id).copied();
+            let summed = refdata.indicators.get(&f.id).is_some_and(|i| i.aggregate == Aggregate::Sum);
+            f.change = if summed {
+                let both: Vec<(f64, f64)> =
+                    prefs.iter().zip(&f.values).filter_map(|(p, now)| Some((now.as_ref().copied()?, previous.values.get(&(f.id.clone(), p.name.clone())).copied()?))).collect();
+                (!both.is_empty()).then(|| tidy(both.iter().map(|(now, before)| now - before).sum()))
+            } else {
+                change(f.province, f.previous)
+            };
         }
     }
 
@@ -620,5 +633,23 @@ mod tests {
         assert_eq!(sme.province, Some(1.0));
         assert_eq!(f.get("gi_products").unwrap().status, Status::NoData);
         assert_eq!(f.get("spot_check_pass_rate").unwrap().status, Status::NoData);
+    }
+
+    #[test]
+    fn the_change_since_last_quarter_counts_the_prefectures_reported_in_both() {
+        let r = RefData::embedded().unwrap();
+        let rep = |v: f64| [Reported { id: "iso_upgrades".into(), value: Some(v), cell: None, note: None, previous: None }];
+        let (a, b) = (rep(3000.0), rep(1500.0));
+        let mut inputs: Vec<PrefectureInput<'_>> = (0..21).map(|_| PrefectureInput { returned: false, reported: &[], enterprises: 0 }).collect();
+        inputs[0] = PrefectureInput { returned: true, reported: &a, enterprises: 0 };
+        inputs[1] = PrefectureInput { returned: true, reported: &b, enterprises: 0 };
+        let mut f = aggregate(&r, &inputs);
+        // Last quarter only the first prefecture reported it, 2,800; the second reports for the first time.
+        let first = r.prefectures.all()[0].name.clone();
+        let previous = Previous { period: crate::Period::new(2018, 3), province: [("iso_upgrades".to_string(), 2800.0)].into(), values: [(("iso_upgrades".to_string(), first), 2800.0)].into() };
+        f.set_previous(&r, &previous);
+        let iso = f.get("iso_upgrades").unwrap();
+        assert_eq!((iso.province, iso.previous), (Some(4500.0), Some(2800.0)));
+        assert_eq!(iso.change(), Some(200.0), "the first prefecture's 200, not the second's first report");
     }
 }

@@ -108,7 +108,7 @@ impl Rollup {
 
 /// A rollup that could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum HistoryError {
+pub enum ReadbackError {
     #[error("无法读取汇总表 {file}: {source}{}", .source.detail().map(|d| format!("(技术细节:{d})")).unwrap_or_default())]
     Read {
         file: String,
@@ -171,9 +171,9 @@ fn whole_text(long: &BTreeMap<(String, String), String>, sheet: &Sheet, row: u32
 ///
 /// # Errors
 /// When the file cannot be read or is not a rollup.
-pub fn read_rollup(refdata: &RefData, path: &Path) -> Result<Rollup, HistoryError> {
+pub fn read_rollup(refdata: &RefData, path: &Path) -> Result<Rollup, ReadbackError> {
     let file = path.display().to_string();
-    let wb = read_file(path, &Limits::default()).map_err(|source| HistoryError::Read { file: file.clone(), source })?;
+    let wb = read_file(path, &Limits::default()).map_err(|source| ReadbackError::Read { file: file.clone(), source })?;
     from_workbook(refdata, &wb, &file)
 }
 
@@ -181,16 +181,16 @@ pub fn read_rollup(refdata: &RefData, path: &Path) -> Result<Rollup, HistoryErro
 ///
 /// # Errors
 /// As [`read_rollup`].
-pub fn read_rollup_bytes(refdata: &RefData, bytes: Vec<u8>, file: &str) -> Result<Rollup, HistoryError> {
-    let wb = read_bytes(bytes, &Limits::default()).map_err(|source| HistoryError::Read { file: file.into(), source })?;
+pub fn read_rollup_bytes(refdata: &RefData, bytes: Vec<u8>, file: &str) -> Result<Rollup, ReadbackError> {
+    let wb = read_bytes(bytes, &Limits::default()).map_err(|source| ReadbackError::Read { file: file.into(), source })?;
     from_workbook(refdata, &wb, file)
 }
 
-fn from_workbook(refdata: &RefData, wb: &crate::read::Workbook, file: &str) -> Result<Rollup, HistoryError> {
+fn from_workbook(refdata: &RefData, wb: &crate::read::Workbook, file: &str) -> Result<Rollup, ReadbackError> {
     let ledger_name = sheets::LEDGER;
     let ledgers: Vec<&Sheet> = wb.sheets.iter().filter(|s| sheets::is_ledger(&s.name)).collect();
     if ledgers.is_empty() {
-        return Err(HistoryError::NotARollup { file: file.into(), sheet: ledger_name.into() });
+        return Err(ReadbackError::NotARollup { file: file.into(), sheet: ledger_name.into() });
     }
     let long = long_texts(wb);
     let mut out = Rollup::default();
@@ -252,14 +252,13 @@ fn reported(refdata: &RefData, wb: &crate::read::Workbook, rollup: &Rollup) -> (
     let mut lines = Vec::new();
     match columns {
         Some((sheet, h, pc, sc)) => {
-            let returned = crate::rollup::merge::ReturnStatus::Returned.label();
             let head: BTreeMap<String, u32> = sheet.grid.row(h).iter().map(|c| (c.value.to_text(), c.pos.col)).collect();
             let at = |r: u32, name: &str| text(sheet, r, head.get(name).copied());
             let count = |r: u32, name: &str| at(r, name).parse::<f64>().map_or(0, |v| v as u32);
             for r in sheet.grid.row_numbers().filter(|r| *r > h) {
                 let Some(p) = refdata.prefectures.lookup(&text(sheet, r, Some(pc))) else { continue };
                 let status = text(sheet, r, Some(sc));
-                if status == returned {
+                if crate::rollup::status::ReturnStatus::from_label(&status) == crate::rollup::status::ReturnStatus::Returned {
                     names.push(p.name.clone());
                 }
                 lines.push(SummaryLine {
