@@ -191,7 +191,10 @@ type Listing = Result<Expanded, ArchiveError>;
 
 /// Archives listed so far, by path and stamp: the console lists its inbox at every refresh, and an
 /// unchanged archive is not decompressed again for it. Names only, so the cache stays small.
-static LISTINGS: std::sync::Mutex<Vec<(PathBuf, (u64, Option<std::time::SystemTime>), Arc<Listing>)>> = std::sync::Mutex::new(Vec::new());
+static LISTINGS: std::sync::Mutex<Vec<Listed>> = std::sync::Mutex::new(Vec::new());
+
+/// An archive's path, its size and modification time when listed, and its listing.
+type Listed = (PathBuf, (u64, Option<std::time::SystemTime>), Arc<Listing>);
 
 /// Most archives whose listing is kept.
 const MAX_LISTINGS: usize = 512;

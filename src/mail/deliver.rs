@@ -94,7 +94,7 @@ pub fn deliver(refdata: &RefData, req: &MailRequest) -> Result<MailReport, MailE
         }
     };
     if req.options.from == super::DEFAULT_FROM {
-        report.notes.push(format!("未指定 --from,发件人为「{}」,市州回复将无法送达;请加 --from \"省质量提升办 <本办邮箱>\"。", super::DEFAULT_FROM));
+        report.notes.push(format!("未填写发件人,发件人为「{}」,市州回复将无法送达;请填写本办的发件人,如「省质量提升办 <本办邮箱>」(命令行加 --from)。", super::DEFAULT_FROM));
     }
     report.notes.extend(problems);
     if outgoing.is_empty() {

@@ -144,7 +144,7 @@ pub fn merge_framed(refdata: &RefData, subs: &mut [Submission], mut frames: Vec<
     let usable: Vec<usize> = (0..subs.len()).filter(|&i| !subs[i].skipped && crate::import::batch::counts_for(&subs[i], period)).collect();
     let (known, unknown): (Vec<usize>, Vec<usize>) = usable.iter().partition(|&&i| subs[i].prefecture.is_some());
     let winners = choose_winners(subs, &known, &|p| order.of(p))?;
-    mark_superseded(subs, &winners);
+    super::status::mark_superseded(subs, &winners);
 
     let mut accepted: Vec<usize> = winners.iter().map(|(w, _)| *w).chain(unknown.iter().copied()).collect();
     accepted.sort_by_key(|&i| (subs[i].prefecture.as_deref().map_or(order.unknown, |p| order.of(p)), i));
@@ -171,15 +171,7 @@ pub fn merge_framed(refdata: &RefData, subs: &mut [Submission], mut frames: Vec<
     let superseded: Vec<(usize, usize)> = winners.iter().flat_map(|(w, losers)| losers.iter().map(move |l| (*l, *w))).collect();
     let industry_counts = industry_counts(refdata, &stacked.ledger)?;
 
-    // A file replaced by a later return of its prefecture says only that (F08): its own findings were for
-    // a file no longer in the rollup, so they are neither listed nor counted, nor reminded of.
-    let findings: Vec<Finding> = subs
-        .iter()
-        .flat_map(|s| {
-            let superseded = s.findings.iter().any(|f| f.code == Code::Superseded);
-            s.findings.iter().filter(move |f| !superseded || f.code == Code::Superseded).cloned()
-        })
-        .collect();
+    let findings = super::status::rollup_findings(subs);
     let Stacked { ledger, extra_columns, progress, progress_extra_columns } = stacked;
     let mut m = Merged { period, ledger, extra_columns, progress, progress_extra_columns, prefectures, findings, industry_counts, indicators, adopted: accepted, superseded };
     m.add_findings(refdata, Vec::new());
@@ -199,21 +191,6 @@ impl<'a> Order<'a> {
 
     fn of(&self, name: &str) -> u32 {
         self.refdata.prefectures.index_of(name).map_or(self.unknown, |i| i as u32)
-    }
-}
-
-/// Tells each file passed over for a later return of its prefecture (F08) which file was taken instead.
-fn mark_superseded(subs: &mut [Submission], winners: &[(usize, Vec<usize>)]) {
-    for (w, losers) in winners {
-        for &l in losers {
-            let date = subs[*w].filled_on.map(|d| format!("(填报日期 {d})")).unwrap_or_default();
-            let f = Finding::new(
-                Code::Superseded,
-                &subs[l].name,
-                format!("同一市州有更新的报送文件「{}」{date},本文件的数据未纳入汇总。", subs[*w].file_name()),
-            );
-            subs[l].push(f);
-        }
     }
 }
 
@@ -497,7 +474,7 @@ mod tests {
     #[test]
     fn a_passed_over_file_is_told_which_file_was_taken() {
         let mut subs = vec![sub("旧.xlsx", "成都市", None, None), sub("新.xlsx", "成都市", Some((2018, 10, 12)), None)];
-        mark_superseded(&mut subs, &[(1, vec![0])]);
+        crate::rollup::status::mark_superseded(&mut subs, &[(1, vec![0])]);
         assert_eq!(subs[0].findings.len(), 1);
         assert_eq!(subs[0].findings[0].code, Code::Superseded);
         assert_eq!(subs[0].findings[0].message, "同一市州有更新的报送文件「新.xlsx」(填报日期 2018-10-12),本文件的数据未纳入汇总。");

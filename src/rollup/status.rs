@@ -164,6 +164,33 @@ fn unused_reason(s: &Submission) -> String {
     }
 }
 
+/// Tells each file passed over for a later return of its prefecture (F08) which file was taken instead.
+pub(super) fn mark_superseded(subs: &mut [Submission], winners: &[(usize, Vec<usize>)]) {
+    for (w, losers) in winners {
+        for &l in losers {
+            let date = subs[*w].filled_on.map(|d| format!("(填报日期 {d})")).unwrap_or_default();
+            let f = Finding::new(
+                Code::Superseded,
+                &subs[l].name,
+                format!("同一市州有更新的报送文件「{}」{date},本文件的数据未纳入汇总。", subs[*w].file_name()),
+            );
+            subs[l].push(f);
+        }
+    }
+}
+
+/// The findings the rollup lists and counts: every file's, but a file replaced by a later return of its
+/// prefecture says only that (F08) — its own findings were about a file no longer in the rollup, so they
+/// are neither listed nor counted, nor reminded of.
+pub(super) fn rollup_findings(subs: &[Submission]) -> Vec<Finding> {
+    subs.iter()
+        .flat_map(|s| {
+            let superseded = s.findings.iter().any(|f| f.code == Code::Superseded);
+            s.findings.iter().filter(move |f| !superseded || f.code == Code::Superseded).cloned()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

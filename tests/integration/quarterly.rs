@@ -84,7 +84,7 @@ fn mail_writes_one_eml_per_prefecture_with_its_own_template() {
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert_eq!(std::fs::read_dir(d.join("outbox2")).unwrap().count(), 1);
     // Without --from, replies would go to zltsb@localhost: the office is told before it sends anything.
-    assert!(stdout(&o).contains("提示:未指定 --from,发件人为「四川省质量提升办 <zltsb@localhost>」,市州回复将无法送达"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("提示:未填写发件人,发件人为「四川省质量提升办 <zltsb@localhost>」,市州回复将无法送达"), "{}", stdout(&o));
 }
 
 /// A running SMTP server, killed when dropped.
