@@ -45,6 +45,8 @@ struct ChartView {
     due_dots: Vec<Dot>,
     x_ticks: Vec<Tick>,
     y_ticks: Vec<Tick>,
+    /// Where the plot ends on the right (the grid lines run to it).
+    right: f64,
 }
 
 /// A row of a table, its cells as text.
@@ -74,7 +76,7 @@ struct HistoryPage {
 const W: f64 = 340.0;
 const H: f64 = 170.0;
 const LEFT: f64 = 44.0;
-const RIGHT: f64 = 10.0;
+const RIGHT: f64 = 24.0;
 const TOP: f64 = 10.0;
 const BOTTOM: f64 = 24.0;
 
@@ -116,6 +118,7 @@ fn charts(refdata: &RefData, h: &History) -> Vec<ChartView> {
                 y_ticks: (0..=4).map(|t| top / 1.1 * f64::from(t) / 4.0).map(|v| Tick { at: y(v), text: fmt(crate::history::schedule::tidy((v * 10.0).round() / 10.0)) }).collect(),
                 dots,
                 due_dots,
+                right: W - RIGHT,
             })
         })
         .collect()
