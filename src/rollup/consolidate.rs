@@ -93,7 +93,9 @@ pub fn consolidate(refdata: &RefData, cfg: &ConsolidateOptions, progress: &mut d
     // Each reader thread also moves its ledger rows into a frame and, when the returns are large, writes
     // the frame to a folder beside the output (removed when done), so that memory holds the returns being
     // read, not the province.
-    let size: u64 = inputs.iter().map(|i| i.contents.as_ref().map_or_else(|| std::fs::metadata(&i.path).map_or(0, |m| m.len()), |c| c.len() as u64)).sum();
+    // An archive's members are taken out when read: its size is counted once, not once per member.
+    let on_disk: std::collections::BTreeSet<&std::path::Path> = inputs.iter().filter(|i| i.contents.is_none()).map(|i| i.path.as_path()).collect();
+    let size: u64 = on_disk.iter().map(|p| std::fs::metadata(p).map_or(0, |m| m.len())).sum::<u64>() + inputs.iter().filter_map(|i| i.contents.as_ref()).map(|c| c.len() as u64).sum::<u64>();
     let spill = if size > cfg.spill_above { spill_dir(&cfg.out) } else { None };
     let shared = std::sync::Arc::new(refdata.clone());
     let opts = cfg.batch.clone();
