@@ -79,7 +79,7 @@ pub fn ledger_part(refdata: &RefData, df: &DataFrame, extras: &[String], zones: 
         .iter()
         .map(|name| match name.as_str() {
             rc::SEQ => col(rc::SEQ).cast(DataType::UInt32),
-            rc::ZONE => zone.clone().map_or_else(null, |z| lit(z)).alias(rc::ZONE),
+            rc::ZONE => zone.clone().map_or_else(null, lit).alias(rc::ZONE),
             other if base.column(other).is_ok() => col(other).cast(DataType::String),
             other => null().alias(other),
         })
