@@ -234,7 +234,7 @@ pub fn notice(refdata: &RefData, prefecture: &str, files: &[&Submission], period
     let label = period.map(|p| p.label()).unwrap_or_default();
     wb.set_properties(&DocProperties::new().set_title(format!("{prefecture}{label}质量提升台账审核意见")).set_author("四川省质量提升办").set_creation_datetime(&created));
     let base = style::base(11.0).set_text_wrap();
-    let title = base.clone().set_font_name(style::TITLE_FONT).set_font_size(16).set_bold().set_align(FormatAlign::Center);
+    let title = style::title(&base, 16.0);
     let cell = base.clone().set_border(FormatBorder::Thin).set_align(FormatAlign::Top);
     let header = cell.clone().set_bold().set_align(FormatAlign::Center).set_background_color(style::HEADER_FILL);
     let error = cell.clone().set_font_color(style::ERROR_TEXT).set_bold();

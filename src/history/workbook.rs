@@ -7,7 +7,7 @@
 //! numbers. Nothing in it depends on when it is written (its creation time is the last period's end), so
 //! the same dataset gives the same bytes.
 
-use rust_xlsxwriter::{Chart, ChartType, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Chart, ChartType, DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
 use crate::refdata::{Aggregate, RefData};
 use crate::text::format_number;
@@ -52,11 +52,11 @@ struct Styles {
 impl Styles {
     fn new() -> Self {
         let base = style::base(10.0);
-        let cell = base.clone().set_border(FormatBorder::Thin).set_text_wrap();
+        let cell = style::bordered(&base);
         Styles {
-            title: base.clone().set_font_name(style::TITLE_FONT).set_font_size(16).set_bold().set_align(FormatAlign::Center),
+            title: style::title(&base, 16.0),
             subtitle: base.clone().set_font_size(10).set_align(FormatAlign::Center).set_text_wrap(),
-            header: cell.clone().set_font_name(style::TITLE_FONT).set_bold().set_align(FormatAlign::Center).set_background_color(style::HEADER_FILL),
+            header: style::header(&cell),
             text: cell.clone().set_align(FormatAlign::Top),
             center: cell.clone().set_align(FormatAlign::Center),
             number: cell.clone().set_align(FormatAlign::Center).set_num_format("General"),

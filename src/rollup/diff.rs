@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
 use crate::xlsx::style;
 use crate::rollup::readback::{Progress, Rollup, Row};
@@ -165,9 +165,9 @@ struct Styles {
 
 fn styles() -> Styles {
     let base = style::base(10.0);
-    let cell = base.clone().set_border(FormatBorder::Thin).set_text_wrap().set_align(FormatAlign::Top);
+    let cell = style::bordered(&base).set_align(FormatAlign::Top);
     Styles {
-        title: base.clone().set_font_name(style::TITLE_FONT).set_font_size(16).set_bold().set_align(FormatAlign::Center),
+        title: style::title(&base, 16.0),
         header: cell.clone().set_bold().set_align(FormatAlign::Center).set_background_color(style::HEADER_FILL),
         text: cell.clone(),
         center: cell.clone().set_align(FormatAlign::Center),

@@ -237,10 +237,10 @@ struct Formats {
 impl Formats {
     fn new() -> Self {
         let base = style::base(11.0);
-        let bordered = base.clone().set_border(FormatBorder::Thin).set_text_wrap();
+        let bordered = style::bordered(&base);
         let input_fill = style::INPUT_FILL;
         Formats {
-            title: base.clone().set_font_name(style::TITLE_FONT).set_font_size(18).set_bold().set_align(FormatAlign::Center),
+            title: style::title(&base, 18.0),
             subtitle: base.clone().set_font_size(12).set_align(FormatAlign::Center),
             label: base.clone().set_bold(),
             label_right: base.clone().set_bold().set_align(FormatAlign::Right),

@@ -47,3 +47,18 @@ pub const MUTED_TEXT: Color = Color::RGB(0x7F7F7F);
 pub fn base(size: f64) -> Format {
     Format::new().set_font_name(BODY_FONT).set_font_size(size).set_align(FormatAlign::VerticalCenter)
 }
+
+/// A sheet's title over `base`: the title font, `size` points, bold, centred.
+pub fn title(base: &Format, size: f64) -> Format {
+    base.clone().set_font_name(TITLE_FONT).set_font_size(size).set_bold().set_align(FormatAlign::Center)
+}
+
+/// A cell of a table over `base`: thin borders, text wrapped.
+pub fn bordered(base: &Format) -> Format {
+    base.clone().set_border(rust_xlsxwriter::FormatBorder::Thin).set_text_wrap()
+}
+
+/// A table's header over a table cell: the title font, bold, centred, on the header fill.
+pub fn header(cell: &Format) -> Format {
+    cell.clone().set_font_name(TITLE_FONT).set_bold().set_align(FormatAlign::Center).set_background_color(HEADER_FILL)
+}
