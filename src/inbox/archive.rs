@@ -117,9 +117,22 @@ pub fn archive_kind_of_file(path: &std::path::Path) -> Option<ArchiveKind> {
 /// When the archive as a whole cannot be opened; a member that cannot be read is listed in
 /// [`Expanded::problems`] instead.
 pub fn expand(bytes: &[u8], limits: &Limits) -> Result<Expanded, ArchiveError> {
+    collect(bytes, limits, true)
+}
+
+/// What [`expand`] finds, the members by name only (their bytes are dropped as soon as they are
+/// counted): for an archive on disk, whose members are taken out again when read ([`take_member`]).
+///
+/// # Errors
+/// As [`expand`].
+pub fn list(bytes: &[u8], limits: &Limits) -> Result<Expanded, ArchiveError> {
+    collect(bytes, limits, false)
+}
+
+fn collect(bytes: &[u8], limits: &Limits, keep: bool) -> Result<Expanded, ArchiveError> {
     let mut out = Expanded::default();
     for_each_member(bytes, limits, &mut |m| match m {
-        Ok(m) => out.members.push(m),
+        Ok(m) => out.members.push(Member { data: if keep { m.data } else { Vec::new() }, name: m.name }),
         Err(p) => out.problems.push(p),
     })?;
     Ok(out)

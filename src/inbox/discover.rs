@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::finding::{Code, Finding};
 use crate::read::Limits;
 
-use super::archive::{ArchiveError, Expanded, Member};
+use super::archive::{ArchiveError, Expanded};
 
 /// A file to read.
 #[derive(Debug, Clone)]
@@ -224,14 +224,7 @@ fn listing(path: &Path, limits: &Limits) -> Option<Arc<Listing>> {
 /// name alone otherwise. A panic in the decoders (third-party code on hostile input) is the archive's
 /// failure, told as [`ArchiveError::Corrupt`] with no detail.
 fn list_archive(bytes: &[u8], limits: &Limits, keep: bool) -> Listing {
-    let walked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut out = Expanded::default();
-        super::archive::for_each_member(bytes, limits, &mut |m| match m {
-            Ok(m) => out.members.push(Member { data: if keep { m.data } else { Vec::new() }, name: m.name }),
-            Err(p) => out.problems.push(p),
-        })
-        .map(|()| out)
-    }));
+    let walked = std::panic::catch_unwind(|| if keep { super::archive::expand(bytes, limits) } else { super::archive::list(bytes, limits) });
     walked.unwrap_or(Err(ArchiveError::Corrupt(String::new())))
 }
 
