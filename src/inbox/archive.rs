@@ -45,6 +45,9 @@ pub enum ArchiveError {
     /// A text member (CSV, HTML) past the readers' text limit, refused before it is taken out whole.
     #[error("压缩包中的文本文件超过 {0} MB 的上限,请只发送本期的台账文件")]
     TextTooLarge(u64),
+    /// The decoder (third-party code on hostile input) panicked on it.
+    #[error("解压压缩包时出现异常,已跳过该压缩包。请解压后直接发送其中的表格文件。")]
+    Panicked,
 }
 
 impl ArchiveError {

@@ -222,10 +222,10 @@ fn listing(path: &Path, limits: &Limits) -> Option<Arc<Listing>> {
 
 /// Walks an archive: its members with their bytes when `keep` (an attachment, already in memory), by
 /// name alone otherwise. A panic in the decoders (third-party code on hostile input) is the archive's
-/// failure, told as [`ArchiveError::Corrupt`] with no detail.
+/// failure, [`ArchiveError::Panicked`].
 fn list_archive(bytes: &[u8], limits: &Limits, keep: bool) -> Listing {
     let walked = std::panic::catch_unwind(|| if keep { super::archive::expand(bytes, limits) } else { super::archive::list(bytes, limits) });
-    walked.unwrap_or(Err(ArchiveError::Corrupt(String::new())))
+    walked.unwrap_or(Err(ArchiveError::Panicked))
 }
 
 /// A saved email: each attachment that may be a return is read as if saved by hand (named
@@ -265,10 +265,6 @@ fn push_email(input: Input, bytes: &[u8], inputs: &mut Vec<Input>, notes: &mut V
 fn add_members(input: Input, listed: &Listing, data: Vec<Vec<u8>>, inputs: &mut Vec<Input>, notes: &mut Vec<Finding>) {
     let expanded = match listed {
         Ok(e) => e,
-        Err(ArchiveError::Corrupt(d)) if d.is_empty() => {
-            notes.push(Finding::new(Code::ReaderFailure, &input.name, "解压压缩包时出现异常,已跳过该压缩包。请解压后直接发送其中的表格文件。"));
-            return;
-        }
         Err(e) => {
             notes.push(archive_finding(&input.name, e));
             return;
@@ -305,6 +301,7 @@ fn archive_finding(name: &str, e: &ArchiveError) -> Finding {
         ArchiveError::Encrypted => Code::Encrypted,
         ArchiveError::TooLarge(_) | ArchiveError::TooManyMembers | ArchiveError::TextTooLarge(_) => Code::TooLarge,
         ArchiveError::Corrupt(_) | ArchiveError::TooDeep => Code::Unreadable,
+        ArchiveError::Panicked => Code::ReaderFailure,
     };
     Finding::new(code, name, e.to_string()).detail(e.detail())
 }
