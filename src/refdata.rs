@@ -615,6 +615,10 @@ pub struct Indicator {
     /// A short name for tight places (the rollup's per-prefecture table); the name when absent.
     #[serde(default)]
     pub short: Option<String>,
+    /// For a per-prefecture target the plan sets only for some prefectures ("经济基础较好的市州"): who it
+    /// is for, shown instead of 每个市州. A prefecture below it is then not marked as behind.
+    #[serde(default)]
+    pub applies_to: Option<String>,
 }
 
 impl Indicator {
@@ -626,6 +630,11 @@ impl Indicator {
     /// Whether the unit is a percentage.
     pub fn is_percent(&self) -> bool {
         self.unit == "%"
+    }
+
+    /// Whether every prefecture is held to the target (a 每个市州 target, not one for some of them).
+    pub fn binds_every_prefecture(&self) -> bool {
+        self.scope == Scope::Prefecture && self.applies_to.is_none()
     }
 }
 
@@ -835,6 +844,12 @@ impl Indicators {
             }
             if i.source == Source::Ledger && i.id != "sme_helped" {
                 return Err(format!("指标 {}:只有 sme_helped 可以由台账统计", i.id));
+            }
+            if i.asked && i.aggregate == Aggregate::Province {
+                return Err(format!("指标 {} 由省局填报,不应在模板中向市州询问", i.id));
+            }
+            if i.applies_to.is_some() && i.scope != Scope::Prefecture {
+                return Err(format!("指标 {}:applies_to 只用于 scope = prefecture 的指标", i.id));
             }
             if i.asked && i.source == Source::Ledger {
                 return Err(format!("指标 {} 由台账统计,不应再在模板中填写", i.id));

@@ -113,7 +113,7 @@ fn indicator_table(f: &Figures) -> Table {
             if schedule {
                 row.push(i.expected.clone());
             }
-            row.extend([i.province.map(format_number).unwrap_or_default(), i.rate.map(percent).unwrap_or_default(), i.status.label().to_string()]);
+            row.extend([i.province_shown.clone(), i.rate.map(percent).unwrap_or_default(), i.status.label().to_string()]);
             row
         })
         .collect();
@@ -132,7 +132,7 @@ fn progress(f: &Figures, w: &Wording, c: &[(&str, String)], n: &mut Numbering, b
             ("count", f.indicators.len().to_string()),
             ("met", count(Status::Met).to_string()),
             ("not_met", count(Status::NotMet).to_string()),
-            ("no_data", count(Status::NoData).to_string()),
+            ("no_data", (count(Status::NoData) + count(Status::ProvinceToEnter)).to_string()),
         ],
     );
     if f.has_schedule() {
@@ -161,8 +161,12 @@ fn progress(f: &Figures, w: &Wording, c: &[(&str, String)], n: &mut Numbering, b
             .iter()
             .filter_map(|i| {
                 let d = i.change.filter(|d| *d != 0.0)?;
-                let unit = if i.unit == "%" { "个百分点" } else { i.unit.as_str() };
-                Some(format!("{}{}{}{unit}", i.name, if d > 0.0 { "增加" } else { "减少" }, format_number(d.abs())))
+                let (what, unit) = match (i.counts_prefectures, i.unit.as_str()) {
+                    (true, _) => ("达到目标的市州", "个"),
+                    (false, "%") => ("", "个百分点"),
+                    (false, u) => ("", u),
+                };
+                Some(format!("{}{what}{}{}{unit}", i.name, if d > 0.0 { "增加" } else { "减少" }, format_number(d.abs())))
             })
             .collect();
         if !moved.is_empty() {

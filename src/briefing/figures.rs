@@ -50,6 +50,12 @@ pub struct IndicatorFigures {
     /// 序时进度 as the rollup prints it (a number, or 每个市州≥N); empty for a rollup made before it.
     pub expected: String,
     pub province: Option<f64>,
+    /// The province figure as the document prints it ([`crate::indicators::province_text`]: a count of
+    /// prefectures with the prefectures' total beside it).
+    pub province_shown: String,
+    /// Whether the province figure counts prefectures meeting a per-prefecture target (its change is in
+    /// prefectures, not in the indicator's unit).
+    pub counts_prefectures: bool,
     pub rate: Option<f64>,
     pub status: Status,
     /// The change of the province figure since the previous rollup (none in a new year for a 本年度
@@ -274,6 +280,8 @@ fn indicators(refdata: &RefData, rollup: &Rollup, previous: Option<&Rollup>) -> 
                 horizon: crate::indicators::horizon_text(i),
                 expected: line.map(|l| l.expected.clone()).unwrap_or_default(),
                 province,
+                province_shown: crate::indicators::province_text(i, province, line.and_then(|l| l.total)),
+                counts_prefectures: i.aggregate == crate::refdata::Aggregate::Count,
                 rate: line.and_then(|l| l.rate),
                 status: line.map_or(Status::NoData, |l| l.status),
                 change,

@@ -193,7 +193,7 @@ fn score_item(refdata: &RefData, item: &AssessmentItem, r: &ReportRecord, lines:
             let asked: Vec<&ScheduleLine> = lines
                 .iter()
                 .filter(|l| l.period == r.period && l.prefecture.as_deref() == Some(r.prefecture.as_str()))
-                .filter(|l| refdata.indicators.get(&l.indicator).is_some_and(reported_by_prefectures))
+                .filter(|l| refdata.indicators.get(&l.indicator).is_some_and(|i| reported_by_prefectures(i) && i.applies_to.is_none()))
                 .collect();
             let on: Vec<&ScheduleLine> = asked.iter().copied().filter(|l| l.on_pace()).collect();
             let total = asked.len().max(1);

@@ -187,9 +187,22 @@ pub fn target_text(i: &Indicator) -> String {
         _ => "≥",
     };
     let pct = if i.is_percent() { "%" } else { "" };
-    match i.scope {
-        Scope::Province => format!("全省{op}{n}{pct}"),
-        Scope::Prefecture => format!("每个市州{op}{n}{pct}"),
+    match (i.scope, &i.applies_to) {
+        (Scope::Province, _) => format!("全省{op}{n}{pct}"),
+        (Scope::Prefecture, Some(who)) => format!("{who}{op}{n}{pct}"),
+        (Scope::Prefecture, None) => format!("每个市州{op}{n}{pct}"),
+    }
+}
+
+/// The province figure as a sentence shows it: the number, or for a count of prefectures meeting a
+/// per-prefecture target the count with the prefectures' total beside it (3个市州达到,合计145家), so that
+/// neither is taken for the other.
+pub fn province_text(i: &Indicator, province: Option<f64>, total: Option<f64>) -> String {
+    match (i.aggregate, province, total) {
+        (Aggregate::Count, Some(n), Some(t)) => format!("{}个市州达到,合计{}{}", format_number(n), format_number(t), i.unit),
+        (Aggregate::Count, Some(n), None) => format!("{}个市州达到", format_number(n)),
+        (_, Some(v), _) => format_number(v),
+        (_, None, _) => String::new(),
     }
 }
 
@@ -223,7 +236,9 @@ pub enum Status {
     /// 欠进度.
     Behind,
     NoData,
-    /// The plan sets no province-wide number (a per-prefecture target "where conditions allow").
+    /// A figure the province holds itself (`aggregate = "province"`) that the office has not entered.
+    ProvinceToEnter,
+    /// The plan sets no province-wide number (a target for the prefectures "where conditions allow").
     NoTarget,
 }
 
@@ -236,7 +251,8 @@ impl Status {
             Status::OnPace => "达进度",
             Status::Behind => "欠进度",
             Status::NoData => "无数据",
-            Status::NoTarget => "不设目标",
+            Status::ProvinceToEnter => "待省局填报",
+            Status::NoTarget => "不设全省目标",
         }
     }
 
@@ -245,10 +261,13 @@ impl Status {
         matches!(self, Status::Met | Status::Ahead | Status::OnPace)
     }
 
-    /// The status a label of the rollup stands for (read back from its 指标完成情况 sheet); `NoData` for
-    /// any other text.
+    /// The status a label of the rollup stands for (read back from its 指标完成情况 sheet, the label of
+    /// earlier rollups too); `NoData` for any other text.
     pub fn from_label(text: &str) -> Status {
-        [Status::Met, Status::NotMet, Status::Ahead, Status::OnPace, Status::Behind, Status::NoData, Status::NoTarget]
+        if text.trim() == "不设目标" {
+            return Status::NoTarget;
+        }
+        [Status::Met, Status::NotMet, Status::Ahead, Status::OnPace, Status::Behind, Status::NoData, Status::ProvinceToEnter, Status::NoTarget]
             .into_iter()
             .find(|s| s.label() == text.trim())
             .unwrap_or(Status::NoData)
@@ -275,6 +294,10 @@ pub struct Figure {
     pub values: Vec<Option<f64>>,
     /// The province figure, formed as the indicator's `aggregate` says.
     pub province: Option<f64>,
+    /// For a count of prefectures meeting a per-prefecture target: the prefectures' values summed (the
+    /// 145 enterprises helped across the province, beside the 3 prefectures that reached 50), so that the
+    /// count is never read as the province's figure. None for the other aggregates.
+    pub total: Option<f64>,
     /// The target the province figure is set against.
     pub province_target: Option<f64>,
     /// province ÷ target (1.0 = 100 %).
@@ -362,10 +385,16 @@ pub fn aggregate(refdata: &RefData, inputs: &[PrefectureInput<'_>]) -> Figures {
                 Aggregate::Province => (None, Some(ind.target)),
             };
             let (rate, status) = judge(ind, province, province_target);
-            Figure { id: ind.id.clone(), values, province, province_target, rate, status, previous: None, change: None, expected: None, expected_each: None, on_pace: None }
+            let total = count_total(ind, &values);
+            Figure { id: ind.id.clone(), values, province, total, province_target, rate, status, previous: None, change: None, expected: None, expected_each: None, on_pace: None }
         })
         .collect();
     Figures { figures, period: None, previous_period: None, has_previous: false }
+}
+
+/// [`Figure::total`]: for a count of prefectures, what the prefectures reported, summed.
+fn count_total(ind: &Indicator, values: &[Option<f64>]) -> Option<f64> {
+    (ind.aggregate == Aggregate::Count && values.iter().any(Option::is_some)).then(|| tidy(values.iter().flatten().sum()))
 }
 
 /// How far a province figure is from its target: the rate (1.0 = 100 %) and the status.
@@ -379,6 +408,7 @@ fn judge(ind: &Indicator, province: Option<f64>, target: Option<f64>) -> (Option
         _ => None,
     };
     let status = match (province, target) {
+        (None, _) if ind.aggregate == Aggregate::Province => Status::ProvinceToEnter,
         (None, _) => Status::NoData,
         (Some(_), None) => Status::NoTarget,
         (Some(v), Some(t)) if meets(ind, v, t) => Status::Met,
@@ -490,7 +520,8 @@ impl Previous {
                 let province_target = if ind.aggregate == Aggregate::Count { ind.province_target } else { Some(ind.target) };
                 let province = self.province.get(&ind.id).copied();
                 let (rate, status) = judge(ind, province, province_target);
-                Figure { id: ind.id.clone(), values, province, province_target, rate, status, previous: None, change: None, expected: None, expected_each: None, on_pace: None }
+                let total = count_total(ind, &values);
+                Figure { id: ind.id.clone(), values, province, total, province_target, rate, status, previous: None, change: None, expected: None, expected_each: None, on_pace: None }
             })
             .collect();
         let mut f = Figures { figures, period: None, previous_period: None, has_previous: false };

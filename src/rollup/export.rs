@@ -77,6 +77,7 @@ pub fn indicators_frame(refdata: &RefData, m: &Merged) -> PolarsResult<DataFrame
         Column::new("附件1任务".into(), inds.iter().map(|i| i.task).collect::<Vec<u32>>()),
         Column::new(rc::EXPECTED.into(), num(&|f| f.expected)),
         Column::new(rc::PROVINCE.into(), num(&|f| f.province)),
+        Column::new(rc::TOTAL.into(), num(&|f| f.total)),
         Column::new(rc::RATE.into(), num(&|f| f.rate)),
         Column::new(rc::STATUS.into(), figs.figures.iter().map(|f| f.status.label().to_string()).collect::<Vec<String>>()),
     ];

@@ -65,6 +65,8 @@ pub mod indicator_cols {
     /// What is due at the period (see `history::schedule`).
     pub const EXPECTED: &str = "序时进度";
     pub const PROVINCE: &str = "全省完成值";
+    /// For a count of prefectures meeting their target: the prefectures' values summed.
+    pub const TOTAL: &str = "各市州合计";
     pub const RATE: &str = "完成率";
     pub const STATUS: &str = "状态";
     pub const PREVIOUS: &str = "上期全省";

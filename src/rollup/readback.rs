@@ -73,6 +73,8 @@ pub struct SummaryLine {
 pub struct IndicatorLine {
     pub id: String,
     pub province: Option<f64>,
+    /// 各市州合计 of a count of prefectures (None in a rollup made before the column existed).
+    pub total: Option<f64>,
     /// province ÷ target (1.0 = 100 %).
     pub rate: Option<f64>,
     pub status: crate::indicators::Status,
@@ -363,6 +365,7 @@ fn indicator_lines(refdata: &RefData, wb: &crate::read::Workbook) -> Vec<Indicat
         out.push(IndicatorLine {
             id: ind.id.clone(),
             province: number_at(sheet, r, col(indicator_cols::PROVINCE)),
+            total: number_at(sheet, r, col(indicator_cols::TOTAL)),
             rate: number_at(sheet, r, col(indicator_cols::RATE)),
             status: crate::indicators::Status::from_label(&text(sheet, r, col(indicator_cols::STATUS))),
             expected: match number_at(sheet, r, col(indicator_cols::EXPECTED)) {

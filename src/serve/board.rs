@@ -173,7 +173,7 @@ fn indicator_rows(refdata: &RefData, m: &Merged, own: &crate::indicators::Provin
                 name: i.name.clone(),
                 unit: i.unit.clone(),
                 target: crate::indicators::target_text(i),
-                province: f.province.map(crate::text::format_number).unwrap_or_default(),
+                province: crate::indicators::province_text(i, f.province, f.total),
                 rate: f.rate.map(|r| format!("{:.1}%", r * 100.0)).unwrap_or_default(),
                 expected: match (i.aggregate, f.expected, f.expected_each) {
                     (crate::refdata::Aggregate::Count, _, Some(e)) => format!("≥{}", crate::text::format_number(e)),
@@ -184,7 +184,7 @@ fn indicator_rows(refdata: &RefData, m: &Merged, own: &crate::indicators::Provin
                 class: match f.status {
                     Status::Met | Status::Ahead | Status::OnPace => "ok",
                     Status::NotMet | Status::Behind => "behind",
-                    Status::NoData | Status::NoTarget => "none",
+                    Status::NoData | Status::ProvinceToEnter | Status::NoTarget => "none",
                 },
                 reported: f.values.iter().filter(|v| v.is_some()).count(),
             })

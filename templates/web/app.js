@@ -140,7 +140,15 @@ async function runAction(url, body, label) {
     }
     const res = await r.json();
     showResult(res);
-    if (res.redirect) setTimeout(() => (location.href = res.redirect), 800);
+    if (res.redirect) {
+      // The result stays on the page it leads to, until dismissed there.
+      try {
+        sessionStorage.setItem("taizhang-result", JSON.stringify(res));
+      } catch (e) {
+        /* private mode: the action log on the page still has it */
+      }
+      setTimeout(() => (location.href = res.redirect), 800);
+    }
     return res;
   } catch (e) {
     pending.remove();
@@ -162,6 +170,22 @@ function onSubmit(id, label, body, after) {
 const asForm = (f) => new URLSearchParams(new FormData(f));
 
 document.addEventListener("DOMContentLoaded", () => {
+  let carried = null;
+  try {
+    carried = sessionStorage.getItem("taizhang-result");
+    sessionStorage.removeItem("taizhang-result");
+  } catch (e) {
+    /* no storage: nothing carried */
+  }
+  if (carried) {
+    try {
+      const res = JSON.parse(carried);
+      delete res.redirect;
+      showResult(res);
+    } catch (e) {
+      /* not ours */
+    }
+  }
   const drop = document.getElementById("drop");
   const input = document.getElementById("file-input");
   if (drop && input) {

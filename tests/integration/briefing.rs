@@ -36,7 +36,7 @@ for r in range(4, ws.max_row + 1):
     if ws.cell(r, 1).value is None or not isinstance(ws.cell(r, 1).value, (int, float)) or name is None:
         break
     indicators.append({"name": name, "target": ws.cell(r, h["目标"]).value, "horizon": ws.cell(r, h["期限"]).value, "expected": ws.cell(r, h["序时进度"]).value,
-                       "province": ws.cell(r, h["全省完成值"]).value, "rate": ws.cell(r, h["完成率"]).value, "status": ws.cell(r, h["状态"]).value})
+                       "province": ws.cell(r, h["全省完成值"]).value, "total": ws.cell(r, h["各市州合计"]).value, "rate": ws.cell(r, h["完成率"]).value, "status": ws.cell(r, h["状态"]).value})
 ws = wb["附件1 任务分解及进展"]
 h = header(ws, 3)
 tasks = {s: sum((ws.cell(r, h[s]).value or 0) for r in range(4, 40)) for s in ["已完成", "推进中", "未启动"]}
@@ -163,12 +163,20 @@ fn the_briefing_quotes_the_rollup_figure_for_figure() {
     for (k, (row, ind)) in table[1..].iter().zip(inds).enumerate() {
         let rate = ind["rate"].as_f64().map(|v| format!("{:.1}%", v * 100.0)).unwrap_or_default();
         let expected = if ind["expected"].is_number() { num(&ind["expected"]) } else { ind["expected"].as_str().unwrap_or("").to_string() };
-        let want = serde_json::json!([(k + 1).to_string(), ind["name"], ind["target"], ind["horizon"], expected, num(&ind["province"]), rate, ind["status"]]);
+        // A count of prefectures is said with the prefectures' total beside it (合计, as the rollup's 各市州合计).
+        let province = match ind["total"].as_f64() {
+            Some(_) => {
+                let unit = ind["target"].as_str().unwrap().chars().last().unwrap();
+                format!("{}个市州达到,合计{}{unit}", num(&ind["province"]), num(&ind["total"]))
+            }
+            None => num(&ind["province"]),
+        };
+        let want = serde_json::json!([(k + 1).to_string(), ind["name"], ind["target"], ind["horizon"], expected, province, rate, ind["status"]]);
         assert_eq!(row, &want, "indicator {}", k + 1);
     }
     let count = |s: &str| inds.iter().filter(|i| i["status"] == s).count();
     let ind_para = para(&paras, "(一)量化指标完成情况");
-    assert!(ind_para.contains(&format!("{}项量化指标,{}项已达到目标,{}项尚未达到,{}项暂无数据", inds.len(), count("达标"), count("未达标"), count("无数据"))), "{ind_para}");
+    assert!(ind_para.contains(&format!("{}项量化指标,{}项已达到目标,{}项尚未达到,{}项暂无数据", inds.len(), count("达标"), count("未达标"), count("无数据") + count("待省局填报"))), "{ind_para}");
     assert!(ind_para.contains(&format!("按序时进度衡量,{}项超进度,{}项达进度,{}项欠进度", count("超进度"), count("达进度"), count("欠进度"))), "{ind_para}");
     let t = &r["tasks"];
     let task_para = para(&paras, "(二)重点任务推进情况");

@@ -242,9 +242,17 @@ fn indicators_typed_in_every_prefecture_add_up_in_the_rollup() {
         // (2018 has two quarters in the plan); a rate is judged against its target. 超进度 from 1.1 times
         // what is due; a per-prefecture target by how many prefectures are at or ahead of their own.
         let fraction = if ind.horizon == taizhang::refdata::Horizon::By2020 { 0.1 } else { 0.5 };
+        // A count of prefectures has the prefectures' own total beside it, so that 11 prefectures are not
+        // read as 11 enterprises.
+        let c_total = header.iter().position(|h| h == "各市州合计").expect("各市州合计");
+        match ind.aggregate {
+            Aggregate::Count if !values.is_empty() => assert!(close(num(&row[c_total]).unwrap(), values.iter().sum::<f64>()), "{}: total", ind.id),
+            _ => assert_eq!(num(&row[c_total]), None, "{}: no total beside a sum", ind.id),
+        }
         let status = match (province, target) {
+            (None, _) if ind.aggregate == Aggregate::Province => "待省局填报",
             (None, _) => "无数据",
-            (Some(_), None) => "不设目标",
+            (Some(_), None) => "不设全省目标",
             (Some(p), Some(t)) if p >= t => "达标",
             _ if ind.comparison == taizhang::refdata::Comparison::Rate => "未达标",
             (Some(_), Some(t)) if ind.aggregate == Aggregate::Count => {
@@ -530,11 +538,11 @@ fn the_provinces_own_figures_are_entered_by_the_office() {
     assert_eq!(text(&green[col("状态")]), "达标");
     assert_eq!(text(&row_of("satisfaction_surveys")[col("状态")]), "无数据", "left empty: no data, not zero");
 
-    // Without the sheet these are 无数据, as before.
+    // Without the sheet these wait for the office: 待省局填报, not a 无数据 that blames no one.
     let o = taizhang(d, &["consolidate", samples.to_str().unwrap(), "--period", "2018Q3", "--out", "plain.xlsx"]);
     assert!(matches!(o.status.code(), Some(0 | 1)));
     let plain = rollup_sheet(&d.join("plain.xlsx"));
-    assert_eq!(text(&plain[3 + r.indicators.indicators.iter().position(|i| i.id == "spot_check_pass_rate").unwrap()][col("状态")]), "无数据");
+    assert_eq!(text(&plain[3 + r.indicators.indicators.iter().position(|i| i.id == "spot_check_pass_rate").unwrap()][col("状态")]), "待省局填报");
 
     // A figure the prefectures report, and a value that is no number: refused, nothing written.
     for (content, said) in [

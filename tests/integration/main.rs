@@ -29,3 +29,4 @@ mod serve;
 mod links;
 mod shapes;
 mod template;
+mod two_quarters;

@@ -82,10 +82,11 @@ impl<'a> IndicatorLayout<'a> {
         (rc::HORIZON.into(), 8.0),
         (rc::EXPECTED.into(), 7.0),
         (rc::PROVINCE.into(), 6.5),
+        (rc::TOTAL.into(), 6.5),
         (rc::RATE.into(), 8.5),
         (rc::STATUS.into(), 9.0),
     ];
-    let (rate_col, status_col, name_col) = (6u16, 7u16, 1u16);
+    let (rate_col, status_col, name_col) = (7u16, 8u16, 1u16);
     if figs.has_previous {
         headers.push((rc::PREVIOUS.into(), 6.0));
         headers.push((rc::CHANGE.into(), 6.0));
@@ -156,7 +157,7 @@ impl<'a> IndicatorLayout<'a> {
     ws.merge_range(0, 0, 0, last_summary, &format!("{}({period})", ind.title), &st.title)?;
     ws.set_row_height(0, 24.0)?;
     let note = format!(
-        "已报送 {returned_n}/{total} 个市州。全省完成值为各市州填报值之和,「每个市州」的指标为达到目标的市州数,省局填报的指标此处为空;完成率=全省完成值÷目标;序时进度=目标按已过季度分摊到本期应完成的值,状态据此为超进度、达进度或欠进度(已完成目标为达标,到期未完成为未达标){since}。"
+        "已报送 {returned_n}/{total} 个市州。全省完成值为各市州填报值之和;「每个市州」的指标为达到目标的市州数,各市州的值之和见「各市州合计」;省局掌握的指标由省局填报,未填报时为「待省局填报」;完成率=全省完成值÷目标;序时进度=目标按已过季度分摊到本期应完成的值,状态据此为超进度、达进度或欠进度(已完成目标为达标,到期未完成为未达标){since}。"
     );
     let note_width: f64 = headers[..usize::from(first_pref)].iter().map(|h| h.1).sum();
     ws.merge_range(1, 0, 1, last_summary, &note, &st.subtitle)?;
@@ -208,7 +209,6 @@ impl<'a> IndicatorLayout<'a> {
     /// One indicator's row: target, province figure, rate, status, the change, and each prefecture's value.
     fn indicator_row(&self, ws: &mut Worksheet, r: u32, k: usize, i: &crate::refdata::Indicator, rate_fmt: &Format) -> Result<(), XlsxError> {
         use crate::indicators::{Status, horizon_text, target_text};
-        use crate::refdata::Scope;
         let IndicatorLayout { m, st, headers, rate_col, status_col, name_col, name_copies, pref_col, returned, number, below, absent, .. } = self;
         let (rate_col, status_col, name_col) = (*rate_col, *status_col, *name_col);
         let figs = &m.indicators;
@@ -216,7 +216,7 @@ impl<'a> IndicatorLayout<'a> {
         // The unit goes with the target: a column of its own would push the last indicators off the page.
         let target = if i.is_percent() { target_text(i) } else { format!("{}{}", target_text(i), i.unit) };
         // The targets (at most 14 units, ≥ counted wide) fit their column on one line.
-        let hgt = fit_height(&[(&i.name, headers[1].1)], LINE);
+        let hgt = fit_height(&[(&i.name, headers[1].1), (&target, headers[2].1)], LINE);
         ws.set_row_height(r, hgt.max(LINE + 0.5))?;
         ws.write_number_with_format(r, 0, (k + 1) as f64, &st.center)?;
         ws.write_string_with_format(r, name_col, &i.name, &st.text)?;
@@ -232,6 +232,10 @@ impl<'a> IndicatorLayout<'a> {
             Some(v) => ws.write_number_with_format(r, 5, v, number)?,
             None => ws.write_blank(r, 5, number)?,
         };
+        match f.total {
+            Some(v) => ws.write_number_with_format(r, 6, v, number)?,
+            None => ws.write_blank(r, 6, number)?,
+        };
         match f.rate {
             Some(v) => ws.write_number_with_format(r, rate_col, v, rate_fmt)?,
             None => ws.write_blank(r, rate_col, rate_fmt)?,
@@ -240,24 +244,25 @@ impl<'a> IndicatorLayout<'a> {
             Status::Met | Status::Ahead => &st.done,
             Status::OnPace | Status::NoTarget => &st.center,
             Status::NotMet | Status::Behind => &st.ongoing,
-            Status::NoData => &st.not_started,
+            Status::NoData | Status::ProvinceToEnter => &st.not_started,
         };
         ws.write_string_with_format(r, status_col, f.status.label(), sf)?;
         if figs.has_previous {
             match f.previous {
-                Some(v) => ws.write_number_with_format(r, 8, v, number)?,
-                None => ws.write_blank(r, 8, number)?,
+                Some(v) => ws.write_number_with_format(r, status_col + 1, v, number)?,
+                None => ws.write_blank(r, status_col + 1, number)?,
             };
             let new_year = !crate::indicators::comparable(i, figs.previous_period, m.period);
             match f.change() {
-                _ if new_year => ws.write_string_with_format(r, 9, "新年度", &st.center)?,
-                Some(v) => ws.write_number_with_format(r, 9, v, number)?,
-                None => ws.write_blank(r, 9, number)?,
+                _ if new_year => ws.write_string_with_format(r, status_col + 2, "新年度", &st.center)?,
+                Some(v) => ws.write_number_with_format(r, status_col + 2, v, number)?,
+                None => ws.write_blank(r, status_col + 2, number)?,
             };
         }
         // Per prefecture: the value, highlighted where a per-prefecture target is behind its 序时进度 (or the
         // rate below its target).
-        let judged = i.scope == Scope::Prefecture || i.is_percent();
+        // A target for some prefectures only (经济基础较好的市州) marks none as behind.
+        let judged = i.binds_every_prefecture() || i.is_percent();
         for &c in name_copies {
             ws.write_string_with_format(r, c, &i.name, &st.text)?;
         }
