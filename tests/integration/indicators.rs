@@ -536,7 +536,7 @@ fn the_provinces_own_figures_are_entered_by_the_office() {
     let green = row_of("green_products");
     assert_eq!(num(&green[col("全省完成值")]), Some(13.0));
     assert_eq!(text(&green[col("状态")]), "达标");
-    assert_eq!(text(&row_of("satisfaction_surveys")[col("状态")]), "无数据", "left empty: no data, not zero");
+    assert_eq!(text(&row_of("satisfaction_surveys")[col("状态")]), "待省局填报", "left empty: still the office's to enter, not zero");
 
     // Without the sheet these wait for the office: 待省局填报, not a 无数据 that blames no one.
     let o = taizhang(d, &["consolidate", samples.to_str().unwrap(), "--period", "2018Q3", "--out", "plain.xlsx"]);
