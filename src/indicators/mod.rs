@@ -662,8 +662,13 @@ mod tests {
         let sme = f.get("sme_helped").unwrap();
         assert_eq!(sme.values[..3], [Some(60.0), Some(10.0), None]);
         assert_eq!(sme.province, Some(1.0));
+        // The count of prefectures reaching 50, and beside it the 70 enterprises they helped.
+        assert_eq!(sme.total, Some(70.0));
+        assert_eq!(province_text(r.indicators.get("sme_helped").unwrap(), sme.province, sme.total), "1个市州达到,合计70家");
+        assert_eq!(iso.total, None);
         assert_eq!(f.get("gi_products").unwrap().status, Status::NoData);
-        assert_eq!(f.get("spot_check_pass_rate").unwrap().status, Status::NoData);
+        assert_eq!(f.get("spot_check_pass_rate").unwrap().status, Status::ProvinceToEnter);
+        assert_eq!(Status::from_label("不设目标"), Status::NoTarget, "the label of earlier rollups");
     }
 
     #[test]

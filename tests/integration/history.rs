@@ -378,27 +378,28 @@ fn schedule_and_assessment_of_a_case_computed_by_hand() {
         let s = h.assessment.score(p, who).unwrap();
         (s.items.iter().map(|i| i.points).collect::<Vec<f64>>(), s.total, s.grade.clone(), s.rank)
     };
-    // 成都 2018Q3: on time 20; first clean 15; clean at round 1: 15; 60 ≥ 50: 20; 36/36: 10; 3 of the 19
-    // indicators prefectures report on pace: 20 × 3 ÷ 19 = 3.16. 83.16, B, first.
-    assert_eq!(points(Some(q3), "成都市"), (vec![20.0, 15.0, 15.0, 20.0, 10.0, 3.16], 83.16, "B".into(), 1));
+    // 成都 2018Q3: on time 20; first clean 15; clean at round 1: 15; 60 ≥ 50: 20; 36/36: 10; 3 of the 17
+    // indicators every prefecture reports on pace (the spot-check rate is the province's, the 一站式 platform
+    // is for some prefectures only): 20 × 3 ÷ 17 = 3.53. 83.53, B, first.
+    assert_eq!(points(Some(q3), "成都市"), (vec![20.0, 15.0, 15.0, 20.0, 10.0, 3.53], 83.53, "B".into(), 1));
     // 自贡 2018Q3: 2 days late 20 − 2×2 = 16; first round had errors 0; clean at round 2: 15 − 5 = 10;
-    // 20 × 12 ÷ 50 = 4.8; 10 × 18 ÷ 36 = 5; 3.16. 38.96, D, second.
-    assert_eq!(points(Some(q3), "自贡市"), (vec![16.0, 0.0, 10.0, 4.8, 5.0, 3.16], 38.96, "D".into(), 2));
+    // 20 × 12 ÷ 50 = 4.8; 10 × 18 ÷ 36 = 5; 3.53. 39.33, D, second.
+    assert_eq!(points(Some(q3), "自贡市"), (vec![16.0, 0.0, 10.0, 4.8, 5.0, 3.53], 39.33, "D".into(), 2));
     // Nothing received: nothing earned, the nineteen tied third.
     assert_eq!(points(Some(q3), "泸州市"), (vec![0.0; 6], 0.0, "D".into(), 3));
     // 成都 2018Q4: 5 days late 20 − 10 = 10; its one file has an error: 0 and 0; 20; 10 × 27 ÷ 36 = 7.5;
-    // 3.16. 40.66.
-    assert_eq!(points(Some(q4), "成都市"), (vec![10.0, 0.0, 0.0, 20.0, 7.5, 3.16], 40.66, "D".into(), 1));
-    // Cumulative: each item the mean of its periods. 成都 15 + 7.5 + 7.5 + 20 + 8.75 + 3.16 = 61.91, C;
-    // 自贡 8 + 0 + 5 + 2.4 + 2.5 + 1.58 = 19.48.
-    assert_eq!(points(None, "成都市"), (vec![15.0, 7.5, 7.5, 20.0, 8.75, 3.16], 61.91, "C".into(), 1));
-    assert_eq!(points(None, "自贡市"), (vec![8.0, 0.0, 5.0, 2.4, 2.5, 1.58], 19.48, "D".into(), 2));
+    // 3.53. 41.03.
+    assert_eq!(points(Some(q4), "成都市"), (vec![10.0, 0.0, 0.0, 20.0, 7.5, 3.53], 41.03, "D".into(), 1));
+    // Cumulative: each item the mean of its periods. 成都 15 + 7.5 + 7.5 + 20 + 8.75 + 3.53 = 62.28, C;
+    // 自贡 8 + 0 + 5 + 2.4 + 2.5 + 1.77 = 19.67 (the mean of 3.53 and 0, rounded).
+    assert_eq!(points(None, "成都市"), (vec![15.0, 7.5, 7.5, 20.0, 8.75, 3.53], 62.28, "C".into(), 1));
+    assert_eq!(points(None, "自贡市"), (vec![8.0, 0.0, 5.0, 2.4, 2.5, 1.77], 19.67, "D".into(), 2));
     // Every point is traceable.
     let s = h.assessment.score(Some(q3), "自贡市").unwrap();
     assert_eq!(s.items[0].trace, "逾期2天:20 − 2×2 = 16");
     assert_eq!(s.items[2].trace, "第2轮报送无错误:15 − 5×1 = 10");
     assert_eq!(s.items[3].trace, "20 × min(1, 12÷50) = 4.8");
-    assert!(s.items[5].trace.starts_with("20 × 3÷19 = 3.16(达到或超过序时进度:"), "{}", s.items[5].trace);
+    assert!(s.items[5].trace.starts_with("20 × 3÷17 = 3.53(达到或超过序时进度:"), "{}", s.items[5].trace);
     let c = h.assessment.score(None, "成都市").unwrap();
     assert_eq!(c.items[0].trace, "各期得分 20、10 的平均:(20 + 10)÷2 = 15");
     let ranking: Vec<&str> = h.assessment.ranking(None).iter().take(3).map(|s| s.prefecture.as_str()).collect();
