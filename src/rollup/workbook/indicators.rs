@@ -157,7 +157,7 @@ impl<'a> IndicatorLayout<'a> {
     ws.merge_range(0, 0, 0, last_summary, &format!("{}({period})", ind.title), &st.title)?;
     ws.set_row_height(0, 24.0)?;
     let note = format!(
-        "已报送 {returned_n}/{total} 个市州。全省完成值为各市州填报值之和;「每个市州」的指标为达到目标的市州数,各市州的值之和见「各市州合计」;省局掌握的指标由省局填报,未填报时为「待省局填报」;完成率=全省完成值÷目标;序时进度=目标按已过季度分摊到本期应完成的值,状态据此为超进度、达进度或欠进度(已完成目标为达标,到期未完成为未达标){since}。"
+        "已报送 {returned_n}/{total} 个市州。全省完成值为各市州之和,「每个市州」的指标为达标市州数(各市州之和见「各市州合计」);完成率=全省完成值÷目标;序时进度=目标按已过季度分摊到本期的值,据此为超进度、达进度或欠进度(完成目标为达标,到期未完成为未达标){since}。"
     );
     let note_width: f64 = headers[..usize::from(first_pref)].iter().map(|h| h.1).sum();
     ws.merge_range(1, 0, 1, last_summary, &note, &st.subtitle)?;
@@ -216,7 +216,9 @@ impl<'a> IndicatorLayout<'a> {
         // The unit goes with the target: a column of its own would push the last indicators off the page.
         let target = if i.is_percent() { target_text(i) } else { format!("{}{}", target_text(i), i.unit) };
         // The targets (at most 14 units, ≥ counted wide) fit their column on one line.
-        let hgt = fit_height(&[(&i.name, headers[1].1), (&target, headers[2].1)], LINE);
+        // A target worded for some prefectures (经济基础较好的市州≥1个) may wrap too; the others fit one line.
+        let wrapped: &[(&str, f64)] = if i.applies_to.is_some() { &[(&i.name, headers[1].1), (&target, headers[2].1)] } else { &[(&i.name, headers[1].1)] };
+        let hgt = fit_height(wrapped, LINE);
         ws.set_row_height(r, hgt.max(LINE + 0.5))?;
         ws.write_number_with_format(r, 0, (k + 1) as f64, &st.center)?;
         ws.write_string_with_format(r, name_col, &i.name, &st.text)?;
