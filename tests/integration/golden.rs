@@ -9,7 +9,11 @@
 //!
 //! Kept under `tests/fixtures/golden/`: the text outputs in full (what the command printed with its exit
 //! code, CSV, JSON) and `MANIFEST.tsv`, the SHA-256 of every output file and of every part of every xlsx,
-//! so that a failure names the workbook and the XML part that differ. When an output is meant to change,
+//! so that a failure names the workbook and the XML part that differ. The rollup workbooks themselves are
+//! kept too (`rollup.xlsx`, `early.xlsx`, `rollup-previous.xlsx`): `golden_content` compares what two
+//! independent readers find in them with what they find in today's, so that a change of compression or of
+//! how formats are registered, which changes bytes, is told apart from a change of content. When an output
+//! is meant to change,
 //! refresh the fixtures and say why in the commit:
 //!
 //! ```text
@@ -43,12 +47,15 @@ fn is_text(name: &str) -> bool {
     name.ends_with(".txt") || name.ends_with(".csv") || name.ends_with(".json")
 }
 
+/// The rollup workbooks kept whole, for the content comparison of `golden_content`.
+pub(super) const KEPT_WORKBOOKS: &[&str] = &["rollup.xlsx", "early.xlsx", "rollup-previous.xlsx"];
+
 fn sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Runs the pipeline in a fresh directory and returns every output by its relative name.
-fn run_pipeline() -> BTreeMap<String, Vec<u8>> {
+pub(super) fn run_pipeline() -> BTreeMap<String, Vec<u8>> {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     for (folder, skip) in [("samples", None), ("early", Some(CORRECTED))] {
@@ -96,7 +103,7 @@ fn manifest_lines(name: &str, bytes: &[u8]) -> Vec<(String, String)> {
     lines
 }
 
-fn fixture_dir() -> std::path::PathBuf {
+pub(super) fn fixture_dir() -> std::path::PathBuf {
     repo().join("tests/fixtures/golden")
 }
 
@@ -116,7 +123,7 @@ fn write_fixtures(outputs: &BTreeMap<String, Vec<u8>>) {
         for (k, v) in manifest_lines(name, bytes) {
             manifest.push_str(&format!("{k}\t{v}\n"));
         }
-        if is_text(name) {
+        if is_text(name) || KEPT_WORKBOOKS.contains(&name.as_str()) {
             std::fs::write(dir.join(fixture_name(name)), bytes).unwrap();
         }
     }

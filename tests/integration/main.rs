@@ -11,6 +11,7 @@ mod corpus;
 mod feedback;
 mod formats;
 mod golden;
+mod golden_content;
 mod guards;
 mod hostile;
 mod history;
