@@ -114,7 +114,14 @@ gen() {
 cmd_for() {
   local tool=$1 dir=$2 out=$3
   case $tool in
-    taizhang) CMD=("$TAIZHANG" consolidate "$dir" --out "$out" --period 2018Q3 ${JOBS:+--jobs "$JOBS"}) ;;
+    taizhang)
+      CMD=("$TAIZHANG" consolidate "$dir" --out "$out" --period 2018Q3 ${JOBS:+--jobs "$JOBS"})
+      # At national scale the period also goes into the dataset of every period (a fresh one each run),
+      # which is counted in the time: the office keeps it quarter after quarter.
+      if [ "$(basename "$dir")" = national-clean ]; then
+        rm -rf "$OUT/dataset-national"
+        CMD+=(--dataset "$OUT/dataset-national")
+      fi ;;
     floor) CMD=("$FLOOR" "$dir" "$out") ;;
     pandas_openpyxl) CMD=("$PYTHON" "$BENCH/pandas_openpyxl.py" "$dir" "$out") ;;
     polars_python) CMD=("$PYTHON" "$BENCH/polars_python.py" "$dir" "$out") ;;

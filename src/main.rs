@@ -9,6 +9,10 @@ use std::process::ExitCode;
 use cli::{Cli, Command};
 use taizhang::{ExitStatus, RefData, commands};
 
+/// mimalloc instead of the system allocator: see Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     taizhang::commands::memory::limit_arenas();
     let cli = match cli::parse() {

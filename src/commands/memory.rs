@@ -5,6 +5,9 @@
 //! by the thread that merges: a national collection peaked at 790 MB where the work needs under 500. Two
 //! arenas — one per core of the machines the office uses — keep the peak to what is in flight (measured
 //! in BENCHMARKS.md), at no cost in speed on two cores.
+//!
+//! The `taizhang` binary allocates through mimalloc (see Cargo.toml), so this now bounds what C code in
+//! the process (SQLite, the console) and programs embedding the library with the system allocator take.
 
 /// Limits glibc to two malloc arenas; elsewhere (musl, Windows, macOS) there is nothing to do.
 pub fn limit_arenas() {
