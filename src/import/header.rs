@@ -17,7 +17,7 @@ pub(super) const HEADER_SEARCH_ROWS: usize = 40;
 /// Matches header texts to columns by their name and aliases.
 pub(super) struct Matcher {
     pub(super) exact: HashMap<String, usize>,
-    /// (alias key, column) longest first, for headers with a bracketed remark after the alias.
+    /// (alias key, column) longest first, for headers with names inside them.
     pub(super) prefixes: Vec<(String, usize)>,
     /// Characters of the longest name or alias key.
     pub(super) longest: usize,
@@ -80,9 +80,13 @@ impl Matcher {
     }
 
     /// A name or alias followed by a bracketed remark ("提升企业名称(全称)"), from the header's key.
+    ///
+    /// The longest such name is the one ending at the last bracket that ends a name, so the key is cut at
+    /// its brackets, last first, and each head looked up (`exact` keeps the first column given a key, as
+    /// the longest-first list would find it), instead of every name being compared with the key.
     fn qualified(&self, k: &str) -> Option<HeaderMatch> {
-        let (p, i) = self.prefixes.iter().find(|(p, _)| k.len() > p.len() && k.starts_with(p.as_str()) && k[p.len()..].starts_with('('))?;
-        Some(HeaderMatch::Qualified(*i, p.clone()))
+        let (head, i) = k.rmatch_indices('(').find_map(|(pos, _)| self.exact.get_key_value(&k[..pos]))?;
+        Some(HeaderMatch::Qualified(*i, head.clone()))
     }
 
     /// The column a header text stands for, when it stands for one.
@@ -97,7 +101,9 @@ impl Matcher {
         // Every cell of a sheet is tried as a header (tables stacked in one sheet have one each), and most
         // are long texts. A text folding to more characters than any name and than a qualified header can
         // only be a name followed by its bracketed remark: its first characters settle that.
-        let k = match text.char_indices().nth(LONG_TEXT_HEAD_CHARS) {
+        // (A text of no more bytes than that has no more characters: most cells are not scanned for it.)
+        let head_end = if text.len() > LONG_TEXT_HEAD_CHARS { text.char_indices().nth(LONG_TEXT_HEAD_CHARS) } else { None };
+        let k = match head_end {
             Some((end, _)) => {
                 let k = header_key(&text[..end]);
                 if k.chars().count() > self.longest.max(QUALIFIED_MAX_CHARS) + 1 {
@@ -321,6 +327,16 @@ mod tests {
         assert_eq!(key("提升企业名称(全称)"), Some("enterprise"));
         assert_eq!(m.matches("提升企业名称"), Some(HeaderMatch::Exact(2)));
         assert_eq!(m.matches("提升企业名称(全称)"), Some(HeaderMatch::Qualified(2, "提升企业名称".into())));
+        // A name with brackets of its own, then a remark: the whole name, not the shorter alias before them.
+        let industry = header_key("所属(产业)行业");
+        assert!(matches!(m.matches("所属（产业）行业（按国民经济行业分类填写）"), Some(HeaderMatch::Qualified(_, n)) if n == industry));
+        assert_eq!(key("所属（产业）行业（按国民经济行业分类填写）"), Some("industry"));
+        // A remark longer than any header, judged by its first characters.
+        let long = format!("提升企业名称（全称，与营业执照一致{}）", "，不得使用简称或者品牌名称".repeat(4));
+        assert!(long.chars().count() > LONG_TEXT_HEAD_CHARS);
+        assert_eq!(key(&long), Some("enterprise"));
+        // Brackets after no name are no remark.
+        assert_eq!(key("联系人(手机)"), None);
     }
 
     #[test]

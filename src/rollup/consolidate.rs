@@ -144,14 +144,11 @@ pub fn consolidate(refdata: &RefData, cfg: &ConsolidateOptions, progress: &mut d
         }
         None => None,
     };
-    // Streamed into the temporary file, so the finished workbook is never held in memory.
-    write_atomic_with(&cfg.out, |f| crate::rollup::write_to(refdata, &merged, diff.as_ref(), std::io::BufWriter::new(f))).map_err(|e| match e {
-        AtomicError::Output(o) => Error::from(o),
-        AtomicError::Writer(w) => Error::from(w),
-    })?;
+    let dataset = write_rollup_and_dataset(refdata, cfg, &merged, diff.as_ref(), (&subs, &distinct, &inputs))?;
+    // The exports after the rollup: one of them may be asked for at the rollup's own path, and is then
+    // refused as a file that exists.
     let targets = super::export::Targets { csv: cfg.csv.as_deref(), parquet: cfg.parquet.as_deref(), force: cfg.force };
     let exported = super::export::write_exports(refdata, &merged, targets, &input_paths)?;
-    let dataset = cfg.dataset.as_ref().map(|t| write_dataset(refdata, &merged, &subs, &distinct, &inputs, t)).transpose()?;
     Ok(Consolidated {
         period: merged.period,
         enterprises: merged.ledger.height(),
@@ -162,6 +159,31 @@ pub fn consolidate(refdata: &RefData, cfg: &ConsolidateOptions, progress: &mut d
         exported,
         dataset,
     })
+}
+
+/// Writes the rollup and, when asked for, the period into the dataset, returning the dataset's ledger file.
+///
+/// The dataset is written on a second thread while the rollup is: both only read the merge, and the
+/// rollup's writing keeps one core busy. Each is written atomically on its own; a rollup that could not be
+/// written fails the command even when the dataset (the same figures) was.
+fn write_rollup_and_dataset(
+    refdata: &RefData,
+    cfg: &ConsolidateOptions,
+    merged: &Merged,
+    diff: Option<&crate::rollup::diff::Diff>,
+    (subs, enterprises, inputs): (&[crate::Submission], &[usize], &[crate::inbox::Input]),
+) -> Result<Option<PathBuf>, Error> {
+    let (written, dataset) = std::thread::scope(|scope| {
+        let dataset = cfg.dataset.as_ref().map(|t| scope.spawn(|| write_dataset(refdata, merged, subs, enterprises, inputs, t)));
+        // Streamed into the temporary file, so the finished workbook is never held in memory.
+        let written = write_atomic_with(&cfg.out, |f| crate::rollup::write_to(refdata, merged, diff, std::io::BufWriter::new(f)));
+        (written, dataset.map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))))
+    });
+    written.map_err(|e| match e {
+        AtomicError::Output(o) => Error::from(o),
+        AtomicError::Writer(w) => Error::from(w),
+    })?;
+    dataset.transpose()
 }
 
 /// Each return's enterprises, for the dataset: the merge takes the frames, and the rows are in them.
