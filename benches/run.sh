@@ -99,7 +99,8 @@ gen() {
   if [ "$REGEN" = 1 ] || [ ! -f "$dir/.done" ]; then
     rm -rf "$dir"
     # shellcheck disable=SC2086
-    /usr/bin/time -f "%e %M" -o "$OUT/time.gen" "$GEN" --out "$dir" --files 21 ${CORPUS_ARGS[$name]} 2>>"$LOG"
+    # The generator names the folder it wrote; the kept log names it from the repository's root.
+    /usr/bin/time -f "%e %M" -o "$OUT/time.gen" "$GEN" --out "$dir" --files 21 ${CORPUS_ARGS[$name]} 2>&1 >/dev/null | sed -e "s#$ROOT/##g" >>"$LOG"
     read -r wall rss < "$OUT/time.gen"
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n' "$name" gen_ledgers 1 "$wall" "$rss" 0 "${CORPUS_ROWS[$name]}" >> "$TSV"
     touch "$dir/.done"
