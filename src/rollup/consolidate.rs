@@ -144,7 +144,8 @@ pub fn consolidate(refdata: &RefData, cfg: &ConsolidateOptions, progress: &mut d
         }
         None => None,
     };
-    let dataset = write_rollup_and_dataset(refdata, cfg, &merged, diff.as_ref(), (&subs, &distinct, &inputs))?;
+    let dataset_of = cfg.dataset.as_ref().map(|t| || write_dataset(refdata, &merged, &subs, &distinct, &inputs, t));
+    let dataset = write_rollup_beside(refdata, &cfg.out, &merged, diff.as_ref(), dataset_of)?;
     // The exports after the rollup: one of them may be asked for at the rollup's own path, and is then
     // refused as a file that exists.
     let targets = super::export::Targets { csv: cfg.csv.as_deref(), parquet: cfg.parquet.as_deref(), force: cfg.force };
@@ -161,29 +162,30 @@ pub fn consolidate(refdata: &RefData, cfg: &ConsolidateOptions, progress: &mut d
     })
 }
 
-/// Writes the rollup and, when asked for, the period into the dataset, returning the dataset's ledger file.
+/// Writes the rollup to `out` while `beside` (the period's dataset, when asked for) runs on a second thread,
+/// returning what `beside` returned.
 ///
-/// The dataset is written on a second thread while the rollup is: both only read the merge, and the
-/// rollup's writing keeps one core busy. Each is written atomically on its own; a rollup that could not be
-/// written fails the command even when the dataset (the same figures) was.
-fn write_rollup_and_dataset(
+/// Both only read the merge, and the rollup's writing keeps one core busy. Each is written atomically on
+/// its own; a rollup that could not be written fails the command even when the dataset (the same figures)
+/// was.
+fn write_rollup_beside<T: Send>(
     refdata: &RefData,
-    cfg: &ConsolidateOptions,
+    out: &std::path::Path,
     merged: &Merged,
     diff: Option<&crate::rollup::diff::Diff>,
-    (subs, enterprises, inputs): (&[crate::Submission], &[usize], &[crate::inbox::Input]),
-) -> Result<Option<PathBuf>, Error> {
-    let (written, dataset) = std::thread::scope(|scope| {
-        let dataset = cfg.dataset.as_ref().map(|t| scope.spawn(|| write_dataset(refdata, merged, subs, enterprises, inputs, t)));
+    beside: Option<impl FnOnce() -> Result<T, Error> + Send>,
+) -> Result<Option<T>, Error> {
+    let (written, beside) = std::thread::scope(|scope| {
+        let beside = beside.map(|f| scope.spawn(f));
         // Streamed into the temporary file, so the finished workbook is never held in memory.
-        let written = write_atomic_with(&cfg.out, |f| crate::rollup::write_to(refdata, merged, diff, std::io::BufWriter::new(f)));
-        (written, dataset.map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))))
+        let written = write_atomic_with(out, |f| crate::rollup::write_to(refdata, merged, diff, std::io::BufWriter::new(f)));
+        (written, beside.map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))))
     });
     written.map_err(|e| match e {
         AtomicError::Output(o) => Error::from(o),
         AtomicError::Writer(w) => Error::from(w),
     })?;
-    dataset.transpose()
+    beside.transpose()
 }
 
 /// Each return's enterprises, for the dataset: the merge takes the frames, and the rows are in them.
